@@ -1,0 +1,1 @@
+"""The Kubernetes API simulator: demo cluster, test target, benchmark load and fault injector."""
