@@ -23,8 +23,10 @@ class ApiError(Exception):
         *,
         retry_after: int | None = None,
         plain_text: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
+        self.metadata = metadata or {}
         self.code = code
         self.reason = reason
         self.message = message
@@ -36,7 +38,7 @@ class ApiError(Exception):
         body: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": dict(self.metadata),
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
