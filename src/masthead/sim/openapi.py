@@ -13,7 +13,7 @@ import copy
 import hashlib
 import importlib.metadata
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,20 +93,20 @@ def _param(name: str, where: str, description: str, kind: str = "string") -> Sch
     return param
 
 
-def name_param(kind: str) -> Schema:
+def _name_param(kind: str) -> Schema:
     return _param("name", "path", f"name of the {kind}")
 
 
-NAMESPACE_PARAM = _param(
+_NAMESPACE_PARAM = _param(
     "namespace", "path", "object name and auth scope, such as for teams and projects"
 )
-PRETTY_PARAM = _param(
+_PRETTY_PARAM = _param(
     "pretty",
     "query",
     "If 'true', then the output is pretty printed. Defaults to 'false' unless the user-agent "
     "indicates a browser or command-line HTTP tool (curl and wget).",
 )
-LIST_PARAMS = [
+_LIST_PARAMS = [
     _param(
         "allowWatchBookmarks",
         "query",
@@ -174,7 +174,7 @@ _DRY_RUN_PARAM = _param(
     "unrecognized dryRun directive will result in an error response and no further processing "
     "of the request. Valid values are: - All: all dry run stages will be processed",
 )
-WRITE_PARAMS = [
+_WRITE_PARAMS = [
     _DRY_RUN_PARAM,
     _param(
         "fieldManager",
@@ -203,7 +203,7 @@ _FORCE_PARAM = _param(
     "fields owned by other people. Force flag must be unset for non-apply patch requests.",
     "boolean",
 )
-DELETE_PARAMS = [
+_DELETE_PARAMS = [
     _DRY_RUN_PARAM,
     _param(
         "gracePeriodSeconds",
@@ -330,7 +330,7 @@ class _GroupVersion:
             if r.namespaced
             else f"{self.prefix}/{r.resource}"
         )
-        scoped = [NAMESPACE_PARAM] if r.namespaced else []
+        scoped = [_NAMESPACE_PARAM] if r.namespaced else []
         ops: Schema = {}
         if "list" in r.verbs:
             ops["get"] = self._op(
@@ -339,7 +339,7 @@ class _GroupVersion:
                 f"list{self.op_prefix}{scope}{r.kind}",
                 gvk,
                 _responses(schemas.ref(list_def), ["200"], _LIST_TYPES),
-                LIST_PARAMS,
+                _LIST_PARAMS,
             )
         if "create" in r.verbs:
             ops["post"] = self._op(
@@ -348,7 +348,7 @@ class _GroupVersion:
                 f"create{self.op_prefix}{scope}{r.kind}",
                 gvk,
                 _responses(kind_ref, ["200", "201", "202"], _OBJECT_TYPES),
-                WRITE_PARAMS,
+                _WRITE_PARAMS,
                 _body(kind_ref, _OBJECT_TYPES),
             )
         if "deletecollection" in r.verbs:
@@ -358,11 +358,11 @@ class _GroupVersion:
                 f"delete{self.op_prefix}Collection{scope}{r.kind}",
                 gvk,
                 _responses(schemas.ref(_STATUS), ["200"], _OBJECT_TYPES),
-                DELETE_PARAMS + LIST_PARAMS,
+                _DELETE_PARAMS + _LIST_PARAMS,
                 _body(schemas.ref(_DELETE_OPTIONS), _OBJECT_TYPES),
             )
         if ops:
-            self.paths[collection] = ops | {"parameters": [*scoped, PRETTY_PARAM]}
+            self.paths[collection] = ops | {"parameters": [*scoped, _PRETTY_PARAM]}
         if r.namespaced and "list" in r.verbs:
             self.paths[f"{self.prefix}/{r.resource}"] = {
                 "get": self._op(
@@ -372,22 +372,19 @@ class _GroupVersion:
                     gvk,
                     _responses(schemas.ref(list_def), ["200"], _LIST_TYPES),
                 ),
-                "parameters": sorted([*LIST_PARAMS, PRETTY_PARAM], key=lambda p: str(p["name"])),
+                "parameters": sorted([*_LIST_PARAMS, _PRETTY_PARAM], key=lambda p: str(p["name"])),
             }
         item = f"{collection}/{{name}}"
-        item_ops = self._object_ops(
-            r.kind, r.kind, "", kind_ref, gvk, r.verbs, scope, crd=r.is_custom
-        )
+        item_ops = self._object_ops(r.kind, "", kind_ref, gvk, r.verbs, scope, crd=r.is_custom)
         if item_ops:
-            item_params = [name_param(r.kind), *scoped, PRETTY_PARAM]
+            item_params = [_name_param(r.kind), *scoped, _PRETTY_PARAM]
             self.paths[item] = item_ops | {"parameters": item_params}
         for sub in r.subresources:
-            self._subresource(r, sub, item, scope, [name_param(r.kind), *scoped, PRETTY_PARAM])
+            self._subresource(r, sub, item, scope, [_name_param(r.kind), *scoped, _PRETTY_PARAM])
 
     def _object_ops(
         self,
         kind: str,
-        subject: str,
         suffix: str,
         schema: Schema,
         gvk: Schema,
@@ -415,17 +412,17 @@ class _GroupVersion:
                 f"replace{op_name}",
                 gvk,
                 _responses(schema, ["200", "201"], _OBJECT_TYPES),
-                WRITE_PARAMS,
+                _WRITE_PARAMS,
                 _body(schema, _OBJECT_TYPES),
             )
         if "delete" in verbs:
             ops["delete"] = self._op(
                 "delete",
-                f"delete {_article(subject)}",
+                f"delete {_article(kind)}",
                 f"delete{op_name}",
                 gvk,
                 _responses(schemas.ref(_STATUS), ["200", "202"], _OBJECT_TYPES),
-                DELETE_PARAMS,
+                _DELETE_PARAMS,
                 _body(schemas.ref(_DELETE_OPTIONS), _OBJECT_TYPES),
             )
         if "patch" in verbs:
@@ -438,7 +435,7 @@ class _GroupVersion:
                 f"patch{op_name}",
                 gvk,
                 _responses(schema, ["200", "201"], _OBJECT_TYPES),
-                [*WRITE_PARAMS, _FORCE_PARAM],
+                [*_WRITE_PARAMS, _FORCE_PARAM],
                 _body(schemas.ref(schemas.PATCH), patch_types),
             )
         return ops
@@ -469,14 +466,12 @@ class _GroupVersion:
                     f"create{self.op_prefix}{scope}{r.kind}{suffix}",
                     gvk,
                     _responses(schema, ["200", "201", "202"], _OBJECT_TYPES),
-                    WRITE_PARAMS,
+                    _WRITE_PARAMS,
                     _body(schema, _OBJECT_TYPES),
                 )
             }
         else:
-            ops = self._object_ops(
-                r.kind, r.kind, suffix, schema, gvk, sub.verbs, scope, crd=r.is_custom
-            )
+            ops = self._object_ops(r.kind, suffix, schema, gvk, sub.verbs, scope, crd=r.is_custom)
         if ops:
             self.paths[f"{item}/{sub.name}"] = ops | {"parameters": params}
 
@@ -672,7 +667,7 @@ def _input_hash(key: str, resources: list[ResourceInfo]) -> str:
     return digest.hexdigest().upper()
 
 
-def _cached(digest: str, build: Any) -> bytes:
+def _cached(digest: str, build: Callable[[], Schema]) -> bytes:
     body = _cache.get(digest)
     if body is None:
         body = orjson.dumps(build())
