@@ -429,7 +429,9 @@ def validate_pod_spec(spec: Obj, path: str, *, in_pod: bool) -> list[Cause]:
     return causes
 
 
-def _template(spec: Obj, path: str, restart: tuple[str, ...]) -> list[Cause]:
+def _template(
+    spec: Obj, path: str, restart: tuple[str, ...], *, match_selector: bool = True
+) -> list[Cause]:
     """A workload's pod template: the labels must match the selector, the restart policy fit."""
     template = spec.get("template")
     if not isinstance(template, dict):
@@ -437,7 +439,7 @@ def _template(spec: Obj, path: str, restart: tuple[str, ...]) -> list[Cause]:
     meta = template.get("metadata") or {}
     labels = meta.get("labels") or {}
     causes: list[Cause] = []
-    if not _selector_matches(spec.get("selector"), labels):
+    if match_selector and not _selector_matches(spec.get("selector"), labels):
         causes.append(
             invalid(
                 f"{path}.template.metadata.labels",
@@ -538,13 +540,24 @@ def _deployment(obj: Obj) -> list[Cause]:
     return causes
 
 
-def _job_spec(spec: Obj, path: str) -> list[Cause]:
+def _job_spec(spec: Obj, path: str, *, in_cronjob: bool = False) -> list[Cause]:
     causes: list[Cause] = []
     for key in ("parallelism", "completions", "backoffLimit", "activeDeadlineSeconds"):
         causes += _nonnegative(spec.get(key), f"{path}.{key}")
     if spec.get("manualSelector"):
         causes += _selector(spec, path, "job")
-    return causes + _template(spec, path, ("OnFailure", "Never"))
+    if in_cronjob and spec.get("selector") is not None:
+        causes.append(
+            invalid(
+                f"{path}.selector",
+                spec["selector"],
+                "`selector` will be auto-generated",
+                "LabelSelector",
+            )
+        )
+    # Generated selectors (set from the uid, after this runs) match their template by design.
+    match = not in_cronjob and "selector" in spec
+    return causes + _template(spec, path, ("OnFailure", "Never"), match_selector=match)
 
 
 def _job(obj: Obj) -> list[Cause]:
@@ -563,7 +576,7 @@ def _cronjob(obj: Obj) -> list[Cause]:
     if policy not in _CONCURRENCY:
         causes.append(not_supported("spec.concurrencyPolicy", policy, _CONCURRENCY))
     job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
-    return causes + _job_spec(job_spec, "spec.jobTemplate.spec")
+    return causes + _job_spec(job_spec, "spec.jobTemplate.spec", in_cronjob=True)
 
 
 _SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
@@ -624,18 +637,17 @@ def _keys(bag: Any, field: str) -> list[Cause]:
 
 def _configmap(obj: Obj) -> list[Cause]:
     data, binary = obj.get("data") or {}, obj.get("binaryData") or {}
-    causes = _keys(data, "data")
-    causes += [
-        invalid(f"data[{k}]", k, "duplicate of key present in binaryData")
-        for k in sorted(data)
-        if k in binary
-    ]
-    causes += _keys(binary, "binaryData")
-    causes += [
-        invalid(f"binaryData[{k}]", k, "duplicate of key present in data")
-        for k in sorted(binary)
-        if k in data
-    ]
+    causes: list[Cause] = []
+    for bag, other, name, other_name in (
+        (data, binary, "data", "binaryData"),
+        (binary, data, "binaryData", "data"),
+    ):
+        for key in sorted(bag):
+            causes += _keys({key: None}, name)
+            if key in other:
+                causes.append(
+                    invalid(f"{name}[{key}]", key, f"duplicate of key present in {other_name}")
+                )
     size = sum(len(str(v)) for v in data.values()) + sum(
         len(str(v)) * 3 // 4 for v in binary.values()
     )
