@@ -1,0 +1,23 @@
+"""`make bench` / `make bench-quick`: run every benchmark, write results JSON and a table."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import sim_bench
+from bench.results_format import Figure, markdown_table, write_results
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", choices=("quick", "full"), default="quick")
+    args = p.parse_args()
+    figures: list[Figure] = []
+    figures += sim_bench.run(args.mode)
+    path = write_results(figures)
+    print(markdown_table(figures))
+    print(f"\nresults: {path}")
+
+
+if __name__ == "__main__":
+    main()

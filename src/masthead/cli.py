@@ -1,0 +1,75 @@
+"""`masthead` command line. Today: `masthead sim` (the Kubernetes API simulator)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+
+def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sim", help="run the Kubernetes API simulator")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: pick a free one)")
+    p.add_argument("--kubeconfig-out", type=Path, help="write the kubeconfig here")
+    # HTTPS by default: kubectl does not send bearer tokens to a plain-HTTP server.
+    p.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
+    p.add_argument("--scenario", default="empty", help="world to build (empty)")
+    p.add_argument("--seed", type=int, default=1, help="seed for generated worlds")
+    p.add_argument(
+        "--history-size", type=int, default=None, help="watch history events kept per resource"
+    )
+    p.add_argument(
+        "--no-watch-list", action="store_true", help="behave like servers with WatchList off"
+    )
+
+
+async def _run_sim(args: argparse.Namespace) -> int:
+    from masthead.sim.app import SimConfig, Simulator
+
+    if args.scenario not in ("empty", "demo"):
+        print(f"masthead sim: unknown --scenario {args.scenario!r} (known: empty)", file=sys.stderr)
+        return 2
+    cfg = SimConfig(
+        port=args.port,
+        https=not args.http,
+        kubeconfig_out=args.kubeconfig_out,
+        watch_list_enabled=not args.no_watch_list,
+    )
+    if args.history_size is not None:
+        cfg.history_size = args.history_size
+    sim = Simulator(cfg)
+    await sim.start()
+    print(f"masthead sim: Kubernetes API on {sim.url}", flush=True)
+    print(f"masthead sim: kubeconfig {sim.kubeconfig_path} (contexts: admin, restricted)")
+    print(f"  kubectl --kubeconfig {sim.kubeconfig_path} get namespaces", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await sim.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="masthead", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    _sim_parser(sub)
+    args = parser.parse_args(argv)
+    if args.command == "sim":
+        try:
+            import uvloop
+
+            return uvloop.run(_run_sim(args))
+        except ImportError:
+            return asyncio.run(_run_sim(args))
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""`Simulator`: the in-process Kubernetes API server (`async with Simulator(...) as sim`).
+
+It wires storage, catalogue, write path, authentication, RBAC and the HTTP server, seeds the
+objects a fresh kube-apiserver bootstraps (system namespaces, RBAC defaults), plus an admin
+and a restricted user, and writes a kubeconfig for both.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from masthead.sim.auth import TokenAuthenticator
+from masthead.sim.catalog import Catalog
+from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
+from masthead.sim.rbac import RbacAuthorizer, RbacSnapshot, UserInfo, bootstrap_rbac_objects
+from masthead.sim.registry import Registry, RegistryConfig, WriteContext
+from masthead.sim.resources import ResourceInfo, builtin
+from masthead.sim.server import ServerSettings, SimServer
+from masthead.sim.store import DEFAULT_HISTORY_SIZE, ObjectStore
+from masthead.sim.tls import ServingCerts, generate
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# The restricted user may work in these namespaces only (edit in the first two, view in the
+# third); everything else, cluster-scoped resources included, is forbidden to it.
+RESTRICTED_USER = "jane"
+RESTRICTED_GROUPS = ("dev-team",)
+RESTRICTED_NAMESPACES = ("team-a", "team-b", "team-c")
+
+_RBAC = "rbac.authorization.k8s.io"
+_RBAC_KEYS = {
+    "roles": (_RBAC, "roles"),
+    "cluster_roles": (_RBAC, "clusterroles"),
+    "role_bindings": (_RBAC, "rolebindings"),
+    "cluster_role_bindings": (_RBAC, "clusterrolebindings"),
+}
+
+
+@dataclass
+class SimConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    https: bool = False
+    kubeconfig_out: Path | None = None
+    history_size: int = DEFAULT_HISTORY_SIZE
+    watch_list_enabled: bool = True
+    bookmark_period: float = 60.0
+    min_request_timeout: float = 1800.0
+    start_rv: int | None = None
+    registry: RegistryConfig = field(default_factory=RegistryConfig)
+    # Namespaces created at start besides the system ones.
+    namespaces: tuple[str, ...] = RESTRICTED_NAMESPACES
+    admin_token: str | None = None
+    restricted_token: str | None = None
+
+
+class Simulator:
+    def __init__(self, config: SimConfig | None = None) -> None:
+        self.config = config or SimConfig()
+        c = self.config
+        self.store = ObjectStore(start_rv=c.start_rv, history_size=c.history_size)
+        self.catalog = Catalog()
+        self.registry = Registry(self.store, self.catalog, c.registry)
+        self.authn = TokenAuthenticator()
+        self.authz = RbacAuthorizer(self._rbac_snapshot)
+        self.admin_token = c.admin_token or secrets.token_urlsafe(24)
+        self.restricted_token = c.restricted_token or secrets.token_urlsafe(24)
+        self.authn.add(
+            self.admin_token,
+            UserInfo(name="admin", groups=("system:masters", "system:authenticated")),
+        )
+        self.authn.add(
+            self.restricted_token,
+            UserInfo(name=RESTRICTED_USER, groups=(*RESTRICTED_GROUPS, "system:authenticated")),
+        )
+        self.certs: ServingCerts | None = generate() if c.https else None
+        self.server: SimServer | None = None
+        self._runner: web.AppRunner | None = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self.port = 0
+        self.kubeconfig_path: Path | None = None
+        self._bootstrap()
+
+    # ------------------------------------------------------------------ world
+    def _rbac_snapshot(self) -> RbacSnapshot:
+        version = max(self.store.last_write_rv(k) for k in _RBAC_KEYS.values())
+        lists = {
+            name: [s.decode() for s in self.store.iter_objects(key)]
+            for name, key in _RBAC_KEYS.items()
+        }
+        return RbacSnapshot(version=version, **lists)
+
+    def _bootstrap(self) -> None:
+        ctx = WriteContext("kube-apiserver")
+        ns_info = builtin("", "namespaces")
+        for ns in (*SYSTEM_NAMESPACES, *self.config.namespaces):
+            self.registry.create(ns_info, "", {"metadata": {"name": ns}}, ctx)
+            self.registry.create(
+                builtin("", "serviceaccounts"), ns, {"metadata": {"name": "default"}}, ctx
+            )
+        for obj in bootstrap_rbac_objects():
+            info = builtin(_RBAC, _plural(obj["kind"]))
+            self.registry.create(info, obj["metadata"].get("namespace", ""), obj, ctx)
+        self.registry.create(
+            builtin("", "services"),
+            "default",
+            {
+                "metadata": {
+                    "name": "kubernetes",
+                    "labels": {"component": "apiserver", "provider": "kubernetes"},
+                },
+                "spec": {
+                    "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]
+                },
+            },
+            ctx,
+        )
+        roles = ("edit", "edit", "view")
+        for ns, role in zip(self.config.namespaces, roles, strict=False):
+            self.grant(ns, role)
+
+    def grant(self, namespace: str, cluster_role: str, user: str = RESTRICTED_USER) -> None:
+        """Bind `cluster_role` to `user` in `namespace` (tests revoke by deleting the binding)."""
+        self.registry.create(
+            builtin(_RBAC, "rolebindings"),
+            namespace,
+            {
+                "metadata": {"name": f"{user}-{cluster_role}"},
+                "roleRef": {"apiGroup": _RBAC, "kind": "ClusterRole", "name": cluster_role},
+                "subjects": [{"apiGroup": _RBAC, "kind": "User", "name": user}],
+            },
+            WriteContext("masthead-sim"),
+        )
+
+    def info(self, group: str, version: str, resource: str) -> ResourceInfo:
+        found = self.catalog.lookup(group, version, resource)
+        if found is None:
+            raise KeyError(f"{resource}.{group}/{version}")
+        return found
+
+    # ------------------------------------------------------------------ serving
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.certs is not None else "http"
+        return f"{scheme}://{self.config.host}:{self.port}"
+
+    async def start(self) -> None:
+        c = self.config
+        settings = ServerSettings(
+            watch_list_enabled=c.watch_list_enabled,
+            bookmark_period=c.bookmark_period,
+            min_request_timeout=c.min_request_timeout,
+        )
+        self.server = SimServer(
+            self.store,
+            self.catalog,
+            self.registry,
+            self.authn,
+            self.authz,
+            f"{c.host}:{c.port or 6443}",
+            settings,
+        )
+        self._runner = web.AppRunner(self.server.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        ssl_ctx = self.certs.ssl_context() if self.certs is not None else None
+        site = web.TCPSite(self._runner, c.host, c.port, ssl_context=ssl_ctx, shutdown_timeout=0.5)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else c.port
+        self.server.discovery.server_address = f"{c.host}:{self.port}"
+        self.kubeconfig_path = c.kubeconfig_out
+        if self.kubeconfig_path is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="masthead-sim-")
+            self.kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
+        write_kubeconfig(self.kubeconfig_path, self.kubeconfig())
+
+    def kubeconfig(self) -> dict[str, Any]:
+        return build_kubeconfig(
+            self.url,
+            {"admin": self.admin_token, "restricted": self.restricted_token},
+            self.certs.ca_pem if self.certs is not None else None,
+        )
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.registry.aclose()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+def _plural(kind: str) -> str:
+    return {
+        "ClusterRole": "clusterroles",
+        "ClusterRoleBinding": "clusterrolebindings",
+        "Role": "roles",
+        "RoleBinding": "rolebindings",
+    }[kind]

@@ -1,0 +1,354 @@
+"""The simulator's storage: one global resourceVersion, objects as pre-encoded bytes, a bounded
+event history per resource, watch fan-out through bounded per-watcher queues, and snapshots of
+any resourceVersion still inside the history window (for Exact lists and continue tokens).
+
+Objects are kept as JSON bytes (kind and apiVersion first) plus the few decoded values the hot
+paths need (labels, selectable fields), because 100k pods as Python dicts would cost ~5x the
+memory of their bytes. Writers hand in complete dicts; this module stamps the resourceVersion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sortedcontainers import SortedDict
+
+from masthead.selectors import FieldSelector, LabelSelector
+
+# Events kept per resource for watch resume and past snapshots. Upstream's watch cache keeps
+# 100..102400 events and at least 75 s; a fixed count is simpler and tests can shrink it.
+DEFAULT_HISTORY_SIZE = 20_000
+# A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
+# the client resumes from its last resourceVersion instead of us buffering without bound.
+DEFAULT_WATCH_QUEUE = 20_000
+
+ADDED = "ADDED"
+MODIFIED = "MODIFIED"
+DELETED = "DELETED"
+
+
+@dataclass(slots=True)
+class Stored:
+    """One object as stored: encoded bytes plus what selectors and paging need."""
+
+    raw: bytes
+    rv: int
+    uid: str
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    fields: Mapping[str, str]
+
+    def decode(self) -> dict[str, Any]:
+        obj: dict[str, Any] = orjson.loads(self.raw)
+        return obj
+
+
+@dataclass(slots=True)
+class WatchEvent:
+    type: str
+    rv: int
+    key: str
+    obj: Stored  # new state; for DELETED the last state stamped with the delete's RV
+    prev: Stored | None  # state before this event (None for ADDED)
+
+
+@dataclass(slots=True)
+class WatchFilter:
+    namespace: str | None
+    labels: LabelSelector | None
+    fields: FieldSelector | None
+
+    def matches(self, s: Stored) -> bool:
+        if self.namespace is not None and s.namespace != self.namespace:
+            return False
+        if self.labels is not None and not self.labels.matches(s.labels):
+            return False
+        return self.fields is None or self.fields.matches(s.fields)
+
+
+class Watcher:
+    """A bounded queue of events for one watch request."""
+
+    def __init__(self, flt: WatchFilter, max_queue: int) -> None:
+        self.filter = flt
+        self.max_queue = max_queue
+        self.queue: deque[tuple[str, Stored, int]] = deque()
+        self.wakeup = asyncio.Event()
+        self.overflowed = False
+        self.closed = False
+
+    def offer(self, ev: WatchEvent) -> None:
+        """Translate a store event for this watcher's filter and queue it."""
+        if self.closed:
+            return
+        now_match = self.filter.matches(ev.obj)
+        if ev.type == DELETED:
+            if now_match:
+                self._put(DELETED, ev.obj, ev.rv)
+            return
+        was_match = ev.prev is not None and self.filter.matches(ev.prev)
+        if now_match:
+            self._put(MODIFIED if was_match else ADDED, ev.obj, ev.rv)
+        elif was_match and ev.prev is not None:
+            # Leaving the selector: upstream sends the previous state with the new RV.
+            self._put(DELETED, ev.prev, ev.rv)
+
+    def _put(self, typ: str, s: Stored, rv: int) -> None:
+        if len(self.queue) >= self.max_queue:
+            self.overflowed = True
+            self.closed = True
+        else:
+            self.queue.append((typ, s, rv))
+        self.wakeup.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wakeup.set()
+
+
+class TooOldError(Exception):
+    def __init__(self, oldest: int) -> None:
+        super().__init__(f"oldest servable resourceVersion is {oldest}")
+        self.oldest = oldest
+
+
+@dataclass
+class ResourceStore:
+    """Objects and history of one storage resource (e.g. ("apps", "deployments"))."""
+
+    history_size: int
+    start_rv: int
+    objects: SortedDict = field(default_factory=SortedDict)  # key -> Stored
+    history: deque[WatchEvent] = field(default_factory=deque)
+    watchers: set[Watcher] = field(default_factory=set)
+    last_write_rv: int = 0
+    dropped_watchers: int = 0
+
+    def __post_init__(self) -> None:
+        # Everything at or before start_rv is "before history": watching from earlier is 410.
+        self.oldest_rv = self.start_rv
+
+    def record(self, ev: WatchEvent) -> None:
+        self.last_write_rv = ev.rv
+        self.history.append(ev)
+        while len(self.history) > self.history_size:
+            self.oldest_rv = self.history.popleft().rv
+        for w in list(self.watchers):
+            w.offer(ev)
+            if w.overflowed:
+                self.dropped_watchers += 1
+                self.watchers.discard(w)
+
+    def shrink_history(self, size: int) -> None:
+        self.history_size = max(0, size)
+        while len(self.history) > self.history_size:
+            self.oldest_rv = self.history.popleft().rv
+
+    def forget_history(self, at_rv: int) -> None:
+        """Drop all history: any watch or snapshot older than `at_rv` becomes 410."""
+        self.history.clear()
+        self.oldest_rv = at_rv
+
+    def events_after(self, rv: int) -> Iterator[WatchEvent]:
+        if rv < self.oldest_rv:
+            raise TooOldError(self.oldest_rv)
+        # History is short relative to object counts; scan from the right end.
+        start = len(self.history)
+        while start > 0 and self.history[start - 1].rv > rv:
+            start -= 1
+        for i in range(start, len(self.history)):
+            yield self.history[i]
+
+    def changed_since(self, rv: int) -> dict[str, Stored | None]:
+        """State at `rv` of every key written after it (None = did not exist then)."""
+        past: dict[str, Stored | None] = {}
+        for ev in self.events_after(rv):
+            if ev.key not in past:
+                past[ev.key] = ev.prev
+        return past
+
+    def snapshot_items(
+        self, rv: int | None, start_key: str = "", prefix: str = ""
+    ) -> Iterator[tuple[str, Stored]]:
+        """Objects in key order as they were at `rv` (None: now), from `start_key` on."""
+        past = {} if rv is None else self.changed_since(rv)
+        lo = max(start_key, prefix)
+        cur: Iterator[str] = self.objects.irange(minimum=lo) if lo else iter(self.objects)
+        extra = sorted(k for k, v in past.items() if v is not None and k >= lo)
+        ei = 0
+        for k in cur:
+            if prefix and not k.startswith(prefix):
+                break
+            while ei < len(extra) and extra[ei] < k:
+                ek = extra[ei]
+                ei += 1
+                if ek not in self.objects and (not prefix or ek.startswith(prefix)):
+                    yield ek, past[ek]  # type: ignore[misc]
+            if k in past:
+                old = past[k]
+                if old is not None:
+                    yield k, old
+            else:
+                yield k, self.objects[k]
+        while ei < len(extra):
+            ek = extra[ei]
+            ei += 1
+            if ek not in self.objects and (not prefix or ek.startswith(prefix)):
+                yield ek, past[ek]  # type: ignore[misc]
+
+
+def object_key(namespace: str, name: str) -> str:
+    # "/" sorts before any DNS character, so a namespace's keys form one contiguous range.
+    return f"{namespace}/{name}" if namespace else name
+
+
+def encode_object(obj: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(obj)
+
+
+FieldsFn = Callable[[Mapping[str, Any]], Mapping[str, str]]
+
+
+class ObjectStore:
+    """All resources of one simulated cluster, sharing one monotonically increasing RV."""
+
+    def __init__(
+        self,
+        start_rv: int | None = None,
+        history_size: int = DEFAULT_HISTORY_SIZE,
+        watch_queue: int = DEFAULT_WATCH_QUEUE,
+    ) -> None:
+        # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
+        self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
+        self.history_size = history_size
+        self.watch_queue = watch_queue
+        self.resources: dict[tuple[str, str], ResourceStore] = {}
+        self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    def resource(self, key: tuple[str, str]) -> ResourceStore:
+        rs = self.resources.get(key)
+        if rs is None:
+            rs = ResourceStore(history_size=self.history_size, start_rv=self.rv)
+            self.resources[key] = rs
+        return rs
+
+    def drop_resource(self, key: tuple[str, str]) -> None:
+        rs = self.resources.pop(key, None)
+        if rs is not None:
+            for w in rs.watchers:
+                w.close()
+
+    def _next_rv(self) -> int:
+        self.rv += 1
+        return self.rv
+
+    def _stamp(self, obj: dict[str, Any], rv: int, fields_fn: FieldsFn) -> Stored:
+        meta = obj["metadata"]
+        meta["resourceVersion"] = str(rv)
+        return Stored(
+            raw=encode_object(obj),
+            rv=rv,
+            uid=meta.get("uid", ""),
+            namespace=meta.get("namespace", ""),
+            name=meta["name"],
+            labels=dict(meta.get("labels") or {}),
+            fields=fields_fn(obj),
+        )
+
+    def put(
+        self, key: tuple[str, str], obj: dict[str, Any], fields_fn: FieldsFn
+    ) -> tuple[Stored, Stored | None]:
+        """Create or replace an object (stamping a new RV); returns (new, previous)."""
+        rs = self.resource(key)
+        meta = obj["metadata"]
+        k = object_key(meta.get("namespace", ""), meta["name"])
+        prev: Stored | None = rs.objects.get(k)
+        rv = self._next_rv()
+        s = self._stamp(obj, rv, fields_fn)
+        rs.objects[k] = s
+        rs.record(WatchEvent(MODIFIED if prev is not None else ADDED, rv, k, s, prev))
+        self._wake_rv_waiters()
+        return s, prev
+
+    def remove(self, key: tuple[str, str], namespace: str, name: str) -> Stored | None:
+        """Delete an object; its final state carries the delete's RV (as watchers see it)."""
+        rs = self.resource(key)
+        k = object_key(namespace, name)
+        prev: Stored | None = rs.objects.pop(k, None)
+        if prev is None:
+            return None
+        rv = self._next_rv()
+        obj = prev.decode()
+        obj["metadata"]["resourceVersion"] = str(rv)
+        final = Stored(
+            raw=encode_object(obj),
+            rv=rv,
+            uid=prev.uid,
+            namespace=prev.namespace,
+            name=prev.name,
+            labels=prev.labels,
+            fields=prev.fields,
+        )
+        rs.record(WatchEvent(DELETED, rv, k, final, prev))
+        self._wake_rv_waiters()
+        return final
+
+    def get(self, key: tuple[str, str], namespace: str, name: str) -> Stored | None:
+        rs = self.resources.get(key)
+        if rs is None:
+            return None
+        s: Stored | None = rs.objects.get(object_key(namespace, name))
+        return s
+
+    def iter_objects(self, key: tuple[str, str], namespace: str | None = None) -> Iterator[Stored]:
+        rs = self.resources.get(key)
+        if rs is None:
+            return
+        if namespace is None:
+            yield from rs.objects.values()
+            return
+        prefix = namespace + "/"
+        for k in rs.objects.irange(minimum=prefix):
+            if not k.startswith(prefix):
+                break
+            yield rs.objects[k]
+
+    def count(self, key: tuple[str, str]) -> int:
+        rs = self.resources.get(key)
+        return 0 if rs is None else len(rs.objects)
+
+    def last_write_rv(self, key: tuple[str, str]) -> int:
+        rs = self.resources.get(key)
+        return 0 if rs is None else rs.last_write_rv
+
+    async def wait_for_rv(self, rv: int, timeout: float) -> bool:
+        """Wait until the store has reached `rv`; False on timeout."""
+        if self.rv >= rv:
+            return True
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.rv_waiters.append((rv, fut))
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self.rv_waiters = [(r, f) for r, f in self.rv_waiters if f is not fut]
+
+    def _wake_rv_waiters(self) -> None:
+        if not self.rv_waiters:
+            return
+        for r, f in self.rv_waiters:
+            if r <= self.rv and not f.done():
+                f.set_result(None)
+
+    def jump_rv(self, delta: int) -> None:
+        """Advance the RV counter (simulates a restore from backup with a higher revision)."""
+        self.rv += delta
