@@ -51,7 +51,8 @@ async def main() -> None:
     args = p.parse_args()
     gc.collect()
     before = rss_mb()
-    sim = Simulator(SimConfig(port=0))
+    # HTTPS: kubectl (the peer) does not send bearer tokens over plain HTTP.
+    sim = Simulator(SimConfig(port=0, https=True))
     gc.freeze()
     load_pods(sim.store, args.pods)
     gc.collect()
