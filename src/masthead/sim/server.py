@@ -32,6 +32,7 @@ from masthead.sim.listing import list_body, parse_list_request, run_list
 from masthead.sim.managedfields import manager_from_user_agent
 from masthead.sim.openapi import OpenApiBuilder
 from masthead.sim.patch import parse_patch_body
+from masthead.sim.protobuf import decode_protobuf
 from masthead.sim.rbac import Attributes, RbacAuthorizer, UserInfo, forbidden_error
 from masthead.sim.registry import DeleteOptions, Registry, WriteContext, now_rfc3339
 from masthead.sim.resources import REVIEW_RESOURCES, ResourceInfo
@@ -351,9 +352,11 @@ class SimServer:
             if method != "POST":
                 raise errors.method_not_allowed()
             body = await request.read()
-            obj, _ = decode_body(
-                info, body, request.headers.get("Content-Type", JSON), field_validation="Ignore"
-            )
+            content_type = request.headers.get("Content-Type", JSON)
+            if content_type.startswith("application/vnd.kubernetes.protobuf"):
+                obj = decode_protobuf(info.kind, body)
+            else:
+                obj, _ = decode_body(info, body, content_type, field_validation="Ignore")
             return json_response(self._review(info, obj, user, ns or ""), 201)
         if info.namespaced and ns is None and method != "GET":
             raise errors.method_not_allowed() if r.name is None else errors.unknown_resource()
