@@ -45,6 +45,14 @@ class SimThread:
         fut: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return fut.result(timeout)
 
+    async def _cancel_leftovers(self) -> None:
+        """Cancel handlers of connections whose clients were killed (e.g. `kubectl get -w`)."""
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def __enter__(self) -> Simulator:
         self.thread.start()
         sim = Simulator(self.config)
@@ -55,6 +63,7 @@ class SimThread:
     def __exit__(self, *exc: object) -> None:
         if self.sim is not None:
             self.call(self.sim.stop())
+        self.call(self._cancel_leftovers())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
