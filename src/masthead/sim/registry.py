@@ -240,9 +240,18 @@ class Registry:
                     "Forbidden",
                     f'{info.qualified} "{meta.get("name", "")}" is forbidden: unable to create '
                     f"new content in namespace {ns} because it is being terminated",
-                    {"name": meta.get("name", ""), "group": info.group, "kind": info.resource}
-                    if info.group
-                    else {"name": meta.get("name", ""), "kind": info.resource},
+                    {"name": meta.get("name", "")}
+                    | ({"group": info.group} if info.group else {})
+                    | {
+                        "kind": info.resource,
+                        "causes": [
+                            {
+                                "reason": "NamespaceTerminating",
+                                "message": f"namespace {ns} is being terminated",
+                                "field": "metadata.namespace",
+                            }
+                        ],
+                    },
                 )
         else:
             meta.pop("namespace", None)
@@ -607,17 +616,33 @@ class Registry:
                 delay = min(float(grace), self.config.kubelet_delete_delay)
                 self._spawn(self._finish_pod_delete(info, ns, name, meta["uid"], delay))
                 return stored, False
+        if info.storage_key == CRDS.storage_key and CRD_CLEANUP not in finalizers:
+            finalizers.append(CRD_CLEANUP)
+            _set_crd_terminating(obj, now_rfc3339(t))
         if finalizers:
             if meta.get("deletionTimestamp"):
                 return obj, False
             meta["deletionTimestamp"] = now_rfc3339(t)
-            meta["deletionGracePeriodSeconds"] = 0
             meta["finalizers"] = finalizers
+            # The CRD's own delete only stamps deletionTimestamp; the generic markAsDeleting
+            # also sets a zero grace period and bumps the generation.
+            if info.storage_key != CRDS.storage_key:
+                meta["deletionGracePeriodSeconds"] = 0
+                if meta.get("generation"):
+                    meta["generation"] += 1
             stored = self._put(info, obj)
             self._after_mark_deleted(info, stored, propagation)
             return stored, False
         final = self._remove(info, ns, name)
         self._collect_dependents(meta["uid"], "Background" if propagation != "Orphan" else "Orphan")
+        if info.resource == "pods" and info.group == "":
+            # BeforeDelete marks the pod (grace 0 when unscheduled) before it is removed.
+            fm = final["metadata"]
+            fm["deletionTimestamp"] = now_rfc3339(t)
+            fm["deletionGracePeriodSeconds"] = 0
+            if fm.get("generation"):
+                fm["generation"] += 1
+            final["metadata"] = _order_metadata(fm)
         return self._delete_answer(info, final), True
 
     def _pod_grace(self, obj: dict[str, Any], opts: DeleteOptions) -> int:
@@ -666,6 +691,9 @@ class Registry:
     def _after_mark_deleted(
         self, info: ResourceInfo, obj: dict[str, Any], propagation: str
     ) -> None:
+        if info.storage_key == CRDS.storage_key:
+            # CRD cleanup is an apiserver-internal controller: it runs without the GC too.
+            self._spawn(self._cleanup_crd(obj["metadata"]["name"]))
         if not self.config.gc_enabled:
             return
         uid = obj["metadata"]["uid"]
@@ -681,8 +709,6 @@ class Registry:
                     info, obj["metadata"].get("namespace", ""), obj["metadata"]["name"], uid
                 )
             )
-        if info.storage_key == CRDS.storage_key:
-            self._spawn(self._cleanup_crd(obj["metadata"]["name"]))
 
     # ------------------------------------------------------------------ garbage collection
     def dependents(self, uid: str) -> list[tuple[tuple[str, str], str, str]]:
@@ -770,7 +796,6 @@ class Registry:
         if meta.get("deletionTimestamp"):
             return obj
         meta["deletionTimestamp"] = now_rfc3339(self.clock())
-        meta["deletionGracePeriodSeconds"] = 0
         obj.setdefault("status", {})["phase"] = "Terminating"
         stored = self._put(info, obj)
         if self.config.namespace_controller:
@@ -910,6 +935,23 @@ class Registry:
     def _catalog_changed(self) -> None:
         for cb in self.on_catalog_change:
             cb()
+
+
+CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
+
+
+def _set_crd_terminating(crd: dict[str, Any], ts: str) -> None:
+    conds = (crd.setdefault("status", {}) or {}).setdefault("conditions", []) or []
+    crd["status"]["conditions"] = [c for c in conds if c.get("type") != "Terminating"] + [
+        {
+            "type": "Terminating",
+            "status": "True",
+            "lastTransitionTime": ts,
+            "reason": "InstanceDeletionPending",
+            "message": "CustomResourceDefinition marked for deletion; CustomResource deletion "
+            "will begin soon",
+        }
+    ]
 
 
 def _default_propagation(info: ResourceInfo) -> str:
