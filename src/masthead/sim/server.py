@@ -65,13 +65,48 @@ VERSION_INFO = {
 JSON = "application/json"
 NO_CACHE = {"Cache-Control": "no-cache, private"}
 OPEN_PATHS = ("/version", "/healthz", "/livez", "/readyz")
-READYZ_CHECKS = (
+READYZ_CHECKS = (  # kube-apiserver 1.36 (no etcd check in /readyz)
     "ping",
     "log",
     "informer-sync",
     "poststarthook/start-apiserver-admission-initializer",
+    "poststarthook/generic-apiserver-start-informers",
+    "poststarthook/max-in-flight-filter",
+    "poststarthook/storage-object-count-tracker-hook",
+    "poststarthook/start-apiextensions-informers",
+    "poststarthook/start-apiextensions-controllers",
+    "poststarthook/crd-informer-synced",
+    "poststarthook/start-system-namespaces-controller",
+    "poststarthook/peer-endpoint-reconciler-controller",
+    "poststarthook/start-cluster-authentication-info-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-controller",
+    "poststarthook/start-kube-apiserver-identity-lease-garbage-collector",
+    "poststarthook/storage-readiness",
+    "poststarthook/start-legacy-token-tracking-controller",
+    "poststarthook/start-service-ip-repair-controllers",
+    "poststarthook/rbac/bootstrap-roles",
+    "poststarthook/scheduling/bootstrap-system-priority-classes",
+    "poststarthook/priority-and-fairness-config-producer",
+    "poststarthook/bootstrap-controller",
+    "poststarthook/start-kubernetes-service-cidr-controller",
+    "poststarthook/start-kube-aggregator-informers",
+    "poststarthook/apiservice-status-local-available-controller",
+    "poststarthook/apiservice-status-remote-available-controller",
+    "poststarthook/apiservice-registration-controller",
+    "poststarthook/apiservice-wait-for-first-sync",
+    "poststarthook/apiservice-discovery-controller",
+    "poststarthook/kube-apiserver-autoregistration",
+    "autoregister-completion",
+    "poststarthook/apiservice-openapi-controller",
+    "poststarthook/apiservice-openapiv3-controller",
+    "shutdown",
 )
 LIVEZ_CHECKS = ("ping", "log", "etcd", "poststarthook/start-apiserver-admission-initializer")
+
+
+def _quote_warning(text: str) -> str:
+    """The warn-text of a Warning header is a quoted-string: escape backslashes and quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 @dataclass
@@ -470,7 +505,7 @@ class SimServer:
     ) -> web.Response:
         headers: dict[str, str] = {}
         if warnings:
-            headers["Warning"] = ", ".join(f'299 - "{w}"' for w in warnings)
+            headers["Warning"] = ", ".join(f'299 - "{_quote_warning(w)}"' for w in warnings)
         return json_response(self._from_storage(info, obj), status, headers)
 
     def _get(
