@@ -850,8 +850,12 @@ selector_st = st.one_of(
     st.builds(lambda v: {"matchLabels": {"agg": v}}, st.sampled_from(["x", "y"])),
     st.builds(
         lambda op, vs: {"matchExpressions": [{"key": "agg", "operator": op, "values": vs}]},
-        st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+        st.sampled_from(["In", "NotIn"]),
         st.lists(st.sampled_from(["x", "y"]), min_size=1, max_size=2),
+    ),
+    st.builds(
+        lambda op: {"matchExpressions": [{"key": "agg", "operator": op}]},
+        st.sampled_from(["Exists", "DoesNotExist"]),
     ),
     st.just({}),
 )
@@ -948,8 +952,8 @@ class Oracle:
         for e in selector.get("matchExpressions", []):
             has, value = e["key"] in labels, labels.get(e["key"])
             wanted = {
-                "In": has and value in e["values"],
-                "NotIn": not has or value not in e["values"],
+                "In": has and value in e.get("values", []),
+                "NotIn": not has or value not in e.get("values", []),
                 "Exists": has,
                 "DoesNotExist": not has,
             }

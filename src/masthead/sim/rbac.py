@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from masthead.selectors import SelectorError, label_selector_from_dict
 from masthead.sim.errors import ApiError
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -193,6 +194,15 @@ def _meta(obj: Obj, key: str) -> str:
     return _text(_mapping(obj.get("metadata")).get(key))
 
 
+def _labels(obj: Obj) -> dict[str, str]:
+    labels = _mapping(_mapping(obj.get("metadata")).get("labels"))
+    return {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 class _Rule:
     """One PolicyRule with its lists turned into sets, matched as upstream's `RuleAllows`."""
 
@@ -346,9 +356,7 @@ class _Index:
 
 
 def _compile(rules: Any) -> tuple[_Rule, ...]:
-    if not isinstance(rules, list | tuple):
-        return ()
-    return tuple(_Rule(r) for r in rules if isinstance(r, Mapping))
+    return tuple(_Rule(r) for r in _sequence(rules) if isinstance(r, Mapping))
 
 
 def _applying_subject(user: UserInfo, subjects: Any, namespace: str) -> Obj | None:
@@ -400,11 +408,16 @@ def _aggregated_cluster_rules(cluster_roles: Iterable[Obj]) -> dict[str, tuple[_
         if not isinstance(aggregation, Mapping):
             continue
         selectors = aggregation.get("clusterRoleSelectors")
+        try:
+            compiled = [label_selector_from_dict(s) for s in _sequence(selectors)]
+        except (SelectorError, AttributeError):
+            # The controller gives up on a role whose selectors do not parse: its rules stay.
+            continue
         matched = [
             other
-            for selector in (selectors if isinstance(selectors, list) else [])
+            for selector in compiled
             for other in names
-            if other != name and _selects(selector, _mapping(by_name[other].get("metadata")))
+            if other != name and selector.matches(_labels(by_name[other]))
         ]
         sources.append((name, matched))
     for _ in range(len(sources) + 1):
@@ -420,39 +433,6 @@ def _aggregated_cluster_rules(cluster_roles: Iterable[Obj]) -> dict[str, tuple[_
         if not changed:
             break
     return rules
-
-
-def _selects(selector: Any, metadata: Obj) -> bool:
-    """A metav1.LabelSelector match; an invalid selector matches nothing, an empty one all."""
-    if not isinstance(selector, Mapping):
-        return False
-    labels = _mapping(metadata.get("labels"))
-    for key, value in _mapping(selector.get("matchLabels")).items():
-        if labels.get(key) != value:
-            return False
-    expressions = selector.get("matchExpressions")
-    for expr in expressions if isinstance(expressions, list) else []:
-        if not isinstance(expr, Mapping):
-            return False
-        label, op, values = (
-            _text(expr.get("key")),
-            expr.get("operator"),
-            _strings(expr.get("values")),
-        )
-        present = label in labels
-        if op == "In":
-            ok = present and labels[label] in values
-        elif op == "NotIn":
-            ok = not present or labels[label] not in values
-        elif op == "Exists":
-            ok = present
-        elif op == "DoesNotExist":
-            ok = not present
-        else:
-            return False
-        if not ok:
-            return False
-    return True
 
 
 # --- Bootstrap policy --------------------------------------------------------------------------
