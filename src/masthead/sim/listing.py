@@ -170,7 +170,7 @@ async def run_list(store: ObjectStore, key: tuple[str, str], req: ListRequest) -
         start = prefix + after + "\u0000"
         if rv == -1:
             return _page(rs, None, store.rv, req, start)
-        if rv < rs.oldest_rv:
+        if rv < rs.list_floor:
             fresh = encode_continue(-1, after)
             raise ApiError(410, "Expired", CONTINUE_TOO_OLD, metadata={"continue": fresh})
         return _page(rs, rv, rv, req, start)
@@ -200,7 +200,7 @@ async def run_list(store: ObjectStore, key: tuple[str, str], req: ListRequest) -
     if rv > store.rv and not await store.wait_for_rv(rv, TOO_LARGE_RV_WAIT):
         raise too_large_rv(rv, store.rv)
     if exact:
-        if rv < rs.oldest_rv:
+        if rv < rs.list_floor:
             raise errors.expired(LIST_TOO_OLD)
         return _page(rs, rv, rv, req, "")
     return _page(rs, None, store.rv, req, "")
@@ -249,7 +249,7 @@ def _remaining_after(rs: ResourceStore, key: str, prefix: str) -> int:
     remainingItemCount is, when writes happened since the snapshot."""
     objects = rs.objects
     end = objects.bisect_left(prefix + "\U0010ffff") if prefix else len(objects)
-    return max(0, end - objects.bisect_right(key))
+    return max(0, int(end) - int(objects.bisect_right(key)))
 
 
 def list_body(kind: str, api_version: str, result: ListResult, *, strip_type: bool) -> bytes:

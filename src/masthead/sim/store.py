@@ -130,6 +130,7 @@ class ResourceStore:
     watchers: set[Watcher] = field(default_factory=set)
     last_write_rv: int = 0
     dropped_watchers: int = 0
+    compacted_rv: int = 0
 
     def __post_init__(self) -> None:
         # Everything at or before start_rv is "before history": watching from earlier is 410.
@@ -155,6 +156,16 @@ class ResourceStore:
         """Drop all history: any watch or snapshot older than `at_rv` becomes 410."""
         self.history.clear()
         self.oldest_rv = at_rv
+
+    def compact(self, at_rv: int) -> None:
+        """etcd compaction as the watch cache sees it: lists at an exact revision and continue
+        tokens older than `at_rv` become 410, while watches keep replaying from the cache."""
+        self.compacted_rv = max(self.compacted_rv, at_rv)
+
+    @property
+    def list_floor(self) -> int:
+        """Oldest revision an exact list or a continue token can still be served at."""
+        return max(self.oldest_rv, self.compacted_rv)
 
     def events_after(self, rv: int) -> Iterator[WatchEvent]:
         if rv < self.oldest_rv:
