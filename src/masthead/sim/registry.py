@@ -28,6 +28,7 @@ from masthead.sim.defaults import (
     pod_needs_service_account,
 )
 from masthead.sim.errors import ApiError
+from masthead.sim.eventconv import core_to_events_v1, events_v1_to_core
 from masthead.sim.fieldsets import field_values
 from masthead.sim.managedfields import record_update, server_side_apply
 from masthead.sim.patch import json_patch, merge_patch, strategic_merge_patch
@@ -226,7 +227,10 @@ class Registry:
     def create(
         self, info: ResourceInfo, ns: str, obj: dict[str, Any], ctx: WriteContext
     ) -> dict[str, Any]:
-        obj = copy.deepcopy(obj)
+        # events.k8s.io Events arrive in their core/v1 storage form: default, validate and
+        # track fields in the served form, store the core form.
+        served_events = info.group == "events.k8s.io" and info.storage_group is not None
+        obj = core_to_events_v1(obj) if served_events else copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {}) or {}
         obj["metadata"] = meta
         if info.namespaced:
@@ -283,6 +287,8 @@ class Registry:
             None, obj, manager=ctx.manager, api_version=info.api_version, time=now_rfc3339(t)
         )
         _strip_empty_metadata(obj["metadata"])
+        if served_events:
+            obj = events_v1_to_core(obj)
         if ctx.dry_run:
             obj["metadata"] = _order_metadata(obj["metadata"])
             return obj
@@ -386,7 +392,7 @@ class Registry:
     ) -> dict[str, Any]:
         if subresource is None:
             new = apply_defaults(info, new)
-        validate_update(info, new, old)
+        validate_update(info, _served_form(info, new), _served_form(info, old))
         old_meta = old["metadata"]
         meta = new["metadata"]
         if old_meta.get("deletionTimestamp"):
@@ -519,7 +525,7 @@ class Registry:
         new["metadata"]["managedFields"] = result["metadata"].get("managedFields", [])
         if subresource is None:
             new = apply_defaults(info, new)
-        validate_update(info, new, old)
+        validate_update(info, _served_form(info, new), _served_form(info, old))
         if "generation" in old["metadata"] and _spec_changed(old, new):
             new["metadata"]["generation"] = old["metadata"]["generation"] + 1
         _strip_empty_metadata(new["metadata"])
@@ -938,6 +944,14 @@ class Registry:
 
 
 CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
+
+
+def _served_form(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as `info` serves it, for validation: events.k8s.io Events are stored in
+    core/v1 form, but their rules are written for the events.k8s.io/v1 fields."""
+    if info.group == "events.k8s.io" and info.storage_group is not None:
+        return core_to_events_v1(obj)
+    return obj
 
 
 def _set_crd_terminating(crd: dict[str, Any], ts: str) -> None:
