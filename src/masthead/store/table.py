@@ -1,0 +1,252 @@
+"""The rows of one (cluster, kind), by uid, with every index the query engine reads.
+
+Indexes are maintained on each change, so a query never rebuilds anything. `replace` is the
+relist operation: it computes adds, updates and deletes against the new list, so no row of an
+object that vanished while the watch was down can survive it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence, ValuesView
+from dataclasses import dataclass
+from typing import Generic
+
+from masthead.store.columns import Column, FacetValue, tiebreak
+from masthead.store.rows import RowT
+from masthead.store.sorted_index import SortedIndex
+from masthead.store.text_index import TextIndex
+from masthead.store.value_index import ValueIndex
+
+# A relist that changes more than this share of the rows rebuilds the indexes in bulk: one sort
+# per column beats that many O(log N) inserts and removes.
+_REBUILD_SHARE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceCounts:
+    added: int
+    updated: int
+    deleted: int
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deleted
+
+
+class Table(Generic[RowT]):
+    """Rows of one kind with namespace, node, owner, label, facet, sort and text indexes.
+
+    `version` counts effective changes: it grows by one for every row added, changed or
+    deleted, and not at all for an upsert of an equal row or a delete of an absent uid.
+    """
+
+    def __init__(self, columns: Sequence[Column[RowT]]) -> None:
+        self._columns: dict[str, Column[RowT]] = {}
+        for column in columns:
+            if column.id in self._columns:
+                raise ValueError(f"duplicate column id {column.id!r}")
+            self._columns[column.id] = column
+        self._sortable = tuple(c for c in columns if c.sortable)
+        self._faceted = tuple(c for c in columns if c.facet)
+        self._searchable = tuple(c for c in columns if c.text)
+        self._rows: dict[str, RowT] = {}
+        self._version = 0
+        self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        rows = self._rows.values()
+        self._sorted = {
+            c.id: SortedIndex((c.key(row), tiebreak(row)) for row in rows) for c in self._sortable
+        }
+        self._facets: dict[str, ValueIndex[FacetValue]] = {
+            c.id: ValueIndex() for c in self._faceted
+        }
+        self._by_namespace: ValueIndex[str] = ValueIndex()
+        self._by_node: ValueIndex[str] = ValueIndex()
+        self._by_owner: ValueIndex[str] = ValueIndex()
+        self._by_label: ValueIndex[tuple[str, str]] = ValueIndex()
+        self._text = TextIndex()
+        for row in rows:
+            self._index_unsorted(row)
+
+    @property
+    def columns(self) -> Mapping[str, Column[RowT]]:
+        return self._columns
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, uid: object) -> bool:
+        return uid in self._rows
+
+    def __getitem__(self, uid: str) -> RowT:
+        return self._rows[uid]
+
+    def get(self, uid: str) -> RowT | None:
+        return self._rows.get(uid)
+
+    def rows(self) -> ValuesView[RowT]:
+        return self._rows.values()
+
+    # Indexes, read by the query engine and by views (joins by node and owner).
+
+    @property
+    def by_namespace(self) -> ValueIndex[str]:
+        return self._by_namespace
+
+    @property
+    def by_node(self) -> ValueIndex[str]:
+        return self._by_node
+
+    @property
+    def by_owner(self) -> ValueIndex[str]:
+        return self._by_owner
+
+    @property
+    def by_label(self) -> ValueIndex[tuple[str, str]]:
+        """(label key, label value) → uids: the candidates of equality selectors."""
+        return self._by_label
+
+    @property
+    def text_index(self) -> TextIndex:
+        return self._text
+
+    def sorted_index(self, column_id: str) -> SortedIndex:
+        return self._sorted[column_id]
+
+    def facet_index(self, column_id: str) -> ValueIndex[FacetValue]:
+        return self._facets[column_id]
+
+    # Changes.
+
+    def upsert(self, row: RowT) -> bool:
+        """Add or replace the row with this uid; False (and no version bump) if equal."""
+        old = self._rows.get(row.uid)
+        if old is None:
+            self._add(row)
+        elif old == row:
+            return False
+        else:
+            self._update(old, row)
+        self._version += 1
+        return True
+
+    def delete(self, uid: str) -> bool:
+        """Remove the row with this uid; False if there was none."""
+        old = self._rows.pop(uid, None)
+        if old is None:
+            return False
+        tb = tiebreak(old)
+        for c in self._sortable:
+            self._sorted[c.id].remove(c.key(old), tb)
+        self._unindex_unsorted(old)
+        self._version += 1
+        return True
+
+    def replace(self, rows: Iterable[RowT]) -> ReplaceCounts:
+        """Make the table hold exactly `rows` (a relist). A uid listed twice keeps its last row."""
+        incoming = {row.uid: row for row in rows}
+        added = updated = 0
+        for uid, row in incoming.items():
+            old = self._rows.get(uid)
+            if old is None:
+                added += 1
+            elif old != row:
+                updated += 1
+        gone = [uid for uid in self._rows if uid not in incoming]
+        counts = ReplaceCounts(added, updated, len(gone))
+        if counts.changed > _REBUILD_SHARE * max(len(self._rows), len(incoming)):
+            self._rows = incoming
+            self._build_indexes()
+            self._version += counts.changed
+        else:
+            # Each delete and upsert bumps the version once per effective change, as above.
+            for uid in gone:
+                self.delete(uid)
+            for row in incoming.values():
+                self.upsert(row)
+        return counts
+
+    def _add(self, row: RowT) -> None:
+        self._rows[row.uid] = row
+        tb = tiebreak(row)
+        for c in self._sortable:
+            self._sorted[c.id].add(c.key(row), tb)
+        self._index_unsorted(row)
+
+    def _update(self, old: RowT, new: RowT) -> None:
+        self._rows[new.uid] = new
+        tb_old, tb_new = tiebreak(old), tiebreak(new)
+        for c in self._sortable:
+            # Watch churn mostly touches status fields: leave the other orders alone.
+            key_old, key_new = c.key(old), c.key(new)
+            if key_old != key_new or tb_old != tb_new:
+                index = self._sorted[c.id]
+                index.remove(key_old, tb_old)
+                index.add(key_new, tb_new)
+        uid = new.uid
+        for c in self._faceted:
+            value_old, value_new = c.key(old), c.key(new)
+            if value_old != value_new:
+                facet = self._facets[c.id]
+                facet.remove(value_old, uid)
+                facet.add(value_new, uid)
+        if old.namespace != new.namespace:
+            self._by_namespace.remove(old.namespace, uid)
+            self._by_namespace.add(new.namespace, uid)
+        if old.node != new.node:
+            if old.node is not None:
+                self._by_node.remove(old.node, uid)
+            if new.node is not None:
+                self._by_node.add(new.node, uid)
+        owners_old, owners_new = set(old.owner_uids), set(new.owner_uids)
+        for owner in owners_old - owners_new:
+            self._by_owner.remove(owner, uid)
+        for owner in owners_new - owners_old:
+            self._by_owner.add(owner, uid)
+        if old.labels != new.labels:
+            labels_old, labels_new = old.labels.items(), new.labels.items()
+            for pair in labels_old - labels_new:
+                self._by_label.remove(pair, uid)
+            for pair in labels_new - labels_old:
+                self._by_label.add(pair, uid)
+        self._text.put(uid, self._search_fields(new))
+
+    def _index_unsorted(self, row: RowT) -> None:
+        uid = row.uid
+        for c in self._faceted:
+            self._facets[c.id].add(c.key(row), uid)
+        self._by_namespace.add(row.namespace, uid)
+        if row.node is not None:
+            self._by_node.add(row.node, uid)
+        for owner in set(row.owner_uids):
+            self._by_owner.add(owner, uid)
+        for pair in row.labels.items():
+            self._by_label.add(pair, uid)
+        self._text.put(uid, self._search_fields(row))
+
+    def _unindex_unsorted(self, row: RowT) -> None:
+        uid = row.uid
+        for c in self._faceted:
+            self._facets[c.id].remove(c.key(row), uid)
+        self._by_namespace.remove(row.namespace, uid)
+        if row.node is not None:
+            self._by_node.remove(row.node, uid)
+        for owner in set(row.owner_uids):
+            self._by_owner.remove(owner, uid)
+        for pair in row.labels.items():
+            self._by_label.remove(pair, uid)
+        self._text.discard(uid)
+
+    def _search_fields(self, row: RowT) -> list[str]:
+        fields = [row.name, row.namespace]
+        fields.extend(f"{k}={v}" for k, v in row.labels.items())
+        for c in self._searchable:
+            value = c.key(row)
+            if value is not None:
+                fields.append(str(value))
+        return fields

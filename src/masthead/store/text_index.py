@@ -1,0 +1,42 @@
+"""Substring search over one precomputed lowercase string per row."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+# Joins the searchable fields so that no search term can match across two of them.
+FIELD_SEPARATOR = "\x1f"
+
+
+def search_terms(text: str) -> list[str]:
+    """A query's terms: whitespace-separated, case-insensitive, all required."""
+    return text.lower().split()
+
+
+class TextIndex:
+    """uid → the row's searchable text. A linear scan: 100k `in` tests on short ASCII strings
+    take a few milliseconds, less than maintaining an n-gram index on every change would."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self) -> None:
+        self._text: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    def put(self, uid: str, fields: list[str]) -> None:
+        self._text[uid] = FIELD_SEPARATOR.join(fields).lower()
+
+    def discard(self, uid: str) -> None:
+        self._text.pop(uid, None)
+
+    def search(self, terms: list[str], within: Set[str] | None = None) -> set[str]:
+        """Uids whose text contains every term, among `within` (all rows when None)."""
+        text = self._text
+        if within is None:
+            if len(terms) == 1:
+                (term,) = terms
+                return {uid for uid, s in text.items() if term in s}
+            return {uid for uid, s in text.items() if all(t in s for t in terms)}
+        return {uid for uid in within if all(t in text[uid] for t in terms)}
