@@ -1,0 +1,169 @@
+"""Discovery: which resources the server offers, resolved from kind or resource names.
+
+Asks for aggregated discovery v2 (two requests for the whole server) with the Accept list of
+client-go ≥ 0.30 and picks the parser by the response Content-Type, as client-go does; a server
+that answers plain JSON gets the legacy walk (/api, /apis, then every preferred group-version
+in parallel). The result is cached until `refresh()` (call it when CRDs change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from masthead.kube.errors import ApiError, KubeError
+from masthead.kube.transport import Transport
+
+ACCEPT_AGGREGATED = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
+    "application/json"
+)
+_AGGREGATED_MARK = "g=apidiscovery.k8s.io"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    group: str
+    version: str
+    resource: str  # plural, as in URLs
+    kind: str
+    namespaced: bool
+    verbs: frozenset[str]
+    singular: str = ""
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    preferred: bool = True  # this version is the group's preferred one
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def qualified(self) -> str:
+        """`deployments.apps`, or `pods` for the core group."""
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+    def collection_path(self, namespace: str | None = None) -> str:
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if namespace is not None and self.namespaced:
+            return f"{base}/namespaces/{namespace}/{self.resource}"
+        return f"{base}/{self.resource}"
+
+
+class UnknownResource(KubeError):
+    pass
+
+
+class Discovery:
+    def __init__(self, transport: Transport, aggregated: bool = True) -> None:
+        self.transport = transport
+        self.aggregated = aggregated  # False forces the legacy walk (older servers, tests)
+        self._types: list[ResourceType] | None = None
+        self._lock = asyncio.Lock()
+        self.used_aggregated: bool | None = None  # what the last refresh actually got
+
+    async def types(self) -> list[ResourceType]:
+        if self._types is None:
+            await self.refresh()
+        assert self._types is not None
+        return self._types
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            accept = ACCEPT_AGGREGATED if self.aggregated else "application/json"
+            core = await self.transport.request("discovery", "/api", headers={"Accept": accept})
+            groups = await self.transport.request("discovery", "/apis", headers={"Accept": accept})
+            if _AGGREGATED_MARK in core.content_type and _AGGREGATED_MARK in groups.content_type:
+                types = [*_from_aggregated(core.json()), *_from_aggregated(groups.json())]
+                self.used_aggregated = True
+            else:
+                types = await self._legacy(core.json(), groups.json())
+                self.used_aggregated = False
+            self._types = types
+
+    async def _legacy(self, api: Mapping[str, Any], apis: Mapping[str, Any]) -> list[ResourceType]:
+        gvs: list[tuple[str, str, bool]] = [("", v, i == 0) for i, v in enumerate(api["versions"])]
+        for g in apis.get("groups") or ():
+            preferred = (g.get("preferredVersion") or {}).get("version")
+            for v in g.get("versions") or ():
+                gvs.append((g["name"], v["version"], v["version"] == preferred))
+
+        async def fetch(group: str, version: str, preferred: bool) -> list[ResourceType]:
+            path = f"/apis/{group}/{version}" if group else f"/api/{version}"
+            try:
+                doc = await self.transport.get_json("discovery", path)
+            except ApiError:
+                # An unavailable aggregated API (503) must not hide every other group;
+                # kubectl logs "couldn't get resource list" and carries on the same way.
+                return []
+            return list(_from_resource_list(group, version, preferred, doc))
+
+        parts = await asyncio.gather(*(fetch(*gv) for gv in gvs))
+        return [t for part in parts for t in part]
+
+    async def resolve(self, name: str) -> ResourceType:
+        """A resource from a kind (`Pod`), plural (`pods`), singular, short name (`po`),
+        or group-qualified plural (`deployments.apps`); the preferred version wins."""
+        types = await self.types()
+        found = resolve_in(types, name)
+        if found is None:
+            await self.refresh()  # a CRD may have appeared since the cache was filled
+            found = resolve_in(await self.types(), name)
+        if found is None:
+            raise UnknownResource(f"the server doesn't have a resource type {name!r}")
+        return found
+
+
+def resolve_in(types: Iterable[ResourceType], name: str) -> ResourceType | None:
+    low = name.lower()
+    best: tuple[int, ResourceType] | None = None
+    for t in types:
+        names = {t.resource, t.singular, t.kind.lower(), *t.short_names}
+        if low in names or low == t.qualified or low == f"{t.kind.lower()}.{t.group}":
+            # Core group first, then preferred versions: `pods` is never events.k8s.io's.
+            rank = (0 if t.group == "" else 2) + (0 if t.preferred else 1)
+            if best is None or rank < best[0]:
+                best = (rank, t)
+    return None if best is None else best[1]
+
+
+def _from_aggregated(doc: Mapping[str, Any]) -> Iterable[ResourceType]:
+    for item in doc.get("items") or ():
+        group = (item.get("metadata") or {}).get("name", "")
+        for i, ver in enumerate(item.get("versions") or ()):  # most preferred first
+            for r in ver.get("resources") or ():
+                yield ResourceType(
+                    group=group,
+                    version=ver["version"],
+                    resource=r["resource"],
+                    kind=(r.get("responseKind") or {}).get("kind", ""),
+                    namespaced=r.get("scope") == "Namespaced",
+                    verbs=frozenset(r.get("verbs") or ()),
+                    singular=r.get("singularResource", ""),
+                    short_names=tuple(r.get("shortNames") or ()),
+                    categories=tuple(r.get("categories") or ()),
+                    preferred=i == 0,
+                )
+
+
+def _from_resource_list(
+    group: str, version: str, preferred: bool, doc: Mapping[str, Any]
+) -> Iterable[ResourceType]:
+    for r in doc.get("resources") or ():
+        if "/" in r["name"]:
+            continue  # subresources
+        yield ResourceType(
+            group=group,
+            version=version,
+            resource=r["name"],
+            kind=r.get("kind", ""),
+            namespaced=bool(r.get("namespaced")),
+            verbs=frozenset(r.get("verbs") or ()),
+            singular=r.get("singularName", ""),
+            short_names=tuple(r.get("shortNames") or ()),
+            categories=tuple(r.get("categories") or ()),
+            preferred=preferred,
+        )

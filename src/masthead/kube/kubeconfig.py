@@ -1,0 +1,444 @@
+"""Kubeconfig: every context becomes a `ClusterEntry`; `ClusterCredentials` turns one into what
+aiohttp needs (an `ssl.SSLContext`, auth headers, proxy, TLS server name).
+
+Loading rules follow client-go: the files named by KUBECONFIG (path-list, merged, first
+definition of a name wins, first non-empty current-context wins), else ~/.kube/config; then any
+extra files or directories the user configured. Credentials go through the official
+`kubernetes` package's `KubeConfigLoader` (tokens, token files, client certs, exec plugins with
+expiry, OIDC, auth providers), always off the event loop because exec plugins may block for a
+long time (browser logins, cloud CLIs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import hashlib
+import logging
+import os
+import re
+import ssl
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from masthead.kube.errors import CredentialError
+from masthead.kube.tuning import Tuning
+
+DEFAULT_KUBECONFIG = Path("~/.kube/config")
+
+# Where credential plugins (aws, gke-gcloud-auth-plugin, kubelogin, az, doctl...) usually live.
+# A dashboard started from a desktop launcher or a service has a minimal PATH without them.
+_EXEC_PATH_DIRS = (
+    "/usr/local/bin",
+    "/opt/homebrew/bin",
+    "/opt/local/bin",
+    "~/.local/bin",
+    "~/bin",
+    "~/go/bin",
+    "~/.krew/bin",
+    "~/google-cloud-sdk/bin",
+    "/usr/local/google-cloud-sdk/bin",
+    "/opt/homebrew/share/google-cloud-sdk/bin",
+    "/usr/lib/google-cloud-sdk/bin",
+    "/snap/bin",
+    "~/.nix-profile/bin",
+    "/nix/var/nix/profiles/default/bin",
+    "~/.asdf/shims",
+    "/usr/bin",
+    "/bin",
+)
+
+# Keys that name files, per section, which client-go resolves relative to the defining file.
+_PATH_KEYS = {
+    "cluster": ("certificate-authority",),
+    "user": ("client-certificate", "client-key", "tokenFile"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterEntry:
+    """One kubeconfig context: what to show and how to reach it."""
+
+    id: str  # stable and URL-safe, derived from the context name
+    name: str  # what the UI shows (the context name)
+    context: str
+    cluster: str
+    user: str
+    server: str
+    namespace: str | None  # the context's default namespace
+    source: Path | None  # the file that defined the context
+    # A self-contained kubeconfig (this context, its cluster and user, paths absolute).
+    config: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Kubeconfig:
+    entries: tuple[ClusterEntry, ...]
+    current_context: str | None
+    files: tuple[Path, ...]
+
+    def entry(self, id_or_context: str) -> ClusterEntry:
+        for e in self.entries:
+            if id_or_context in (e.id, e.context):
+                return e
+        raise KeyError(id_or_context)
+
+
+def standard_paths(env: Mapping[str, str] | None = None) -> list[Path]:
+    """KUBECONFIG's path list if set (empty items skipped), else ~/.kube/config."""
+    env = os.environ if env is None else env
+    raw = env.get("KUBECONFIG", "")
+    if raw:
+        return [Path(p).expanduser() for p in raw.split(os.pathsep) if p]
+    return [DEFAULT_KUBECONFIG.expanduser()]
+
+
+def expand_extra(extra: Sequence[Path]) -> list[Path]:
+    """Extra kubeconfig locations: files as is, directories as their visible regular files."""
+    out: list[Path] = []
+    for p in extra:
+        p = p.expanduser()
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
+def load_kubeconfig(
+    paths: Sequence[Path] | None = None,
+    extra: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> Kubeconfig:
+    """Merge the kubeconfig files (standard rules, then `extra`) into cluster entries.
+
+    Missing files are skipped, as kubectl does; an unparsable file raises `CredentialError`.
+    """
+    files = [*(standard_paths(env) if paths is None else list(paths)), *expand_extra(extra)]
+    clusters: dict[str, tuple[dict[str, Any], Path]] = {}
+    users: dict[str, tuple[dict[str, Any], Path]] = {}
+    contexts: dict[str, tuple[dict[str, Any], Path]] = {}
+    current: str | None = None
+    read: list[Path] = []
+    for path in files:
+        doc = _read_yaml(path)
+        if doc is None:
+            continue
+        read.append(path)
+        for section, target in (("clusters", clusters), ("users", users), ("contexts", contexts)):
+            for item in doc.get(section) or ():
+                name = item.get("name")
+                if isinstance(name, str) and name not in target:
+                    target[name] = (item, path)
+        if not current and doc.get("current-context"):
+            current = str(doc["current-context"])
+    entries = [_entry(name, ctx, path, clusters, users) for name, (ctx, path) in contexts.items()]
+    return Kubeconfig(tuple(_unique_ids(entries)), current, tuple(read))
+
+
+def _read_yaml(path: Path) -> dict[str, Any] | None:
+    try:
+        text = path.read_text()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise CredentialError(f"{path}: not valid YAML: {e}") from e
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise CredentialError(f"{path}: not a kubeconfig (top level is not a mapping)")
+    return doc
+
+
+def _absolute(section: dict[str, Any], keys: Sequence[str], base: Path) -> dict[str, Any]:
+    out = copy.deepcopy(section)
+    for k in keys:
+        v = out.get(k)
+        if isinstance(v, str) and v and not os.path.isabs(v):
+            out[k] = str((base / os.path.expanduser(v)).resolve())
+    return out
+
+
+def _entry(
+    name: str,
+    ctx_item: dict[str, Any],
+    ctx_path: Path,
+    clusters: Mapping[str, tuple[dict[str, Any], Path]],
+    users: Mapping[str, tuple[dict[str, Any], Path]],
+) -> ClusterEntry:
+    ctx = ctx_item.get("context") or {}
+    cluster_name = str(ctx.get("cluster") or "")
+    user_name = str(ctx.get("user") or "")
+    cluster_item, cluster_path = clusters.get(cluster_name, ({"name": cluster_name}, ctx_path))
+    cluster = _absolute(
+        cluster_item.get("cluster") or {}, _PATH_KEYS["cluster"], cluster_path.parent
+    )
+    user_item, user_path = users.get(user_name, ({"name": user_name}, ctx_path))
+    user = _absolute(user_item.get("user") or {}, _PATH_KEYS["user"], user_path.parent)
+    if isinstance(user.get("exec"), dict):
+        user["exec"] = _exec_with_path(user["exec"], user_path.parent)
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": cluster}],
+        "users": [{"name": user_name, "user": user}],
+        "contexts": [{"name": name, "context": ctx}],
+        "current-context": name,
+    }
+    return ClusterEntry(
+        id=_slug(name),
+        name=name,
+        context=name,
+        cluster=cluster_name,
+        user=user_name,
+        server=str(cluster.get("server") or ""),
+        namespace=ctx.get("namespace") or None,
+        source=ctx_path,
+        config=config,
+    )
+
+
+def exec_search_path(current: str | None = None) -> str:
+    """The caller's PATH followed by the usual credential-plugin install dirs that exist."""
+    parts = [p for p in (current if current is not None else os.environ.get("PATH", "")).split(":")]
+    for d in _EXEC_PATH_DIRS:
+        full = os.path.expanduser(d)
+        if full not in parts and os.path.isdir(full):
+            parts.append(full)
+    return ":".join(p for p in parts if p)
+
+
+def _exec_with_path(exec_cfg: dict[str, Any], base: Path) -> dict[str, Any]:
+    out = dict(exec_cfg)
+    env = [dict(e) for e in out.get("env") or ()]
+    if not any(e.get("name") == "PATH" for e in env):
+        env.append({"name": "PATH", "value": exec_search_path()})
+    out["env"] = env
+    cmd = out.get("command")
+    # client-go resolves a relative command containing a separator against the file's dir.
+    if isinstance(cmd, str) and os.sep in cmd and not os.path.isabs(cmd):
+        out["command"] = str((base / cmd).resolve())
+    return out
+
+
+_SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._~-]+")
+
+
+def _slug(name: str) -> str:
+    """URL-safe id; names that needed changing get a short hash so ids stay distinct."""
+    slug = _SLUG_UNSAFE.sub("-", name).strip("-").lower() or "context"
+    if slug != name:
+        slug = f"{slug[:48]}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
+    return slug
+
+
+def _unique_ids(entries: list[ClusterEntry]) -> Iterator[ClusterEntry]:
+    seen: set[str] = set()
+    for e in entries:
+        if e.id in seen:  # two names with the same slug and hash prefix: practically never
+            e = _replace_id(e, f"{e.id}-{len(seen)}")
+        seen.add(e.id)
+        yield e
+
+
+def _replace_id(e: ClusterEntry, new_id: str) -> ClusterEntry:
+    return ClusterEntry(
+        new_id, e.name, e.context, e.cluster, e.user, e.server, e.namespace, e.source, e.config
+    )
+
+
+# ---------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What one request needs to reach and authenticate to the server."""
+
+    server: str
+    headers: Mapping[str, str]
+    ssl: ssl.SSLContext | None  # None for plain http
+    server_hostname: str | None  # tls-server-name
+    proxy: str | None
+    expiry: datetime | None
+    generation: int  # bumps on every load; lets concurrent 401s share one refresh
+
+
+class _CapturedLog(logging.Handler):
+    """Collects what the kubernetes loader logs on this thread (it logs exec failures
+    instead of raising them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+def load_credentials(entry: ClusterEntry, generation: int = 0) -> Credentials:
+    """Blocking: run the official loader (and any exec plugin) for one entry."""
+    from kubernetes.client import Configuration
+    from kubernetes.config import kube_config
+    from kubernetes.config.config_exception import ConfigException
+
+    # The kubernetes package is untyped: treat its loader as Any at this one boundary.
+    loader_class: Any = kube_config.KubeConfigLoader
+    cfg = Configuration()
+    capture = _CapturedLog()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    try:
+        with tempfile.TemporaryDirectory(prefix="masthead-cred-") as tmp:
+            loader = loader_class(
+                copy.deepcopy(dict(entry.config)),
+                active_context=entry.context,
+                config_base_path="",
+                temp_file_path=tmp,
+            )
+            loader.load_and_set(cfg)
+            context = _ssl_context(cfg) if cfg.host.startswith("https") else None
+    except ConfigException as e:
+        raise CredentialError(f"{entry.name}: {e}") from e
+    except (OSError, ssl.SSLError, ValueError) as e:
+        raise CredentialError(f"{entry.name}: {type(e).__name__}: {e}") from e
+    finally:
+        root.removeHandler(capture)
+    headers: dict[str, str] = {}
+    auth = cfg.api_key.get("BearerToken")
+    if auth:
+        headers["Authorization"] = auth
+    user = dict(entry.config["users"][0]["user"])
+    if "exec" in user and not auth and not cfg.cert_file:
+        detail = "; ".join(capture.messages) or "it produced no credentials"
+        raise CredentialError(f"{entry.name}: exec plugin failed: {detail}")
+    expiry = getattr(loader, "expiry", None)
+    if isinstance(expiry, datetime) and expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=UTC)
+    return Credentials(
+        server=cfg.host.rstrip("/"),
+        headers=headers,
+        ssl=context,
+        server_hostname=cfg.tls_server_name or None,
+        proxy=cfg.proxy or None,
+        expiry=expiry if isinstance(expiry, datetime) else None,
+        generation=generation,
+    )
+
+
+def _ssl_context(cfg: Any) -> ssl.SSLContext:
+    # The loader wrote inline data to temp files; SSLContext reads them now, before cleanup.
+    ctx = ssl.create_default_context(cafile=cfg.ssl_ca_cert or None)
+    if cfg.cert_file and cfg.key_file:
+        ctx.load_cert_chain(cfg.cert_file, cfg.key_file)
+    if not cfg.verify_ssl:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class ClusterCredentials:
+    """The current credentials of one cluster, loaded off the event loop, refreshed on expiry
+    and on demand (after a 401). Concurrent refreshes share one load."""
+
+    def __init__(
+        self,
+        entry: ClusterEntry,
+        tuning: Tuning,
+        loader: Callable[[ClusterEntry, int], Credentials] = load_credentials,
+    ) -> None:
+        self.entry = entry
+        self.tuning = tuning
+        self._loader = loader
+        self._current: Credentials | None = None
+        self._inflight: asyncio.Future[Credentials] | None = None
+        self._generation = 0
+
+    async def get(self) -> Credentials:
+        cur = self._current
+        if cur is None or self._expiring(cur):
+            return await self._load()
+        return cur
+
+    async def refresh(self, seen_generation: int | None = None) -> Credentials:
+        """Reload (re-running exec plugins). If someone already reloaded since the caller's
+        credentials (`seen_generation`), use theirs instead of loading again."""
+        cur = self._current
+        if cur is not None and seen_generation is not None and cur.generation > seen_generation:
+            return cur
+        return await self._load()
+
+    def _expiring(self, cur: Credentials) -> bool:
+        if cur.expiry is None:
+            return False
+        left = (cur.expiry - datetime.now(UTC)).total_seconds()
+        return left < self.tuning.credential_expiry_margin
+
+    def _load(self) -> Awaitable[Credentials]:
+        if self._inflight is None:
+            self._generation += 1
+            self._inflight = asyncio.ensure_future(self._run_loader(self._generation))
+        return asyncio.shield(self._inflight)
+
+    async def _run_loader(self, generation: int) -> Credentials:
+        try:
+            creds = await asyncio.to_thread(self._loader, self.entry, generation)
+            self._current = creds
+            return creds
+        finally:
+            self._inflight = None
+
+
+class KubeconfigPoller:
+    """Watches kubeconfig files by polling their mtimes (simple and portable; inotify would
+    save a stat per file per interval, which is not worth a dependency)."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        tuning: Tuning,
+        on_change: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.paths = list(paths)
+        self.tuning = tuning
+        self.on_change = on_change
+        self._task: asyncio.Task[None] | None = None
+
+    def _stamp(self) -> tuple[tuple[str, float | None], ...]:
+        out: list[tuple[str, float | None]] = []
+        for p in self.paths:
+            try:
+                out.append((str(p), p.stat().st_mtime))
+            except OSError:
+                out.append((str(p), None))
+        return tuple(out)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="kubeconfig-poller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        last = await asyncio.to_thread(self._stamp)
+        while True:
+            await asyncio.sleep(self.tuning.kubeconfig_poll_interval)
+            now = await asyncio.to_thread(self._stamp)
+            if now != last:
+                last = now
+                await self.on_change()

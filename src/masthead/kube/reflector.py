@@ -1,0 +1,328 @@
+"""`Reflector`: keeps one source — (cluster, resource, namespace or all) — mirrored into a `Sink`.
+
+The life of a source:
+1. sync: WatchList (one streaming request: initial events, then the same stream goes on) when
+   the cluster supports it, else LIST in pages of 500 until `continue` is empty;
+   `sink.replace()` swaps the new state in, deleting whatever vanished.
+2. watch from the last resourceVersion with bookmarks and a random timeoutSeconds; a clean
+   close re-watches at once, without listing again.
+3. on failure, `_recover` decides from the error what the source's state is, whether the
+   resourceVersion is still usable (410 → re-list), and how long to wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from masthead.kube.backoff import Backoff
+from masthead.kube.codec import (
+    ADDED,
+    BOOKMARK,
+    DELETED,
+    ERROR,
+    MODIFIED,
+    DictCodec,
+    ObjectCodec,
+    WatchEvent,
+)
+from masthead.kube.discovery import ResourceType
+from masthead.kube.errors import (
+    ApiError,
+    AuthFailed,
+    CredentialError,
+    KubeError,
+    StreamError,
+    TransportError,
+)
+from masthead.kube.freshness import Freshness, SourceState
+from masthead.kube.gcpause import freeze_survivors, gc_paused
+from masthead.kube.sink import Sink
+from masthead.kube.transport import Transport
+from masthead.kube.tuning import Tuning
+from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# A continue token that keeps expiring under a very busy server: give up after this many
+# restarts of one list and let the run loop back off.
+_MAX_LIST_RESTARTS = 3
+
+
+@dataclass
+class ClusterCapabilities:
+    """What a cluster turned out to support; shared by all its reflectors."""
+
+    watch_list: bool | None = None  # None: not tried yet
+
+
+class ShortWatch(KubeError):
+    """A watch closed almost at once without any event: treated as an error."""
+
+
+class WatchListRefused(KubeError):
+    """The server does not do WatchList (422, or a plain bookmark before initial-events-end)."""
+
+
+class _Yielder:
+    """Lets other tasks run after `every` seconds of uninterrupted work."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last = time.monotonic()
+
+    async def tick(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            await asyncio.sleep(0)
+            self._last = time.monotonic()
+
+
+class Reflector(Generic[T]):
+    def __init__(
+        self,
+        transport: Transport,
+        resource: ResourceType,
+        sink: Sink[T],
+        tuning: Tuning,
+        *,
+        namespace: str | None = None,
+        codec: ObjectCodec[T] | None = None,
+        capabilities: ClusterCapabilities | None = None,
+        label_selector: str = "",
+        rng: random.Random | None = None,
+        clocks: Clocks | None = None,
+    ) -> None:
+        self.transport = transport
+        self.resource = resource
+        self.namespace = namespace
+        self.sink = sink
+        self.tuning = tuning
+        self.codec: ObjectCodec[T] = codec or DictCodec()  # type: ignore[assignment]
+        self.capabilities = capabilities or ClusterCapabilities()
+        self.label_selector = label_selector
+        self.clocks = clocks or Clocks()
+        self._rng = rng or random.Random()
+        self.backoff = Backoff(tuning, self._rng, self.clocks.monotonic)
+        self.freshness = Freshness(self.clocks.wall)
+        self.path = resource.collection_path(namespace)
+        self.resource_version = ""  # last seen; "" means the next step is a (re)list
+        self.syncs = 0  # completed lists / WatchList syncs
+        self.last_error: BaseException | None = None
+        self._down_since: float | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"reflector {self.path}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.freshness.stopped()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if not self.resource_version:
+                    await self._sync()
+                else:
+                    await self._watch()
+                continue  # a clean close: watch again from the last resourceVersion
+            except Exception as e:  # every failure is a state plus a wait, never a dead task
+                if not isinstance(e, KubeError):
+                    log.exception("reflector %s: unexpected error", self.path)
+                self.last_error = e
+                delay = self._recover(e)
+            await asyncio.sleep(delay)
+
+    # ------------------------------------------------------------------ sync
+    async def _sync(self) -> None:
+        if self.capabilities.watch_list is not False:
+            try:
+                await self._watch_list()
+                return
+            except WatchListRefused:
+                self.capabilities.watch_list = False
+        await self._list()
+
+    async def _list(self) -> None:
+        self.freshness.syncing(0, None)
+        items: list[T] = []
+        cont, restarts = "", 0
+        while True:
+            params = self._params(limit=str(self.tuning.page_size))
+            if cont:
+                params["continue"] = cont
+            try:
+                resp = await self.transport.request(
+                    "list", self.path, params, timeout=self.tuning.list_page_timeout
+                )
+            except ApiError as e:
+                if e.expired and cont and restarts < _MAX_LIST_RESTARTS:
+                    items, cont, restarts = [], "", restarts + 1  # snapshot gone: start over
+                    continue
+                raise
+            with gc_paused():
+                page = self.codec.decode_list(resp.body)
+            items.extend(page.items)
+            total = None if page.remaining is None else len(items) + page.remaining
+            self.freshness.syncing(len(items), total)
+            cont = page.continue_token
+            if not cont:  # never stop on a short page: selectors can empty whole pages
+                break
+            await asyncio.sleep(0)  # keep the loop responsive between pages
+        self._synced(items, page.resource_version)
+
+    async def _watch_list(self) -> None:
+        self.freshness.syncing(0, None)
+        params = self._watch_params("")
+        params |= {"sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"}
+        opened = self.clocks.monotonic()
+        try:
+            async with self.transport.stream("watch", self.path, params) as resp:
+                lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+                collected = await self._initial_events(lines)
+                self.capabilities.watch_list = True
+                self._synced(collected.values(), self.resource_version)
+                await self._consume(lines, opened, events=len(collected) + 1)
+        except ApiError as e:
+            if e.code in (400, 422):
+                raise WatchListRefused(str(e)) from e
+            raise
+
+    async def _initial_events(self, lines: AsyncIterator[bytes]) -> dict[str, T]:
+        collected: dict[str, T] = {}
+        yielder = _Yielder(self.tuning.yield_every)
+        with gc_paused():
+            async for line in lines:
+                ev = self.codec.decode_event(line)
+                if ev.obj is not None and ev.type in (ADDED, MODIFIED):
+                    collected[self.codec.key(ev.obj)] = ev.obj
+                elif ev.obj is not None and ev.type == DELETED:
+                    collected.pop(self.codec.key(ev.obj), None)
+                elif ev.type == BOOKMARK:
+                    if not ev.initial_events_end:  # the server ignored sendInitialEvents
+                        raise WatchListRefused("bookmark before initial-events-end")
+                    self.resource_version = ev.resource_version
+                    return collected
+                elif ev.type == ERROR:
+                    raise self._error(ev)
+                if len(collected) % 500 == 0:
+                    self.freshness.syncing(len(collected), None)
+                await yielder.tick()
+        raise StreamError("WatchList stream ended before initial-events-end")
+
+    def _synced(self, objects: Any, resource_version: str) -> None:
+        first = self.syncs == 0
+        self.sink.replace(objects, resource_version)
+        self.resource_version = resource_version
+        self.syncs += 1
+        self._live()
+        if first and self.tuning.freeze_gc_after_sync:
+            freeze_survivors()
+
+    # ------------------------------------------------------------------ watch
+    async def _watch(self) -> None:
+        opened = self.clocks.monotonic()
+        params = self._watch_params(self.resource_version)
+        async with self.transport.stream("watch", self.path, params) as resp:
+            self._live()
+            lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+            await self._consume(lines, opened, events=0)
+
+    async def _consume(self, lines: AsyncIterator[bytes], opened: float, events: int) -> None:
+        yielder = _Yielder(self.tuning.yield_every)
+        async for line in lines:
+            self._apply(self.codec.decode_event(line))
+            events += 1
+            await yielder.tick()
+        if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
+            raise ShortWatch("watch closed at once without events")
+
+    def _apply(self, ev: WatchEvent[T]) -> None:
+        if ev.type == ERROR:
+            raise self._error(ev)
+        if ev.obj is not None:
+            if ev.type == DELETED:
+                self.sink.delete(ev.obj)
+            elif ev.type in (ADDED, MODIFIED):
+                self.sink.upsert(ev.obj)
+        if ev.resource_version:
+            self.resource_version = ev.resource_version
+
+    # ------------------------------------------------------------------ failure policy
+    def _recover(self, e: BaseException) -> float:
+        """Publish the source's state for error `e`; return how long to wait."""
+        t = self.tuning
+        if isinstance(e, AuthFailed | CredentialError):
+            message = e.status.message if isinstance(e, ApiError) else str(e)
+            self.freshness.denied(SourceState.AUTH_FAILED, message, t.auth_failed_retry)
+            return t.auth_failed_retry
+        if isinstance(e, ApiError) and e.code == 403:
+            self.freshness.denied(SourceState.FORBIDDEN, e.status.message, t.forbidden_retry)
+            return t.forbidden_retry
+        if isinstance(e, ApiError) and e.code == 404:  # the resource went away (CRD deleted)
+            self.resource_version = ""
+            self.freshness.denied(SourceState.UNAVAILABLE, e.status.message, t.forbidden_retry)
+            return t.forbidden_retry
+        delay = self.backoff.next_delay()
+        if isinstance(e, ApiError) and e.status.retry_after is not None:
+            delay = max(delay, min(e.status.retry_after, t.retry_after_cap))
+        if not _resumable(e):
+            self.resource_version = ""  # 410, too-large RV, 5xx, undecodable: list again
+        now = self.clocks.monotonic()
+        self._down_since = self._down_since if self._down_since is not None else now
+        stale = now - self._down_since >= t.stale_after
+        self.freshness.disconnected(self.backoff.attempt, delay, stale, _message(e))
+        return delay
+
+    def _live(self) -> None:
+        self._down_since = None
+        self.freshness.live()
+
+    # ------------------------------------------------------------------ helpers
+    def _params(self, **extra: str) -> dict[str, str]:
+        p = dict(extra)
+        if self.label_selector:
+            p["labelSelector"] = self.label_selector
+        return p
+
+    def _watch_params(self, resource_version: str) -> dict[str, str]:
+        t = self.tuning
+        timeout = int(self._rng.uniform(t.watch_timeout_min, t.watch_timeout_max))
+        return self._params(
+            watch="1",
+            resourceVersion=resource_version,
+            allowWatchBookmarks="true",
+            timeoutSeconds=str(max(1, timeout)),
+        )
+
+    def _error(self, ev: WatchEvent[T]) -> ApiError:
+        assert ev.status is not None
+        return ApiError(ev.status)
+
+
+def _resumable(e: BaseException) -> bool:
+    """Whether the last resourceVersion can still be watched from after error `e`."""
+    if isinstance(e, ApiError):
+        return e.code == 429  # throttled: the RV is fine, just wait (client-go does the same)
+    # Dead connections, stalls, clock jumps and very short watches say nothing about the RV;
+    # if it did expire meanwhile the server answers 410 and we list then.
+    return isinstance(e, TransportError | ShortWatch | WatchStalled | ClockJumped)
+
+
+def _message(e: BaseException) -> str:
+    if isinstance(e, ApiError):
+        return e.status.message
+    return str(e) or type(e).__name__

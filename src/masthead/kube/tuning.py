@@ -1,0 +1,71 @@
+"""Every interval, timeout and cap of the kube layer in one frozen object.
+
+Passed explicitly to everything that waits or bounds something, so tests run the real loops
+with tiny values instead of mocking time. Defaults follow client-go where it has an opinion
+(see the comment on each field for why that value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    # LIST paging: kubectl's --chunk-size and client-go's pager both use 500.
+    page_size: int = 500
+    # Watches ask for a random timeoutSeconds in [min, max) like client-go's reflector, so many
+    # reflectors do not reconnect in lockstep.
+    watch_timeout_min: float = 300.0
+    watch_timeout_max: float = 600.0
+    # Reflector backoff (client-go: 800 ms doubling to 30 s, reset after 2 min of health).
+    backoff_initial: float = 0.8
+    backoff_max: float = 30.0
+    backoff_factor: float = 2.0
+    backoff_reset_after: float = 120.0
+    # A watch that ends this soon with no events is an error (client-go's "very short watch").
+    short_watch: float = 1.0
+    # Upstream bookmarks about once a minute; no bytes for 3 periods means a dead connection.
+    bookmark_period: float = 60.0
+    watchdog_periods: float = 3.0
+    # How often an open watch checks the clocks, and how much unexplained time (wall clock vs
+    # monotonic drift after a suspend, or a stalled loop after SIGSTOP) forces a reconnect.
+    clock_check_interval: float = 5.0
+    clock_jump_threshold: float = 10.0
+    # Request timeouts: upstream's own --request-timeout is 60 s; a single GET should not wait
+    # that long, a LIST page of 500 big objects may.
+    connect_timeout: float = 10.0
+    get_timeout: float = 30.0
+    list_page_timeout: float = 60.0
+    # Retry-After from APF is 1..32 s; never sleep longer than this on a server's say-so.
+    retry_after_cap: float = 30.0
+    # client-go's REST client retries a Retry-After response up to 10 times.
+    max_retries: int = 10
+    # A denied or unauthenticated source is retried slowly: access changes are rare, and a
+    # dashboard must not hammer the API server with requests that will fail.
+    forbidden_retry: float = 60.0
+    auth_failed_retry: float = 60.0
+    # Past this long without a working watch, a source's data is reported `stale`.
+    stale_after: float = 60.0
+    # Access-review answers are cached this long (architecture §2.1 access).
+    access_cache_ttl: float = 120.0
+    # One watch event (one object) larger than this ends the stream as an error; upstream's
+    # object limit is 1.5 MB, so 16 MiB leaves room for any real object.
+    max_event_bytes: int = 16 * 1024 * 1024
+    # Keep the event loop responsive while decoding bulk data: yield after this much work.
+    yield_every: float = 0.02
+    # After the first full sync, move the decoded objects out of the GC's generations: they
+    # live for the whole session, and scanning 100k dicts on every full collection is waste.
+    freeze_gc_after_sync: bool = True
+    # Credentials that expire within this margin are refreshed before a request.
+    credential_expiry_margin: float = 30.0
+    # Kubeconfig files are polled for changes this often (simple mtime poll).
+    kubeconfig_poll_interval: float = 2.0
+
+    @property
+    def watchdog(self) -> float:
+        """Inactivity limit for an open watch (3× the bookmark period)."""
+        return self.bookmark_period * self.watchdog_periods
+
+
+DEFAULT_TUNING = Tuning()

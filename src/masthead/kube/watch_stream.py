@@ -1,0 +1,124 @@
+"""Reading a watch response: our own line splitting, an inactivity watchdog, and detection of
+clock jumps (laptop suspend, SIGSTOP) that leave a connection dead without a FIN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from masthead.kube.errors import KubeError, StreamError
+from masthead.kube.stats import RequestStats
+from masthead.kube.tuning import Tuning
+
+
+class WatchStalled(KubeError):
+    """No bytes for longer than the watchdog allows."""
+
+
+class ClockJumped(KubeError):
+    """Time passed that the event loop did not see: the connection may be dead."""
+
+
+class LineSplitter:
+    """Splits a byte stream into newline-terminated lines, bounded by `max_line` bytes."""
+
+    def __init__(self, max_line: int) -> None:
+        self.max_line = max_line
+        self._buf = bytearray()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        buf = self._buf
+        start = len(buf)
+        buf += chunk
+        end = buf.rfind(b"\n", start)
+        if end < 0:
+            if len(buf) > self.max_line:
+                raise StreamError(f"watch event larger than {self.max_line} bytes")
+            return []
+        lines = bytes(buf[: end + 1]).split(b"\n")
+        lines.pop()  # the empty piece after the final newline
+        del buf[: end + 1]
+        return [ln for ln in lines if ln]
+
+    @property
+    def pending(self) -> int:
+        return len(self._buf)
+
+
+@dataclass(slots=True)
+class Clocks:
+    """Monotonic and wall clocks; injectable so the jump detector can be tested."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+
+
+class ClockJumpDetector:
+    """Compares how much wall-clock and monotonic time passed between checks.
+
+    - Wall clock ran ahead of monotonic: the machine was suspended (Linux's monotonic clock
+      stops during suspend).
+    - Monotonic ran far past the check interval: this process was stopped or starved.
+    Either way the TCP connection may be half-open; reconnecting is cheap, waiting for the
+    watchdog is not.
+    """
+
+    def __init__(self, tuning: Tuning, clocks: Clocks) -> None:
+        self.threshold = tuning.clock_jump_threshold
+        self.interval = tuning.clock_check_interval
+        self.clocks = clocks
+        self._mono = clocks.monotonic()
+        self._wall = clocks.wall()
+
+    def check(self) -> float | None:
+        """The unexplained seconds since the last check, if over the threshold."""
+        mono, wall = self.clocks.monotonic(), self.clocks.wall()
+        d_mono, d_wall = mono - self._mono, wall - self._wall
+        self._mono, self._wall = mono, wall
+        jump = max(abs(d_wall - d_mono), d_mono - self.interval)
+        return jump if jump > self.threshold else None
+
+
+async def watch_lines(
+    resp: aiohttp.ClientResponse,
+    tuning: Tuning,
+    stats: RequestStats,
+    clocks: Clocks,
+) -> AsyncIterator[bytes]:
+    """Yield complete lines until the server closes the stream cleanly.
+
+    Raises `WatchStalled` after `tuning.watchdog` seconds without bytes and `ClockJumped` when
+    the clocks disagree; both mean "reconnect from the last resourceVersion".
+    """
+    splitter = LineSplitter(tuning.max_event_bytes)
+    detector = ClockJumpDetector(tuning, clocks)
+    wake = min(tuning.watchdog, tuning.clock_check_interval)
+    last_bytes = clocks.monotonic()
+    content = resp.content
+    while True:
+        chunk: bytes | None
+        try:
+            async with asyncio.timeout(wake):
+                chunk = await content.readany()
+        except TimeoutError:
+            chunk = None
+        jump = detector.check()
+        if jump is not None:
+            raise ClockJumped(f"{jump:.0f} s unaccounted for (suspend or stopped process)")
+        if chunk is None:
+            if clocks.monotonic() - last_bytes >= tuning.watchdog:
+                raise WatchStalled(f"no bytes for {tuning.watchdog:g} s")
+            continue
+        if not chunk:
+            if splitter.pending:
+                raise StreamError("watch stream ended inside an event")
+            return
+        last_bytes = clocks.monotonic()
+        stats.bytes_received += len(chunk)
+        for line in splitter.feed(chunk):
+            yield line

@@ -1,0 +1,234 @@
+"""Reflector against the simulator over real HTTP: sync, live events, 410 relist without
+ghosts, WatchList and its fallback, forbidden and auth-failed sources, resume without relist,
+the inactivity watchdog and clock-jump reconnects."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from masthead.kube.freshness import SourceState
+from masthead.kube.reflector import ClusterCapabilities
+from masthead.kube.watch_stream import Clocks
+from masthead.sim.app import SimConfig, Simulator
+from masthead.sim.podgen import POD_KEY, load_pods
+from masthead.sim.registry import DeleteOptions, WriteContext
+from tests.kube.kubesim import FAST, close_watches, delete_cm, eventually, make_cm, reflecting
+
+CM_KEY = ("", "configmaps")
+
+
+def live(f: object) -> bool:
+    return getattr(f, "state", None) is SourceState.LIVE
+
+
+@pytest.mark.parametrize("watch_list", [True, False], ids=["watchlist", "list-watch"])
+async def test_initial_sync_of_1200_pods_equals_the_server(watch_list: bool) -> None:
+    async with Simulator(SimConfig(watch_list_enabled=watch_list)) as sim:
+        load_pods(sim.store, 1200)
+        caps = ClusterCapabilities()
+        async with reflecting(sim, "pods", capabilities=caps) as src:
+            await src.reflector.freshness.wait_for(live, 20)
+            expected = {f"{s.namespace}/{s.name}" for s in sim.store.iter_objects(POD_KEY)}
+            assert set(src.sink.objects) == expected and len(expected) == 1200
+            stats = src.transport.stats
+            if watch_list:
+                assert caps.watch_list is True and stats.count("list") == 0
+            else:
+                # 1200 objects at 500 a page: three pages, and WatchList refused once (422).
+                assert caps.watch_list is False and stats.count("list", 200) == 3
+                assert stats.count("watch", 422) == 1
+            pod = next(iter(src.sink.objects.values()))
+            assert "managedFields" not in pod["metadata"]
+            assert pod["kind"] == "Pod" and pod["apiVersion"] == "v1"
+
+
+async def test_paged_list_reports_syncing_progress_from_remaining_item_count() -> None:
+    async with Simulator(SimConfig(watch_list_enabled=False)) as sim:
+        load_pods(sim.store, 1200)
+        seen: list[tuple[int, int | None]] = []
+        async with reflecting(sim, "pods") as src:
+            src.reflector.freshness.subscribe(
+                lambda f: seen.append((f.synced, f.total)) if f.state == "syncing" else None
+            )
+            await src.reflector.freshness.wait_for(live, 20)
+        assert (500, 1200) in seen and (1000, 1200) in seen
+
+
+async def test_live_add_update_delete_arrive() -> None:
+    async with Simulator() as sim, reflecting(sim, "configmaps", namespace="team-a") as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        make_cm(sim, "team-a", "one", v="1")
+        make_cm(sim, "team-b", "elsewhere")  # another namespace: not this source
+        await eventually(lambda: "team-a/one" in src.sink.objects, what="ADDED")
+        sim.registry.patch(
+            sim.info("", "v1", "configmaps"),
+            "team-a",
+            "one",
+            "application/merge-patch+json",
+            {"data": {"v": "2"}},
+            WriteContext("test"),
+        )
+        await eventually(lambda: src.sink.objects["team-a/one"]["data"] == {"v": "2"})
+        delete_cm(sim, "team-a", "one")
+        await eventually(lambda: "team-a/one" not in src.sink.objects, what="DELETED")
+        assert all(k.startswith("team-a/") for k in src.sink.objects)
+
+
+async def test_410_relist_converges_without_ghosts() -> None:
+    async with Simulator() as sim, reflecting(sim, "configmaps") as src:
+        for i in range(5):
+            make_cm(sim, "team-a", f"keep-{i}")
+        make_cm(sim, "team-a", "ghost-1")
+        make_cm(sim, "team-b", "ghost-2")
+        await src.reflector.freshness.wait_for(live, 10)
+        await eventually(lambda: {"ghost-1", "ghost-2", "keep-4"} <= src.names())
+        syncs = src.reflector.syncs
+        # All in one synchronous step, so the reflector cannot reconnect in between: the
+        # watch ends, objects change while it is away, and history is forgotten, so the
+        # resume RV is too old (410) and only a relist can reveal the deletes.
+        close_watches(sim, CM_KEY)
+        delete_cm(sim, "team-a", "ghost-1")
+        delete_cm(sim, "team-b", "ghost-2")
+        make_cm(sim, "team-c", "fresh")
+        sim.store.resource(CM_KEY).forget_history(sim.store.rv)
+        await eventually(lambda: src.reflector.syncs > syncs, what="relist")
+        await eventually(lambda: "fresh" in src.names())
+        server = {f"{s.namespace}/{s.name}" for s in sim.store.iter_objects(CM_KEY)}
+        assert set(src.sink.objects) == server
+        assert "ghost-1" not in src.names() and "ghost-2" not in src.names()
+        assert src.sink.last_diff.deleted == 2 and src.sink.last_diff.added == 1
+
+
+async def test_clean_timeout_close_resumes_without_relist() -> None:
+    tuning = replace(FAST, watch_timeout_min=1.0, watch_timeout_max=1.5, short_watch=0.5)
+    async with Simulator() as sim, reflecting(sim, "configmaps", tuning=tuning) as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        stats = src.transport.stats
+        await eventually(lambda: stats.count("watch", 200) >= 4, timeout=10, what="3 re-watches")
+        make_cm(sim, "team-a", "after-timeouts")
+        await eventually(lambda: "after-timeouts" in src.names())
+        assert src.reflector.syncs == 1
+        assert stats.count("list") == 0  # WatchList synced once; every re-watch resumed
+        # Resumes were watches from a resourceVersion, never a new sendInitialEvents stream.
+        assert src.reflector.capabilities.watch_list is True
+
+
+async def test_closed_watchers_resume_from_last_rv_and_see_missed_events() -> None:
+    async with Simulator() as sim, reflecting(sim, "configmaps") as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        close_watches(sim, CM_KEY)
+        make_cm(sim, "team-a", "while-away")  # lands in history, replayed on resume
+        await eventually(lambda: "while-away" in src.names())
+        assert src.reflector.syncs == 1
+
+
+async def test_watch_list_fallback_is_remembered_per_cluster() -> None:
+    async with Simulator(SimConfig(watch_list_enabled=False)) as sim:
+        caps = ClusterCapabilities()
+        async with reflecting(sim, "configmaps", capabilities=caps) as a:
+            await a.reflector.freshness.wait_for(live, 10)
+        assert caps.watch_list is False
+        async with reflecting(sim, "secrets", capabilities=caps) as b:
+            await b.reflector.freshness.wait_for(live, 10)
+            assert b.transport.stats.count("watch", 422) == 0  # not asked again
+            assert b.transport.stats.count("list", 200) >= 1
+
+
+async def test_restricted_user_cluster_scope_forbidden_namespace_live() -> None:
+    async with Simulator() as sim:
+        make_cm(sim, "team-a", "mine")
+        async with (
+            reflecting(sim, "configmaps", context="restricted") as everywhere,
+            reflecting(sim, "configmaps", context="restricted", namespace="team-a") as team_a,
+        ):
+            f = await everywhere.reflector.freshness.wait_for(
+                lambda f: f.state is SourceState.FORBIDDEN, 10
+            )
+            # WatchList is a watch request, so the denial names the watch verb.
+            assert f.message == (
+                'configmaps is forbidden: User "jane" cannot watch resource "configmaps" in API '
+                'group "" at the cluster scope'
+            )
+            await team_a.reflector.freshness.wait_for(live, 10)
+            assert "team-a/mine" in team_a.sink.objects
+            # Denied sources retry slowly: a handful of attempts, not a spin.
+            n = sum(everywhere.transport.stats.requests.values())
+            assert n < 40
+
+
+async def test_revoking_the_rolebinding_flips_the_source_to_forbidden() -> None:
+    async with (
+        Simulator() as sim,
+        reflecting(sim, "configmaps", context="restricted", namespace="team-a") as src,
+    ):
+        await src.reflector.freshness.wait_for(live, 10)
+        rb = sim.info("rbac.authorization.k8s.io", "v1", "rolebindings")
+        sim.registry.delete(rb, "team-a", "jane-edit", DeleteOptions())
+        # Open watches outlive RBAC changes upstream too; the next request is denied.
+        close_watches(sim, CM_KEY)
+        f = await src.reflector.freshness.wait_for(lambda f: f.state is SourceState.FORBIDDEN, 10)
+        assert 'User "jane" cannot' in f.message and '"team-a"' in f.message
+
+
+async def test_revoked_token_refreshes_once_then_auth_failed() -> None:
+    async with Simulator() as sim, reflecting(sim, "configmaps") as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        sim.authn.revoke(sim.admin_token)
+        close_watches(sim, CM_KEY)
+        f = await src.reflector.freshness.wait_for(lambda f: f.state is SourceState.AUTH_FAILED, 10)
+        assert f.message == "Unauthorized"
+        stats = src.transport.stats
+        assert stats.credential_refreshes >= 1
+        assert stats.count("watch", 401) == 2 * stats.credential_refreshes
+
+
+async def test_watchdog_reconnects_a_silent_stream() -> None:
+    # The server sends no bookmarks (period far beyond the test) and nothing changes, so the
+    # stream is silent; a watchdog of 0.3 s (bookmark_period 0.1 × 3) must reconnect it.
+    tuning = replace(FAST, bookmark_period=0.1, clock_check_interval=0.1)
+    async with (
+        Simulator(SimConfig(bookmark_period=3600)) as sim,
+        reflecting(sim, "configmaps", namespace="team-c", tuning=tuning) as src,
+    ):
+        await src.reflector.freshness.wait_for(live, 10)
+        stats = src.transport.stats
+        await eventually(lambda: stats.count("watch", 200) >= 3, timeout=5, what="reconnects")
+        assert type(src.reflector.last_error).__name__ == "WatchStalled"
+        assert src.reflector.syncs == 1 and stats.count("list") == 0
+
+
+async def test_clock_jump_forces_a_reconnect() -> None:
+    jumps = [0.0]
+
+    def wall() -> float:
+        import time
+
+        return time.time() + jumps[0]
+
+    tuning = replace(FAST, clock_check_interval=0.05, clock_jump_threshold=5.0)
+    async with (
+        Simulator() as sim,
+        reflecting(sim, "configmaps", tuning=tuning, clocks=Clocks(wall=wall)) as src,
+    ):
+        await src.reflector.freshness.wait_for(live, 10)
+        before = src.transport.stats.count("watch", 200)
+        jumps[0] = 3600.0  # the laptop slept for an hour
+        await eventually(lambda: src.transport.stats.count("watch", 200) > before, timeout=5)
+        assert type(src.reflector.last_error).__name__ == "ClockJumped"
+        assert src.reflector.syncs == 1
+
+
+async def test_short_watch_counts_as_error_and_backs_off() -> None:
+    async with Simulator() as sim, reflecting(sim, "configmaps") as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        close_watches(sim, CM_KEY)  # the WatchList stream: it had events, a clean close
+        watchers = sim.store.resource(CM_KEY).watchers
+        await eventually(lambda: any(not w.closed for w in watchers), what="the resumed watch")
+        assert src.reflector.last_error is None
+        close_watches(sim, CM_KEY)  # the resumed watch ends at once with no events
+        await eventually(lambda: src.reflector.last_error is not None)
+        assert type(src.reflector.last_error).__name__ == "ShortWatch"
+        await src.reflector.freshness.wait_for(live, 10)
+        assert src.reflector.syncs == 1
