@@ -802,6 +802,7 @@ class SimServer:
         opts: DeleteOptions,
     ) -> web.Response:
         deleted: list[dict[str, Any]] = []
+        list_rv = self.store.rv  # the answer is the list read before deleting (upstream)
         for s in list(self.store.iter_objects(info.storage_key, ns)):
             if labels is not None and not labels.matches(s.labels):
                 continue
@@ -820,7 +821,7 @@ class SimServer:
             {
                 "kind": info.list_kind,
                 "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(self.store.rv)},
+                "metadata": {"resourceVersion": str(list_rv)},
                 "items": deleted,
             }
         )
