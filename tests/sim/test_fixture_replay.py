@@ -144,6 +144,7 @@ class Mapping:
         self.tokens: dict[str, str] = {}
         self.uids: dict[str, str] = {}
         self.etags: dict[str, str] = {}
+        self.rv_conflicts: list[str] = []
 
     def learn(self, rec: Any, act: Any, key: str = "") -> None:
         if isinstance(rec, dict) and isinstance(act, dict):
@@ -155,7 +156,11 @@ class Mapping:
                 self.learn(a, b, key)
         elif isinstance(rec, str) and isinstance(act, str) and rec and act:
             if key == "resourceVersion" and rec.isdigit() and act.isdigit():
-                self.rv.setdefault(int(rec), int(act))
+                seen = self.rv.setdefault(int(rec), int(act))
+                if seen != int(act):
+                    # The same recorded revision showed up as two different simulator ones,
+                    # e.g. a write that returns a new RV where the apiserver kept the old one.
+                    self.rv_conflicts.append(f"resourceVersion {rec}: sim {seen}, then {act}")
             elif key == "continue":
                 self.tokens.setdefault(rec, act)
             elif key == "uid" and _UID_PH.fullmatch(rec):
@@ -258,19 +263,25 @@ async def _setup_07(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
     await _create(c, "/apis/apps/v1/namespaces/fix-sub/deployments", dep)
 
 
-async def _setup_08(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
-    await _ns(c, "fix-fin")
-    cms = "/api/v1/namespaces/fix-fin/configmaps"
-    fg = _bare(_body(ex, "get fg (foregroundDeletion finalizer, still present)"))
-    await _create(c, cms, fg)
+# 08: the recorded RVs show each setup create right before the exchange that uses it
+# (fg at 323, dep-fg at 326, dc-1..3 at 328..330), after the watch from 319.
+async def _setup_08_fg(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
+    fg = _body(ex, "get fg (foregroundDeletion finalizer, still present)")
+    await _create(c, "/api/v1/namespaces/fix-fin/configmaps", fg)
+
+
+async def _setup_08_dep(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
     dep = _body(ex, "delete deployment dep-fg with ?propagationPolicy=Foreground")
     await _create(c, "/apis/apps/v1/namespaces/fix-fin/deployments", dep)
+
+
+async def _setup_08_dc(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
     dc = [
         *_body(ex, "deletecollection configmaps with labelSelector grp=x")["items"],
         *_body(ex, "list after deletecollection")["items"],
     ]
     for item in sorted(dc, key=lambda i: i["metadata"]["name"]):
-        await _create(c, cms, item)
+        await _create(c, "/api/v1/namespaces/fix-fin/configmaps", item)
 
 
 async def _setup_05_advance(c: SimClient, ex: dict[str, dict[str, Any]]) -> None:
@@ -306,7 +317,12 @@ SETUPS: dict[str, dict[str, Setup]] = {
     },
     "06-authorization": {"": _ns_setup("fix-a", "fix-b")},
     "07-subresources-crd": {"": _setup_07},
-    "08-finalizers-deletion": {"": _setup_08},
+    "08-finalizers-deletion": {
+        "": _ns_setup("fix-fin"),
+        "delete fg with DeleteOptions propagationPolicy=Foreground": _setup_08_fg,
+        "delete deployment dep-fg with ?propagationPolicy=Foreground": _setup_08_dep,
+        "deletecollection configmaps with labelSelector grp=x": _setup_08_dc,
+    },
     "09-events": {"": _ns_setup("fix-ev")},
     "11-pods": {"": _ns_setup("fix-pod")},
 }
@@ -377,8 +393,9 @@ class Replay:
             if asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.1)
+        self.map.rv_conflicts.clear()
         self.after(e, body, headers)
-        return compare(e, status, headers, body)
+        return compare(e, status, headers, body) + self.map.rv_conflicts
 
     def after(self, e: dict[str, Any], body: Any, headers: dict[str, str]) -> None:
         rec = e["response"]
@@ -440,12 +457,14 @@ class Replay:
                 side[ce["name"]] = await self.run_exchange(ce)
                 await asyncio.sleep(0.05)
             await task
+        self.map.rv_conflicts.clear()
         self.map.learn(
             [ev["object"] for ev in rec["watch_events"]], [ev["object"] for ev in events]
         )
+        conflicts = list(self.map.rv_conflicts)
         for name, probs in side.items():
             self.problems[name] = probs
-        problems = compare_head(e, status, headers)
+        problems = compare_head(e, status, headers) + conflicts
         want = _event_seq(rec["watch_events"])
         got = _event_seq(events)
         if want != got:
