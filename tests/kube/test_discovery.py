@@ -1,0 +1,105 @@
+"""Discovery: aggregated v2 and the legacy walk agree; resolve names; refresh sees new CRDs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from masthead.kube.discovery import Discovery, UnknownResource
+from masthead.sim.app import Simulator
+from masthead.sim.registry import WriteContext
+from tests.kube.kubesim import transport_for
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.fix.example.com"},
+    "spec": {
+        "group": "fix.example.com",
+        "scope": "Namespaced",
+        "names": {
+            "plural": "gadgets",
+            "singular": "gadget",
+            "kind": "Gadget",
+            "listKind": "GadgetList",
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+async def test_aggregated_and_legacy_discovery_agree() -> None:
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            agg, legacy = Discovery(t), Discovery(t, aggregated=False)
+            a = {(x.group, x.version, x.resource, x.kind, x.namespaced) for x in await agg.types()}
+            requests_agg = t.stats.count("discovery")
+            b = {
+                (x.group, x.version, x.resource, x.kind, x.namespaced) for x in await legacy.types()
+            }
+            assert agg.used_aggregated is True and legacy.used_aggregated is False
+            assert requests_agg == 2  # two documents for the whole server
+            assert t.stats.count("discovery") - requests_agg > 10  # one per group-version
+            assert a == b and ("apps", "v1", "deployments", "Deployment", True) in a
+        finally:
+            await t.close()
+
+
+async def test_resolve_by_kind_plural_short_and_qualified_names() -> None:
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            d = Discovery(t)
+            pod = await d.resolve("Pod")
+            assert (pod.group, pod.version, pod.resource, pod.namespaced) == (
+                "",
+                "v1",
+                "pods",
+                True,
+            )
+            assert "watch" in pod.verbs and await d.resolve("po") == pod
+            deploy = await d.resolve("deploy")
+            assert deploy == await d.resolve("deployments.apps") and deploy.group == "apps"
+            assert deploy.collection_path("team-a") == "/apis/apps/v1/namespaces/team-a/deployments"
+            nodes = await d.resolve("nodes")
+            assert not nodes.namespaced and nodes.collection_path("ignored") == "/api/v1/nodes"
+            events = await d.resolve("events")
+            assert events.group == ""  # core wins over events.k8s.io
+            with pytest.raises(UnknownResource):
+                await d.resolve("gadgets")
+        finally:
+            await t.close()
+
+
+async def test_resolve_refreshes_for_a_new_crd() -> None:
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            d = Discovery(t)
+            await d.types()
+            crds = sim.info("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            sim.registry.create(crds, "", CRD, WriteContext("test"))
+
+            for _ in range(100):
+                try:
+                    g = await d.resolve("Gadget")
+                    break
+                except UnknownResource:
+                    await asyncio.sleep(0.05)
+            assert (g.group, g.resource, g.namespaced) == ("fix.example.com", "gadgets", True)
+        finally:
+            await t.close()

@@ -1,0 +1,61 @@
+"""Line splitting and the clock-jump detector."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from masthead.kube.errors import StreamError
+from masthead.kube.tuning import Tuning
+from masthead.kube.watch_stream import ClockJumpDetector, Clocks, LineSplitter
+
+
+@given(
+    st.lists(st.binary(min_size=1, max_size=30).filter(lambda b: b"\n" not in b), max_size=20),
+    st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=10),
+)
+def test_lines_survive_any_chunking(lines: list[bytes], cuts: list[int]) -> None:
+    data = b"".join(ln + b"\n" for ln in lines)
+    s = LineSplitter(1 << 20)
+    out: list[bytes] = []
+    pos, i = 0, 0
+    while pos < len(data):
+        n = cuts[i % len(cuts)]
+        out += s.feed(data[pos : pos + n])
+        pos += n
+        i += 1
+    assert out == lines and s.pending == 0
+
+
+def test_oversized_line_is_an_error() -> None:
+    s = LineSplitter(10)
+    assert s.feed(b"0123456789") == []
+    with pytest.raises(StreamError):
+        s.feed(b"x")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_clock_jump_detector_sees_suspend_and_stalls_not_normal_time() -> None:
+    mono, wall = Clock(), Clock()
+    d = ClockJumpDetector(
+        Tuning(clock_check_interval=5, clock_jump_threshold=10), Clocks(mono, wall)
+    )
+    mono.t += 5
+    wall.t += 5
+    assert d.check() is None  # normal passage of time
+    wall.t += 3600  # suspended: wall clock moved, monotonic did not
+    assert d.check() == pytest.approx(3600)
+    mono.t += 60
+    wall.t += 60  # process stopped for a minute (SIGSTOP): loop missed 55 s of checks
+    assert d.check() == pytest.approx(55)
+    mono.t += 4
+    wall.t += 4
+    assert d.check() is None
