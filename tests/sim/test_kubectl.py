@@ -217,12 +217,6 @@ def test_apply_client_side_with_strict_validation(kubectl: Kubectl) -> None:
     assert kubectl("get", "deploy", "csa-bogus").code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PATCH (application/strategic-merge-patch+json) with ?fieldValidation=Strict and an "
-    'unknown field ({"spec":{"bogus":1,...}}) is accepted (200) instead of rejected with '
-    'strict decoding error: unknown field "spec.bogus"',
-)
 def test_apply_to_existing_object_rejects_unknown_fields(kubectl: Kubectl) -> None:
     manifest = as_yaml(deployment("csa-strict"))
     kubectl.ok("apply", "-f", "-", stdin=manifest)
@@ -449,11 +443,6 @@ def test_custom_resources(kubectl: Kubectl) -> None:
     assert doc["spec"] == {"size": 5}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="custom resources are not validated against the CRD's openAPIV3Schema: creating a "
-    "Widget with spec.size: big (schema type integer) returns 201 instead of 422 Invalid",
-)
 def test_custom_resource_schema_is_enforced(kubectl: Kubectl) -> None:
     kubectl.ok("apply", "-f", "-", stdin=CRD)
     kubectl.ok("wait", "--for", "condition=established", "crd/widgets.example.com", "--timeout=15s")

@@ -166,10 +166,12 @@ class Simulator:
             f"{c.host}:{c.port or 6443}",
             settings,
         )
-        self._runner = web.AppRunner(self.server.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.server.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         ssl_ctx = self.certs.ssl_context() if self.certs is not None else None
-        site = web.TCPSite(self._runner, c.host, c.port, ssl_context=ssl_ctx, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, c.host, c.port, ssl_context=ssl_ctx)
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else c.port

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from masthead.sim import errors
-from masthead.sim.catalog import Catalog
+from masthead.sim.catalog import Catalog, crd_version
+from masthead.sim.crdschema import validate_against_schema
 from masthead.sim.defaults import (
     admission_forbidden,
     apply_defaults,
@@ -34,7 +35,7 @@ from masthead.sim.managedfields import record_update, server_side_apply
 from masthead.sim.patch import json_patch, merge_patch, strategic_merge_patch
 from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.store import ObjectStore, Stored
-from masthead.sim.validation import validate_create, validate_update
+from masthead.sim.validation import prune_patched, validate_create, validate_update
 
 # Kinds whose metadata.generation tracks spec changes (upstream strategies that set it).
 GENERATION_KINDS = frozenset(
@@ -133,7 +134,10 @@ class DeleteOptions:
 class WriteContext:
     manager: str
     dry_run: bool = False
-    field_manager_explicit: bool = False
+    # The request's fieldValidation (patches check the patched object) and the warnings
+    # the write produced, for the response's Warning header.
+    field_validation: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -268,6 +272,7 @@ class Registry:
         if info.resource == "pods" and info.group == "":
             self._admit_pod(info, ns, obj)
         validate_create(info, obj)
+        _validate_custom(info, obj)
         name = obj["metadata"]["name"]
         if self.store.get(info.storage_key, ns if info.namespaced else "", name) is not None:
             raise errors.already_exists(info, name)
@@ -393,6 +398,7 @@ class Registry:
         if subresource is None:
             new = apply_defaults(info, new)
         validate_update(info, _served_form(info, new), _served_form(info, old))
+        _validate_custom(info, new)
         old_meta = old["metadata"]
         meta = new["metadata"]
         if old_meta.get("deletionTimestamp"):
@@ -467,6 +473,8 @@ class Registry:
             patched = merge_patch(old, patch)
         else:
             patched = strategic_merge_patch(old, patch, info.group, info.kind)
+        patched, warnings = prune_patched(info, patched, ctx.field_validation)
+        ctx.warnings.extend(warnings)
         want_rv = (patched.get("metadata") or {}).get("resourceVersion")
         if want_rv and want_rv != old["metadata"]["resourceVersion"]:
             raise errors.conflict(info, name)
@@ -526,6 +534,7 @@ class Registry:
         if subresource is None:
             new = apply_defaults(info, new)
         validate_update(info, _served_form(info, new), _served_form(info, old))
+        _validate_custom(info, new)
         if "generation" in old["metadata"] and _spec_changed(old, new):
             new["metadata"]["generation"] = old["metadata"]["generation"] + 1
         _strip_empty_metadata(new["metadata"])
@@ -946,6 +955,18 @@ class Registry:
 CRD_CLEANUP = "customresourcecleanup.apiextensions.k8s.io"
 
 
+def _validate_custom(info: ResourceInfo, obj: dict[str, Any]) -> None:
+    """Custom resources are checked against the served version's openAPIV3Schema."""
+    if info.crd is None:
+        return
+    schema = (crd_version(info.crd, info.version).get("schema") or {}).get("openAPIV3Schema")
+    if not schema:
+        return
+    causes = validate_against_schema(schema, obj)
+    if causes:
+        raise errors.invalid(info.kind, info.group, obj["metadata"].get("name"), causes)
+
+
 def _served_form(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """The object as `info` serves it, for validation: events.k8s.io Events are stored in
     core/v1 form, but their rules are written for the events.k8s.io/v1 fields."""
@@ -1033,8 +1054,6 @@ def _overlay_managed(obj: dict[str, Any], applied_result: dict[str, Any]) -> dic
 
 def _spec_replicas_path(info: ResourceInfo) -> str:
     if info.crd is not None:
-        from masthead.sim.catalog import crd_version
-
         scale = (crd_version(info.crd, info.version).get("subresources") or {}).get("scale") or {}
         return str(scale.get("specReplicasPath", ".spec.replicas"))
     return ".spec.replicas"
@@ -1069,8 +1088,6 @@ def _scale_of(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     status_path = ".status.replicas"
     selector_str = ""
     if info.crd is not None:
-        from masthead.sim.catalog import crd_version
-
         sc = (crd_version(info.crd, info.version).get("subresources") or {}).get("scale") or {}
         status_path = sc.get("statusReplicasPath", status_path)
         lsp = sc.get("labelSelectorPath")

@@ -399,6 +399,7 @@ class SimServer:
             manager=q.get("fieldManager")
             or manager_from_user_agent(request.headers.get("User-Agent", "")),
             dry_run=_dry_run(q),
+            field_validation=q.get("fieldValidation") or None,
         )
         if r.subresource is not None:
             return await self._subresource(request, r, ns or "", ctx)
@@ -717,7 +718,7 @@ class SimServer:
         out, created = self.registry.patch(
             info, ns, name, patch_type, patch, ctx, force=force, subresource=subresource
         )
-        return self._object_response(info, out, 201 if created else 200)
+        return self._object_response(info, out, 201 if created else 200, ctx.warnings)
 
     async def _subresource(
         self, request: web.Request, r: ResourceRoute, ns: str, ctx: WriteContext

@@ -1209,6 +1209,17 @@ def decode_body(
             f"({_summary(raw)})"
         )
     version, kind = _check_kind(info, parsed)
+    obj, problems = _known_fields(info, parsed)
+    _check_base64(info, obj, version, kind)
+    if problems and mode == "Strict":
+        raise errors.bad_request(
+            f"{kind} in version {go_quote(version)} cannot be handled as a {info.kind}: "
+            f"strict decoding error: {', '.join(problems)}"
+        )
+    return obj, problems if mode == "Warn" else []
+
+
+def _known_fields(info: ResourceInfo, parsed: Obj) -> tuple[Obj, list[str]]:
     walk = _Walk()
     if info.is_custom:
         schema = _crd_schema(info)
@@ -1216,11 +1227,17 @@ def decode_body(
     else:
         model = _model_for(info)
         obj = walk.model(model, parsed, "") if model else _plain(parsed)
-    _check_base64(info, obj, version, kind)
-    if walk.problems and mode == "Strict":
-        raise errors.bad_request(
-            f"{kind} in version {go_quote(version)} cannot be handled as a {info.kind}: "
-            f"strict decoding error: {', '.join(walk.problems)}"
-        )
     result: Obj = obj
-    return result, walk.problems if mode == "Warn" else []
+    return result, walk.problems
+
+
+def prune_patched(
+    info: ResourceInfo, patched: Obj, field_validation: str | None
+) -> tuple[Obj, list[str]]:
+    """Unknown fields in the result of a patch, handled like a body's (upstream checks the
+    patched object): dropped, reported as warnings (Warn) or refused with 400 (Strict)."""
+    mode = field_validation_mode(field_validation, "PatchOptions")
+    obj, problems = _known_fields(info, patched)
+    if problems and mode == "Strict":
+        raise errors.bad_request(f"strict decoding error: {', '.join(problems)}")
+    return obj, problems if mode == "Warn" else []
