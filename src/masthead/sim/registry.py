@@ -196,6 +196,11 @@ class Registry:
     def get(self, info: ResourceInfo, ns: str, name: str) -> dict[str, Any]:
         return self._get_stored(info, ns, name).decode()
 
+    def put_prepared(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
+        """Store a complete object without admission (bulk world building): the owner index
+        is still maintained so garbage collection finds its dependents."""
+        return self._put(info, obj)
+
     def _put(self, info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
         obj["metadata"] = _order_metadata(obj["metadata"])
         if info.is_custom:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +109,20 @@ def _quote_warning(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RequestHook = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
+GroupHandler = Callable[[web.Request, ResourceRoute, UserInfo], Awaitable[web.StreamResponse]]
+LogHandler = Callable[[web.Request, dict[str, Any]], Awaitable[web.StreamResponse]]
+
+
+@dataclass(eq=False)
+class ActiveWatch:
+    """An open watch stream: its session (to stall or end it) and request (to reset it)."""
+
+    session: WatchSession
+    request: web.Request
+
+
 @dataclass
 class ServerSettings:
     watch_list_enabled: bool = True
@@ -199,8 +213,19 @@ class SimServer:
         self.settings = settings
         self.requests_total = 0
         self.watches_open = 0
-        # Fault hooks (issue: simulator world) can wrap requests; None means no interference.
-        self.middleware: list[Any] = []
+        # Seams for the simulated world (faults, admin API, aggregated APIs, pod logs):
+        # - prefix_handlers: paths served outside the Kubernetes API (e.g. "/_sim/")
+        # - request_hooks: run before authentication; a response short-circuits the request
+        #   (429s, 5xx bursts, latency, "server down")
+        # - group_handlers: API groups served by another "server" (metrics.k8s.io), called
+        #   after authorization with the resolved route
+        # - log_handler: pods/log of a scheduled pod
+        # - active_watches: open watch streams, so faults can drop or stall them
+        self.prefix_handlers: dict[str, RawHandler] = {}
+        self.request_hooks: list[RequestHook] = []
+        self.group_handlers: dict[str, GroupHandler] = {}
+        self.log_handler: LogHandler | None = None
+        self.active_watches: set[ActiveWatch] = set()
 
     def openapi(self) -> OpenApiBuilder:
         if self.openapi_cache is None or self.openapi_cache[0] != self.catalog.version:
@@ -230,6 +255,13 @@ class SimServer:
     # ------------------------------------------------------------------ dispatch
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
+        for prefix, handler in self.prefix_handlers.items():
+            if path.startswith(prefix):
+                return await handler(request)
+        for hook in self.request_hooks:
+            answer = await hook(request)
+            if answer is not None:
+                return answer
         user = self.authn.authenticate(request.headers)
         user = self._impersonate(user, request)
         if path in OPEN_PATHS or path.startswith(("/livez/", "/readyz/", "/healthz/")):
@@ -383,6 +415,9 @@ class SimServer:
         )
         if not self.authz.authorize(user, attrs).allowed:
             raise forbidden_error(user, attrs)
+        group_handler = self.group_handlers.get(info.group)
+        if group_handler is not None:
+            return await group_handler(request, r, user)
         if (info.group, info.resource) in REVIEW_RESOURCES:
             if method != "POST":
                 raise errors.method_not_allowed()
@@ -638,6 +673,8 @@ class SimServer:
         resp = web.StreamResponse(headers={"Content-Type": JSON, **NO_CACHE})
         resp.enable_chunked_encoding()
         self.watches_open += 1
+        active = ActiveWatch(session, request)
+        self.active_watches.add(active)
         try:
             await resp.prepare(request)
             async for line in session.events():
@@ -646,6 +683,7 @@ class SimServer:
         except (ConnectionResetError, ConnectionError):
             pass
         finally:
+            self.active_watches.discard(active)
             session.close()
             self.watches_open -= 1
         return resp
@@ -762,7 +800,9 @@ class SimServer:
         if not (pod.get("spec") or {}).get("nodeName"):
             # A pod that is not scheduled yet has no logs: upstream answers 204.
             return web.Response(status=204)
-        raise ApiError(400, "BadRequest", f'container logs for pod "{name}" are not simulated yet')
+        if self.log_handler is None:
+            raise ApiError(400, "BadRequest", f'container logs for pod "{name}" are not simulated')
+        return await self.log_handler(request, pod)
 
     async def _delete_options(self, request: web.Request) -> DeleteOptions:
         q = request.query

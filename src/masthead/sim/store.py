@@ -242,6 +242,9 @@ class ObjectStore:
         self.watch_queue = watch_queue
         self.resources: dict[tuple[str, str], ResourceStore] = {}
         self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        # Called synchronously after every write (simulated controllers enqueue work here;
+        # they must not write from inside the callback).
+        self.observers: list[Callable[[tuple[str, str], WatchEvent], None]] = []
 
     def resource(self, key: tuple[str, str]) -> ResourceStore:
         rs = self.resources.get(key)
@@ -284,8 +287,10 @@ class ObjectStore:
         rv = self._next_rv()
         s = self._stamp(obj, rv, fields_fn)
         rs.objects[k] = s
-        rs.record(WatchEvent(MODIFIED if prev is not None else ADDED, rv, k, s, prev))
+        ev = WatchEvent(MODIFIED if prev is not None else ADDED, rv, k, s, prev)
+        rs.record(ev)
         self._wake_rv_waiters()
+        self._notify(key, ev)
         return s, prev
 
     def remove(self, key: tuple[str, str], namespace: str, name: str) -> Stored | None:
@@ -307,8 +312,10 @@ class ObjectStore:
             labels=prev.labels,
             fields=prev.fields,
         )
-        rs.record(WatchEvent(DELETED, rv, k, final, prev))
+        ev = WatchEvent(DELETED, rv, k, final, prev)
+        rs.record(ev)
         self._wake_rv_waiters()
+        self._notify(key, ev)
         return final
 
     def get(self, key: tuple[str, str], namespace: str, name: str) -> Stored | None:
@@ -352,6 +359,10 @@ class ObjectStore:
             return False
         finally:
             self.rv_waiters = [(r, f) for r, f in self.rv_waiters if f is not fut]
+
+    def _notify(self, key: tuple[str, str], ev: WatchEvent) -> None:
+        for fn in self.observers:
+            fn(key, ev)
 
     def _wake_rv_waiters(self) -> None:
         if not self.rv_waiters:
