@@ -1,17 +1,19 @@
-"""A synthetic pod-like row, its columns, hypothesis strategies and the brute-force oracle that
-the query engine is checked against. The oracle shares no code with the engine: it filters a
-plain list and sorts it with an explicit comparator written from columns.py's docstring."""
+"""A synthetic pod-like row, its columns, hypothesis strategies (with selectors parsed by
+masthead.selectors) and the brute-force oracle the query engine is checked against. The oracle
+shares no code with the engine: it filters a plain list and sorts it with an explicit
+comparator written from columns.py's docstring."""
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import msgspec
 from hypothesis import strategies as st
 
+from masthead.selectors import LabelSelector, parse_label_selector
 from masthead.store.columns import Column, FacetValue
 from masthead.store.query import Query
 
@@ -75,56 +77,24 @@ def rows(uid_prefix: str = "u", uids: int = 10) -> st.SearchStrategy[PodLike]:
     )
 
 
-@dataclass(frozen=True)
-class Requirement:
-    key: str
-    operator: str
-    values: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Selector:
-    """Stand-in for masthead.selectors' LabelSelector (same interface, Kubernetes semantics)."""
-
-    requirements: tuple[Requirement, ...] = field(default_factory=tuple)
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        return all(_requirement_holds(r, labels) for r in self.requirements)
-
-
-def _requirement_holds(r: Requirement, labels: Mapping[str, str]) -> bool:
-    value = labels.get(r.key)
-    if r.operator in ("=", "==", "in"):
-        return value is not None and value in r.values
-    if r.operator in ("!=", "notin"):
-        return value is None or value not in r.values
-    if r.operator == "exists":
-        return value is not None
-    if r.operator == "!":
-        return value is None
-    (bound,) = r.values
-    if value is None or not value.isdigit():
-        return False
-    return int(value) > int(bound) if r.operator == ">" else int(value) < int(bound)
-
-
-def _requirements() -> st.SearchStrategy[Requirement]:
+def _requirement_texts() -> st.SearchStrategy[str]:
     key = st.sampled_from(LABEL_KEYS)
-    values = st.frozensets(st.sampled_from(LABEL_VALUES), min_size=1, max_size=2)
+    value = st.sampled_from(LABEL_VALUES)
+    values = st.lists(value, min_size=1, max_size=2).map(",".join)
     return st.one_of(
-        st.builds(
-            Requirement, key, st.sampled_from(("=", "==")), values.filter(lambda v: len(v) == 1)
-        ),
-        st.builds(Requirement, key, st.just("in"), values),
-        st.builds(Requirement, key, st.sampled_from(("!=", "notin")), values),
-        st.builds(Requirement, key, st.sampled_from(("exists", "!"))),
-        st.builds(
-            Requirement,
-            key,
-            st.sampled_from((">", "<")),
-            st.sampled_from(("1", "2")).map(lambda v: frozenset({v})),
-        ),
+        st.builds("{}{}{}".format, key, st.sampled_from(("=", "==", "!=")), value),
+        st.builds("{} {} ({})".format, key, st.sampled_from(("in", "notin")), values),
+        st.builds("{}{}".format, st.sampled_from(("", "!")), key),
+        st.builds("{}{}{}".format, key, st.sampled_from((">", "<")), st.sampled_from(("1", "2"))),
     )
+
+
+def selectors() -> st.SearchStrategy[LabelSelector]:
+    """Parsed by masthead.selectors, plus the selector of a nil metav1.LabelSelector."""
+    parsed = st.lists(_requirement_texts(), max_size=3).map(
+        lambda r: parse_label_selector(",".join(r))
+    )
+    return parsed | st.just(LabelSelector(nothing=True))
 
 
 @st.composite
@@ -137,7 +107,6 @@ def queries(draw: st.DrawFn) -> Query:
         "status": STATUSES,
         "node": NODES,
     }
-    selectors = st.builds(Selector, st.lists(_requirements(), max_size=3).map(tuple))
     texts = st.sampled_from(("", "web", "WEB", "app=", "=1", "n1 run", "ns", "pend", "zzz", " "))
     facets = st.fixed_dictionaries(
         {},
@@ -147,7 +116,7 @@ def queries(draw: st.DrawFn) -> Query:
         namespaces=draw(st.frozensets(st.sampled_from((*NAMESPACES, "absent"))))
         if "namespaces" in on
         else None,
-        label_selector=draw(selectors) if "selector" in on else None,
+        label_selector=draw(selectors()) if "selector" in on else None,
         text=draw(texts) if "text" in on else None,
         facets=draw(facets) if "facets" in on else {},
         sort=draw(st.sampled_from(SORTABLE)),

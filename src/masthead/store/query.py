@@ -33,9 +33,10 @@ from masthead.store.value_index import ValueIndex
 # Selector operators answered from the (key, value) label index.
 _INDEXED_OPERATORS = frozenset({"=", "==", "in"})
 
-# Sorting a matched row (key call, tuple, comparisons) costs about this many index-walk steps
-# (an iterator step and a set probe); the planner walks when it expects fewer steps than that.
-_SORT_COST_IN_WALK_STEPS = 8
+# Sorting a matched row (row lookup, key call, tuples, comparisons) costs about as much as
+# this many index-walk steps (an iterator step and a set probe, in C); measured with
+# bench/store_query.py.
+_SORT_COST_IN_WALK_STEPS = 4
 
 # Counting a facet over matched rows costs about this many set probes per row (row lookup and
 # key call) compared with counting by intersecting each facet value's uids with the matches.
@@ -43,19 +44,21 @@ _ROW_COUNT_COST_IN_PROBES = 4
 
 
 class LabelRequirement(Protocol):
-    """One requirement of a parsed label selector (masthead.selectors)."""
+    """One requirement of a parsed label selector (masthead.selectors.Requirement)."""
 
     @property
     def key(self) -> str: ...
 
     @property
-    def operator(self) -> str: ...
+    def op(self) -> str: ...
 
     @property
     def values(self) -> Collection[str]: ...
 
 
 class LabelSelector(Protocol):
+    """What the engine reads of masthead.selectors.LabelSelector."""
+
     @property
     def requirements(self) -> Sequence[LabelRequirement]: ...
 
@@ -159,22 +162,32 @@ def _filter(table: Table[RowT], q: Query) -> set[str] | None:
     candidates: set[str] | None = None
     if q.namespaces is not None:
         candidates = table.by_namespace.union(q.namespaces)
-    selector = q.label_selector
-    if selector is not None:
-        unindexed = False
-        for req in selector.requirements:
-            if req.operator in _INDEXED_OPERATORS:
-                pairs = table.by_label.union((req.key, value) for value in req.values)
-                candidates = pairs if candidates is None else candidates & pairs
-            else:
-                unindexed = True
-        if unindexed:
-            scope = table.rows() if candidates is None else (table[uid] for uid in candidates)
-            candidates = {row.uid for row in scope if selector.matches(row.labels)}
+    if q.label_selector is not None:
+        candidates = _select(table, q.label_selector, candidates)
     if q.text is not None:
         terms = search_terms(q.text)
         if terms:
             candidates = table.text_index.search(terms, candidates)
+    return candidates
+
+
+def _select(
+    table: Table[RowT], selector: LabelSelector, candidates: set[str] | None
+) -> set[str] | None:
+    if not selector.requirements:
+        # Then the answer does not depend on labels: the empty selector (everything) or the
+        # selector of a nil metav1.LabelSelector (nothing).
+        return candidates if selector.matches({}) else set()
+    unindexed = False
+    for req in selector.requirements:
+        if req.op in _INDEXED_OPERATORS:
+            pairs = table.by_label.union((req.key, value) for value in req.values)
+            candidates = pairs if candidates is None else candidates & pairs
+        else:
+            unindexed = True
+    if unindexed:
+        scope = table.rows() if candidates is None else (table[uid] for uid in candidates)
+        candidates = {row.uid for row in scope if selector.matches(row.labels)}
     return candidates
 
 
@@ -209,9 +222,8 @@ def _count_within(
     # Intersecting a value's uids with the scope probes the smaller of the two.
     probes = sum(min(n, len(scope)) for n in totals.values())
     if len(scope) * _ROW_COUNT_COST_IN_PROBES <= probes:
-        key = column.key
-        return dict(Counter(key(table[uid]) for uid in scope))
-    return {value: len(scope & index.uids(value)) for value in totals}
+        return dict(Counter(map(column.key, map(table.by_uid.__getitem__, scope))))
+    return index.counts_within(scope)
 
 
 def _page_of_one(table: Table[RowT], matched: set[str] | None, q: Query) -> list[RowT]:
@@ -220,12 +232,28 @@ def _page_of_one(table: Table[RowT], matched: set[str] | None, q: Query) -> list
         uids: Iterator[str] = islice(index.uids_from(q.offset, q.desc), q.limit)
         return [table[uid] for uid in uids]
     end = q.offset + q.limit
-    expected_walk = end * len(table) / max(len(matched), 1)
-    if expected_walk < len(matched) * _SORT_COST_IN_WALK_STEPS:
-        walk = (uid for uid in index.uids_from(0, q.desc) if uid in matched)
-        return [table[uid] for uid in islice(walk, q.offset, end)]
+    # Walking costs len(table) / len(matched) steps per row if matches are spread evenly; a
+    # filter correlated with the sort column (text "web" sorted by name) clusters them, so the
+    # walk gets a budget and gives way to sorting when it runs out.
+    budget = len(matched) * _SORT_COST_IN_WALK_STEPS
+    if end * len(table) / max(len(matched), 1) < budget:
+        page = _walk(index.uids_from(0, q.desc), matched, q.offset, end, budget)
+        if page is not None:
+            return [table[uid] for uid in page]
     ordered = _sorted_rows(table, table.columns[q.sort], matched, q.desc)
     return ordered[q.offset : end]
+
+
+def _walk(
+    uids: Iterator[str], matched: Set[str], start: int, end: int, budget: int
+) -> list[str] | None:
+    """Matched uids at match positions [start, end) of `uids`, or None if finding them would
+    take more than `budget` steps."""
+    steps = islice(uids, budget)
+    page = list(islice(filter(matched.__contains__, steps), start, end))
+    if len(page) == end - start or next(uids, None) is None:
+        return page
+    return None
 
 
 def _sorted_rows(

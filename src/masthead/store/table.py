@@ -55,8 +55,10 @@ class Table(Generic[RowT]):
 
     def _build_indexes(self) -> None:
         rows = self._rows.values()
+        # One tiebreak tuple per row, shared by every sorted index (64 bytes per row each).
+        tiebreaks = [tiebreak(row) for row in rows]
         self._sorted = {
-            c.id: SortedIndex((c.key(row), tiebreak(row)) for row in rows) for c in self._sortable
+            c.id: SortedIndex(zip(map(c.key, rows), tiebreaks, strict=True)) for c in self._sortable
         }
         self._facets: dict[str, ValueIndex[FacetValue]] = {
             c.id: ValueIndex() for c in self._faceted
@@ -91,6 +93,10 @@ class Table(Generic[RowT]):
 
     def rows(self) -> ValuesView[RowT]:
         return self._rows.values()
+
+    @property
+    def by_uid(self) -> Mapping[str, RowT]:
+        return self._rows
 
     # Indexes, read by the query engine and by views (joins by node and owner).
 
@@ -181,6 +187,8 @@ class Table(Generic[RowT]):
     def _update(self, old: RowT, new: RowT) -> None:
         self._rows[new.uid] = new
         tb_old, tb_new = tiebreak(old), tiebreak(new)
+        if tb_new == tb_old:
+            tb_new = tb_old  # keep sharing the tuple the unchanged orders hold
         for c in self._sortable:
             # Watch churn mostly touches status fields: leave the other orders alone.
             key_old, key_new = c.key(old), c.key(new)

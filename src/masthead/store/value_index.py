@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Set
+from collections.abc import Hashable, Iterable, Set
 from typing import Generic, TypeVar
 
 V = TypeVar("V", bound=Hashable)
 
+# Most values are held by few rows (a pod-template-hash by a ReplicaSet's pods, a pod name by
+# one pod): those are kept as a bare uid or a tuple, 8 bytes per uid, where a set costs 216
+# bytes empty and ~50 per uid. Updates copy the tuple, so it stays short.
+_TUPLE_MAX = 64
+# A set shrinks back to a tuple only well below the limit, so a group hovering at the limit
+# does not convert on every change.
+_TUPLE_AGAIN = _TUPLE_MAX // 2
+
 
 class ValueIndex(Generic[V]):
-    """Which rows hold each value. A row may hold several values (labels, owners).
+    """Which rows hold each value; a row may hold several values (labels, owners).
 
-    A value held by a single row stores the bare uid instead of a set: most label values
-    (pod-template-hash, statefulset pod names) belong to one or a few rows, and an empty set
-    costs 216 bytes where a reference costs 8. Uids are strings, which is how the two are told
-    apart.
+    The uids of one value are a str (one row), a tuple (a few) or a set (many).
     """
 
     __slots__ = ("_uids",)
 
     def __init__(self) -> None:
-        self._uids: dict[V, str | set[str]] = {}
+        self._uids: dict[V, str | tuple[str, ...] | set[str]] = {}
 
     def __len__(self) -> int:
         """Number of distinct values held by at least one row."""
@@ -31,7 +36,9 @@ class ValueIndex(Generic[V]):
         if held is None:
             self._uids[value] = uid
         elif isinstance(held, str):
-            self._uids[value] = {held, uid}
+            self._uids[value] = (held, uid)
+        elif isinstance(held, tuple):
+            self._uids[value] = (*held, uid) if len(held) < _TUPLE_MAX else {*held, uid}
         else:
             held.add(uid)
 
@@ -41,18 +48,25 @@ class ValueIndex(Generic[V]):
             if held != uid:
                 raise KeyError(uid)
             del self._uids[value]
-            return
-        held.remove(uid)
-        if len(held) == 1:
-            self._uids[value] = next(iter(held))
+        elif isinstance(held, tuple):
+            rest = tuple(u for u in held if u != uid)
+            if len(rest) == len(held):
+                raise KeyError(uid)
+            self._uids[value] = rest[0] if len(rest) == 1 else rest
+        else:
+            held.remove(uid)
+            if len(held) <= _TUPLE_AGAIN:
+                self._uids[value] = tuple(held)
 
     def uids(self, value: V) -> Set[str]:
-        """The rows holding `value`; read-only (the set is the index's own)."""
+        """The rows holding `value`; read-only."""
         held = self._uids.get(value)
         if held is None:
             return frozenset()
         if isinstance(held, str):
             return frozenset((held,))
+        if isinstance(held, tuple):
+            return frozenset(held)
         return held
 
     def union(self, values: Iterable[V]) -> set[str]:
@@ -64,17 +78,22 @@ class ValueIndex(Generic[V]):
             if isinstance(held, str):
                 out.add(held)
             else:
-                out |= held
+                out.update(held)
         return out
-
-    def count(self, value: V) -> int:
-        held = self._uids.get(value)
-        if held is None:
-            return 0
-        return 1 if isinstance(held, str) else len(held)
 
     def counts(self) -> dict[V, int]:
         return {v: 1 if isinstance(h, str) else len(h) for v, h in self._uids.items()}
 
-    def values(self) -> Iterator[V]:
-        return iter(self._uids)
+    def counts_within(self, scope: Set[str]) -> dict[V, int]:
+        """Rows of `scope` per value; each value costs a probe per uid of the smaller side."""
+        counts: dict[V, int] = {}
+        for value, held in self._uids.items():
+            if isinstance(held, str):
+                n = 1 if held in scope else 0
+            elif isinstance(held, tuple):
+                n = sum(1 for uid in held if uid in scope)
+            else:
+                n = len(held.intersection(scope))  # iterates the smaller of two sets
+            if n:
+                counts[value] = n
+        return counts

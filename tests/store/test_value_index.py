@@ -1,0 +1,61 @@
+"""ValueIndex against a dict of sets, across its str / tuple / set representations."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from masthead.store.value_index import ValueIndex
+
+# Up to 150 uids on 2 values: groups cross the tuple limit (64) both ways.
+changes = st.lists(
+    st.tuples(st.booleans(), st.sampled_from("ab"), st.integers(0, 149)), max_size=600
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(changes, st.frozensets(st.integers(0, 149).map(str)))
+def test_index_answers_like_a_dict_of_sets(
+    ops: list[tuple[bool, str, int]], scope: frozenset[str]
+) -> None:
+    index: ValueIndex[str] = ValueIndex()
+    model: dict[str, set[str]] = {}
+    for adding, value, n in ops:
+        uid = str(n)
+        held = model.setdefault(value, set())
+        if adding and uid not in held:
+            index.add(value, uid)
+            held.add(uid)
+        elif not adding and uid in held:
+            index.remove(value, uid)
+            held.remove(uid)
+    model = {v: s for v, s in model.items() if s}
+    assert len(index) == len(model)
+    assert {v: set(index.uids(v)) for v in "ab" if index.uids(v)} == model
+    assert index.counts() == {v: len(s) for v, s in model.items()}
+    assert index.union("ab") == set().union(*model.values())
+    expected_within = {v: len(s & scope) for v, s in model.items() if s & scope}
+    assert index.counts_within(set(scope)) == expected_within
+
+
+@pytest.mark.parametrize("held", [1, 2, 100])
+def test_removing_a_uid_the_value_does_not_hold_is_an_error(held: int) -> None:
+    index: ValueIndex[str] = ValueIndex()
+    for n in range(held):
+        index.add("v", str(n))
+    with pytest.raises(KeyError):
+        index.remove("v", "absent")
+    assert index.counts() == {"v": held}
+
+
+def test_a_group_grown_past_the_tuple_limit_and_shrunk_back_keeps_every_uid() -> None:
+    index: ValueIndex[str] = ValueIndex()
+    uids = [str(n) for n in range(100)]
+    for n, uid in enumerate(uids):
+        index.add("v", uid)
+        assert index.uids("v") == set(uids[: n + 1])
+    for n, uid in enumerate(uids):
+        index.remove("v", uid)
+        assert index.uids("v") == set(uids[n + 1 :])
+    assert len(index) == 0
