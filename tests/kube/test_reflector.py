@@ -6,17 +6,44 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import pytest
 
-from masthead.kube.freshness import SourceState
-from masthead.kube.reflector import ClusterCapabilities
+from masthead.kube.codec import StructCodec
+from masthead.kube.discovery import Discovery
+from masthead.kube.freshness import SourceFreshness, SourceState
+from masthead.kube.reflector import ClusterCapabilities, Reflector
+from masthead.kube.sink import MemorySink
 from masthead.kube.watch_stream import Clocks
 from masthead.sim.app import SimConfig, Simulator
 from masthead.sim.podgen import POD_KEY, load_pods
 from masthead.sim.registry import DeleteOptions, WriteContext
-from tests.kube.kubesim import FAST, close_watches, delete_cm, eventually, make_cm, reflecting
+from tests.kube.kubesim import (
+    FAST,
+    close_watches,
+    delete_cm,
+    eventually,
+    make_cm,
+    reflecting,
+    transport_for,
+)
 
 CM_KEY = ("", "configmaps")
+
+
+class Meta(msgspec.Struct):
+    name: str
+    resourceVersion: str
+    namespace: str = ""
+
+
+class Spec(msgspec.Struct):
+    nodeName: str = ""
+
+
+class PodRow(msgspec.Struct):
+    metadata: Meta
+    spec: Spec
 
 
 def live(f: object) -> bool:
@@ -232,3 +259,59 @@ async def test_short_watch_counts_as_error_and_backs_off() -> None:
         assert type(src.reflector.last_error).__name__ == "ShortWatch"
         await src.reflector.freshness.wait_for(live, 10)
         assert src.reflector.syncs == 1
+
+
+async def test_expired_continue_token_restarts_the_list() -> None:
+    # Between page 1 and page 2 the pods' history is forgotten past the list's snapshot (as
+    # an etcd compaction would), so the continue token answers 410 and the list must start
+    # over rather than stop short.
+    async with Simulator(SimConfig(watch_list_enabled=False)) as sim:
+        load_pods(sim.store, 1200)
+        async with reflecting(sim, "pods") as src:
+            wrote: list[bool] = []
+
+            def write_between_pages(f: SourceFreshness) -> None:
+                if f.state is SourceState.SYNCING and f.synced == 500 and not wrote:
+                    wrote.append(True)
+                    make_cm(sim, "team-a", "written-mid-list")
+                    sim.store.resource(POD_KEY).forget_history(sim.store.rv)
+
+            src.reflector.freshness.subscribe(write_between_pages)
+            await src.reflector.freshness.wait_for(live, 20)
+            assert wrote and src.transport.stats.count("list", 410) == 1
+            assert src.transport.stats.count("list", 200) == 4  # 1 page, then 3 again
+            assert len(src.sink.objects) == 1200 and src.reflector.syncs == 1
+
+
+async def test_struct_codec_reflects_straight_into_structs() -> None:
+    async with Simulator() as sim:
+        load_pods(sim.store, 50)
+        transport = transport_for(sim)
+        pods = await Discovery(transport).resolve("pods")
+        sink: MemorySink[PodRow] = MemorySink(
+            key=lambda p: f"{p.metadata.namespace}/{p.metadata.name}"
+        )
+        r = Reflector(transport, pods, sink, FAST, codec=StructCodec(PodRow))
+        r.start()
+        try:
+            await r.freshness.wait_for(live, 10)
+            assert len(sink.objects) == 50
+            row = next(iter(sink.objects.values()))
+            assert isinstance(row, PodRow) and row.spec.nodeName.startswith("node-")
+        finally:
+            await r.stop()
+            await transport.close()
+
+
+async def test_unreachable_server_goes_reconnecting_then_stale() -> None:
+    tuning = replace(FAST, stale_after=0.3)
+    async with Simulator() as sim, reflecting(sim, "configmaps", tuning=tuning) as src:
+        await src.reflector.freshness.wait_for(live, 10)
+        await sim.stop()  # connection refused from now on
+        f = await src.reflector.freshness.wait_for(
+            lambda f: f.state is SourceState.RECONNECTING, 10
+        )
+        assert f.attempt >= 1 and f.next_retry is not None
+        f = await src.reflector.freshness.wait_for(lambda f: f.state is SourceState.STALE, 10)
+        assert f.attempt > 1 and src.reflector.resource_version  # kept for the resume
+        assert src.transport.stats.count("watch", 0) >= 2  # counted as no HTTP answer

@@ -154,7 +154,8 @@ class Reflector(Generic[T]):
                 return
             except WatchListRefused:
                 self.capabilities.watch_list = False
-        await self._list()
+        with gc_paused():  # for the whole list: see _synced
+            await self._list()
 
     async def _list(self) -> None:
         self.freshness.syncing(0, None)
@@ -173,8 +174,7 @@ class Reflector(Generic[T]):
                     items, cont, restarts = [], "", restarts + 1  # snapshot gone: start over
                     continue
                 raise
-            with gc_paused():
-                page = self.codec.decode_list(resp.body)
+            page = self.codec.decode_list(resp.body)
             items.extend(page.items)
             total = None if page.remaining is None else len(items) + page.remaining
             self.freshness.syncing(len(items), total)
@@ -192,9 +192,10 @@ class Reflector(Generic[T]):
         try:
             async with self.transport.stream("watch", self.path, params) as resp:
                 lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
-                collected = await self._initial_events(lines)
-                self.capabilities.watch_list = True
-                self._synced(collected.values(), self.resource_version)
+                with gc_paused():  # for the initial events only: see _synced
+                    collected = await self._initial_events(lines)
+                    self.capabilities.watch_list = True
+                    self._synced(collected.values(), self.resource_version)
                 await self._consume(lines, opened, events=len(collected) + 1)
         except ApiError as e:
             if e.code in (400, 422):
@@ -204,32 +205,35 @@ class Reflector(Generic[T]):
     async def _initial_events(self, lines: AsyncIterator[bytes]) -> dict[str, T]:
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
-        with gc_paused():
-            async for line in lines:
-                ev = self.codec.decode_event(line)
-                if ev.obj is not None and ev.type in (ADDED, MODIFIED):
-                    collected[self.codec.key(ev.obj)] = ev.obj
-                elif ev.obj is not None and ev.type == DELETED:
-                    collected.pop(self.codec.key(ev.obj), None)
-                elif ev.type == BOOKMARK:
-                    if not ev.initial_events_end:  # the server ignored sendInitialEvents
-                        raise WatchListRefused("bookmark before initial-events-end")
-                    self.resource_version = ev.resource_version
-                    return collected
-                elif ev.type == ERROR:
-                    raise self._error(ev)
-                if len(collected) % 500 == 0:
-                    self.freshness.syncing(len(collected), None)
-                await yielder.tick()
+        async for line in lines:
+            ev = self.codec.decode_event(line)
+            if ev.obj is not None and ev.type in (ADDED, MODIFIED):
+                collected[self.codec.key(ev.obj)] = ev.obj
+            elif ev.obj is not None and ev.type == DELETED:
+                collected.pop(self.codec.key(ev.obj), None)
+            elif ev.type == BOOKMARK:
+                if not ev.initial_events_end:  # the server ignored sendInitialEvents
+                    raise WatchListRefused("bookmark before initial-events-end")
+                self.resource_version = ev.resource_version
+                return collected
+            elif ev.type == ERROR:
+                raise self._error(ev)
+            if len(collected) % 500 == 0:
+                self.freshness.syncing(len(collected), None)
+            await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
 
     def _synced(self, objects: Any, resource_version: str) -> None:
-        first = self.syncs == 0
+        """Swap the new state in. Runs with the collector paused: a sync allocates millions
+        of containers, and each full collection during it would rescan all decoded so far
+        (seconds of stalls at 100k objects). Freezing afterwards keeps later collections
+        from walking the long-lived cache; JSON objects have no cycles, so whatever a later
+        relist replaces is still freed by reference counting."""
         self.sink.replace(objects, resource_version)
         self.resource_version = resource_version
         self.syncs += 1
         self._live()
-        if first and self.tuning.freeze_gc_after_sync:
+        if self.tuning.freeze_gc_after_sync:
             freeze_survivors()
 
     # ------------------------------------------------------------------ watch

@@ -215,18 +215,22 @@ class Transport:
             kw["server_hostname"] = creds.server_hostname
         if creds.proxy:
             kw["proxy"] = creds.proxy
+        # A stream has no total timeout (the reader's watchdog covers silence), but its
+        # response headers must still arrive within a GET's timeout.
+        head_timeout = self.tuning.get_timeout if timeout is None else None
         try:
-            return await self._client().request(
-                method,
-                creds.server + path,
-                params=params,
-                data=body,
-                headers=h,
-                timeout=aiohttp.ClientTimeout(
-                    total=timeout, sock_connect=self.tuning.connect_timeout
-                ),
-                **kw,
-            )
+            async with asyncio.timeout(head_timeout):
+                return await self._client().request(
+                    method,
+                    creds.server + path,
+                    params=params,
+                    data=body,
+                    headers=h,
+                    timeout=aiohttp.ClientTimeout(
+                        total=timeout, sock_connect=self.tuning.connect_timeout
+                    ),
+                    **kw,
+                )
         except (aiohttp.ClientError, TimeoutError):
             self.stats.record(verb, 0)
             raise
