@@ -134,9 +134,7 @@ def run(pods: int = 100_000, runs: int = 3) -> tuple[list[Figure], dict[str, Any
         "list_median_s": statistics.median(live_list.masthead),
         "rss_mb_median": statistics.median(r["rss_mb"] for r in details["watchlist"]),
         "rss_delta_mb_median": statistics.median(r["rss_delta_mb"] for r in details["watchlist"]),
-        "max_loop_stall_ms": max(
-            r["max_loop_stall_ms"] for rs in details.values() for r in rs
-        ),
+        "max_loop_stall_ms": max(r["max_loop_stall_ms"] for rs in details.values() for r in rs),
     }
     return [live_wl, live_list, rss], {"summary": summary, "runs": details}
 
