@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import sim_bench
+from bench import sim_bench, store_figures
 from bench.results_format import Figure, markdown_table, write_results
 
 
@@ -14,6 +14,7 @@ def main() -> None:
     args = p.parse_args()
     figures: list[Figure] = []
     figures += sim_bench.run(args.mode)
+    figures += store_figures.run(args.mode)
     path = write_results(figures)
     print(markdown_table(figures))
     print(f"\nresults: {path}")
