@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import sim_bench, store_figures
+from bench import kube_sync, sim_bench, store_figures
 from bench.results_format import Figure, markdown_table, write_results
 
 
@@ -15,6 +15,8 @@ def main() -> None:
     figures: list[Figure] = []
     figures += sim_bench.run(args.mode)
     figures += store_figures.run(args.mode)
+    sync_figures, _ = kube_sync.run(20_000 if args.mode == "quick" else 100_000, 3)
+    figures += sync_figures
     path = write_results(figures)
     print(markdown_table(figures))
     print(f"\nresults: {path}")
