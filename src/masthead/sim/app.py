@@ -7,6 +7,7 @@ and a restricted user, and writes a kubeconfig for both.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from masthead.sim.auth import TokenAuthenticator
 from masthead.sim.catalog import Catalog
+from masthead.sim.controllers import DEFAULT_CONTROLLERS, ControllerManager, ControllerSettings
 from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
 from masthead.sim.rbac import RbacAuthorizer, RbacSnapshot, UserInfo, bootstrap_rbac_objects
 from masthead.sim.registry import Registry, RegistryConfig, WriteContext
@@ -58,6 +60,10 @@ class SimConfig:
     namespaces: tuple[str, ...] = RESTRICTED_NAMESPACES
     admin_token: str | None = None
     restricted_token: str | None = None
+    # Simulated controllers to run (names in controllers/settings.py); None = the default set
+    # (only the registry's garbage collector and namespace finalization).
+    controllers: frozenset[str] | None = None
+    controller_settings: ControllerSettings = field(default_factory=ControllerSettings)
 
 
 class Simulator:
@@ -66,7 +72,16 @@ class Simulator:
         c = self.config
         self.store = ObjectStore(start_rv=c.start_rv, history_size=c.history_size)
         self.catalog = Catalog()
-        self.registry = Registry(self.store, self.catalog, c.registry)
+        enabled = DEFAULT_CONTROLLERS if c.controllers is None else c.controllers
+        registry_config = dataclasses.replace(
+            c.registry,
+            gc_enabled=c.registry.gc_enabled and "garbagecollector" in enabled,
+            namespace_controller=c.registry.namespace_controller and "namespace" in enabled,
+        )
+        self.registry = Registry(self.store, self.catalog, registry_config)
+        self.controllers = ControllerManager(
+            self.store, self.registry, c.controller_settings, enabled
+        )
         self.authn = TokenAuthenticator()
         self.authz = RbacAuthorizer(self._rbac_snapshot)
         self.admin_token = c.admin_token or secrets.token_urlsafe(24)
@@ -181,6 +196,7 @@ class Simulator:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="masthead-sim-")
             self.kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
         write_kubeconfig(self.kubeconfig_path, self.kubeconfig())
+        await self.controllers.start()
 
     def kubeconfig(self) -> dict[str, Any]:
         return build_kubeconfig(
@@ -190,6 +206,7 @@ class Simulator:
         )
 
     async def stop(self) -> None:
+        await self.controllers.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

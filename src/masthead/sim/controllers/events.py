@@ -1,0 +1,201 @@
+"""core/v1 Events as the client-go recorders write them, and the apiserver's event TTL.
+
+`EventRecorder.record` writes one Event per distinct occurrence, named
+`<involved name>.<hex nanosecond timestamp>` like upstream. A repeat of the same event (same
+object, field path, type, reason, message and source) updates the existing object instead:
+the older recorder (kubelet, kube-controller-manager) bumps `count` and `lastTimestamp`; the
+newer one (the scheduler, `new_style=True`) fills `eventTime` once and then `series`.
+
+`EventTTL` deletes every Event (whoever wrote it) `event_ttl` seconds after its last write, as
+kube-apiserver's `--event-ttl` lease does; the delete is an ordinary DELETED watch event.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from typing import Any
+
+from masthead.sim.controllers.objects import EVENTS, Obj, micro_time, rfc3339
+from masthead.sim.controllers.runtime import Controller
+from masthead.sim.controllers.settings import EVENT_TTL, ControllerSettings
+from masthead.sim.errors import ApiError
+from masthead.sim.registry import DeleteOptions, Registry, WriteContext
+from masthead.sim.store import DELETED, ObjectStore, WatchEvent
+
+# client-go's EventCorrelator keeps this many recent events for deduplication.
+CACHE_SIZE = 4096
+NORMAL = "Normal"
+WARNING = "Warning"
+
+# The field manager each reporting component writes with.
+MANAGERS = {
+    "kubelet": "kubelet",
+    "default-scheduler": "kube-scheduler",
+}
+
+
+def _reference(obj: Obj, field_path: str | None) -> Obj:
+    meta = obj.get("metadata") or {}
+    ref: Obj = {"kind": obj.get("kind", ""), "namespace": meta.get("namespace", "")}
+    ref["name"] = meta.get("name", "")
+    ref["uid"] = meta.get("uid", "")
+    ref["apiVersion"] = obj.get("apiVersion", "")
+    if meta.get("resourceVersion"):
+        ref["resourceVersion"] = meta["resourceVersion"]
+    if field_path:
+        ref["fieldPath"] = field_path
+    if not ref["namespace"]:
+        del ref["namespace"]
+    return ref
+
+
+class EventRecorder:
+    """Writes Events through the registry; repeated ones update one object."""
+
+    def __init__(self, registry: Registry, store: ObjectStore, settings: ControllerSettings):
+        self.registry = registry
+        self.store = store
+        self.settings = settings
+        self._cache: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
+        self._last_ns = 0
+        self.created = 0
+        self.updated = 0
+
+    def _name_suffix(self) -> str:
+        ns = int(self.settings.clock() * 1e9)
+        if ns <= self._last_ns:
+            ns = self._last_ns + 1
+        self._last_ns = ns
+        return f"{ns:x}"
+
+    def record(
+        self,
+        obj: Obj,
+        type_: str,
+        reason: str,
+        message: str,
+        *,
+        component: str,
+        host: str = "",
+        field_path: str | None = None,
+        new_style: bool = False,
+        action: str = "",
+        instance: str = "",
+    ) -> Obj | None:
+        """Record one occurrence; returns the Event as stored (None if the namespace is gone)."""
+        ref = _reference(obj, field_path)
+        namespace = ref.get("namespace") or "default"
+        key = (
+            ref["kind"],
+            namespace,
+            ref["name"],
+            ref["uid"],
+            field_path,
+            type_,
+            reason,
+            message,
+            component,
+            host,
+        )
+        manager = MANAGERS.get(component, "kube-controller-manager")
+        ctx = WriteContext(manager)
+        t = self.settings.clock()
+        try:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                cur = self.store.get(EVENTS.storage_key, hit[0], hit[1])
+                if cur is not None:
+                    return self._repeat(cur.decode(), t, ctx, new_style)
+            body = self._new_event(ref, namespace, type_, reason, message, t)
+            if new_style:
+                body["eventTime"] = micro_time(t)
+                body["action"] = action or reason
+                body["reportingComponent"] = component
+                body["reportingInstance"] = instance or f"{component}-{host or 'cp-1'}"
+                body["source"] = {}
+            else:
+                body["source"] = {"component": component, **({"host": host} if host else {})}
+                body["firstTimestamp"] = rfc3339(t)
+                body["lastTimestamp"] = rfc3339(t)
+                body["count"] = 1
+                body["reportingComponent"] = component
+                body["reportingInstance"] = host
+            created = self.registry.create(EVENTS, namespace, body, ctx)
+        except ApiError:
+            return None
+        self.created += 1
+        self._cache[key] = (namespace, created["metadata"]["name"])
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return created
+
+    def _new_event(
+        self, ref: Obj, namespace: str, type_: str, reason: str, message: str, t: float
+    ) -> Obj:
+        return {
+            "metadata": {"name": f"{ref['name']}.{self._name_suffix()}", "namespace": namespace},
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+            "type": type_,
+        }
+
+    def _repeat(self, ev: Obj, t: float, ctx: WriteContext, new_style: bool) -> Obj:
+        if new_style:
+            series = ev.get("series") or {"count": 1}
+            patch: Obj = {
+                "series": {
+                    "count": int(series.get("count", 1)) + 1,
+                    "lastObservedTime": micro_time(t),
+                }
+            }
+        else:
+            patch = {"count": int(ev.get("count") or 1) + 1, "lastTimestamp": rfc3339(t)}
+        out, _ = self.registry.patch(
+            EVENTS, ev["metadata"]["namespace"], ev["metadata"]["name"], "merge", patch, ctx
+        )
+        self.updated += 1
+        return out
+
+
+class EventTTL(Controller):
+    """Deletes Events `event_ttl` seconds (by the settings clock) after their last write."""
+
+    name = EVENT_TTL
+
+    def setup(self) -> None:
+        self.tick_interval = self.settings.event_ttl_tick
+        self._heap: list[tuple[float, int, str, str]] = []
+        self.handlers[EVENTS.storage_key] = self._observe
+        self.expired = 0
+
+    def _observe(self, ev: WatchEvent) -> None:
+        if ev.type == DELETED:
+            return
+        heapq.heappush(
+            self._heap,
+            (self.now() + self.settings.event_ttl, ev.obj.rv, ev.obj.namespace, ev.obj.name),
+        )
+
+    def initial_sync(self) -> None:
+        # Events that existed before the controllers started get their lease from now.
+        expiry = self.now() + self.settings.event_ttl
+        for s in self.store.iter_objects(EVENTS.storage_key):
+            heapq.heappush(self._heap, (expiry, s.rv, s.namespace, s.name))
+
+    def tick(self) -> None:
+        now = self.now()
+        while self._heap and self._heap[0][0] <= now:
+            _, rv, ns, name = heapq.heappop(self._heap)
+            self.queue.add((ns, name, rv))
+
+    def sync(self, item: Any) -> None:
+        ns, name, rv = item
+        cur = self.store.get(EVENTS.storage_key, ns, name)
+        # A later write renewed the lease: its own heap entry decides.
+        if cur is None or cur.rv != rv:
+            return
+        self.registry.delete(EVENTS, ns, name, DeleteOptions())
+        self.expired += 1

@@ -1,0 +1,21 @@
+"""Which class implements each controller name (registry-owned ones are flags, not classes)."""
+
+from __future__ import annotations
+
+from masthead.sim.controllers.deployment import DeploymentController
+from masthead.sim.controllers.events import EventTTL
+from masthead.sim.controllers.kubelet import Kubelet
+from masthead.sim.controllers.replicaset import ReplicaSetController
+from masthead.sim.controllers.runtime import Controller
+from masthead.sim.controllers.scheduler import Scheduler
+
+CONTROLLER_TYPES: dict[str, type[Controller]] = {
+    c.name: c
+    for c in (
+        Scheduler,
+        Kubelet,
+        ReplicaSetController,
+        DeploymentController,
+        EventTTL,
+    )
+}

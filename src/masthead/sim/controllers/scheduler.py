@@ -1,0 +1,227 @@
+"""default-scheduler: binds Pending pods to a node with room for their requests.
+
+Feasibility follows the upstream filters that matter for a dashboard: unschedulable nodes,
+untolerated NoSchedule/NoExecute taints, nodeSelector and required node affinity, and
+cpu/memory/pod-count against allocatable. Among the first feasible nodes found (a rotating
+window, like percentageOfNodesToScore) the least allocated wins. Binding writes the pod the
+way the binding subresource does (no managedFields entry); a pod that fits nowhere gets
+PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when nodes
+change, pods leave a node, or `unschedulable_retry` passes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from typing import Any
+
+from masthead.sim.controllers.events import NORMAL, WARNING
+from masthead.sim.controllers.nodeinfo import (
+    NodeInfo,
+    matches_node_selection,
+    untolerated_taint,
+)
+from masthead.sim.controllers.objects import NODES, PODS, Obj, pod_requests, rfc3339, set_condition
+from masthead.sim.controllers.runtime import Controller
+from masthead.sim.controllers.settings import SCHEDULER
+from masthead.sim.registry import WriteContext
+from masthead.sim.store import DELETED, WatchEvent
+
+COMPONENT = "default-scheduler"
+_RETRY = ("", "")  # queue item: retry every unschedulable pod
+SCORE_WINDOW = 50  # feasible nodes looked at before picking the least allocated
+
+
+class Scheduler(Controller):
+    name = SCHEDULER
+
+    def setup(self) -> None:
+        self.tick_interval = self.settings.unschedulable_retry
+        self.unschedulable: set[tuple[str, str]] = set()
+        self._usage: dict[str, tuple[int, int, int]] = {}
+        self._offset = 0
+        self._retry_pending = False
+        self.handlers[PODS.storage_key] = self._on_pod
+        self.handlers[NODES.storage_key] = self._on_node
+        self.ctx.pods.node_listeners.append(self._usage_changed)
+        self.bound = 0
+
+    def _usage_changed(self, node: str) -> None:
+        self._usage.pop(node, None)
+
+    def _on_pod(self, ev: WatchEvent) -> None:
+        s = ev.obj
+        if ev.type == DELETED:
+            key = (s.namespace, s.name)
+            self.unschedulable.discard(key)
+            if s.fields.get("spec.nodeName"):
+                self._retry_unschedulable()
+            return
+        if _wants_scheduling(s.fields):
+            if (s.namespace, s.name) not in self.unschedulable:
+                self.queue.add((s.namespace, s.name))
+        elif (
+            ev.prev is not None
+            and s.fields.get("status.phase") in ("Succeeded", "Failed")
+            and ev.prev.fields.get("status.phase") != s.fields.get("status.phase")
+        ):
+            self._retry_unschedulable()
+
+    def _on_node(self, ev: WatchEvent) -> None:
+        if ev.type != DELETED:
+            self._retry_unschedulable()
+
+    def _retry_unschedulable(self) -> None:
+        # Debounced: a burst of node or pod changes costs one retry round.
+        if self.unschedulable and not self._retry_pending:
+            self._retry_pending = True
+            self.queue.add(_RETRY)
+
+    def _flush_retry(self) -> None:
+        self._retry_pending = False
+        for key in list(self.unschedulable):
+            self.queue.add(key)
+
+    def initial_sync(self) -> None:
+        for s in self.store.iter_objects(PODS.storage_key):
+            if _wants_scheduling(s.fields):
+                self.queue.add((s.namespace, s.name))
+
+    def tick(self) -> None:
+        self._flush_retry()
+
+    # ------------------------------------------------------------------ scheduling
+    def _node_usage(self, node: str) -> tuple[int, int, int]:
+        u = self._usage.get(node)
+        if u is None:
+            cpu = mem = n = 0
+            for p in self.ctx.pods.on_node(node):
+                if p.phase in ("Succeeded", "Failed"):
+                    continue
+                cpu += p.cpu_m
+                mem += p.mem
+                n += 1
+            u = (cpu, mem, n)
+            self._usage[node] = u
+        return u
+
+    def _fits(self, spec: Obj, cpu: int, mem: int, node: NodeInfo) -> list[str]:
+        """The reasons `node` does not fit (empty: it fits)."""
+        if node.unschedulable:
+            return ["node(s) were unschedulable"]
+        if not matches_node_selection(spec, node):
+            return ["node(s) didn't match Pod's node affinity/selector"]
+        taint = untolerated_taint(spec, node, ("NoSchedule", "NoExecute"))
+        if taint is not None:
+            return [
+                f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value', '')}}}"
+            ]
+        used_cpu, used_mem, used_pods = self._node_usage(node.name)
+        reasons = []
+        if used_pods + 1 > node.pods:
+            reasons.append("Too many pods")
+        if cpu and used_cpu + cpu > node.cpu_m:
+            reasons.append("Insufficient cpu")
+        if mem and used_mem + mem > node.mem:
+            reasons.append("Insufficient memory")
+        return reasons
+
+    def sync(self, item: Any) -> None:
+        if item == _RETRY:
+            self._flush_retry()
+            return
+        ns, name = item
+        cur = self.store.get(PODS.storage_key, ns, name)
+        if cur is None or not _wants_scheduling(cur.fields):
+            self.unschedulable.discard(item)
+            return
+        pod = cur.decode()
+        if pod["metadata"].get("deletionTimestamp"):
+            return
+        spec = pod.get("spec") or {}
+        cpu, mem = pod_requests(pod)
+        nodes = self.ctx.nodes.all()
+        failures: Counter[str] = Counter()
+        best: NodeInfo | None = None
+        best_score = 2.0
+        found = 0
+        n = len(nodes)
+        start = self._offset % n if n else 0
+        for i in range(n):
+            node = nodes[(start + i) % n]
+            reasons = self._fits(spec, cpu, mem, node)
+            if reasons:
+                failures.update(reasons)
+                continue
+            used_cpu, used_mem, _ = self._node_usage(node.name)
+            score = max((used_cpu + cpu) / max(node.cpu_m, 1), (used_mem + mem) / max(node.mem, 1))
+            if score < best_score:
+                best, best_score = node, score
+            found += 1
+            if found >= SCORE_WINDOW:
+                break
+        self._offset = start + 1
+        if best is None:
+            self._unschedulable(pod, n, failures)
+            return
+        self._bind(pod, best)
+
+    def _bind(self, pod: Obj, node: NodeInfo) -> None:
+        t = self.now()
+        new = copy.deepcopy(pod)
+        new["spec"]["nodeName"] = node.name
+        status = new.setdefault("status", {})
+        status["conditions"] = set_condition(
+            status.get("conditions") or [], "PodScheduled", "True", rfc3339(t), probe_time=True
+        )
+        self.registry.put_prepared(PODS, new)
+        self.unschedulable.discard((new["metadata"]["namespace"], new["metadata"]["name"]))
+        self._usage.pop(node.name, None)
+        self.bound += 1
+        meta = pod["metadata"]
+        self.recorder.record(
+            new,
+            NORMAL,
+            "Scheduled",
+            f"Successfully assigned {meta['namespace']}/{meta['name']} to {node.name}",
+            component=COMPONENT,
+            new_style=True,
+            action="Binding",
+        )
+
+    def _unschedulable(self, pod: Obj, total: int, failures: Counter[str]) -> None:
+        if total == 0:
+            message = "no nodes available to schedule pods"
+        else:
+            parts = ", ".join(f"{c} {r}" for r, c in sorted(failures.items()))
+            message = (
+                f"0/{total} nodes are available: {parts}. preemption: 0/{total} nodes are "
+                f"available: {total} Preemption is not helpful for scheduling."
+            )
+        meta = pod["metadata"]
+        key = (meta["namespace"], meta["name"])
+        self.unschedulable.add(key)
+        status = pod.setdefault("status", {})
+        conds = status.get("conditions") or []
+        new_conds = set_condition(
+            conds, "PodScheduled", "False", rfc3339(self.now()), "Unschedulable", message,
+            probe_time=True,
+        )  # fmt: skip
+        if new_conds != conds:
+            status["conditions"] = new_conds
+            self.registry.update(
+                PODS, meta["namespace"], meta["name"], pod, WriteContext("kube-scheduler"),
+                subresource="status",
+            )  # fmt: skip
+        self.recorder.record(
+            pod, WARNING, "FailedScheduling", message, component=COMPONENT, new_style=True,
+            action="Scheduling",
+        )  # fmt: skip
+
+
+def _wants_scheduling(fields: Any) -> bool:
+    return (
+        not fields.get("spec.nodeName")
+        and fields.get("status.phase", "Pending") in ("Pending", "")
+        and fields.get("spec.schedulerName", "default-scheduler") in ("default-scheduler", "")
+    )
