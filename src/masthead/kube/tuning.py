@@ -49,6 +49,18 @@ class Tuning:
     stale_after: float = 60.0
     # Access-review answers are cached this long (architecture §2.1 access).
     access_cache_ttl: float = 120.0
+    # Past its TTL an answer is still served for this long while a background check refreshes
+    # it (stale-while-revalidate), so a page never waits on an access review it asked before.
+    access_stale_grace: float = 30.0
+    # Access reviews in flight at once per cluster: discovering a restricted user's namespaces
+    # may need one review per namespace, and hundreds at once would be a burst the API
+    # server's priority-and-fairness queues throttle anyway.
+    access_concurrency: int = 8
+    # Cached answers per cluster (distinct verb/resource/namespace questions); oldest dropped.
+    access_cache_size: int = 4096
+    # Permissions of running sources are re-checked this often: a revocation stops the source,
+    # a grant starts it. Access rarely changes, and one rules review per namespace is cheap.
+    access_recheck_interval: float = 180.0
     # One watch event (one object) larger than this ends the stream as an error; upstream's
     # object limit is 1.5 MB, so 16 MiB leaves room for any real object.
     max_event_bytes: int = 16 * 1024 * 1024
