@@ -1,0 +1,388 @@
+"""Pods: kubectl's STATUS / READY / RESTARTS logic over typed partial structs, plus node, IPs,
+direct owner, QoS and summed requests/limits.
+
+The status logic follows upstream `printPod` (pkg/printers/internalversion/printers.go)
+step by step; tests check it against the simulator's port of that file over generated pods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from masthead.store.columns import Column
+from masthead.store.projection.base import (
+    Interner,
+    MetaIn,
+    Projection,
+    Row,
+    base_columns,
+    column,
+    controller_ref,
+    epoch,
+    row_base,
+)
+from masthead.store.projection.durations import human_duration
+from masthead.store.projection.quantity import int_value, milli_value
+
+# ----------------------------------------------------------------------------------- inputs
+
+
+class _Waiting(msgspec.Struct, gc=False):
+    reason: str = ""
+
+
+class _Running(msgspec.Struct, gc=False):
+    pass
+
+
+class _Terminated(msgspec.Struct, gc=False):
+    reason: str = ""
+    exitCode: int = 0
+    signal: int = 0
+    finishedAt: datetime | None = None
+
+
+class _State(msgspec.Struct, gc=False):
+    waiting: _Waiting | None = None
+    running: _Running | None = None
+    terminated: _Terminated | None = None
+
+
+_NO_STATE = _State()
+
+
+class ContainerStatusIn(msgspec.Struct, gc=False):
+    name: str = ""
+    ready: bool = False
+    started: bool | None = None
+    restartCount: int = 0
+    state: _State | None = None
+    lastState: _State | None = None
+
+
+class _Condition(msgspec.Struct, gc=False):
+    type: str = ""
+    status: str = ""
+    reason: str = ""
+
+
+class _PodIP(msgspec.Struct, gc=False):
+    ip: str = ""
+
+
+Quantity = str | int | float
+
+
+class _Resources(msgspec.Struct, gc=False):
+    requests: dict[str, Quantity] | None = None
+    limits: dict[str, Quantity] | None = None
+
+
+class ContainerIn(msgspec.Struct, gc=False):
+    name: str = ""
+    restartPolicy: str = ""
+    resources: _Resources | None = None
+
+
+class _PodSpec(msgspec.Struct, gc=False):
+    nodeName: str = ""
+    containers: list[ContainerIn] | None = None
+    initContainers: list[ContainerIn] | None = None
+    overhead: dict[str, Quantity] | None = None
+
+
+class _PodStatus(msgspec.Struct, gc=False):
+    phase: str = ""
+    reason: str = ""
+    conditions: list[_Condition] | None = None
+    initContainerStatuses: list[ContainerStatusIn] | None = None
+    containerStatuses: list[ContainerStatusIn] | None = None
+    podIP: str = ""
+    podIPs: list[_PodIP] | None = None
+    qosClass: str = ""
+    nominatedNodeName: str = ""
+
+
+class PodIn(msgspec.Struct, gc=False):
+    metadata: MetaIn = msgspec.field(default_factory=MetaIn)
+    spec: _PodSpec = msgspec.field(default_factory=_PodSpec)
+    status: _PodStatus = msgspec.field(default_factory=_PodStatus)
+
+
+# -------------------------------------------------------------------------------------- row
+
+
+class PodRow(Row, frozen=True, kw_only=True, gc=False):
+    phase: str
+    status: str  # kubectl's STATUS cell: Running, Init:1/2, CrashLoopBackOff, Terminating...
+    ready: str  # "1/2"
+    ready_count: int
+    ready_total: int
+    restarts: int
+    last_restart: float | None  # epoch seconds of the latest container termination
+    ips: tuple[str, ...]
+    nominated_node: str | None
+    owner_kind: str | None  # the direct controller; the workload is resolved by a join
+    owner_name: str | None
+    owner_uid: str | None
+    qos: str
+    cpu_request: int | None  # millicores, summed as the scheduler sees the pod
+    cpu_limit: int | None
+    memory_request: int | None  # bytes
+    memory_limit: int | None
+    terminating: bool
+
+    @property
+    def ip(self) -> str | None:
+        return self.ips[0] if self.ips else None
+
+
+def restarts_text(row: PodRow, now: float) -> str:
+    """The RESTARTS cell: `3 (5m ago)` once a container has restarted."""
+    if row.restarts and row.last_restart is not None:
+        return f"{row.restarts} ({human_duration(now - row.last_restart)} ago)"
+    return str(row.restarts)
+
+
+# ----------------------------------------------------------------------------------- status
+
+
+class _LastRestart:
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def see(self, cs: ContainerStatusIn) -> None:
+        last = cs.lastState
+        terminated = last.terminated if last is not None else None
+        if terminated is not None:
+            finished = terminated.finishedAt
+            if finished is not None and (self.at is None or self.at < finished):
+                self.at = finished
+
+
+def _condition_true(conditions: list[_Condition], ctype: str) -> bool:
+    # The first condition of a type decides, like upstream's loop with break.
+    for c in conditions:
+        if c.type == ctype:
+            return c.status == "True"
+    return False
+
+
+def _any_condition_true(conditions: list[_Condition], ctype: str) -> bool:
+    return any(c.type == ctype and c.status == "True" for c in conditions)
+
+
+def _terminated_reason(t: _Terminated, prefix: str) -> str:
+    if t.reason:
+        return prefix + t.reason
+    if t.signal:
+        return f"{prefix}Signal:{t.signal}"
+    return f"{prefix}ExitCode:{t.exitCode}"
+
+
+class PodSummary(msgspec.Struct, gc=False):
+    status: str
+    ready: int
+    total: int
+    restarts: int
+    last_restart: datetime | None
+
+
+def pod_summary(pod: PodIn) -> PodSummary:
+    """STATUS, READY and RESTARTS as `printPod` computes them."""
+    spec, status = pod.spec, pod.status
+    conditions = status.conditions or []
+    init_specs = {c.name: c for c in spec.initContainers or ()}
+    total = len(spec.containers or ()) + sum(
+        1 for c in init_specs.values() if c.restartPolicy == "Always"
+    )
+    ready = restarts = sidecar_restarts = 0
+    last, sidecar_last = _LastRestart(), _LastRestart()
+
+    reason = status.reason or status.phase
+    for c in conditions:
+        if c.type == "PodScheduled" and c.reason == "SchedulingGated":
+            reason = "SchedulingGated"
+
+    initializing = False
+    for i, cs in enumerate(status.initContainerStatuses or ()):
+        restarts += cs.restartCount
+        last.see(cs)
+        init_spec = init_specs.get(cs.name)
+        sidecar = init_spec is not None and init_spec.restartPolicy == "Always"
+        if sidecar:
+            sidecar_restarts += cs.restartCount
+            sidecar_last.see(cs)
+        state = cs.state or _NO_STATE
+        terminated, waiting = state.terminated, state.waiting
+        if terminated is not None and terminated.exitCode == 0:
+            continue
+        if sidecar and cs.started is True:
+            if cs.ready:
+                ready += 1
+            continue
+        if terminated is not None:
+            reason = _terminated_reason(terminated, "Init:")
+        elif waiting is not None and waiting.reason and waiting.reason != "PodInitializing":
+            reason = "Init:" + waiting.reason
+        else:
+            reason = f"Init:{i}/{len(spec.initContainers or ())}"
+        initializing = True
+        break
+
+    if not initializing or _condition_true(conditions, "Initialized"):
+        restarts, last = sidecar_restarts, sidecar_last
+        has_running, error_reason = False, ""
+        for cs in reversed(status.containerStatuses or ()):
+            restarts += cs.restartCount
+            last.see(cs)
+            state = cs.state or _NO_STATE
+            terminated, waiting = state.terminated, state.waiting
+            if waiting is not None and waiting.reason:
+                reason = waiting.reason
+            elif terminated is not None:
+                reason = _terminated_reason(terminated, "")
+                if terminated.exitCode != 0:
+                    error_reason = reason
+            elif cs.ready and state.running is not None:
+                has_running = True
+                ready += 1
+        # A pod whose last container completed is still Running while another one runs.
+        if reason == "Completed":
+            if has_running and _any_condition_true(conditions, "Ready"):
+                reason = "Running"
+            elif error_reason:
+                reason = error_reason
+            elif has_running:
+                reason = "NotReady"
+
+    if pod.metadata.deletionTimestamp is not None:
+        if status.reason == "NodeLost":
+            reason = "Unknown"
+        elif status.phase not in ("Failed", "Succeeded"):
+            reason = "Terminating"
+    return PodSummary(reason, ready, total, restarts, last.at)
+
+
+# -------------------------------------------------------------------------------- resources
+
+
+def _sum(containers: list[ContainerIn], which: str, milli: bool) -> int | None:
+    total, seen = 0, False
+    for c in containers:
+        res = c.resources
+        values = None if res is None else (res.requests if which == "requests" else res.limits)
+        if not values:
+            continue
+        raw = values.get("cpu" if milli else "memory")
+        value = milli_value(raw) if milli else int_value(raw)
+        if value is not None:
+            total += value
+            seen = True
+    return total if seen else None
+
+
+def _effective(spec: _PodSpec, which: str, milli: bool) -> int | None:
+    """Pod-level request or limit as the scheduler counts it: regular containers and sidecars
+    run together; each classic init container runs alone, so the pod needs the larger of the
+    two; overhead comes on top."""
+    init = spec.initContainers or []
+    sidecars = [c for c in init if c.restartPolicy == "Always"]
+    running = _sum([*(spec.containers or ()), *sidecars], which, milli)
+    peak = running
+    for c in init:
+        if c.restartPolicy != "Always":
+            alone = _sum([c], which, milli)
+            if alone is not None and (peak is None or alone > peak):
+                peak = alone
+    if peak is not None and spec.overhead:
+        raw = spec.overhead.get("cpu" if milli else "memory")
+        extra = milli_value(raw) if milli else int_value(raw)
+        peak += extra or 0
+    return peak
+
+
+def _qos(spec: _PodSpec) -> str:
+    """`GetPodQOS` for pods whose status does not carry qosClass yet."""
+    requests_seen = limits_seen = False
+    guaranteed = True
+    for c in [*(spec.containers or ()), *(spec.initContainers or ())]:
+        res = c.resources or _Resources()
+        req, lim = res.requests or {}, res.limits or {}
+        requests_seen |= any(k in ("cpu", "memory") for k in req)
+        limits_seen |= any(k in ("cpu", "memory") for k in lim)
+        for name in ("cpu", "memory"):
+            if name not in lim or (name in req and req[name] != lim[name]):
+                guaranteed = False
+    if not requests_seen and not limits_seen:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed and limits_seen else "Burstable"
+
+
+# ------------------------------------------------------------------------------------ build
+
+
+def build_pod(pod: PodIn, interner: Interner) -> PodRow:
+    meta, spec, status = pod.metadata, pod.spec, pod.status
+    summary = pod_summary(pod)
+    s = interner.string
+    ips = tuple(p.ip for p in status.podIPs or () if p.ip) or (
+        (status.podIP,) if status.podIP else ()
+    )
+    owner = controller_ref(meta)
+    return PodRow(
+        **row_base(meta, interner),
+        node=s(spec.nodeName) if spec.nodeName else None,
+        phase=s(status.phase),
+        status=s(summary.status),
+        ready=s(f"{summary.ready}/{summary.total}"),
+        ready_count=summary.ready,
+        ready_total=summary.total,
+        restarts=summary.restarts,
+        last_restart=epoch(summary.last_restart),
+        ips=ips,
+        nominated_node=s(status.nominatedNodeName) if status.nominatedNodeName else None,
+        owner_kind=s(owner.kind) if owner is not None else None,
+        owner_name=s(owner.name) if owner is not None else None,
+        owner_uid=s(owner.uid) if owner is not None else None,
+        qos=s(status.qosClass or _qos(spec)),
+        cpu_request=_effective(spec, "requests", milli=True),
+        cpu_limit=_effective(spec, "limits", milli=True),
+        memory_request=_effective(spec, "requests", milli=False),
+        memory_limit=_effective(spec, "limits", milli=False),
+        terminating=meta.deletionTimestamp is not None,
+    )
+
+
+def _owner_text(row: PodRow) -> str | None:
+    return None if row.owner_kind is None else f"{row.owner_kind}/{row.owner_name}"
+
+
+POD_COLUMNS: tuple[Column[PodRow], ...] = (
+    *base_columns(node=True),
+    column("status", "Status", "string", lambda r: r.status, facet=True, text=True),
+    column("ready", "Ready", "string", lambda r: r.ready),
+    column("restarts", "Restarts", "int", lambda r: r.restarts),
+    column("last_restart", "Last restart", "time", lambda r: r.last_restart),
+    column("ip", "IP", "string", lambda r: r.ip, text=True),
+    column("owner", "Controlled by", "string", _owner_text, text=True),
+    column("qos", "QoS", "string", lambda r: r.qos, facet=True),
+    column("cpu_request", "CPU request", "quantity", lambda r: r.cpu_request),
+    column("cpu_limit", "CPU limit", "quantity", lambda r: r.cpu_limit),
+    column("memory_request", "Memory request", "quantity", lambda r: r.memory_request),
+    column("memory_limit", "Memory limit", "quantity", lambda r: r.memory_limit),
+)
+
+PODS: Projection[PodIn, PodRow] = Projection(
+    group="",
+    resource="pods",
+    kind="Pod",
+    row_type=PodRow,
+    input_type=PodIn,
+    columns=POD_COLUMNS,
+    build=build_pod,
+)
