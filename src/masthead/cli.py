@@ -24,6 +24,20 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument(
         "--no-watch-list", action="store_true", help="behave like servers with WatchList off"
     )
+    p.add_argument(
+        "--metrics",
+        default="ok",
+        choices=("ok", "absent", "forbidden", "unavailable"),
+        metavar="STATE",
+        help="metrics.k8s.io: ok, absent, forbidden or unavailable (default ok)",
+    )
+    p.add_argument(
+        "--log-rate",
+        type=float,
+        default=1.0,
+        metavar="LINES_PER_S",
+        help="mean log lines per second of each container (default 1)",
+    )
 
 
 async def _run_sim(args: argparse.Namespace) -> int:
@@ -40,6 +54,8 @@ async def _run_sim(args: argparse.Namespace) -> int:
     )
     if args.history_size is not None:
         cfg.history_size = args.history_size
+    cfg.metrics = args.metrics
+    cfg.logs.rate = args.log_rate
     sim = Simulator(cfg)
     await sim.start()
     print(f"masthead sim: Kubernetes API on {sim.url}", flush=True)

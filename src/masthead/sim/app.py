@@ -21,6 +21,9 @@ from masthead.sim.auth import TokenAuthenticator
 from masthead.sim.catalog import Catalog
 from masthead.sim.controllers import DEFAULT_CONTROLLERS, ControllerManager, ControllerSettings
 from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
+from masthead.sim.logs import LogConfig, LogService
+from masthead.sim.metrics import GROUP as METRICS_GROUP
+from masthead.sim.metrics import MetricsConfig, MetricsService
 from masthead.sim.rbac import RbacAuthorizer, RbacSnapshot, UserInfo, bootstrap_rbac_objects
 from masthead.sim.registry import Registry, RegistryConfig, WriteContext
 from masthead.sim.resources import ResourceInfo, builtin
@@ -60,6 +63,11 @@ class SimConfig:
     namespaces: tuple[str, ...] = RESTRICTED_NAMESPACES
     admin_token: str | None = None
     restricted_token: str | None = None
+    # metrics.k8s.io: absent | ok | forbidden | unavailable (switch later with
+    # `Simulator.set_metrics_state`). In-process default "absent", like a bare kube-apiserver.
+    metrics: str = "absent"
+    metrics_config: MetricsConfig = field(default_factory=MetricsConfig)
+    logs: LogConfig = field(default_factory=LogConfig)
     # Simulated controllers to run (names in controllers/settings.py); None = the default set
     # (only the registry's garbage collector and namespace finalization).
     controllers: frozenset[str] | None = None
@@ -101,6 +109,10 @@ class Simulator:
         self.port = 0
         self.kubeconfig_path: Path | None = None
         self._bootstrap()
+        # Pod logs and metrics.k8s.io (wired into the server at start).
+        self.logs = LogService(self.store, c.logs)
+        self.metrics = MetricsService(self.store, self.catalog, self.registry, c.metrics_config)
+        self.metrics.set_state(c.metrics)
 
     # ------------------------------------------------------------------ world
     def _rbac_snapshot(self) -> RbacSnapshot:
@@ -153,6 +165,10 @@ class Simulator:
             WriteContext("masthead-sim"),
         )
 
+    def set_metrics_state(self, state: str) -> None:
+        """metrics.k8s.io: "absent", "ok", "forbidden" or "unavailable", at run time."""
+        self.metrics.set_state(state)
+
     def info(self, group: str, version: str, resource: str) -> ResourceInfo:
         found = self.catalog.lookup(group, version, resource)
         if found is None:
@@ -181,6 +197,9 @@ class Simulator:
             f"{c.host}:{c.port or 6443}",
             settings,
         )
+        self.server.log_handler = self.logs.handle
+        self.server.group_handlers[METRICS_GROUP] = self.metrics.handle
+        self.server.request_hooks.append(self.metrics.discovery_hook)
         self._runner = web.AppRunner(
             self.server.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
         )

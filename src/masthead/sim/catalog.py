@@ -7,7 +7,7 @@ established or removed so caches of derived documents know to rebuild.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from masthead.sim.resources import (
@@ -66,11 +66,37 @@ class Catalog:
         self.version = 0
         self._custom: dict[str, list[ResourceInfo]] = {}  # CRD name -> served versions
         self._index: dict[tuple[str, str, str], ResourceInfo] = {}
+        # Aggregated API groups (APIServices, e.g. metrics.k8s.io): group -> (resources,
+        # available). Routed and discovered like the rest but never stored, so they stay out
+        # of `all()` (storage, OpenAPI, namespace cleanup walk `all()`).
+        self._api_services: dict[str, tuple[tuple[ResourceInfo, ...], bool]] = {}
         self._rebuild()
 
     def _rebuild(self) -> None:
-        self._index = {(r.group, r.version, r.resource): r for r in self.all()}
+        self._index = {(r.group, r.version, r.resource): r for r in self.served()}
         self.version += 1
+
+    def served(self) -> Iterator[ResourceInfo]:
+        """Everything routable: `all()` plus the resources of registered API services."""
+        yield from self.all()
+        for infos, _ in self._api_services.values():
+            yield from infos
+
+    def set_api_service(self, group: str, infos: Iterable[ResourceInfo], available: bool) -> None:
+        """Register (or update) an aggregated API group; unavailable groups are Stale."""
+        entry = (tuple(infos), available)
+        if self._api_services.get(group) != entry:
+            self._api_services[group] = entry
+            self._rebuild()
+
+    def remove_api_service(self, group: str) -> None:
+        if self._api_services.pop(group, None) is not None:
+            self._rebuild()
+
+    def api_service_available(self, group: str) -> bool:
+        """False only for a registered API service whose backend is down."""
+        entry = self._api_services.get(group)
+        return entry is None or entry[1]
 
     def all(self) -> Iterator[ResourceInfo]:
         yield from BUILTIN_RESOURCES
@@ -83,24 +109,27 @@ class Catalog:
     def group_versions(self) -> list[tuple[str, list[str]]]:
         """Groups (core excluded) in discovery order with versions most preferred first."""
         seen: dict[str, list[str]] = {}
-        for r in self.all():
+        for r in self.served():
             if r.group == "":
                 continue
             vs = seen.setdefault(r.group, [])
             if r.version not in vs:
                 vs.append(r.version)
         ordered = [g for g in GROUP_ORDER if g in seen]
-        ordered += sorted(g for g in seen if g not in GROUP_ORDER)
+        # Aggregated groups come last: metrics-server's APIService has groupPriorityMinimum
+        # 100, below the 1000 of CRD groups.
+        ordered += sorted(g for g in seen if g not in GROUP_ORDER and g not in self._api_services)
+        ordered += sorted(g for g in seen if g in self._api_services)
         return [(g, _sort_versions(seen[g])) for g in ordered]
 
     def resources_in(self, group: str, version: str) -> list[ResourceInfo]:
         return sorted(
-            (r for r in self.all() if r.group == group and r.version == version),
+            (r for r in self.served() if r.group == group and r.version == version),
             key=lambda r: r.resource,
         )
 
     def has_group(self, group: str) -> bool:
-        return any(r.group == group for r in self.all())
+        return any(r.group == group for r in self.served())
 
     def set_crd(self, crd: dict[str, Any]) -> None:
         self._custom[crd["metadata"]["name"]] = crd_resources(crd)

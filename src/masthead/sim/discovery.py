@@ -27,6 +27,9 @@ _NO_STORAGE_HASH = {
     ("authorization.k8s.io", "selfsubjectaccessreviews"),
     ("authorization.k8s.io", "selfsubjectrulesreviews"),
     ("authorization.k8s.io", "subjectaccessreviews"),
+    # Aggregated servers (metrics-server) publish no storage hash.
+    ("metrics.k8s.io", "nodes"),
+    ("metrics.k8s.io", "pods"),
 }
 
 
@@ -204,6 +207,9 @@ class Discovery:
         return self._cached("agg:api" if core else "agg:apis", build)
 
     def _agg_version(self, group: str, version: str) -> dict[str, Any]:
+        if not self.catalog.api_service_available(group):
+            # An APIService whose backend is down: listed, Stale, no resources (omitempty).
+            return {"version": version, "freshness": "Stale"}
         return {
             "version": version,
             "resources": [
