@@ -99,6 +99,7 @@ class Reflector(Generic[T]):
         label_selector: str = "",
         rng: random.Random | None = None,
         clocks: Clocks | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         self.transport = transport
         self.resource = resource
@@ -111,7 +112,9 @@ class Reflector(Generic[T]):
         self.clocks = clocks or Clocks()
         self._rng = rng or random.Random()
         self.backoff = Backoff(tuning, self._rng, self.clocks.monotonic)
-        self.freshness = Freshness(self.clocks.wall)
+        # A caller that restarts the source (a ClusterSession after a permission change) may
+        # pass its own, so readers keep one freshness across reflectors.
+        self.freshness = freshness or Freshness(self.clocks.wall)
         self.path = resource.collection_path(namespace)
         self.resource_version = ""  # last seen; "" means the next step is a (re)list
         self.syncs = 0  # completed lists / WatchList syncs
