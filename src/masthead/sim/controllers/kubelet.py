@@ -44,6 +44,7 @@ from masthead.sim.controllers.objects import (
 )
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import KUBELET
+from masthead.sim.managedfields import record_update
 from masthead.sim.registry import WriteContext
 from masthead.sim.store import DELETED, WatchEvent
 
@@ -453,6 +454,16 @@ class Kubelet(Controller):
         status["containerStatuses"] = statuses
         ordered = {k: status[k] for k in _STATUS_ORDER if k in status} | status
         if ordered == old:
+            return
+        if meta.get("deletionTimestamp"):
+            # The registry removes an object with deletionTimestamp and no finalizers on any
+            # update; the kubelet's last status must not end the grace period early.
+            new = copy.deepcopy(pod)
+            new["status"] = ordered
+            record = record_update(
+                pod, new, manager="kubelet", api_version="v1", time=t, subresource="status"
+            )
+            self.registry.put_prepared(PODS, record)
             return
         pod["status"] = ordered
         self.registry.update(

@@ -1,0 +1,152 @@
+"""Pod lifecycle: scheduling, crash loops, image pulls, unschedulable pods, termination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from masthead.sim.controllers import ControllerSettings
+from tests.sim.controllers.helpers import (
+    EVENTS,
+    PODS,
+    add_nodes,
+    cluster,
+    container,
+    eventually,
+    items,
+)
+from tests.sim.simclient import SimClient
+
+
+def pod(name: str, image: str = "nginx:1.27", **annotations: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"containers": [container(image)]},
+    }
+
+
+async def _status(c: SimClient, name: str) -> dict[str, Any]:
+    r = await c.get(f"{PODS}/{name}")
+    assert r.status == 200, r.text
+    st: dict[str, Any] = r.body.get("status") or {}
+    return st
+
+
+async def _events(c: SimClient, name: str, reason: str) -> list[dict[str, Any]]:
+    sel = f"involvedObject.name={name},reason={reason}"
+    return await items(c, EVENTS, fieldSelector=sel)
+
+
+async def test_crashloop_restarts_with_backoff_and_waiting_reason() -> None:
+    settings = ControllerSettings.fast(crash_after=0.05, backoff_base=0.15, backoff_max=2.0)
+    async with cluster(settings=settings) as c:
+        await add_nodes(c, "node-a")
+        await c.post(PODS, pod("crashy", **{"sim.masthead.io/behaviour": "crashloop"}))
+
+        async def restarted(n: int) -> dict[str, Any] | None:
+            cs = ((await _status(c, "crashy")).get("containerStatuses") or [{}])[0]
+            return cs if cs.get("restartCount", 0) >= n else None
+
+        cs = await eventually(lambda: restarted(3), what="3 restarts")
+        last = cs["lastState"]["terminated"]
+        assert (last["exitCode"], last["reason"]) == (1, "Error")
+        waiting = await eventually(
+            lambda: _waiting(c, "crashy", "CrashLoopBackOff"), what="CrashLoopBackOff"
+        )
+        assert waiting["message"].startswith("back-off ")
+        assert "restarting failed container=app pod=crashy_team-a(" in waiting["message"]
+        backoff = await _events(c, "crashy", "BackOff")
+        assert len(backoff) == 1 and backoff[0]["count"] >= 3
+        assert backoff[0]["type"] == "Warning"
+        assert backoff[0]["involvedObject"]["fieldPath"] == "spec.containers{app}"
+        assert backoff[0]["lastTimestamp"] >= backoff[0]["firstTimestamp"]
+        # Back-off grows: with base 0.15 s doubling, 3 restarts take > 0.15+0.3 s in all.
+        st = await _status(c, "crashy")
+        assert st["phase"] == "Running"
+
+
+async def _waiting(c: SimClient, name: str, reason: str) -> dict[str, Any] | None:
+    for cs in (await _status(c, name)).get("containerStatuses") or []:
+        w = (cs.get("state") or {}).get("waiting") or {}
+        if w.get("reason") == reason:
+            return dict(w)
+    return None
+
+
+async def test_oom_and_bad_image() -> None:
+    async with cluster() as c:
+        await add_nodes(c, "node-a")
+        await c.post(PODS, pod("oomy", **{"sim.masthead.io/behaviour": "oom"}))
+        await c.post(PODS, pod("pully", image="ghcr.io/acme/api:doesnotexist"))
+
+        async def oom() -> dict[str, Any] | None:
+            for cs in (await _status(c, "oomy")).get("containerStatuses") or []:
+                t = (cs.get("lastState") or {}).get("terminated") or {}
+                if t.get("reason") == "OOMKilled":
+                    return dict(t)
+            return None
+
+        t = await eventually(oom, what="OOMKilled")
+        assert t["exitCode"] == 137
+        w = await eventually(lambda: _waiting(c, "pully", "ImagePullBackOff"))
+        assert w["message"].startswith('Back-off pulling image "ghcr.io/acme/api:doesnotexist"')
+        failed = {e["message"] for e in await _events(c, "pully", "Failed")}
+        assert "Error: ErrImagePull" in failed and "Error: ImagePullBackOff" in failed
+        assert (await _status(c, "pully"))["phase"] == "Pending"
+
+
+async def test_unschedulable_pod_stays_pending_with_failed_scheduling() -> None:
+    async with cluster() as c:
+        await add_nodes(c, "small-1", "small-2", cpu="1")
+        big = pod("big")
+        big["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "3"
+        await c.post(PODS, big)
+
+        async def failed() -> list[dict[str, Any]]:
+            return await _events(c, "big", "FailedScheduling")
+
+        ev = (await eventually(failed, what="FailedScheduling"))[0]
+        msg = (
+            "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are "
+            "available: 2 Preemption is not helpful for scheduling."
+        )
+        assert ev["message"] == msg and ev["type"] == "Warning"
+        assert ev["reportingComponent"] == "default-scheduler" and ev["action"] == "Scheduling"
+        st = await _status(c, "big")
+        cond = next(x for x in st["conditions"] if x["type"] == "PodScheduled")
+        assert (cond["status"], cond["reason"], cond["message"]) == ("False", "Unschedulable", msg)
+        assert st["phase"] == "Pending"
+        got = await c.get(f"{PODS}/big")
+        assert "nodeName" not in got.body["spec"]
+        # A node with room arrives: the pod is scheduled and runs.
+        await add_nodes(c, "large-1", cpu="8")
+
+        async def running() -> bool:
+            return (await _status(c, "big")).get("phase") == "Running"
+
+        await eventually(running, what="big running")
+        assert (await c.get(f"{PODS}/big")).body["spec"]["nodeName"] == "large-1"
+
+
+async def test_graceful_delete_kills_containers_first() -> None:
+    async with cluster() as c:
+        await add_nodes(c, "node-a")
+        await c.post(PODS, pod("bye"))
+
+        async def running() -> bool:
+            return (await _status(c, "bye")).get("phase") == "Running"
+
+        await eventually(running)
+        w = await c.watch(PODS, {"fieldSelector": "metadata.name=bye", "resourceVersion": "0"})
+        r = await c.delete(f"{PODS}/bye")
+        assert r.status == 200 and r.body["metadata"]["deletionTimestamp"]
+        seen = await w.until(lambda ev: ev["type"] == "DELETED", timeout=5)
+        w.close()
+        states = [
+            ev["object"]["status"]["containerStatuses"][0]["state"]
+            for ev in seen
+            if ev["type"] == "MODIFIED"
+        ]
+        assert any("terminated" in s for s in states), states
+        assert len(await _events(c, "bye", "Killing")) == 1
