@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from masthead.sim.controllers.cronjob import CronJobController
+from masthead.sim.controllers.daemonset import DaemonSetController
 from masthead.sim.controllers.deployment import DeploymentController
 from masthead.sim.controllers.endpointslice import EndpointSliceController
 from masthead.sim.controllers.events import EventTTL
@@ -12,6 +13,7 @@ from masthead.sim.controllers.nodes import NodeHeartbeat, NodeLifecycle
 from masthead.sim.controllers.replicaset import ReplicaSetController
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.scheduler import Scheduler
+from masthead.sim.controllers.statefulset import StatefulSetController
 
 CONTROLLER_TYPES: dict[str, type[Controller]] = {
     c.name: c
@@ -22,6 +24,8 @@ CONTROLLER_TYPES: dict[str, type[Controller]] = {
         Kubelet,
         ReplicaSetController,
         DeploymentController,
+        StatefulSetController,
+        DaemonSetController,
         JobController,
         CronJobController,
         EndpointSliceController,

@@ -1,0 +1,198 @@
+"""DaemonSet controller: one pod per node that matches the template's nodeSelector / node
+affinity and whose NoSchedule/NoExecute taints it tolerates (with the tolerations upstream adds
+to every daemon pod). Pods are pinned with required node affinity on `metadata.name` and bound
+by the scheduler, as upstream does; rolling updates replace up to maxUnavailable at a time."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from masthead.sim.controllers.nodeinfo import (
+    NodeInfo,
+    matches_node_selection,
+    untolerated_taint,
+)
+from masthead.sim.controllers.objects import (
+    DAEMONSETS,
+    NODES,
+    PODS,
+    Obj,
+    int_or_percent,
+    template_hash,
+)
+from masthead.sim.controllers.runtime import PodView
+from masthead.sim.controllers.settings import DAEMONSET
+from masthead.sim.controllers.workloads import WorkloadController, pod_from_template
+from masthead.sim.store import DELETED, WatchEvent
+
+REVISION = "controller-revision-hash"
+GENERATION = "pod-template-generation"
+DAEMON_TOLERATIONS = (
+    ("node.kubernetes.io/not-ready", "NoExecute"),
+    ("node.kubernetes.io/unreachable", "NoExecute"),
+    ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+    ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+    ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+    ("node.kubernetes.io/unschedulable", "NoSchedule"),
+)
+
+
+def _tolerations(spec: Obj) -> list[Obj]:
+    out = list(spec.get("tolerations") or [])
+    have = {(t.get("key"), t.get("effect")) for t in out}
+    for key, effect in DAEMON_TOLERATIONS:
+        if (key, effect) not in have:
+            out.append({"key": key, "operator": "Exists", "effect": effect})
+    return out
+
+
+def _pinned(spec: Obj, node: str) -> Obj:
+    affinity = copy.deepcopy(spec.get("affinity") or {})
+    affinity["nodeAffinity"] = {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+            ]
+        }
+    }
+    return affinity
+
+
+class DaemonSetController(WorkloadController):
+    name = DAEMONSET
+    component = "daemonset-controller"
+    info = DAEMONSETS
+
+    def setup(self) -> None:
+        self.handlers[DAEMONSETS.storage_key] = lambda ev: self.queue.add(
+            (ev.obj.namespace, ev.obj.name)
+        )
+        self.handlers[PODS.storage_key] = self._on_pod
+        self.handlers[NODES.storage_key] = self._on_node
+        self._targets: dict[str, str] = {}  # pod uid → node it was created for
+
+    def _on_pod(self, ev: WatchEvent) -> None:
+        if ev.type == DELETED:
+            self._targets.pop(ev.obj.uid, None)
+        self.enqueue_owner(ev, "DaemonSet")
+
+    def _on_node(self, ev: WatchEvent) -> None:
+        # Heartbeats only touch status; membership depends on labels and spec (taints).
+        if (
+            ev.type != DELETED
+            and ev.prev is not None
+            and ev.obj.labels == ev.prev.labels
+            and _spec(ev.obj.raw) == _spec(ev.prev.raw)
+        ):
+            return
+        for s in self.store.iter_objects(DAEMONSETS.storage_key):
+            self.queue.add((s.namespace, s.name))
+
+    def initial_sync(self) -> None:
+        for s in self.store.iter_objects(DAEMONSETS.storage_key):
+            self.queue.add((s.namespace, s.name))
+
+    def _eligible(self, spec: Obj, node: NodeInfo) -> bool:
+        pod_spec = dict(spec)
+        pod_spec["tolerations"] = _tolerations(spec)
+        return matches_node_selection(spec, node) and (
+            untolerated_taint(pod_spec, node, ("NoSchedule", "NoExecute")) is None
+        )
+
+    def _target(self, p: PodView) -> str:
+        if p.node:
+            return p.node
+        if p.uid in self._targets:
+            return self._targets[p.uid]
+        s = self.store.get(PODS.storage_key, p.namespace, p.name)
+        terms = (
+            (((s.decode().get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {})
+            .get("requiredDuringSchedulingIgnoredDuringExecution", {})
+            .get("nodeSelectorTerms", [])
+            if s is not None
+            else []
+        )
+        for t in terms:
+            for f in t.get("matchFields") or []:
+                if f.get("key") == "metadata.name" and f.get("values"):
+                    return str(f["values"][0])
+        return ""
+
+    def sync(self, item: Any) -> None:
+        ns, name = item
+        ds = self.get(ns, name)
+        if ds is None or ds["metadata"].get("deletionTimestamp"):
+            return
+        spec = ds.get("spec") or {}
+        template = spec.get("template") or {}
+        tspec = template.get("spec") or {}
+        rev = template_hash(template)
+        gen = str(ds["metadata"].get("generation", 1))
+        eligible = {n.name for n in self.ctx.nodes.all() if self._eligible(tspec, n)}
+        by_node: dict[str, list[PodView]] = {}
+        for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]):
+            if p.active:
+                by_node.setdefault(self._target(p), []).append(p)
+        for node in sorted(eligible - set(by_node)):
+            pod = pod_from_template(
+                ds, DAEMONSETS, template,
+                extra_labels={REVISION: rev, GENERATION: gen},
+                spec_overrides={
+                    "affinity": _pinned(tspec, node),
+                    "tolerations": _tolerations(tspec),
+                },
+            )  # fmt: skip
+            created = self.create_pod(ds, pod)
+            if created is not None:
+                self._targets[created["metadata"]["uid"]] = node
+        for node, pods in by_node.items():
+            surplus = pods if node not in eligible else sorted(pods, key=lambda p: p.created)[1:]
+            for p in surplus:
+                self.delete_pod(ds, p)
+        # Rolling update: replace outdated pods, at most maxUnavailable at a time.
+        strategy = spec.get("updateStrategy") or {}
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            budget = (
+                int_or_percent(
+                    (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1),
+                    len(eligible),
+                    True,
+                )
+                or 1
+            )
+            live = [ps[0] for n, ps in by_node.items() if n in eligible]
+            budget -= sum(1 for p in live if not p.ready)
+            for p in live:
+                if budget <= 0:
+                    break
+                if p.labels.get(REVISION) != rev and p.ready:
+                    self.delete_pod(ds, p)
+                    budget -= 1
+        self._status(ds, eligible, rev)
+
+    def _status(self, ds: Obj, eligible: set[str], rev: str) -> None:
+        pods = [p for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]) if p.active]
+        scheduled = {p.node for p in pods if p.node}
+        ready = [p for p in pods if p.ready and p.node in eligible]
+        updated = [p for p in pods if p.labels.get(REVISION) == rev and p.node in eligible]
+        status: Obj = {
+            "currentNumberScheduled": len(scheduled & eligible),
+            "numberMisscheduled": len(scheduled - eligible),
+            "desiredNumberScheduled": len(eligible),
+            "numberReady": len(ready),
+            "observedGeneration": ds["metadata"].get("generation", 1),
+            "updatedNumberScheduled": len(updated),
+            "numberAvailable": len(ready),
+        }
+        if len(eligible) - len(ready) > 0:
+            status["numberUnavailable"] = len(eligible) - len(ready)
+        if not status["numberAvailable"]:
+            del status["numberAvailable"]
+        self.write_status(ds, status)
+
+
+def _spec(raw: bytes) -> bytes:
+    i = raw.find(b'"spec":')
+    j = raw.find(b'"status":')
+    return raw[i:j] if i >= 0 else b""
