@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean
+.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean web test-web
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -16,11 +16,25 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 
 setup: $(STAMP)
 
+# Web UI (web/): `npm ci` only when package.json or the lock changed since the last install;
+# the stamp lives inside node_modules so deleting node_modules reinstalls.
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd web && npm run build
+
+test-web: $(WEB_STAMP)
+	cd web && npm test
+
 # Until the masthead server exists, `run` starts the demo simulator and prints its kubeconfig.
 run: setup
-	$(VENV)/bin/masthead sim --port 8001 --kubeconfig-out $(CURDIR)/.sim.kubeconfig
+	$(VENV)/bin/masthead sim --scenario demo --port 8001 --kubeconfig-out $(CURDIR)/.sim.kubeconfig
 
-test: setup
+test: setup test-web
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 lint: setup

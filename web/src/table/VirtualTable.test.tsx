@@ -1,0 +1,171 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Row } from "../live/protocol";
+import type { ColumnDef } from "./columns";
+import { HEADER_HEIGHT, ROW_HEIGHT, VirtualTable } from "./VirtualTable";
+
+const VIEWPORT_HEIGHT = 560; // 20 rows of 28 px below a 32 px header
+const TOTAL = 100_000;
+
+const columns: ColumnDef[] = [
+  { id: "name", title: "Name", width: "1fr", sortable: true },
+  { id: "namespace", title: "Namespace", width: "160px", sortable: true },
+  { id: "node", title: "Node", width: "160px" },
+];
+
+function row(index: number): Row {
+  return { uid: `uid-${index}`, name: `pod-${index}`, namespace: "default", node: "n1" };
+}
+
+/** jsdom has no layout: give the scroll container a viewport and let scrollTop be set. */
+function fakeLayout() {
+  const proto = HTMLElement.prototype;
+  const saved = {
+    clientHeight: Object.getOwnPropertyDescriptor(proto, "clientHeight"),
+    clientWidth: Object.getOwnPropertyDescriptor(proto, "clientWidth"),
+  };
+  Object.defineProperty(proto, "clientHeight", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains("vt") ? VIEWPORT_HEIGHT : 0;
+    },
+  });
+  Object.defineProperty(proto, "clientWidth", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains("vt") ? 900 : 0;
+    },
+  });
+  proto.scrollTo = function scrollTo(this: HTMLElement, options?: ScrollToOptions | number) {
+    if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
+  } as HTMLElement["scrollTo"];
+  return () => {
+    for (const [key, descriptor] of Object.entries(saved)) {
+      if (descriptor) Object.defineProperty(proto, key, descriptor);
+      else delete (proto as unknown as Record<string, unknown>)[key];
+    }
+  };
+}
+
+let restoreLayout: () => void = () => {};
+beforeEach(() => {
+  restoreLayout = fakeLayout();
+});
+afterEach(() => {
+  cleanup();
+  restoreLayout();
+});
+
+function dataRows(): HTMLElement[] {
+  return screen.getAllByRole("row").filter((r) => r.getAttribute("aria-rowindex") !== "1");
+}
+
+describe("VirtualTable", () => {
+  it("renders only a window's worth of 100k rows, with the scroll height of all of them", () => {
+    const onVisibleRangeChange = vi.fn();
+    render(
+      <VirtualTable
+        label="pods"
+        columns={columns}
+        total={TOTAL}
+        rowAt={(i) => (i < 150 ? row(i) : undefined)}
+        onVisibleRangeChange={onVisibleRangeChange}
+      />,
+    );
+    const table = screen.getByRole("table", { name: "pods" });
+    expect(table.getAttribute("aria-rowcount")).toBe(String(TOTAL + 1));
+    const body = table.querySelector<HTMLElement>(".vt-body")!;
+    expect(body.style.height).toBe(`${TOTAL * ROW_HEIGHT}px`);
+
+    const rendered = dataRows();
+    const onScreen = Math.ceil(VIEWPORT_HEIGHT / ROW_HEIGHT);
+    expect(rendered.length).toBeGreaterThanOrEqual(onScreen - 2);
+    expect(rendered.length).toBeLessThanOrEqual(onScreen + 2 * 8 + 2);
+    expect(rendered[0]!.textContent).toContain("pod-0");
+    expect(document.querySelectorAll(".vt-cell[role=cell]").length).toBe(
+      rendered.length * columns.length,
+    );
+    expect(onVisibleRangeChange).toHaveBeenLastCalledWith({ start: 0, end: expect.any(Number) });
+    const { end } = onVisibleRangeChange.mock.lastCall![0] as { end: number };
+    expect(end).toBeGreaterThan(15);
+    expect(end).toBeLessThan(30);
+  });
+
+  it("renders placeholders deep in the list until that window's rows arrive", () => {
+    const onVisibleRangeChange = vi.fn();
+    const rowAt = (i: number) => (i < 150 ? row(i) : undefined);
+    const { rerender } = render(
+      <VirtualTable
+        label="pods"
+        columns={columns}
+        total={TOTAL}
+        rowAt={rowAt}
+        onVisibleRangeChange={onVisibleRangeChange}
+      />,
+    );
+    const scroller = screen.getByRole("table");
+    act(() => {
+      scroller.scrollTop = HEADER_HEIGHT + 50_000 * ROW_HEIGHT;
+      fireEvent.scroll(scroller);
+    });
+    const deep = dataRows();
+    expect(deep.length).toBeLessThanOrEqual(40);
+    const indexes = deep.map((r) => Number(r.getAttribute("aria-rowindex")) - 2);
+    expect(Math.min(...indexes)).toBeGreaterThan(49_980);
+    expect(Math.max(...indexes)).toBeLessThan(50_040);
+    expect(deep.every((r) => r.classList.contains("vt-placeholder"))).toBe(true);
+    expect(onVisibleRangeChange).toHaveBeenLastCalledWith({
+      start: expect.any(Number),
+      end: expect.any(Number),
+    });
+    const { start } = onVisibleRangeChange.mock.lastCall![0] as { start: number };
+    expect(start).toBeGreaterThanOrEqual(49_990);
+    expect(start).toBeLessThanOrEqual(50_001);
+
+    // The frame for that window arrives.
+    rerender(
+      <VirtualTable
+        label="pods"
+        columns={columns}
+        total={TOTAL}
+        rowAt={(i) => (i >= 49_940 && i < 50_090 ? row(i) : undefined)}
+        onVisibleRangeChange={onVisibleRangeChange}
+      />,
+    );
+    const filled = dataRows();
+    expect(filled.some((r) => r.classList.contains("vt-placeholder"))).toBe(false);
+    expect(filled[0]!.getAttribute("data-uid")).toMatch(/^uid-(49|50)\d{3}$/);
+  });
+
+  it("emits sort changes from sortable headers only", () => {
+    const onSortChange = vi.fn();
+    const { rerender } = render(
+      <VirtualTable
+        label="pods"
+        columns={columns}
+        total={10}
+        rowAt={row}
+        sort={null}
+        onSortChange={onSortChange}
+      />,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Name" }));
+    expect(onSortChange).toHaveBeenLastCalledWith({ column: "name", desc: false });
+    rerender(
+      <VirtualTable
+        label="pods"
+        columns={columns}
+        total={10}
+        rowAt={row}
+        sort={{ column: "name", desc: false }}
+        onSortChange={onSortChange}
+      />,
+    );
+    const nameHeader = screen.getAllByRole("columnheader")[0]!;
+    expect(nameHeader.getAttribute("aria-sort")).toBe("ascending");
+    fireEvent.click(screen.getByRole("button", { name: "Name" }));
+    expect(onSortChange).toHaveBeenLastCalledWith({ column: "name", desc: true });
+    expect(screen.queryByRole("button", { name: /Node/ })).toBeNull();
+  });
+});
