@@ -86,7 +86,7 @@ def test_statuses_cover_the_kubectl_vocabulary() -> None:
     against a generator that only ever makes Running pods)."""
     seen: set[str] = set()
 
-    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
+    @settings(max_examples=800, deadline=None, database=None, derandomize=True)
     @given(pod=pods())
     def collect(pod: dict[str, Any]) -> None:
         seen.add(ProjectionCodec(PODS).decode_object(orjson.dumps(pod)).status)
