@@ -19,7 +19,7 @@ from aiohttp import web
 
 from masthead.sim.auth import TokenAuthenticator
 from masthead.sim.catalog import Catalog
-from masthead.sim.controllers import DEFAULT_CONTROLLERS, ControllerManager, ControllerSettings
+from masthead.sim.controllers import ControllerManager, ControllerSettings, resolve_controllers
 from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
 from masthead.sim.logs import LogConfig, LogService
 from masthead.sim.metrics import GROUP as METRICS_GROUP
@@ -68,8 +68,8 @@ class SimConfig:
     metrics: str = "absent"
     metrics_config: MetricsConfig = field(default_factory=MetricsConfig)
     logs: LogConfig = field(default_factory=LogConfig)
-    # Simulated controllers to run (names in controllers/settings.py); None = the default set
-    # (only the registry's garbage collector and namespace finalization).
+    # Simulated controllers to run (names in controllers/settings.py); None = all of them for
+    # a scenario world, else only the registry's garbage collector and namespace finalization.
     controllers: frozenset[str] | None = None
     controller_settings: ControllerSettings = field(default_factory=ControllerSettings)
 
@@ -80,7 +80,7 @@ class Simulator:
         c = self.config
         self.store = ObjectStore(start_rv=c.start_rv, history_size=c.history_size)
         self.catalog = Catalog()
-        enabled = DEFAULT_CONTROLLERS if c.controllers is None else c.controllers
+        enabled = resolve_controllers(c)
         registry_config = dataclasses.replace(
             c.registry,
             gc_enabled=c.registry.gc_enabled and "garbagecollector" in enabled,

@@ -245,6 +245,8 @@ class ObjectStore:
         # Called synchronously after every write (simulated controllers enqueue work here;
         # they must not write from inside the callback).
         self.observers: list[Callable[[tuple[str, str], WatchEvent], None]] = []
+        # Fault injection ("stall"): watch streams opened while set send nothing until resumed.
+        self.stall_new_watches = False
 
     def resource(self, key: tuple[str, str]) -> ResourceStore:
         rs = self.resources.get(key)
@@ -374,3 +376,10 @@ class ObjectStore:
     def jump_rv(self, delta: int) -> None:
         """Advance the RV counter (simulates a restore from backup with a higher revision)."""
         self.rv += delta
+
+    def expire_before(self, rv: int) -> None:
+        """Lose every resource's history (a restore or restart without the watch cache):
+        watches, exact lists and continue tokens older than `rv` become 410."""
+        for rs in self.resources.values():
+            rs.forget_history(rv)
+            rs.compact(rv)

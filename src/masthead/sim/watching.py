@@ -144,6 +144,10 @@ class WatchSession:
         self.initial: list[tuple[str, Stored, int]] = []
         self.error_line: bytes | None = None
         self.initial_rv = 0
+        # Cleared while a fault stalls the stream: nothing is sent, the connection stays open.
+        self.resumed = asyncio.Event()
+        if not store.stall_new_watches:
+            self.resumed.set()
         self._setup()
 
     def _setup(self) -> None:
@@ -178,6 +182,21 @@ class WatchSession:
         self.watcher.close()
         self.rs.watchers.discard(self.watcher)
 
+    def stall(self) -> None:
+        """Send nothing (events queue up) until `resume()` or the deadline."""
+        self.resumed.clear()
+
+    def resume(self) -> None:
+        self.resumed.set()
+
+    async def _wait_resumed(self, deadline: float) -> bool:
+        """While stalled, wait; False if the deadline came first (the stream then ends)."""
+        left = deadline - time.monotonic()
+        if left > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.resumed.wait(), left)
+        return self.resumed.is_set()
+
     async def events(self) -> AsyncIterator[bytes]:
         if self.error_line is not None:
             yield self.error_line
@@ -196,6 +215,8 @@ class WatchSession:
             return
         last_rv = self.initial_rv
         for typ, s, rv in self.initial:
+            if not self.resumed.is_set() and not await self._wait_resumed(deadline):
+                return
             yield self.encode_event(typ, s, rv)
         self.initial.clear()
         if self.opts.send_initial_events and self.opts.allow_bookmarks:
@@ -204,7 +225,9 @@ class WatchSession:
         bookmarks = self._bookmark_times(start, deadline) if self.opts.allow_bookmarks else []
         w = self.watcher
         while True:
-            while w.queue:
+            if not self.resumed.is_set() and not await self._wait_resumed(deadline):
+                return
+            while w.queue and self.resumed.is_set():
                 typ, s, rv = w.queue.popleft()
                 last_rv = max(last_rv, rv)
                 yield self.encode_event(typ, s, rv)
