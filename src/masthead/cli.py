@@ -25,6 +25,12 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--no-watch-list", action="store_true", help="behave like servers with WatchList off"
     )
     p.add_argument(
+        "--controllers",
+        default="all",
+        metavar="all|none|a,b",
+        help="simulated controllers to run (default all; names: masthead.sim.controllers)",
+    )
+    p.add_argument(
         "--metrics",
         default="ok",
         choices=("ok", "absent", "forbidden", "unavailable"),
@@ -54,6 +60,13 @@ async def _run_sim(args: argparse.Namespace) -> int:
     )
     if args.history_size is not None:
         cfg.history_size = args.history_size
+    from masthead.sim.controllers import parse_controllers
+
+    try:
+        cfg.controllers = parse_controllers(args.controllers)
+    except ValueError as e:
+        print(f"masthead sim: --controllers: {e}", file=sys.stderr)
+        return 2
     cfg.metrics = args.metrics
     cfg.logs.rate = args.log_rate
     sim = Simulator(cfg)

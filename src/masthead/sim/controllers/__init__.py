@@ -21,6 +21,7 @@ from masthead.sim.controllers.settings import (
     DEFAULT_CONTROLLERS,
     ControllerSettings,
     parse_controllers,
+    resolve_controllers,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "ControllerManager",
     "ControllerSettings",
     "parse_controllers",
+    "resolve_controllers",
 ]

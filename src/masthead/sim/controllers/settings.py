@@ -51,6 +51,16 @@ DEFAULT_CONTROLLERS = frozenset({GARBAGE_COLLECTOR, NAMESPACE})
 REGISTRY_CONTROLLERS = frozenset({GARBAGE_COLLECTOR, NAMESPACE})
 
 
+def resolve_controllers(config: object) -> frozenset[str]:
+    """The set a `SimConfig` asks for: its `controllers`, else everything for a scenario world
+    (it should look alive) and only the registry's own for an empty in-process simulator."""
+    asked = getattr(config, "controllers", None)
+    if asked is not None:
+        return frozenset(asked)
+    scenario = getattr(config, "scenario", "empty")
+    return ALL_CONTROLLERS if scenario not in ("empty", "", None) else DEFAULT_CONTROLLERS
+
+
 def parse_controllers(spec: str) -> frozenset[str]:
     """`all`, `none`, or a comma list of names (each controller is switchable on its own)."""
     spec = spec.strip()
