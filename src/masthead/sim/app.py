@@ -17,9 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
+from masthead.sim.admin import SimAdmin
 from masthead.sim.auth import TokenAuthenticator
 from masthead.sim.catalog import Catalog
 from masthead.sim.controllers import ControllerManager, ControllerSettings, resolve_controllers
+from masthead.sim.faults import FaultInjector, reset_transport
 from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
 from masthead.sim.logs import LogConfig, LogService
 from masthead.sim.metrics import GROUP as METRICS_GROUP
@@ -105,6 +107,10 @@ class Simulator:
         self.certs: ServingCerts | None = generate() if c.https else None
         self.server: SimServer | None = None
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        # Fault injection and the /_sim/ admin API (installed on the server at start).
+        self.faults = FaultInjector(self)
+        self.admin = SimAdmin(self)
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.port = 0
         self.kubeconfig_path: Path | None = None
@@ -204,11 +210,10 @@ class Simulator:
             self.server.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
         await self._runner.setup()
-        ssl_ctx = self.certs.ssl_context() if self.certs is not None else None
-        site = web.TCPSite(self._runner, c.host, c.port, ssl_context=ssl_ctx)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else c.port
+        self.faults.install(self.server)
+        self.admin.install(self.server)
+        self.port = c.port
+        await self.start_listening()
         self.server.discovery.server_address = f"{c.host}:{self.port}"
         self.kubeconfig_path = c.kubeconfig_out
         if self.kubeconfig_path is None:
@@ -224,8 +229,38 @@ class Simulator:
             self.certs.ca_pem if self.certs is not None else None,
         )
 
+    @property
+    def listening(self) -> bool:
+        return self._site is not None
+
+    async def start_listening(self) -> None:
+        """Open the listening socket (again, on the same port after `stop_listening`)."""
+        assert self._runner is not None
+        ssl_ctx = self.certs.ssl_context() if self.certs is not None else None
+        site = web.TCPSite(self._runner, self.config.host, self.port, ssl_context=ssl_ctx)
+        await site.start()
+        self._site = site
+        sockets = getattr(site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.port
+
+    async def stop_listening(self) -> None:
+        """Go down like a crashed apiserver: refuse connections and reset the open ones."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self.server is not None:
+            for aw in list(self.server.active_watches):
+                aw.session.watcher.close()
+                aw.session.resume()
+        http = self._runner.server if self._runner is not None else None
+        for conn in http.connections if http is not None else []:
+            if conn.transport is not None:
+                reset_transport(conn.transport)
+
     async def stop(self) -> None:
         await self.controllers.stop()
+        await self.admin.aclose()
+        await self.faults.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
