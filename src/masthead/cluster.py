@@ -303,6 +303,7 @@ class ClusterSession:
             group = ResourceSources(name)
             self._names[key] = group
             self._groups.append(group)
+            self._update()
         if self._task is None:
             await self.connect()  # its first pass plans every group, this one included
         else:
@@ -537,6 +538,10 @@ class ClusterSession:
             return ClusterState.UNREACHABLE, message, soonest, 0, None, live, n
         if not self._connected:
             return ClusterState.CONNECTING, "", None, 0, None, live, n
+        unplanned = [g.name for g in self._groups if g.plan is None and not g.error]
+        if unplanned:
+            message = f"checking access to {', '.join(unplanned)}"
+            return ClusterState.SYNCING, message, None, 0, None, live, n
         first = [s for s in running if s.syncs == 0 and s.freshness.current.state in _PENDING]
         if first:
             synced = sum(s.freshness.current.synced for s in first)

@@ -414,17 +414,24 @@ class KubeconfigPoller:
         self.tuning = tuning
         self.on_change = on_change
         self._task: asyncio.Task[None] | None = None
+        self._last: tuple[tuple[str, tuple[int, int] | None], ...] = ()
 
-    def _stamp(self) -> tuple[tuple[str, float | None], ...]:
-        out: list[tuple[str, float | None]] = []
+    def _stamp(self) -> tuple[tuple[str, tuple[int, int] | None], ...]:
+        # Size as well as mtime: two writes within one coarse filesystem clock tick share
+        # an mtime.
+        out: list[tuple[str, tuple[int, int] | None]] = []
         for p in self.paths:
             try:
-                out.append((str(p), p.stat().st_mtime))
+                st = p.stat()
+                out.append((str(p), (st.st_mtime_ns, st.st_size)))
             except OSError:
                 out.append((str(p), None))
         return tuple(out)
 
     def start(self) -> None:
+        # The baseline is taken now, not when the task first runs: a file written right
+        # after start() is a change (the caller has read the files already).
+        self._last = self._stamp()
         self._task = asyncio.create_task(self._run(), name="kubeconfig-poller")
 
     async def stop(self) -> None:
@@ -435,7 +442,7 @@ class KubeconfigPoller:
             self._task = None
 
     async def _run(self) -> None:
-        last = await asyncio.to_thread(self._stamp)
+        last = self._last
         while True:
             await asyncio.sleep(self.tuning.kubeconfig_poll_interval)
             now = await asyncio.to_thread(self._stamp)
