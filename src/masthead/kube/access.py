@@ -236,6 +236,7 @@ class AccessChecker:
         *,
         subresource: str = "",
         refresh: bool = False,
+        fresh_since: float | None = None,
     ) -> AccessDecision:
         """SSAR: may this user `verb` `resource` in `namespace` ("" = all namespaces)?"""
         attrs = {
@@ -268,9 +269,11 @@ class AccessChecker:
             )
 
         key = ("ssar", verb, group, resource, subresource, namespace)
-        return await self._cached(key, review, refresh)
+        return await self._cached(key, review, self._since(refresh, fresh_since))
 
-    async def rules(self, namespace: str, *, refresh: bool = False) -> RulesReview:
+    async def rules(
+        self, namespace: str, *, refresh: bool = False, fresh_since: float | None = None
+    ) -> RulesReview:
         """SSRR: every rule this user has in `namespace`."""
 
         async def review() -> RulesReview:
@@ -295,9 +298,11 @@ class AccessChecker:
                 evaluation_error=str(status.get("evaluationError") or ""),
             )
 
-        return await self._cached(("ssrr", namespace), review, refresh)
+        return await self._cached(("ssrr", namespace), review, self._since(refresh, fresh_since))
 
-    async def username(self, *, refresh: bool = False) -> str | None:
+    async def username(
+        self, *, refresh: bool = False, fresh_since: float | None = None
+    ) -> str | None:
         """Who the server says we are (SelfSubjectReview); None where that API is missing."""
 
         async def review() -> str | None:
@@ -311,20 +316,25 @@ class AccessChecker:
             name = ((doc.get("status") or {}).get("userInfo") or {}).get("username")
             return str(name) if name else None
 
-        return await self._cached(("whoami",), review, refresh)
+        return await self._cached(("whoami",), review, self._since(refresh, fresh_since))
 
     async def namespaces(
-        self, configured: Sequence[str] = (), *, refresh: bool = False
+        self,
+        configured: Sequence[str] = (),
+        *,
+        refresh: bool = False,
+        fresh_since: float | None = None,
     ) -> NamespaceScope:
         """The candidate namespaces: all of them if the user may list namespaces, else the
         context's namespace plus `configured` (in that order, without duplicates)."""
         extra = _unique(
             [*([self.context_namespace] if self.context_namespace else []), *configured]
         )
-        may_list = await self.can("list", "", "namespaces", refresh=refresh)
+        since = self._since(refresh, fresh_since)
+        may_list = await self.can("list", "", "namespaces", fresh_since=since)
         if may_list.allowed:
             try:
-                listed = await self._cached(("namespaces",), self._list_namespaces, refresh)
+                listed = await self._cached(("namespaces",), self._list_namespaces, since)
             except ApiError as e:
                 if e.code != 403:
                     raise
@@ -341,25 +351,29 @@ class AccessChecker:
         namespaces_hint: Sequence[str] = (),
         *,
         refresh: bool = False,
+        fresh_since: float | None = None,
     ) -> AccessPlan:
         """How to mirror `resource`: cluster-wide, per accessible namespace, or not at all.
         `namespaces_hint`: namespaces the user configured for this cluster. `refresh` asks
-        the server again instead of using cached answers (periodic re-checks)."""
+        the server again instead of using cached answers; `fresh_since` (a `now()` reading)
+        accepts only answers obtained since then, so a periodic re-check of many resources
+        asks each question once."""
         g, r = resource.group, resource.resource
+        since = self._since(refresh, fresh_since)
         if not set(SOURCE_VERBS) <= resource.verbs:
             verbs = ", ".join(sorted(resource.verbs)) or "none"
             reason = f"{resource.qualified} does not support list and watch (verbs: {verbs})"
             return AccessPlan(resource, AccessMode.UNSUPPORTED, reason=reason)
-        cluster_denial = await self._scope_denial(g, r, "", refresh)
+        cluster_denial = await self._scope_denial(g, r, "", since)
         if cluster_denial is None:
             return AccessPlan(resource, AccessMode.CLUSTER)
         if not resource.namespaced:
             return AccessPlan(
                 resource, AccessMode.FORBIDDEN, denied={"": cluster_denial}, reason=cluster_denial
             )
-        scope = await self.namespaces(namespaces_hint, refresh=refresh)
+        scope = await self.namespaces(namespaces_hint, fresh_since=since)
         answers = await asyncio.gather(
-            *(self._namespace_denial(g, r, ns, refresh) for ns in scope.names)
+            *(self._namespace_denial(g, r, ns, since) for ns in scope.names)
         )
         allowed = tuple(ns for ns, d in zip(scope.names, answers, strict=True) if d is None)
         denied = {"": cluster_denial}
@@ -383,6 +397,10 @@ class AccessChecker:
         )
 
     # ------------------------------------------------------------------ lifecycle, numbers
+    def now(self) -> float:
+        """This checker's clock, for `fresh_since`."""
+        return self._clock()
+
     def invalidate(self) -> None:
         """Forget every answer (after a credential change)."""
         self._cache.clear()
@@ -413,22 +431,24 @@ class AccessChecker:
         }
 
     # ------------------------------------------------------------------ planning steps
-    async def _scope_denial(self, group: str, resource: str, ns: str, refresh: bool) -> str | None:
+    async def _scope_denial(
+        self, group: str, resource: str, ns: str, since: float | None
+    ) -> str | None:
         """None when list and watch are both allowed in `ns` ("" = cluster), else why not."""
         for verb in SOURCE_VERBS:
-            d = await self.can(verb, group, resource, ns, refresh=refresh)
+            d = await self.can(verb, group, resource, ns, fresh_since=since)
             if not d.allowed:
                 return await self._denial(verb, group, resource, ns, d)
         return None
 
     async def _namespace_denial(
-        self, group: str, resource: str, ns: str, refresh: bool
+        self, group: str, resource: str, ns: str, since: float | None
     ) -> str | None:
-        rules = await self.rules(ns, refresh=refresh)
+        rules = await self.rules(ns, fresh_since=since)
         for verb in SOURCE_VERBS:
             ok = rules.allows(verb, group, resource)
             if ok is None:  # incomplete rules: only a precise review can tell
-                return await self._scope_denial(group, resource, ns, refresh)
+                return await self._scope_denial(group, resource, ns, since)
             if not ok:
                 return forbidden_message(await self.username(), verb, group, resource, ns)
         return None
@@ -465,9 +485,18 @@ class AccessChecker:
         doc = resp.json()
         return doc if isinstance(doc, dict) else {}
 
-    async def _cached(self, key: Key, fetch: Callable[[], Awaitable[V]], refresh: bool) -> V:
+    def _since(self, refresh: bool, fresh_since: float | None) -> float | None:
+        return self._clock() if refresh else fresh_since
+
+    async def _cached(
+        self, key: Key, fetch: Callable[[], Awaitable[V]], fresh_since: float | None
+    ) -> V:
         entry = self._cache.get(key)
-        if entry is not None and not refresh:
+        if entry is not None and fresh_since is not None:
+            if entry.at >= fresh_since:
+                self.counters.hits += 1
+                return entry.value  # type: ignore[no-any-return]
+        elif entry is not None:
             age = self._clock() - entry.at
             if age < self.tuning.access_cache_ttl:
                 self.counters.hits += 1
