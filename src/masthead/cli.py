@@ -16,8 +16,25 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--kubeconfig-out", type=Path, help="write the kubeconfig here")
     # HTTPS by default: kubectl does not send bearer tokens to a plain-HTTP server.
     p.add_argument("--http", action="store_true", help="serve plain HTTP instead of HTTPS")
-    p.add_argument("--scenario", default="empty", help="world to build (empty)")
+    p.add_argument(
+        "--scenario",
+        default="empty",
+        choices=("empty", "demo", "small", "large", "huge", "restricted"),
+        help="world to build (default empty)",
+    )
     p.add_argument("--seed", type=int, default=1, help="seed for generated worlds")
+    # World knobs: override the scenario's defaults (masthead.sim.world.scenario.WorldKnobs).
+    for flag, what in (
+        ("--nodes", "nodes"),
+        ("--namespaces", "generated namespaces"),
+        ("--deployments", "generated deployments"),
+        ("--pods-per-deployment", "replicas of each generated deployment"),
+        ("--crds", "CustomResourceDefinitions (with custom resources)"),
+    ):
+        p.add_argument(flag, type=int, default=None, metavar="N", help=what)
+    p.add_argument(
+        "--epoch", type=float, default=None, help="world anchor time, Unix s (default: now)"
+    )
     p.add_argument(
         "--history-size", type=int, default=None, help="watch history events kept per resource"
     )
@@ -49,14 +66,19 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 async def _run_sim(args: argparse.Namespace) -> int:
     from masthead.sim.app import SimConfig, Simulator
 
-    if args.scenario not in ("empty", "demo"):
-        print(f"masthead sim: unknown --scenario {args.scenario!r} (known: empty)", file=sys.stderr)
-        return 2
+    knobs = {
+        k: getattr(args, k)
+        for k in ("nodes", "namespaces", "deployments", "pods_per_deployment", "crds", "epoch")
+        if getattr(args, k) is not None
+    }
     cfg = SimConfig(
         port=args.port,
         https=not args.http,
         kubeconfig_out=args.kubeconfig_out,
         watch_list_enabled=not args.no_watch_list,
+        scenario=args.scenario,
+        seed=args.seed,
+        world_knobs=knobs,
     )
     if args.history_size is not None:
         cfg.history_size = args.history_size
@@ -72,6 +94,14 @@ async def _run_sim(args: argparse.Namespace) -> int:
     sim = Simulator(cfg)
     await sim.start()
     print(f"masthead sim: Kubernetes API on {sim.url}", flush=True)
+    if sim.world is not None:
+        w = sim.world
+        print(
+            f"masthead sim: scenario {args.scenario} (seed {args.seed}): "
+            f"{w.count('nodes')} nodes, {len(w.namespaces)} namespaces, {w.count('pods')} pods, "
+            f"built in {w.seconds:.1f}s",
+            flush=True,
+        )
     print(f"masthead sim: kubeconfig {sim.kubeconfig_path} (contexts: admin, restricted)")
     print(f"  kubectl --kubeconfig {sim.kubeconfig_path} get namespaces", flush=True)
     stop = asyncio.Event()

@@ -32,6 +32,8 @@ from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.server import ServerSettings, SimServer
 from masthead.sim.store import DEFAULT_HISTORY_SIZE, ObjectStore
 from masthead.sim.tls import ServingCerts, generate
+from masthead.sim.world.builder import World, build_world
+from masthead.sim.world.scenario import scenario_knobs
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # The restricted user may work in these namespaces only (edit in the first two, view in the
@@ -74,6 +76,12 @@ class SimConfig:
     # a scenario world, else only the registry's garbage collector and namespace finalization.
     controllers: frozenset[str] | None = None
     controller_settings: ControllerSettings = field(default_factory=ControllerSettings)
+    # The world to build at construction (masthead.sim.world): "empty" (bootstrap objects
+    # only), demo, small, large, huge or restricted; `world_knobs` overrides the scenario's
+    # WorldKnobs fields (nodes, namespaces, deployments, pods_per_deployment, crds, epoch...).
+    scenario: str = "empty"
+    seed: int = 1
+    world_knobs: dict[str, Any] = field(default_factory=dict)
 
 
 class Simulator:
@@ -115,6 +123,8 @@ class Simulator:
         self.port = 0
         self.kubeconfig_path: Path | None = None
         self._bootstrap()
+        # The scenario's objects, before anything serves or observes the store.
+        self.world = self._build_world()
         # Pod logs and metrics.k8s.io (wired into the server at start).
         self.logs = LogService(self.store, c.logs)
         self.metrics = MetricsService(self.store, self.catalog, self.registry, c.metrics_config)
@@ -157,6 +167,11 @@ class Simulator:
         roles = ("edit", "edit", "view")
         for ns, role in zip(self.config.namespaces, roles, strict=False):
             self.grant(ns, role)
+
+    def _build_world(self) -> World | None:
+        c = self.config
+        knobs = scenario_knobs(c.scenario, seed=c.seed, **c.world_knobs)
+        return None if knobs is None else build_world(self.registry, knobs, self.grant)
 
     def grant(self, namespace: str, cluster_role: str, user: str = RESTRICTED_USER) -> None:
         """Bind `cluster_role` to `user` in `namespace` (tests revoke by deleting the binding)."""
