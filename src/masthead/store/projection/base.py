@@ -106,8 +106,9 @@ class Interner:
     def __len__(self) -> int:
         return len(self._strings) + len(self._labels) + len(self._tuples)
 
-    def _check_bound(self) -> None:
-        if len(self._strings) + len(self._labels) + len(self._tuples) >= self.max_entries:
+    def _make_room(self, entries: int) -> None:
+        """Drop everything if `entries` more would not fit."""
+        if len(self._strings) + len(self._labels) + len(self._tuples) + entries > self.max_entries:
             self._strings.clear()
             self._labels.clear()
             self._tuples.clear()
@@ -117,7 +118,7 @@ class Interner:
         found = self._strings.get(value)
         if found is not None:
             return found
-        self._check_bound()
+        self._make_room(1)
         self._strings[value] = value
         return value
 
@@ -129,7 +130,7 @@ class Interner:
         found = self._labels.get(key)
         if found is not None:
             return found
-        self._check_bound()
+        self._make_room(1 + 2 * len(labels))
         intern = self.string
         shared = {intern(k): intern(v) for k, v in labels.items()}
         self._labels[tuple(shared.items())] = shared
@@ -142,7 +143,7 @@ class Interner:
         found = self._tuples.get(key)
         if found is not None:
             return found
-        self._check_bound()
+        self._make_room(1 + len(key))
         shared = tuple(map(self.string, key))
         self._tuples[shared] = shared
         return shared
