@@ -30,7 +30,7 @@ export const POD_COLUMNS: ColumnDef[] = [
   { id: "namespace", title: "Namespace", width: "minmax(120px, 1.2fr)", sortable: true },
   { id: "ready", title: "Ready", width: "70px", align: "end" },
   { id: "status", title: "Status", width: "minmax(110px, 1fr)", sortable: true, render: statusCell },
-  { id: "restarts", title: "Restarts", width: "80px", sortable: true, align: "end" },
+  { id: "restarts", title: "Restarts", width: "96px", sortable: true, align: "end" },
   { id: "cpu", title: "CPU", width: "80px", sortable: true, align: "end" },
   { id: "memory", title: "Memory", width: "90px", sortable: true, align: "end" },
   { id: "node", title: "Node", width: "minmax(120px, 1.2fr)", sortable: true },

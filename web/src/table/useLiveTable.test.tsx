@@ -1,0 +1,112 @@
+// @vitest-environment jsdom
+// The React binding end to end at unit level: a table bound to a real Subscriptions/Connection
+// pair over a fake socket. Scrolling sends `window` ops, header clicks send `query` ops, and
+// page frames become rows.
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { Connection } from "../live/connection";
+import type { ClientMessage, Row } from "../live/protocol";
+import { Subscriptions } from "../live/subscriptions";
+import { FakeClock } from "../live/testing/fakeClock";
+import { FakeSocketServer } from "../live/testing/fakeSocket";
+import type { ColumnDef } from "./columns";
+import { useLiveTable } from "./useLiveTable";
+import { HEADER_HEIGHT, ROW_HEIGHT, VirtualTable } from "./VirtualTable";
+
+const columns: ColumnDef[] = [
+  { id: "name", title: "Name", width: "1fr", sortable: true },
+  { id: "age", title: "Age", width: "80px", sortable: true },
+];
+
+function PodsTable({ subscriptions }: { subscriptions: Subscriptions }) {
+  const table = useLiveTable(subscriptions, { cluster: "c1", view: "pods", initialQuery: { sort: "name" } });
+  return (
+    <VirtualTable
+      label="pods"
+      columns={columns}
+      total={table.total}
+      rowAt={table.rowAt}
+      sort={table.sort}
+      onSortChange={table.setSort}
+      onVisibleRangeChange={table.onVisibleRangeChange}
+      scrollResetKey={table.queryKey}
+    />
+  );
+}
+
+let restore: Array<() => void> = [];
+beforeEach(() => {
+  const proto = HTMLElement.prototype;
+  Object.defineProperty(proto, "clientHeight", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains("vt") ? 560 : 0;
+    },
+  });
+  proto.scrollTo = function scrollTo(this: HTMLElement, options?: ScrollToOptions | number) {
+    if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
+  } as HTMLElement["scrollTo"];
+  restore.push(() => {
+    delete (proto as unknown as Record<string, unknown>).clientHeight;
+  });
+});
+afterEach(() => {
+  cleanup();
+  for (const undo of restore) undo();
+  restore = [];
+});
+
+function rows(offset: number, count: number): Row[] {
+  return Array.from({ length: count }, (_, i) => ({ uid: `u${offset + i}`, name: `pod-${offset + i}`, age: "1d" }));
+}
+
+it("binds a virtual table to a live subscription", () => {
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+
+  render(<PodsTable subscriptions={subscriptions} />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const subscribe = ops()[0] as Extract<ClientMessage, { op: "subscribe" }>;
+  expect(subscribe).toMatchObject({ op: "subscribe", cluster: "c1", view: "pods", query: { sort: "name" } });
+
+  act(() => {
+    server.last.receive({
+      type: "page",
+      sub: subscribe.sub,
+      seq: subscribe.seq,
+      version: "v1",
+      total: 100_000,
+      offset: 0,
+      rows: rows(0, 120),
+      sources: [{ id: "pods@*", state: "live" }],
+      warnings: [],
+    });
+  });
+  expect(screen.getByText("pod-0")).toBeTruthy();
+  expect(screen.getAllByRole("row").length).toBeLessThan(40);
+
+  // Scrolling deep moves the subscription window there.
+  const scroller = screen.getByRole("table");
+  act(() => {
+    scroller.scrollTop = HEADER_HEIGHT + 70_000 * ROW_HEIGHT;
+    fireEvent.scroll(scroller);
+  });
+  const windowOp = ops().findLast((m) => m.op === "window");
+  expect(windowOp).toMatchObject({ op: "window", sub: subscribe.sub });
+  const { offset, limit } = (windowOp as Extract<ClientMessage, { op: "window" }>).window;
+  expect(offset).toBeLessThan(70_000);
+  expect(offset + limit).toBeGreaterThan(70_020);
+  expect(document.querySelectorAll(".vt-placeholder").length).toBeGreaterThan(0);
+
+  // Clicking a header re-sorts on the server: a `query` op, sent at once.
+  fireEvent.click(screen.getByRole("button", { name: "Age" }));
+  expect(ops().at(-1)).toMatchObject({ op: "query", sub: subscribe.sub, query: { sort: "age", desc: 0 } });
+});
