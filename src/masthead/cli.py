@@ -8,6 +8,10 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from masthead.sim.app import Simulator
 
 
 def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +65,21 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="LINES_PER_S",
         help="mean log lines per second of each container (default 1)",
     )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[=ARGS]",
+        help="a fault in force from the start (repeatable; names in masthead.sim.faults; "
+        "ARGS: k=v,k=v or a JSON object, e.g. throttle=fraction=0.1,retryAfter=2)",
+    )
+    p.add_argument(
+        "--churn",
+        type=float,
+        default=None,
+        metavar="EVENTS_PER_S",
+        help="changes per second made by the churn driver until exit (masthead.sim.churn)",
+    )
 
 
 async def _run_sim(args: argparse.Namespace) -> int:
@@ -104,6 +123,9 @@ async def _run_sim(args: argparse.Namespace) -> int:
         )
     print(f"masthead sim: kubeconfig {sim.kubeconfig_path} (contexts: admin, restricted)")
     print(f"  kubectl --kubeconfig {sim.kubeconfig_path} get namespaces", flush=True)
+    if not await _start_faults_and_churn(sim, args):
+        await sim.stop()
+        return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -112,6 +134,25 @@ async def _run_sim(args: argparse.Namespace) -> int:
     await stop.wait()
     await sim.stop()
     return 0
+
+
+async def _start_faults_and_churn(sim: Simulator, args: argparse.Namespace) -> bool:
+    """Put the `--fault`s in force and start `--churn`; False (after saying why) on bad flags."""
+    from masthead.sim.churn import Churn, ChurnError
+    from masthead.sim.faults import FaultError, parse_fault_flag
+
+    try:
+        for text in args.fault:
+            name, params = parse_fault_flag(text)
+            await sim.faults.set(name, params)
+            print(f"masthead sim: fault {name} {params or ''}".rstrip(), flush=True)
+        if args.churn is not None:
+            sim.admin.start_churn(Churn(sim, args.churn, seed=args.seed))
+            print(f"masthead sim: churn {args.churn:g} changes/s", flush=True)
+    except (FaultError, ChurnError) as e:
+        print(f"masthead sim: {e}", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 
 from masthead.sim.app import SimConfig
-from masthead.sim.faults import DEFAULT_DURATION, TOO_MANY_REQUESTS
+from masthead.sim.faults import (
+    DEFAULT_DURATION,
+    TOO_MANY_REQUESTS,
+    FaultError,
+    parse_fault_flag,
+)
 from tests.sim.kubectl_env import KUBECTLS, Kubectl, SimThread
 from tests.sim.simclient import Reply, SimClient, running_sim
 
@@ -479,3 +488,77 @@ def test_kubectl_retries_429_after_retry_after(binary: str | None) -> None:
         st.call(sim.faults.set("errors", {"code": 500, "count": 20, "path": CM}))
         failed = kubectl("get", "configmaps", "-n", "team-a")
         assert failed.code != 0 and "injected fault" in failed.err
+
+
+def test_cli_starts_with_faults_and_churn(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "masthead.cli",
+            "sim",
+            "--http",
+            "--controllers",
+            "none",
+            "--kubeconfig-out",
+            str(kubeconfig),
+            "--fault",
+            "throttle=fraction=1,retryAfter=3,path=/api/v1/namespaces/team-a",
+            "--fault",
+            'latency={"ms": 1}',
+            "--churn",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = ""
+        for _ in range(20):
+            line = proc.stdout.readline()
+            if "Kubernetes API on" in line:
+                url = line.rsplit(" ", 1)[1].strip()
+            if "churn 50" in line:
+                break
+        assert url.startswith("http://127.0.0.1:")
+        token = yaml.safe_load(kubeconfig.read_text())["users"][0]["user"]["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        async def check() -> None:
+            async with aiohttp.ClientSession(headers=headers) as s:
+                async with s.get(url + "/_sim/state") as r:
+                    st = await r.json()
+                assert set(st["faults"]) == {"throttle", "latency"}
+                assert st["faults"]["throttle"]["params"]["retryAfter"] == 3
+                assert st["churn"]["running"] is True and st["churn"]["targetRate"] == 50
+                async with s.get(url + CM) as r:
+                    assert r.status == 429 and r.headers["Retry-After"] == "3"
+                async with s.get(url + "/api/v1/namespaces/default/configmaps") as r:
+                    assert r.status == 200
+
+        asyncio.run(check())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_fault_flag_syntax() -> None:
+    assert parse_fault_flag("drop-watches") == ("drop-watches", {})
+    assert parse_fault_flag("throttle=fraction=0.1,retryAfter=2,path=/api") == (
+        "throttle",
+        {"fraction": 0.1, "retryAfter": 2, "path": "/api"},
+    )
+    assert parse_fault_flag('errors={"code": 503, "count": 5}') == (
+        "errors",
+        {"code": 503, "count": 5},
+    )
+    with pytest.raises(FaultError, match="unknown fault 'nope'"):
+        parse_fault_flag("nope=1")
+    with pytest.raises(FaultError, match="expected key=value"):
+        parse_fault_flag("throttle=fraction")

@@ -154,9 +154,16 @@ class SimAdmin:
             )
         except (TypeError, ValueError) as e:
             raise ChurnError(str(e)) from None
+        self.start_churn(churn)
+        return _json(self._churn_state(keys=False), 201)
+
+    def start_churn(self, churn: Churn) -> Churn:
+        """Start `churn` as the simulator's churn run (what `/_sim/churn` reports and stops)."""
+        if self.churn is not None and self.churn.running:
+            raise ChurnError("churn is already running")
         self.churn = churn
         churn.start()
-        return _json(self._churn_state(keys=False), 201)
+        return churn
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

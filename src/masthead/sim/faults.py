@@ -395,6 +395,36 @@ def reset_transport(transport: asyncio.BaseTransport) -> None:
         transport.close()
 
 
+def parse_fault_flag(text: str) -> tuple[str, dict[str, Any]]:
+    """`NAME`, `NAME={"json": "object"}` or `NAME=key=value,key=value` (values read as JSON
+    where they parse, else as strings): the CLI's `--fault`."""
+    name, _, args = text.partition("=")
+    name = name.strip()
+    if name not in _KINDS:
+        raise FaultError(f"unknown fault {name!r} (known: {', '.join(sorted(_KINDS))})", 404)
+    args = args.strip()
+    if not args:
+        return name, {}
+    if args.startswith("{"):
+        try:
+            params = orjson.loads(args)
+        except orjson.JSONDecodeError as e:
+            raise FaultError(f"{name}: bad JSON arguments: {e}") from None
+        if not isinstance(params, dict):
+            raise FaultError(f"{name}: arguments must be a JSON object")
+        return name, params
+    out: dict[str, Any] = {}
+    for item in args.split(","):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise FaultError(f"{name}: expected key=value, got {item!r}")
+        try:
+            out[key.strip()] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            out[key.strip()] = value
+    return name, out
+
+
 # ---------------------------------------------------------------------- responses
 def _too_many_requests(retry_after: int) -> web.Response:
     """Priority and fairness's rejection: plain text, Retry-After and the PF headers."""
