@@ -308,3 +308,47 @@ async def test_snapshot_accounts_for_the_load_and_close_releases_everything() ->
         # A closed session can be opened again.
         await s.ensure_source("pods")
         await s.wait_for(state_is(ClusterState.READY), 10)
+
+
+async def test_revoke_fault_and_its_undo_stop_then_restart_one_namespace() -> None:
+    async with (
+        Simulator(SimConfig()) as sim,
+        session(sim, "restricted", namespaces=["team-b"]) as s,
+    ):
+        pods = await s.ensure_source("pods")
+        for src in s.sources():
+            await live(src)
+        team_b = pods.sources["team-b"]
+        await sim.faults.set("revoke", {"namespace": "team-b", "user": "jane", "role": "edit"})
+        f = await team_b.freshness.wait_for(source_is(SourceState.FORBIDDEN), 5)
+        assert 'in the namespace "team-b"' in f.message
+        assert pods.sources["team-a"].freshness.current.state is SourceState.LIVE
+        make_pod(sim, "team-b", "made-while-denied")
+        await sim.faults.clear("revoke")  # the binding comes back: the source starts again
+        await live(team_b, 5)
+        await eventually(lambda: "made-while-denied" in names(team_b))
+        load = s.snapshot()["load"]
+        assert isinstance(load, dict) and load["relists"] == 1  # the restart's sync
+
+
+async def test_throttling_is_counted_per_cluster() -> None:
+    async with Simulator(SimConfig()) as sim, session(sim) as s:
+        await s.connect()
+        await sim.faults.set("throttle", {"retryAfter": 0, "count": 3})
+        pods = await s.ensure_source("pods")
+        await live(pods.sources[None])
+        load = s.snapshot()["load"]
+        assert isinstance(load, dict)
+        assert load["throttled"] == 3 and load["retries"] >= 3
+        await s.wait_for(state_is(ClusterState.READY), 5)
+
+
+async def test_expired_token_fault_makes_the_cluster_auth_failed_until_cleared() -> None:
+    async with Simulator(SimConfig()) as sim, session(sim) as s:
+        await s.ensure_source("pods")
+        await s.wait_for(state_is(ClusterState.READY), 10)
+        await sim.faults.set("expire-token", {"user": "admin"})
+        st = await s.wait_for(state_is(ClusterState.AUTH_FAILED), 5)
+        assert st.message == "Unauthorized"
+        await sim.faults.clear("expire-token")
+        await s.wait_for(state_is(ClusterState.READY), 5)
