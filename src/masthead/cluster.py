@@ -308,7 +308,7 @@ class ClusterSession:
             await self.connect()  # its first pass plans every group, this one included
         else:
             await self._attempted.wait()
-        group = self._names[key]
+        group = self._names.get(key, group)  # merged into an alias, or dropped by close()
         if self._connected and group.plan is None and not group.error:
             try:
                 async with self._lock:
@@ -317,7 +317,7 @@ class ClusterSession:
                 log.debug("cluster %s: planning %s failed: %s", self.id, name, e)
                 self._wake.set()
         self._update()
-        return self._names[key]
+        return self._names.get(key, group)
 
     async def release_source(self, name: str) -> None:
         """Stop the sources of `name` (no view needs them any more)."""
