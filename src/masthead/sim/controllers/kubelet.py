@@ -33,6 +33,7 @@ from masthead.sim.controllers.behaviour import (
 from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.nodeinfo import NodeInfo
 from masthead.sim.controllers.objects import (
+    BEHAVIOUR,
     NODE_STATE,
     NODES,
     PODS,
@@ -184,11 +185,25 @@ class Kubelet(Controller):
         statuses = {
             s.get("name"): s for s in (pod.get("status") or {}).get("containerStatuses") or []
         }
+        # Without an explicit behaviour, a container adopted in a failure state keeps failing
+        # the same way (a world built with CrashLoopBackOff pods stays that way).
+        explicit = BEHAVIOUR in (pod["metadata"].get("annotations") or {})
         rt = PodRuntime(uid=pod["metadata"]["uid"])
+        phase = (pod.get("status") or {}).get("phase", "")
         now = self._loop.time()
         for c in containers:
             cs = CState(name=c["name"], image=c.get("image", ""), behaviour=behaviours[c["name"]])
             st = statuses.get(c["name"])
+            if st is None and phase == "Running":
+                # A world built without container statuses: its containers already run.
+                cs.state = RUNNING
+                cs.started_at = (pod.get("status") or {}).get("startTime", "")
+                cs.image_id = f"{full_image(cs.image).rsplit(':', 1)[0]}@sha256:{_sha(cs.image)}"
+                cs.container_id = "containerd://" + _sha(pod["metadata"]["uid"], cs.name, "0")
+                run = self._run_time(pod, cs)
+                cs.next_at = now + run if run is not None else 0.0
+                rt.containers.append(cs)
+                continue
             if st is None:
                 cs.next_at = now
                 rt.containers.append(cs)
@@ -205,6 +220,8 @@ class Kubelet(Controller):
                 cs.next_at = now + run if run is not None else 0.0
             elif "terminated" in state:
                 cs.terminated = state["terminated"]
+                if not explicit and self._restarts(pod, int(cs.terminated.get("exitCode", 0))):
+                    cs.behaviour = _failure_behaviour(cs.terminated)
                 cs.state = TERMINATED
                 if self._restarts(pod, int(cs.terminated.get("exitCode", 0))):
                     cs.state = CRASH_BACKOFF
@@ -212,10 +229,14 @@ class Kubelet(Controller):
             else:
                 reason = (state.get("waiting") or {}).get("reason", "")
                 if reason == "CrashLoopBackOff":
+                    if not explicit:
+                        cs.behaviour = _failure_behaviour(cs.last or {})
                     cs.state = CRASH_BACKOFF
                     cs.waiting_message = (state.get("waiting") or {}).get("message", "")
                     cs.next_at = now + self._backoff(max(cs.restarts, 1))
                 elif reason in ("ImagePullBackOff", "ErrImagePull"):
+                    if not explicit:
+                        cs.behaviour = IMAGE_PULL
                     cs.state = PULL_BACKOFF
                     cs.pull_failures = 1
                     cs.waiting_message = (state.get("waiting") or {}).get("message", "")
@@ -498,6 +519,10 @@ _COND_ORDER = (
     "ContainersReady",
     "PodScheduled",
 )
+
+
+def _failure_behaviour(terminated: Obj) -> str:
+    return OOM if terminated.get("reason") == "OOMKilled" else CRASHLOOP
 
 
 def _order_conditions(conds: list[Obj]) -> list[Obj]:
