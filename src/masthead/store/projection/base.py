@@ -100,7 +100,7 @@ class Interner:
         self.max_entries = max_entries
         self.resets = 0
         self._strings: dict[str, str] = {}
-        self._labels: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self._labels: dict[int, dict[str, str]] = {}
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def __len__(self) -> int:
@@ -126,14 +126,17 @@ class Interner:
         """The shared dict equal to `labels` (same items in the same order)."""
         if not labels:
             return _EMPTY_LABELS
-        key = tuple(labels.items())
+        # Keyed by the items' hash, not the items: a tuple key would cost ~230 bytes per
+        # distinct label set (and pods' sets are often distinct). A hash collision only
+        # replaces the cached dict, never shares a wrong one: equality is checked.
+        key = hash(tuple(labels.items()))
         found = self._labels.get(key)
-        if found is not None:
+        if found is not None and found == labels and list(found) == list(labels):
             return found
         self._make_room(1 + 2 * len(labels))
         intern = self.string
         shared = {intern(k): intern(v) for k, v in labels.items()}
-        self._labels[tuple(shared.items())] = shared
+        self._labels[key] = shared
         return shared
 
     def strings(self, values: Sequence[str]) -> tuple[str, ...]:

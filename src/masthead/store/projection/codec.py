@@ -58,7 +58,7 @@ class ProjectionCodec(Generic[InputT, RowT]):
         self, projection: Projection[InputT, RowT], interner: Interner | None = None
     ) -> None:
         self.projection = projection
-        self.interner = interner or Interner()
+        self.interner = interner if interner is not None else Interner()
         list_doc = msgspec.defstruct(
             f"{projection.kind}ListDoc",
             [
