@@ -190,3 +190,18 @@ def test_bad_quantities_are_none() -> None:
 @given(seconds=st.integers(-5, 20 * 365 * 86400))
 def test_human_duration_matches_kubectl(seconds: int) -> None:
     assert human_duration(seconds) == kubectl_duration(timedelta(seconds=seconds))
+
+
+def test_codecs_given_one_interner_share_it() -> None:
+    """One interner per cluster: a namespace string is the same object in every kind's rows
+    (an empty interner is falsy by length and must still be the one used)."""
+    from masthead.store.projection.config import CONFIGMAPS
+
+    interner = Interner()
+    pods, configmaps = ProjectionCodec(PODS, interner), ProjectionCodec(CONFIGMAPS, interner)
+    assert pods.interner is interner and configmaps.interner is interner
+    pod = pods.decode_object(orjson.dumps(realistic_pod(1, "shared-ns", "node-0")))
+    cm = configmaps.decode_object(
+        b'{"metadata":{"name":"c","namespace":"shared-ns","uid":"u"},"data":{"a":"1"}}'
+    )
+    assert pod.namespace is cm.namespace and len(interner) > 0
