@@ -158,6 +158,7 @@ class Registry:
 
     def __post_init__(self) -> None:
         self._owner_index: dict[str, set[tuple[tuple[str, str], str, str]]] = {}
+        self._owners_of: dict[tuple[tuple[str, str], str, str], tuple[str, ...]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_ip = 10
         self.on_catalog_change: list[Callable[[], None]] = []
@@ -212,18 +213,26 @@ class Registry:
     def _index_owners(self, info: ResourceInfo, obj: dict[str, Any], prev: Stored | None) -> None:
         meta = obj["metadata"]
         ref = (info.storage_key, meta.get("namespace", ""), meta["name"])
-        if prev is not None:
-            for owners in self._owner_index.values():
-                owners.discard(ref)
-        for o in meta.get("ownerReferences") or []:
-            uid = o.get("uid")
-            if uid:
+        owners = tuple(o["uid"] for o in meta.get("ownerReferences") or [] if o.get("uid"))
+        if self._owners_of.get(ref, ()) == owners:
+            return
+        self._unindex_ref(ref)
+        if owners:
+            self._owners_of[ref] = owners
+            for uid in owners:
                 self._owner_index.setdefault(uid, set()).add(ref)
 
     def _unindex(self, info: ResourceInfo, ns: str, name: str) -> None:
-        ref = (info.storage_key, ns, name)
-        for owners in self._owner_index.values():
-            owners.discard(ref)
+        self._unindex_ref((info.storage_key, ns, name))
+
+    def _unindex_ref(self, ref: tuple[tuple[str, str], str, str]) -> None:
+        # The reverse map keeps this O(owners of one object), not O(all owners).
+        for uid in self._owners_of.pop(ref, ()):
+            deps = self._owner_index.get(uid)
+            if deps is not None:
+                deps.discard(ref)
+                if not deps:
+                    del self._owner_index[uid]
 
     def namespace_phase(self, ns: str) -> str | None:
         s = self.store.get(NAMESPACES.storage_key, "", ns)
@@ -445,7 +454,11 @@ class Registry:
         self, info: ResourceInfo, old: dict[str, Any], new: dict[str, Any]
     ) -> dict[str, Any]:
         meta = new["metadata"]
-        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if (
+            meta.get("deletionTimestamp")
+            and old["metadata"].get("finalizers")
+            and not meta.get("finalizers")
+        ):
             # The last finalizer is gone: the object is removed, and the answer keeps the old RV.
             new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             self._remove(info, meta.get("namespace", ""), meta["name"])
