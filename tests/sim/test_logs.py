@@ -158,9 +158,15 @@ async def test_container_choice_errors_and_unscheduled_pod() -> None:
         )
         status, _, body = await log(c, "web-1", container="nope")
         assert (status, body["message"]) == (400, "container nope is not valid for pod web-1")
-        # No node yet: 204 with no body (fixture 11).
+        # No node yet: 204 with no body (fixture 11)...
         r = await c.get(LOG.format("pending"))
         assert (r.status, r.text) == (204, "")
+        # ...but options and the container are checked first, as upstream does.
+        add_pod(c.sim, "pending-2", [("a", "nginx"), ("b", "nginx")], None, node=None)
+        status, _, body = await log(c, "pending-2")
+        assert status == 400 and "choose one of: [a b]" in body["message"]
+        status, _, _ = await log(c, "pending", tailLines="-1")
+        assert status == 422
         assert (await c.get(LOG.format("ghost"))).body["message"] == 'pods "ghost" not found'
 
 

@@ -354,6 +354,10 @@ class LogService:
         opts = parse_options(request.query)
         validate_options(opts, name, self.config.split_streams)
         container = choose_container(pod, opts.container)
+        if not (pod.get("spec") or {}).get("nodeName"):
+            # Options and container are checked first; a pod that is not scheduled yet then
+            # has no logs: upstream answers 204 No Content.
+            return web.Response(status=204)
         ref = resolve_instance(pod, container["name"], opts.previous)
         inst = self.instance(pod, container, ref)
         now = time.time_ns()

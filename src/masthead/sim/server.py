@@ -797,12 +797,12 @@ class SimServer:
         self, request: web.Request, info: ResourceInfo, ns: str, name: str
     ) -> web.StreamResponse:
         pod = self._must_get(info, ns, name).decode()
+        if self.log_handler is not None:
+            return await self.log_handler(request, pod)
         if not (pod.get("spec") or {}).get("nodeName"):
             # A pod that is not scheduled yet has no logs: upstream answers 204.
             return web.Response(status=204)
-        if self.log_handler is None:
-            raise ApiError(400, "BadRequest", f'container logs for pod "{name}" are not simulated')
-        return await self.log_handler(request, pod)
+        raise ApiError(400, "BadRequest", f'container logs for pod "{name}" are not simulated')
 
     async def _delete_options(self, request: web.Request) -> DeleteOptions:
         q = request.query
