@@ -1065,6 +1065,16 @@ class WorldBuilder:
                 del status[k]
         status["conditions"] = conds
         dep["status"] = status
+        if stuck:
+            # The rollout is stuck because the Deployment now asks for the bad tag: its
+            # template is the newest ReplicaSet's, so controllers keep it stuck, not heal it.
+            bad_tspec = dep["spec"]["template"]["spec"]
+            first = dict(bad_tspec["containers"][0])
+            first["image"] = first["image"].rsplit(":", 1)[0] + ":v9.9.9-rc1"
+            dep["spec"]["template"] = {
+                **dep["spec"]["template"],
+                "spec": {**bad_tspec, "containers": [first, *bad_tspec["containers"][1:]]},
+            }
         dep["metadata"]["managedFields"] = self.managed(
             ("deploy", app.shape),
             dep,
