@@ -47,9 +47,11 @@ fmt: setup
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup
+	$(UV) sync --frozen --group bench
 	$(VENV)/bin/python -m bench.run --mode full
 
 bench-quick: setup
+	$(UV) sync --frozen --group bench
 	$(VENV)/bin/python -m bench.run --mode quick
 
 clean:
