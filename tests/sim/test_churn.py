@@ -105,7 +105,11 @@ async def test_churn_at_200_per_s_for_2_s_is_seen_by_watchers_and_reported() -> 
             for res, e, _ in events
             if int(e["object"]["metadata"]["resourceVersion"]) > start_rv
         ]
-        churn_rvs = set(c.sim.admin.churn.report.rvs)  # type: ignore[union-attr]
+        log = (await c.get("/_sim/churn", params={"log": "1"})).body["log"]
+        assert len(log) == report["writes"]
+        assert [t for _, t in log] == sorted(t for _, t in log)
+        churn_rvs = {rv for rv, _ in log}
+        assert len(churn_rvs) == report["writes"]
         seen_rvs = {int(e["object"]["metadata"]["resourceVersion"]) for _, e in churned}
         assert churn_rvs <= seen_rvs
         assert len(churned) == report["writes"]

@@ -5,7 +5,8 @@
     DELETE /_sim/faults/<name>      clear it (undoing what it did); DELETE /_sim/faults: all
     POST   /_sim/churn              start churn: {"rate", "duration", "count", "mix", "seed",
                                     "pattern", "burstPeriod", "namespace"}
-    GET    /_sim/churn              the running (or last) churn's report
+    GET    /_sim/churn              the running (or last) churn's report (?log=1: with the
+                                    [resourceVersion, wall time] of every write)
     DELETE /_sim/churn              stop it; answers the final report
 
 Errors are Kubernetes Status objects, so the same clients read them.
@@ -90,9 +91,9 @@ class SimAdmin:
         out["churn"] = None if self.churn is None else self._churn_state(keys=False)
         return out
 
-    def _churn_state(self, *, keys: bool) -> dict[str, Any]:
+    def _churn_state(self, *, keys: bool, log: bool = False) -> dict[str, Any]:
         assert self.churn is not None
-        return self.churn.report.to_json(keys=keys)
+        return self.churn.report.to_json(keys=keys, log=log)
 
     async def _faults(self, request: web.Request, rest: list[str]) -> web.Response:
         faults = self.sim.faults
@@ -125,7 +126,8 @@ class SimAdmin:
         if request.method == "GET":
             if self.churn is None:
                 return _error(404, "NotFound", "no churn has run")
-            return _json(self._churn_state(keys=True))
+            log = request.query.get("log", "") in ("1", "true")
+            return _json(self._churn_state(keys=True, log=log))
         if request.method == "DELETE":
             if self.churn is None:
                 return _error(404, "NotFound", "no churn has run")

@@ -100,6 +100,7 @@ class ChurnReport:
     last_rv: dict[str, int] = field(default_factory=dict)  # object ref -> last RV written
     deleted: set[str] = field(default_factory=set)  # refs whose last write was a delete
     rvs: list[int] = field(default_factory=list)  # every revision written, in order
+    times: list[float] = field(default_factory=list)  # wall time of each of those writes
 
     @property
     def touched(self) -> set[str]:
@@ -109,7 +110,7 @@ class ChurnReport:
     def achieved_rate(self) -> float:
         return self.writes / self.elapsed if self.elapsed > 0 else 0.0
 
-    def to_json(self, *, keys: bool = True) -> dict[str, Any]:
+    def to_json(self, *, keys: bool = True, log: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "running": self.running,
             "targetRate": self.target_rate,
@@ -126,6 +127,9 @@ class ChurnReport:
         if keys:
             out["touched"] = {k: str(rv) for k, rv in sorted(self.last_rv.items())}
             out["deleted"] = sorted(self.deleted)
+        if log:
+            # [resourceVersion, wall time] of every write: what watch lag is measured against.
+            out["log"] = [[rv, round(t, 6)] for rv, t in zip(self.rvs, self.times, strict=True)]
         return out
 
 
@@ -305,6 +309,7 @@ class Churn:
         r.by_op[op] += 1
         r.last_rv[ref] = rv
         r.rvs.append(rv)
+        r.times.append(time.time())
         if deleted:
             r.deleted.add(ref)
         else:
