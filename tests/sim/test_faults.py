@@ -449,6 +449,7 @@ async def test_faults_expire_by_themselves() -> None:
         await set_fault(c, "latency", ms=1, duration=0.3)
         assert set((await state(c))["faults"]) == {"throttle", "latency"}
         assert (await c.get(CM)).status == 429
+        assert (await c.get("/readyz")).status == 200  # probes are exempt
         await asyncio.sleep(0.5)
         assert (await state(c))["faults"] == {}
         assert (await c.get(CM)).status == 200

@@ -10,6 +10,29 @@ registry, resourceVersions jump.
 
 Which requests a fractional fault hits is drawn from a `random.Random` seeded per fault, one
 draw per matching request, so a test replaying the same requests gets the same hits.
+
+Parameters every fault takes: `duration` (s; default 300 unless `count` is given), `count`
+(requests it may hit, then it ends), `fraction` (0..1, default 1), `seed`, `path` (prefix the
+request path must start with) and `methods` (list). Per fault:
+
+    drop-watches    reset every open watch now; with duration/count also each new one
+    stall-watches   open watches send nothing until cleared or their deadline; `new` (default
+                    true): watches opened meanwhile (on any path) start stalled too
+    force-410       watches from an older RV get 200 + ERROR 410, exact lists and continue
+                    tokens 410; `lists`: "exact" (default), "all" (NotOlderThan too), "none"
+    shrink-history  `size`: events kept per resource (dropped ones stay dropped)
+    throttle        429, plain text, `retryAfter` (default 1) and the PF headers
+    errors          `code` 500|503|504 (default 503) with a Status body; `retryAfter`, `message`
+    latency         `ms` added before answering, plus up to `jitterMs`
+    slow-body       bodies sent in `chunkBytes` (1024) pieces `delayMs` (50) apart
+    down            refuse connections for `seconds` after `afterSeconds` (0.05) and reset
+                    open ones; `loseHistory`: every older RV is 410 when it comes back
+    expire-token    401 for `user`'s tokens or for `token`
+    revoke / grant  delete / create the RoleBinding of `role` to `user` in `namespace`
+                    (ClusterRoleBinding without one); clearing undoes it
+    delete-crd      `name`; clearing re-creates the definition (not its objects)
+    create-crd      `crd` (default: widgets.faults.masthead.dev); clearing deletes it
+    jump-rv         an action: RVs jump by `delta` (1e6); `expireOlder` makes older RVs 410
 """
 
 from __future__ import annotations
@@ -53,6 +76,7 @@ _INNER = web.RequestKey("masthead.faults.inner", bool)
 
 # Go's http.Error appends a newline to the text.
 TOO_MANY_REQUESTS = "Too many requests, please try again later.\n"
+PROBES = ("/healthz", "/livez", "/readyz")
 _RBAC = "rbac.authorization.k8s.io"
 CRDS = builtin("apiextensions.k8s.io", "customresourcedefinitions")
 
@@ -259,7 +283,8 @@ class FaultInjector:
             await self._used(f)
             raise unauthorized()
         f = faults.get("throttle")
-        if f is not None and f.applies(request):
+        # Health probes are exempt from priority and fairness upstream (the "probes" schema).
+        if f is not None and not request.path.startswith(PROBES) and f.applies(request):
             await self._used(f)
             return _too_many_requests(int(f.params.get("retryAfter", 1)))
         f = faults.get("errors")
