@@ -1,0 +1,63 @@
+"""masthead's SQLite schema, one `Migration` per version (never edit a released one: add).
+
+`events`: the event history (feeds/events_history.py). `id` is AUTOINCREMENT so ids are never
+reused, even after retention deleted the newest rows of a quiet cluster: it is the SSE `id`,
+monotonic per cluster (one sequence for all clusters, so also across them) and surviving
+restarts. One row per (cluster, event uid, count): a repeat of an event (count or
+series.count bumped) is a new row, an update that does not change the count is not.
+`recorded` is when masthead saw it (retention runs on it).
+
+`metrics_rollups`: coarse metrics samples per (cluster, scope, key) for sparklines
+(feeds/metrics.py); scope is node, namespace, workload or cluster.
+"""
+
+from __future__ import annotations
+
+from masthead.persist.db import Migration
+
+EVENTS_V1 = """
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cluster TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL,
+    object_kind TEXT NOT NULL,
+    object_name TEXT NOT NULL,
+    object_uid TEXT NOT NULL,
+    object_field TEXT NOT NULL,
+    source TEXT NOT NULL,
+    first_seen REAL,
+    last_seen REAL,
+    recorded REAL NOT NULL
+);
+CREATE UNIQUE INDEX events_dedup ON events (cluster, uid, count);
+CREATE INDEX events_cluster ON events (cluster, id);
+CREATE INDEX events_namespace ON events (cluster, namespace, id);
+CREATE INDEX events_object ON events (cluster, object_uid, id);
+CREATE INDEX events_type ON events (cluster, type, id);
+CREATE INDEX events_recorded ON events (recorded);
+"""
+
+METRICS_V2 = """
+CREATE TABLE metrics_rollups (
+    cluster TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    t REAL NOT NULL,
+    cpu_m REAL NOT NULL,
+    memory INTEGER NOT NULL,
+    samples INTEGER NOT NULL
+);
+CREATE INDEX metrics_rollups_key ON metrics_rollups (cluster, scope, key, t);
+CREATE INDEX metrics_rollups_t ON metrics_rollups (t);
+"""
+
+MIGRATIONS = (
+    Migration(1, "event history", EVENTS_V1),
+    Migration(2, "metrics rollups", METRICS_V2),
+)
