@@ -88,7 +88,7 @@ async def test_churn_at_200_per_s_for_2_s_is_seen_by_watchers_and_reported() -> 
         assert started.status == 201 and started.body["running"] is True
         assert (await c.get("/_sim/state")).body["churn"]["running"] is True
         report = await wait_done(c)
-        assert 400 <= report["writes"] <= 402
+        assert 400 <= report["writes"] <= 402 and report["failure"] is None
         assert 1.9 <= report["elapsedSeconds"] < 3.0
         assert 180 <= report["achievedRate"] <= 215
         assert sum(report["byKind"].values()) == report["writes"]

@@ -58,6 +58,9 @@ TICK = 0.005
 # Writes between yields to the event loop within one tick, so watchers drain while a large
 # batch is written.
 YIELD_EVERY = 64
+# A driver that is behind its rate stops this long after its duration instead of catching
+# up: the duration bounds the run, and the achieved rate shows the shortfall.
+OVERRUN = 0.05
 # Events the driver creates before it only repeats them (count/lastTimestamp updates), which
 # keeps the number of stored events bounded however long it runs.
 MAX_EVENTS = 1000
@@ -94,6 +97,7 @@ class ChurnReport:
     start_rv: int = 0  # store revision when the timed churn began (after the pool setup)
     writes: int = 0
     errors: int = 0
+    failure: str | None = None  # why the driver stopped early, if it did
     by_kind: Counter[str] = field(default_factory=Counter)
     by_op: Counter[str] = field(default_factory=Counter)
     setup: Counter[str] = field(default_factory=Counter)
@@ -119,6 +123,7 @@ class ChurnReport:
             "startResourceVersion": str(self.start_rv),
             "writes": self.writes,
             "errors": self.errors,
+            "failure": self.failure,
             "byKind": dict(sorted(self.by_kind.items())),
             "byOperation": dict(sorted(self.by_op.items())),
             "setup": dict(sorted(self.setup.items())),
@@ -238,6 +243,8 @@ class Churn:
         r = self.report
         try:
             await self._loop()
+        except Exception as e:  # a bug must end the run visibly, not take the simulator down
+            r.failure = f"{type(e).__name__}: {e}"
         finally:
             self._restore_nodes()
             r.elapsed = time.monotonic() - r.started
@@ -256,8 +263,11 @@ class Churn:
             target = r.writes + due
             done = 0
             misses = 0
+            end = None if self.duration is None else r.started + self.duration + OVERRUN
             # An operation may take several writes (delete + re-create): count writes.
             while r.writes < target and misses < 20 and not self._stop.is_set():
+                if end is not None and time.monotonic() > end:
+                    return
                 if self._one():
                     done += 1
                     misses = 0
