@@ -1,4 +1,5 @@
-"""`masthead` command line. Today: `masthead sim` (the Kubernetes API simulator)."""
+"""`masthead` command line: the dashboard server (`masthead [options]`) and `masthead sim`
+(the Kubernetes API simulator)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from masthead.sim.app import Simulator
@@ -155,20 +156,86 @@ async def _start_faults_and_churn(sim: Simulator, args: argparse.Namespace) -> b
     return True
 
 
+def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kubeconfig",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="kubeconfig file (repeatable; default: KUBECONFIG or ~/.kube/config)",
+    )
+    p.add_argument("--context", help="context to open at start (default: the current one)")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--demo", action="store_true", help="serve the simulator's demo world (in-process)"
+    )
+    p.add_argument("--token", help="launch token (default: random per run)")
+    p.add_argument(
+        "--read-only",
+        action="append",
+        default=[],
+        metavar="CONTEXT",
+        help="refuse actions on this context (repeatable)",
+    )
+
+
+async def _run_server(args: argparse.Namespace) -> int:
+    from masthead.server import Server, ServerConfig, default_kubeconfig_exists
+
+    demo = args.demo or (not args.kubeconfig and not default_kubeconfig_exists())
+    server = Server(
+        ServerConfig(
+            kubeconfigs=args.kubeconfig,
+            context=args.context,
+            port=args.port,
+            token=args.token,
+            demo=demo,
+            read_only=args.read_only,
+        )
+    )
+    try:
+        url = await server.start()
+    except OSError as e:
+        print(f"masthead: cannot listen: {e}", file=sys.stderr)
+        await server.stop()
+        return 1
+    if demo:
+        print("masthead: serving the simulator's demo world", flush=True)
+    print(url, flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        with contextlib.suppress(Exception):
+            webbrowser.open(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    print("masthead: shutting down", file=sys.stderr, flush=True)
+    await server.stop()
+    return 0
+
+
+def _run(coro: Any) -> int:
+    try:
+        import uvloop
+    except ImportError:
+        return int(asyncio.run(coro))
+    return int(uvloop.run(coro))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="masthead", description=__doc__)
+    _server_options(parser)
     sub = parser.add_subparsers(dest="command")
     _sim_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "sim":
-        try:
-            import uvloop
-
-            return uvloop.run(_run_sim(args))
-        except ImportError:
-            return asyncio.run(_run_sim(args))
-    parser.print_help()
-    return 2
+        return _run(_run_sim(args))
+    return _run(_run_server(args))
 
 
 if __name__ == "__main__":

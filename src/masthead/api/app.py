@@ -1,0 +1,48 @@
+"""`create_app`: the aiohttp application — routes, middlewares, shared context."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from masthead.api import clusters, diagnostics, live, objects, pages, static
+from masthead.api.context import CONTEXT, ApiContext
+from masthead.api.errors import ApiProblem, error_middleware
+from masthead.api.live import LIVE_HUB, LiveHub
+from masthead.api.security import security_headers, security_middleware
+
+V1 = "/api/v1"
+C = V1 + "/clusters/{cluster}"
+
+
+async def _api_not_found(request: web.Request) -> web.Response:
+    raise ApiProblem(404, f"no endpoint {request.method} {request.path}")
+
+
+def create_app(ctx: ApiContext) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, security_middleware(ctx.security)])
+    app[CONTEXT] = ctx
+    hub = LiveHub(ctx)
+    app[LIVE_HUB] = hub
+    app.on_response_prepare.append(security_headers)
+
+    async def close_sockets(app: web.Application) -> None:
+        await hub.close()
+
+    app.on_shutdown.append(close_sockets)
+    r = app.router
+    r.add_get("/healthz", diagnostics.healthz)
+    r.add_get("/readyz", diagnostics.readyz)
+    r.add_get(V1 + "/clusters", clusters.list_clusters)
+    r.add_get(C, clusters.get_cluster)
+    r.add_post(C + "/connect", clusters.connect)
+    r.add_post(C + "/disconnect", clusters.disconnect)
+    r.add_get(V1 + "/views", pages.view_catalogue)
+    r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
+    r.add_get(C + "/views/{view}", pages.get_view)
+    r.add_get(C + "/objects/{group}/{version}/{resource}/{namespace}/{name}", objects.get_object)
+    r.add_get(V1 + "/live", live.live)
+    r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_route("*", "/api/{tail:.*}", _api_not_found)
+    r.add_get("/assets/{path:.+}", static.asset)
+    r.add_get("/{tail:.*}", static.index)
+    return app

@@ -1,0 +1,103 @@
+"""Cluster discovery and lifecycle (protocol.md §1): list, details, connect, disconnect."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from masthead.api.context import ApiContext, context_of
+from masthead.api.errors import json_response
+from masthead.cluster import ClusterSession
+from masthead.kube.access import AccessMode
+from masthead.views.page import rfc3339
+
+
+def summary(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
+    e, status = session.entry, session.status
+    return {
+        "id": e.id,
+        "name": e.name,
+        "context": e.context,
+        "server": e.server,
+        "namespace": e.namespace,
+        "state": status.state.value,
+        "stateSince": rfc3339(status.since),
+        "message": status.message,
+        "readOnly": ctx.is_read_only(session),
+        "version": session.version,
+    }
+
+
+def details(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
+    snap = session.snapshot()
+    sources = []
+    for group in session.resources:
+        for src in group.sources.values():
+            f = src.freshness.current
+            sources.append(
+                {
+                    "id": f"{src.resource.qualified}@{src.namespace or '*'}",
+                    "resource": src.resource.qualified,
+                    "namespace": src.namespace,
+                    "running": src.running,
+                    "state": f.state.value,
+                    "since": rfc3339(f.since),
+                    "message": f.message or None,
+                    "syncs": src.syncs,
+                    "items": len(getattr(src.sink, "table", ())),
+                }
+            )
+    accessible: set[str] = set()
+    everywhere = False
+    access = []
+    for group in session.resources:
+        plan = group.plan
+        if plan is None:
+            continue
+        if plan.mode is AccessMode.CLUSTER and plan.resource.namespaced:
+            everywhere = True
+        accessible.update(plan.namespaces)
+        access.append(plan.as_dict())
+    status = session.status.as_dict()
+    status["since"] = rfc3339(session.status.since)
+    if session.status.next_retry is not None:
+        status["next_retry"] = rfc3339(session.status.next_retry)
+    return {
+        **summary(ctx, session),
+        "user": session.entry.user,
+        "status": status,
+        "sources": sources,
+        # None: every namespace (some resource is mirrored cluster-wide); else the namespaces
+        # where at least one resource could be listed.
+        "namespaces": None if everywhere else sorted(accessible),
+        "access": access,
+        "metrics": {"state": "absent", "message": "metrics are not collected yet"},
+        "load": snap["load"],
+        "accessChecks": snap["access"],
+        "warnings": snap["warnings"],
+    }
+
+
+async def list_clusters(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    return json_response([summary(ctx, s) for s in ctx.registry.sessions.values()])
+
+
+async def get_cluster(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    return json_response(details(ctx, ctx.session(request.match_info["cluster"])))
+
+
+async def connect(request: web.Request) -> web.Response:
+    """Open the cluster; answers after the first connection attempt, whatever its outcome
+    (the state says which)."""
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    await session.connect()
+    return json_response(summary(ctx, session))
+
+
+async def disconnect(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    await session.close()
+    return json_response(summary(ctx, session))

@@ -1,0 +1,69 @@
+"""What every handler shares: the cluster registry, security, settings and counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from masthead.api.errors import ApiProblem
+from masthead.api.security import Security
+from masthead.cluster import ClusterSession
+from masthead.views.sources import ViewRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTuning:
+    """Intervals and caps of the live socket (tests shrink them)."""
+
+    # A subscription gets at most one page frame per interval (≤ 10 frames/s, protocol §3);
+    # changes inside it coalesce into the next frame, latest state wins.
+    min_interval: float = 0.1
+    # protocol §3: the client reconnects after 45 s of silence, so 15 s leaves two misses.
+    heartbeat: float = 15.0
+    # Subscriptions one socket may hold (a tab shows a few views; more is a bug or abuse).
+    max_subscriptions: int = 64
+    # Non-page frames (cluster, error, heartbeat) waiting to be sent; past it the oldest go.
+    control_queue: int = 256
+    # Largest client message accepted (ops are small JSON objects).
+    max_message: int = 64 * 1024
+
+
+@dataclass
+class ApiCounters:
+    pages_built: int = 0  # page bodies assembled (HTTP)
+    pages_not_modified: int = 0  # If-None-Match answered 304 without building
+    objects_fetched: int = 0
+
+
+@dataclass
+class ApiContext:
+    registry: ViewRegistry
+    security: Security
+    read_only: frozenset[str] = frozenset()  # context names (or ids) protected from actions
+    web_dist: Path | None = None
+    live: LiveTuning = field(default_factory=LiveTuning)
+    counters: ApiCounters = field(default_factory=ApiCounters)
+    # How long a page request waits for the first sync of a source it just opened.
+    first_sync_wait: float = 3.0
+
+    def session(self, cluster_id: str) -> ClusterSession:
+        """The cluster by id (or context name); 404 when unknown."""
+        try:
+            return self.registry.get(cluster_id)
+        except KeyError:
+            raise ApiProblem(
+                404, f"no cluster {cluster_id!r}", reason="NotFound", cluster=cluster_id
+            ) from None
+
+    def is_read_only(self, session: ClusterSession) -> bool:
+        e = session.entry
+        return e.context in self.read_only or e.id in self.read_only
+
+
+CONTEXT: web.AppKey[ApiContext] = web.AppKey("masthead.context", ApiContext)
+
+
+def context_of(request: web.Request) -> ApiContext:
+    return request.app[CONTEXT]

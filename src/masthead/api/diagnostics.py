@@ -1,0 +1,44 @@
+"""Operations (protocol.md §6): `/api/v1/diagnostics`, `/healthz`, `/readyz`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from masthead.api.context import context_of
+from masthead.api.errors import json_response
+from masthead.api.live import LIVE_HUB
+
+
+async def diagnostics(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    c = ctx.counters
+    tables = {
+        cid: {
+            "change_notifications": t.hub.notifications,
+            "change_fanouts": t.hub.fanouts,
+            "listeners": t.hub.listeners(),
+            "interned": len(t.interner),
+        }
+        for cid, t in ctx.registry.tables.items()
+    }
+    return json_response(
+        {
+            "api": {
+                "pages_built": c.pages_built,
+                "pages_not_modified": c.pages_not_modified,
+                "objects_fetched": c.objects_fetched,
+                "refused": dict(ctx.security.refused),
+            },
+            "live": request.app[LIVE_HUB].as_dict(),
+            "tables": tables,
+            "registry": ctx.registry.snapshot(),
+        }
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")

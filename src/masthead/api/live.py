@@ -1,0 +1,516 @@
+"""The live socket (protocol.md §3): `GET /api/v1/live`, one per browser tab.
+
+A `WindowSubscription` is a view + query + window. It listens to its resource in the cluster's
+`ChangeHub`; a change marks it dirty and schedules one evaluation no sooner than
+`min_interval` after its last frame (changes in between coalesce: the evaluation reads the
+state as it is then). An evaluation first compares the page version (no rows read when nothing
+the window depends on moved), then the window's rows + total + source states, and only a real
+difference becomes a frame. Ops (subscribe / window / query) always answer with a frame that
+echoes the op's `seq`.
+
+Frames go through the connection's `SendQueue`: one pending page frame per subscription (a
+newer one replaces it, counted as dropped) plus a bounded queue of control frames (cluster,
+error, heartbeat; the oldest dropped past the cap). A slow reader therefore costs at most one
+frame per subscription, never a growing backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from masthead.api.context import ApiContext, LiveTuning
+from masthead.api.errors import ApiProblem
+from masthead.api.pages import open_sources, resolve_view
+from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
+from masthead.views.catalogue import BROWSE, ViewSpec
+from masthead.views.page import PageSources, build_page, rfc3339
+from masthead.views.query import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BadParameter,
+    ViewQuery,
+    parse_query,
+    query_params,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveCounters:
+    connections: int = 0  # open now
+    connections_total: int = 0
+    evaluations: int = 0  # window re-evaluations after a change or an op
+    unchanged: int = 0  # evaluations that found the window as last sent
+    frames_sent: int = 0
+    frames_dropped: int = 0  # replaced before they could be sent (latest wins) or overflow
+
+
+class LiveHub:
+    """Every open socket, for diagnostics and shutdown."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+        self.counters = LiveCounters()
+        self.connections: set[LiveConnection] = set()
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.counters
+        return {
+            "connections": len(self.connections),
+            "connections_total": c.connections_total,
+            "subscriptions": sum(len(x.subs) for x in self.connections),
+            "evaluations": c.evaluations,
+            "unchanged": c.unchanged,
+            "frames_sent": c.frames_sent,
+            "frames_dropped": c.frames_dropped,
+            "sockets": [x.as_dict() for x in self.connections],
+        }
+
+    async def close(self) -> None:
+        for conn in list(self.connections):
+            await conn.ws.close(code=1001, message=b"server shutting down")
+
+
+LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("masthead.live", LiveHub)
+
+
+class SendQueue:
+    """Pending frames of one socket: latest page per subscription, bounded control frames."""
+
+    def __init__(self, control_cap: int, counters: LiveCounters) -> None:
+        self._pages: dict[str, str] = {}
+        self._control: deque[str] = deque()
+        self._cap = control_cap
+        self._counters = counters
+        self._ready = asyncio.Event()
+        self.dropped = 0
+        self.sent = 0
+
+    def __len__(self) -> int:
+        return len(self._pages) + len(self._control)
+
+    @property
+    def pending_bytes(self) -> int:
+        return sum(map(len, self._pages.values())) + sum(map(len, self._control))
+
+    def put_page(self, key: str, frame: str) -> None:
+        if key in self._pages:
+            self._drop()
+        self._pages[key] = frame
+        self._ready.set()
+
+    def put_control(self, frame: str) -> None:
+        if len(self._control) >= self._cap:
+            self._control.popleft()
+            self._drop()
+        self._control.append(frame)
+        self._ready.set()
+
+    def discard(self, key: str) -> None:
+        self._pages.pop(key, None)
+
+    def _drop(self) -> None:
+        self.dropped += 1
+        self._counters.frames_dropped += 1
+
+    async def get(self) -> str:
+        while not self._control and not self._pages:
+            self._ready.clear()
+            await self._ready.wait()
+        if self._control:
+            return self._control.popleft()
+        key = next(iter(self._pages))
+        return self._pages.pop(key)
+
+
+def _frame(data: dict[str, Any]) -> str:
+    return orjson.dumps(data).decode()
+
+
+def error_frame(p: ApiProblem, sub: str | None = None) -> str:
+    d: dict[str, Any] = {"type": "error", "error": p.body()["error"]}
+    if sub is not None:
+        d["sub"] = sub
+    return _frame(d)
+
+
+def cluster_frame(session: ClusterSession, status: ClusterStatus) -> str:
+    d: dict[str, Any] = {
+        "type": "cluster",
+        "cluster": session.id,
+        "state": status.state.value,
+        "since": rfc3339(status.since),
+    }
+    if status.message:
+        d["message"] = status.message
+    return _frame(d)
+
+
+class WindowSubscription:
+    def __init__(
+        self, conn: LiveConnection, sub: str, session: ClusterSession, view: ViewSpec
+    ) -> None:
+        self.conn = conn
+        self.sub = sub
+        self.session = session
+        self.view = view
+        self.query: ViewQuery | None = None
+        self.seq: int | None = None
+        self.group: ResourceSources | None = None  # None until the sources are open
+        self._stop_listening: Callable[[], None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_frame_at = float("-inf")
+        self._last_version: str | None = None
+        self._last_content: object = None
+        self._force = False
+        self.closed = False
+
+    @property
+    def tuning(self) -> LiveTuning:
+        return self.conn.ctx.live
+
+    def attach(self, sources: PageSources) -> None:
+        """Listen to the view's resource (again, after a re-open)."""
+        self.group = sources.group
+        if self._stop_listening is not None:
+            self._stop_listening()
+        tables = self.conn.ctx.registry.tables_of(self.session.id)
+        key = (self.view.group, self.view.resource)
+        self._stop_listening = tables.hub.listen(key, self.changed)
+
+    def changed(self) -> None:
+        self.schedule()
+
+    def answer(self) -> None:
+        """An op changed what the window shows: send a frame (echoing `seq`) even if equal."""
+        self._force = True
+        self.schedule()
+
+    def schedule(self) -> None:
+        if self.closed or self._timer is not None or self.group is None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last_frame_at + self.tuning.min_interval - loop.time()
+        self._timer = loop.call_later(max(0.0, delay), self._evaluate)
+
+    def _evaluate(self) -> None:
+        self._timer = None
+        if self.closed or self.group is None or self.query is None:
+            return
+        counters = self.conn.hub.counters
+        counters.evaluations += 1
+        sources = PageSources(self.session.id, self.view, self.group)
+        version = sources.version(self.query)
+        if not self._force and version == self._last_version:
+            counters.unchanged += 1
+            return
+        page = build_page(sources, self.query, version)
+        self._last_version = version
+        states = [(s["id"], s["state"], s.get("message")) for s in page.body["sources"]]  # type: ignore[attr-defined]
+        content = (page.rows, page.total, page.offset, states, page.body["warnings"])
+        if not self._force and content == self._last_content:
+            counters.unchanged += 1
+            return
+        self._last_content = content
+        self._force = False
+        body = page.body
+        frame: dict[str, Any] = {
+            "type": "page",
+            "sub": self.sub,
+            "version": version,
+            "total": page.total,
+            "offset": page.offset,
+            "rows": body["rows"],
+            "sources": body["sources"],
+            "warnings": body["warnings"],
+            "truncated": body["truncated"],
+        }
+        if self.seq is not None:
+            frame["seq"] = self.seq
+        self._last_frame_at = asyncio.get_running_loop().time()
+        self.conn.queue.put_page(self.sub, _frame(frame))
+
+    def close(self) -> None:
+        self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        self.conn.queue.discard(self.sub)
+
+
+class LiveConnection:
+    def __init__(self, hub: LiveHub, ws: web.WebSocketResponse) -> None:
+        self.hub = hub
+        self.ctx = hub.ctx
+        self.ws = ws
+        self.queue = SendQueue(self.ctx.live.control_queue, hub.counters)
+        self.subs: dict[str, WindowSubscription] = {}
+        self._cluster_listeners: dict[str, Callable[[], None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.opened = time.time()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "opened": rfc3339(self.opened),
+            "subscriptions": len(self.subs),
+            "pending": len(self.queue),
+            "pending_bytes": self.queue.pending_bytes,
+            "sent": self.queue.sent,
+            "dropped": self.queue.dropped,
+        }
+
+    # ------------------------------------------------------------------ loops
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write(), name="live writer")
+        beat = asyncio.create_task(self._heartbeat(), name="live heartbeat")
+        try:
+            async for msg in self.ws:
+                if msg.type is WSMsgType.TEXT:
+                    await self._handle(msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    self.queue.put_control(error_frame(ApiProblem(400, "frames must be JSON text")))
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            for task in (writer, beat, *self._tasks):
+                task.cancel()
+            for task in (writer, beat, *self._tasks):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for s in self.subs.values():
+                s.close()
+            self.subs.clear()
+            for stop in self._cluster_listeners.values():
+                stop()
+            self._cluster_listeners.clear()
+
+    async def _write(self) -> None:
+        while not self.ws.closed:
+            frame = await self.queue.get()
+            await self.ws.send_str(frame)
+            self.queue.sent += 1
+            self.hub.counters.frames_sent += 1
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.ctx.live.heartbeat)
+            self.queue.put_control(_frame({"type": "heartbeat", "t": int(time.time() * 1000)}))
+
+    # ------------------------------------------------------------------ ops
+    async def _handle(self, data: str) -> None:
+        sub_id: str | None = None
+        try:
+            if len(data) > self.ctx.live.max_message:
+                raise ApiProblem(400, f"message larger than {self.ctx.live.max_message} bytes")
+            try:
+                msg = orjson.loads(data)
+            except orjson.JSONDecodeError as e:
+                raise ApiProblem(400, f"not JSON: {e}") from None
+            if not isinstance(msg, dict):
+                raise ApiProblem(400, "a message is a JSON object")
+            op = msg.get("op")
+            raw_sub = msg.get("sub")
+            sub_id = raw_sub if isinstance(raw_sub, str) else None
+            if op == "ping":
+                t = msg.get("t")
+                self.queue.put_control(_frame({"type": "heartbeat", "t": t}))
+            elif op == "subscribe":
+                await self._subscribe(_need_sub(sub_id), msg)
+            elif op == "window":
+                self._window(self._sub(_need_sub(sub_id)), msg)
+            elif op == "query":
+                self._query(self._sub(_need_sub(sub_id)), msg)
+            elif op == "unsubscribe":
+                s = self.subs.pop(_need_sub(sub_id), None)
+                if s is not None:
+                    s.close()
+            elif op == "logs":
+                raise ApiProblem(501, "log streams are not served yet", reason="NotImplemented")
+            else:
+                raise ApiProblem(400, f"unknown op {op!r}", details={"parameter": "op"})
+        except ApiProblem as p:
+            self.queue.put_control(error_frame(p, sub_id))
+
+    def _sub(self, sub_id: str) -> WindowSubscription:
+        s = self.subs.get(sub_id)
+        if s is None:
+            raise ApiProblem(404, f"no subscription {sub_id!r}", details={"parameter": "sub"})
+        return s
+
+    async def _subscribe(self, sub_id: str, msg: dict[str, Any]) -> None:
+        old = self.subs.pop(sub_id, None)
+        if old is not None:
+            old.close()
+        if len(self.subs) >= self.ctx.live.max_subscriptions:
+            raise ApiProblem(
+                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
+            )
+        cluster, view_name = msg.get("cluster"), msg.get("view")
+        if not isinstance(cluster, str) or not cluster:
+            raise ApiProblem(400, "subscribe needs a cluster", details={"parameter": "cluster"})
+        if not isinstance(view_name, str) or not view_name:
+            raise ApiProblem(400, "subscribe needs a view", details={"parameter": "view"})
+        session = self.ctx.session(cluster)
+        name, *browse = view_name.split("/")
+        if name == BROWSE and len(browse) != 3:
+            raise ApiProblem(
+                400,
+                "browse views are browse/{group}/{version}/{resource}",
+                details={"parameter": "view"},
+            )
+        self._listen_cluster(session)
+        view = await resolve_view(session, name, tuple(browse) if browse else ("", "", ""))
+        s = WindowSubscription(self, sub_id, session, view)
+        s.query = _parse(view, msg.get("query"), msg.get("window"))
+        s.seq = _seq(msg)
+        self.subs[sub_id] = s
+        await self._open(s)
+
+    async def _open(self, s: WindowSubscription) -> None:
+        """Open the subscription's sources and answer with its first frame; on a cluster
+        that is not connected, say so (the subscription waits and opens when it connects)."""
+        try:
+            sources = await open_sources(s.session, s.view)
+        except ApiProblem as p:
+            if p.code == 503:
+                self.queue.put_control(error_frame(p, s.sub))
+                return
+            self.subs.pop(s.sub, None)
+            s.close()
+            raise
+        if s.closed:
+            return
+        s.attach(sources)
+        s.answer()
+
+    def _window(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
+        assert s.query is not None
+        offset, limit = _window(msg.get("window"))
+        s.query = s.query.with_window(offset, limit)
+        s.seq = _seq(msg, s.seq)
+        s.answer()
+
+    def _query(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
+        assert s.query is not None
+        q = _parse(s.view, msg.get("query"), {"offset": s.query.offset, "limit": s.query.limit})
+        s.query = q
+        s.seq = _seq(msg, s.seq)
+        s.answer()
+
+    # ------------------------------------------------------------------ cluster frames
+    def _listen_cluster(self, session: ClusterSession) -> None:
+        if session.id in self._cluster_listeners:
+            return
+
+        def on_status(status: ClusterStatus) -> None:
+            self.queue.put_page(f"\0cluster:{session.id}", cluster_frame(session, status))
+            for s in list(self.subs.values()):
+                if s.session is not session:
+                    continue
+                if s.group is None and status.state not in (
+                    ClusterState.IDLE,
+                    ClusterState.CONNECTING,
+                ):
+                    self._spawn(self._open(s))
+                else:
+                    s.changed()  # freshness is part of the frame
+
+        self._cluster_listeners[session.id] = session.subscribe(on_status)
+        self.queue.put_page(f"\0cluster:{session.id}", cluster_frame(session, session.status))
+
+    def _spawn(self, coro: Any) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except ApiProblem as p:
+                self.queue.put_control(error_frame(p))
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _need_sub(sub: str | None) -> str:
+    if not sub:
+        raise ApiProblem(400, "this op needs a sub (a string id)", details={"parameter": "sub"})
+    return sub
+
+
+def _seq(msg: dict[str, Any], default: int | None = None) -> int | None:
+    seq = msg.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else default
+
+
+def _window(window: Any) -> tuple[int, int]:
+    if window is None:
+        return 0, DEFAULT_LIMIT
+    if not isinstance(window, dict):
+        raise ApiProblem(400, "window is {offset, limit}", details={"parameter": "window"})
+    unknown = [k for k in window if k not in ("offset", "limit")]
+    if unknown:
+        raise ApiProblem(
+            400, f"unknown window field {unknown[0]!r}", details={"parameter": "window"}
+        )
+    offset, limit = window.get("offset", 0), window.get("limit", DEFAULT_LIMIT)
+    for name, value in (("offset", offset), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ApiProblem(
+                400, f"window.{name} must be an integer", details={"parameter": f"window.{name}"}
+            )
+    if offset < 0:
+        raise ApiProblem(
+            400, f"window.offset must be >= 0, got {offset}", details={"parameter": "window.offset"}
+        )
+    if not 0 <= limit <= MAX_LIMIT:
+        raise ApiProblem(
+            400,
+            f"window.limit must be between 0 and {MAX_LIMIT}, got {limit}",
+            details={"parameter": "window.limit"},
+        )
+    return offset, limit
+
+
+def _parse(view: ViewSpec, query: Any, window: Any) -> ViewQuery:
+    if query is None:
+        query = {}
+    if not isinstance(query, dict):
+        raise ApiProblem(400, "query is a JSON object", details={"parameter": "query"})
+    for k in ("offset", "limit"):
+        if k in query:
+            raise ApiProblem(
+                400, f"{k} belongs in window, not query", details={"parameter": f"query.{k}"}
+            )
+    offset, limit = _window(window)
+    try:
+        q = parse_query(view, query_params(query))
+    except BadParameter as e:
+        raise ApiProblem(400, str(e), details={"parameter": f"query.{e.param}"}) from None
+    return q.with_window(offset, limit)
+
+
+async def live(request: web.Request) -> web.WebSocketResponse:
+    hub = request.app[LIVE_HUB]
+    ws = web.WebSocketResponse(max_msg_size=hub.ctx.live.max_message, autoping=True)
+    await ws.prepare(request)
+    conn = LiveConnection(hub, ws)
+    hub.connections.add(conn)
+    hub.counters.connections_total += 1
+    try:
+        await conn.run()
+    finally:
+        hub.connections.discard(conn)
+    return ws

@@ -1,0 +1,158 @@
+"""Pages (protocol.md §2): `GET /api/v1/clusters/{id}/views/{view}` and the view catalogue.
+
+Order of work, cheapest first: cluster and view known (404), parameters valid (400), cluster
+connected (503), sources opened (`ensure_source`: started on first use and kept, so the API
+server never sees a list call per page), access (403 only when everything is forbidden), then
+the version — and `If-None-Match` is answered 304 right there, before any row is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiohttp import web
+
+from masthead.api.context import ApiContext, context_of
+from masthead.api.errors import ApiProblem, bad_parameter, json_response
+from masthead.cluster import ClusterSession, ClusterState
+from masthead.kube.access import AccessMode
+from masthead.kube.freshness import SourceState
+from masthead.views.catalogue import BROWSE, CORE_GROUP, VIEWS, ViewSpec, browse_view, catalogue
+from masthead.views.page import PageSources, build_page
+from masthead.views.query import BadParameter, ViewQuery, parse_query
+
+_NOT_CONNECTED = (ClusterState.IDLE, ClusterState.CONNECTING)
+_FIRST_SYNC = (SourceState.CONNECTING, SourceState.SYNCING)
+_CACHE_CONTROL = "no-cache"
+
+
+async def view_catalogue(request: web.Request) -> web.Response:
+    return json_response(catalogue())
+
+
+def not_connected(session: ClusterSession) -> ApiProblem:
+    status = session.status
+    hint = " (POST .../connect opens it)" if status.state is ClusterState.IDLE else ""
+    return ApiProblem(
+        503,
+        f"cluster {session.id} is {status.state.value}{hint}"
+        + (f": {status.message}" if status.message else ""),
+        reason="ClusterNotConnected",
+        cluster=session.id,
+        details={"state": status.state.value, **status.as_dict()},
+    )
+
+
+async def resolve_view(session: ClusterSession, name: str, browse: tuple[str, ...]) -> ViewSpec:
+    """A named view, or the browse view of `browse` = (group, version, resource)."""
+    if name != BROWSE:
+        view = VIEWS.get(name)
+        if view is None:
+            raise ApiProblem(
+                404,
+                f"no view {name!r} (views: {', '.join([*VIEWS, BROWSE])})",
+                reason="NotFound",
+                cluster=session.id,
+                details={"parameter": "view"},
+            )
+        return view
+    group, version, resource = browse
+    group = "" if group in (CORE_GROUP, "_") else group
+    if session.discovery is None or session.state in _NOT_CONNECTED:
+        raise not_connected(session)
+    for t in await session.discovery.types():
+        if (t.group, t.version, t.resource) == (group, version, resource):
+            return browse_view(t)
+    raise ApiProblem(
+        404,
+        f"the server doesn't serve {resource!r} in {group or CORE_GROUP}/{version}",
+        reason="NotFound",
+        cluster=session.id,
+        details={"parameter": "resource"},
+    )
+
+
+async def open_sources(session: ClusterSession, view: ViewSpec) -> PageSources:
+    """The view's sources, started if needed; raises the page's 403 / 404 / 503."""
+    if session.state in _NOT_CONNECTED:
+        raise not_connected(session)
+    group = await session.ensure_source(view.source)
+    if group.error:
+        raise ApiProblem(
+            404, group.error, reason="NotFound", cluster=session.id, source=view.source
+        )
+    plan = group.plan
+    if plan is None:  # never planned: the cluster has not been reachable since it was opened
+        raise not_connected(session)
+    if plan.mode is AccessMode.FORBIDDEN:
+        raise ApiProblem(
+            403,
+            plan.reason or f"no access to {view.source}",
+            reason="Forbidden",
+            cluster=session.id,
+            source=view.source,
+            details={"warnings": group.warnings},
+        )
+    if plan.mode is AccessMode.UNSUPPORTED:
+        raise ApiProblem(
+            400,
+            plan.reason or f"{view.source} cannot be listed and watched",
+            reason="BadRequest",
+            cluster=session.id,
+            source=view.source,
+            details={"parameter": "resource"},
+        )
+    return PageSources(session.id, view, group)
+
+
+async def first_sync(sources: PageSources, timeout: float) -> None:
+    """A source opened by this very request has nothing yet: wait (bounded) for its first
+    sync, so a tool's first page is not an empty "connecting" one. Later pages never wait."""
+    pending = [
+        s.freshness
+        for s in sources.sources
+        if s.syncs == 0 and s.running and s.freshness.current.state in _FIRST_SYNC
+    ]
+    if not pending or timeout <= 0:
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            for f in pending:
+                await f.wait_for(lambda c: c.state not in _FIRST_SYNC)
+
+
+def parse(view: ViewSpec, request: web.Request) -> ViewQuery:
+    try:
+        return parse_query(view, request.query.items())
+    except BadParameter as e:
+        raise bad_parameter(e.param, str(e)) from None
+
+
+def matches_etag(header: str | None, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 §13.1.2)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(t.strip().removeprefix("W/") == etag for t in header.split(","))
+
+
+async def get_view(request: web.Request) -> web.Response:
+    ctx: ApiContext = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    m = request.match_info
+    browse = (m.get("group", ""), m.get("version", ""), m.get("resource", ""))
+    view = await resolve_view(session, m.get("view", BROWSE), browse)
+    query = parse(view, request)
+    sources = await open_sources(session, view)
+    await first_sync(sources, ctx.first_sync_wait)
+    version = sources.version(query)
+    etag = f'"{version}"'
+    headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
+    if matches_etag(request.headers.get("If-None-Match"), etag):
+        ctx.counters.pages_not_modified += 1
+        return web.Response(status=304, headers=headers)
+    page = build_page(sources, query, version)
+    ctx.counters.pages_built += 1
+    return json_response(page.body, headers=headers)

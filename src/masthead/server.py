@@ -1,0 +1,221 @@
+"""`Server`: startup and shutdown of masthead — the demo simulator (optional), the cluster
+registry, the aiohttp app on 127.0.0.1 — in that order up, reverse order down."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from masthead.api.app import create_app
+from masthead.api.context import ApiContext, LiveTuning
+from masthead.api.security import Security
+from masthead.api.static import DEFAULT_DIST
+from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.views.sources import ViewRegistry
+
+if TYPE_CHECKING:
+    from masthead.sim.app import Simulator
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+# The simulator's world for `--demo` (and when no kubeconfig exists).
+DEMO_SCENARIO = "demo"
+# Changes per second the demo's churn driver makes: enough to see rows move, not a storm.
+DEMO_CHURN = 2.0
+
+
+@dataclass
+class ServerConfig:
+    kubeconfigs: Sequence[Path] | None = None  # None: KUBECONFIG / ~/.kube/config
+    context: str | None = None  # connected at start (default: the current context)
+    port: int = 0
+    token: str | None = None
+    demo: bool = False
+    demo_churn: float | None = DEMO_CHURN  # None: a still world
+    read_only: Sequence[str] = ()
+    web_dist: Path | None = DEFAULT_DIST
+    tuning: Tuning = DEFAULT_TUNING
+    live: LiveTuning = field(default_factory=LiveTuning)
+    connect: Sequence[str] | None = None  # contexts to open at start; None: the default one
+
+
+class Server:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.sim: DemoSimulator | None = None
+        self.registry: ViewRegistry | None = None
+        self.security = Security(config.token)
+        self.ctx: ApiContext | None = None
+        self._runner: web.AppRunner | None = None
+        self._connects: set[asyncio.Task[object]] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """The launch URL (with the token)."""
+        return self.security.launch_url(self.port)
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    async def start(self) -> str:
+        c = self.config
+        paths = list(c.kubeconfigs) if c.kubeconfigs is not None else None
+        to_open: list[str] = list(c.connect or ())
+        if c.demo:
+            self.sim = DemoSimulator(c.demo_churn)
+            await self.sim.start()
+            assert self.sim.kubeconfig_path is not None
+            paths = [self.sim.kubeconfig_path]
+            to_open = to_open or ["admin", "restricted"]
+        self.registry = ViewRegistry(paths, tuning=c.tuning)
+        await self.registry.start()
+        if not to_open:
+            default = c.context or self.registry.current_context
+            if default is not None:
+                to_open = [default]
+        self.ctx = ApiContext(
+            registry=self.registry,
+            security=self.security,
+            read_only=frozenset(c.read_only),
+            web_dist=c.web_dist,
+            live=c.live,
+        )
+        app = create_app(self.ctx)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, HOST, c.port)
+        await site.start()
+        self.port = _bound_port(self._runner)
+        self.security.bind(self.port)
+        for name in to_open:
+            try:
+                session = self.registry.get(name)
+            except KeyError:
+                log.warning("context %r is not in the kubeconfig", name)
+                continue
+            # In the background: the URL is printed at once, the UI shows the state meanwhile.
+            task = asyncio.create_task(session.connect(), name=f"connect {name}")
+            self._connects.add(task)
+            task.add_done_callback(self._connects.discard)
+        return self.url
+
+    async def stop(self) -> None:
+        for task in list(self._connects):
+            task.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.registry is not None:
+            await self.registry.close()
+            self.registry = None
+        if self.sim is not None:
+            await self.sim.stop()
+            self.sim = None
+
+
+class DemoSimulator:
+    """The demo world on its own thread and event loop: its controllers catch up in bursts of
+    seconds after a build, and the dashboard's loop must not wait for them (nor would a real
+    API server share our loop)."""
+
+    def __init__(self, churn: float | None) -> None:
+        self.churn = churn
+        self.sim: Simulator | None = None
+        self.kubeconfig_path: Path | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stop: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        caller = asyncio.get_running_loop()
+
+        def report(error: BaseException | None) -> None:
+            if started.done():
+                return
+            if error is None:
+                started.set_result(None)
+            else:
+                started.set_exception(error)
+
+        def run() -> None:
+            loop = _new_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._serve(functools.partial(_call_in, caller, report)))
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="masthead demo simulator", daemon=True)
+        self._thread.start()
+        await started
+
+    async def _serve(self, report: Callable[[BaseException | None], None]) -> None:
+        from masthead.sim.app import SimConfig, Simulator
+        from masthead.sim.churn import Churn
+
+        self._stop = asyncio.Event()
+        try:
+            sim = Simulator(SimConfig(scenario=DEMO_SCENARIO))
+            await sim.start()
+        except BaseException as e:
+            report(e)
+            raise
+        self.sim = sim
+        self.kubeconfig_path = sim.kubeconfig_path
+        if self.churn:
+            sim.admin.start_churn(Churn(sim, self.churn))
+        report(None)
+        try:
+            await self._stop.wait()
+        finally:
+            await sim.stop()
+
+    async def stop(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 10.0)
+            self._thread = None
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+def _call_in(
+    loop: asyncio.AbstractEventLoop,
+    fn: Callable[[BaseException | None], None],
+    arg: BaseException | None,
+) -> None:
+    loop.call_soon_threadsafe(fn, arg)
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for addr in runner.addresses:
+        if isinstance(addr, tuple) and len(addr) >= 2:
+            return int(addr[1])
+    raise RuntimeError("the server is not listening")
+
+
+def default_kubeconfig_exists() -> bool:
+    from masthead.kube.kubeconfig import standard_paths
+
+    return any(p.expanduser().is_file() for p in standard_paths())

@@ -1,0 +1,143 @@
+"""A cluster's sources as observed projected tables, and who is told when they change.
+
+Each source a `ClusterSession` starts gets a `Table` of its resource's projection behind an
+`ObservedTableSink`; the reflector decodes straight into rows through a `ProjectionCodec` that
+shares one `Interner` per cluster. A sink whose table's version moved tells the cluster's
+`ChangeHub`, which fans out once per loop iteration per resource (a watch burst of a thousand
+events wakes each listener once), so the live layer re-evaluates only subscriptions over a
+resource that changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from masthead.cluster import ClusterSession
+from masthead.clusters import ClusterRegistry
+from masthead.kube.discovery import ResourceType
+from masthead.kube.kubeconfig import ClusterEntry
+from masthead.kube.sink import Sink
+from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
+from masthead.store.table import Table
+
+ResourceKey = tuple[str, str]  # (group, plural)
+Listener = Callable[[], None]
+
+# Sinks are numbered for the whole process: a page version names the sinks it read, so a
+# reconnected cluster (new tables, versions from 0 again) never repeats an old ETag.
+_serials = itertools.count(1)
+
+
+class ObservedTableSink(TableSink[Any]):
+    """A `TableSink` that calls `on_change` after an operation that changed the table."""
+
+    def __init__(self, table: Table[Any], on_change: Listener) -> None:
+        super().__init__(table)
+        self.serial = next(_serials)
+        self._on_change = on_change
+
+    def replace(self, objects: Iterable[Any], resource_version: str) -> None:
+        before = self.table.version
+        super().replace(objects, resource_version)
+        if self.table.version != before:
+            self._on_change()
+
+    def upsert(self, obj: Any) -> None:
+        if self.table.upsert(obj):
+            self._on_change()
+
+    def delete(self, obj: Any) -> None:
+        if self.table.delete(obj.uid):
+            self._on_change()
+
+
+class ChangeHub:
+    """Listeners per resource, called once per loop iteration after changes to it."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[ResourceKey, set[Listener]] = {}
+        self._dirty: set[ResourceKey] = set()
+        self._scheduled = False
+        self.notifications = 0  # table changes reported by sinks
+        self.fanouts = 0  # coalesced wake-ups delivered
+
+    def listen(self, key: ResourceKey, listener: Listener) -> Callable[[], None]:
+        self._listeners.setdefault(key, set()).add(listener)
+
+        def stop() -> None:
+            listeners = self._listeners.get(key)
+            if listeners is not None:
+                listeners.discard(listener)
+                if not listeners:
+                    del self._listeners[key]
+
+        return stop
+
+    def listeners(self) -> int:
+        return sum(len(v) for v in self._listeners.values())
+
+    def changed(self, key: ResourceKey) -> None:
+        self.notifications += 1
+        self._dirty.add(key)
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, set()
+        for key in dirty:
+            for listener in list(self._listeners.get(key, ())):
+                self.fanouts += 1
+                listener()
+
+
+class ClusterTables:
+    """The per-cluster parts every session of one context shares: interner and change hub."""
+
+    def __init__(self) -> None:
+        self.interner = Interner()
+        self.hub = ChangeHub()
+
+    def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
+        key = (rtype.group, rtype.resource)
+        table: Table[Any] = Table(projection_for(rtype).columns)
+        return ObservedTableSink(table, lambda: self.hub.changed(key))
+
+    def codec(self, rtype: ResourceType) -> ProjectionCodec[Any, Any]:
+        return ProjectionCodec(projection_for(rtype), self.interner)
+
+
+class ViewRegistry(ClusterRegistry):
+    """A `ClusterRegistry` whose sessions decode into projected, observed tables."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path] | None = None,
+        extra: Sequence[Path] = (),
+        tuning: Tuning = DEFAULT_TUNING,
+        **kw: Any,
+    ) -> None:
+        super().__init__(paths, extra, tuning, **kw)
+        self.tables: dict[str, ClusterTables] = {}
+
+    def tables_of(self, cluster_id: str) -> ClusterTables:
+        found = self.tables.get(cluster_id)
+        if found is None:
+            found = self.tables[cluster_id] = ClusterTables()
+        return found
+
+    def _new_session(self, entry: ClusterEntry) -> ClusterSession:
+        tables = self.tables_of(entry.id)
+        return ClusterSession(
+            entry,
+            self.tuning,
+            tables.sink,
+            namespaces=self.namespaces.get(entry.context, ()),
+            codec_factory=tables.codec,
+        )
