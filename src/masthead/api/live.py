@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -425,17 +426,17 @@ class LiveConnection:
                     ClusterState.IDLE,
                     ClusterState.CONNECTING,
                 ):
-                    self._spawn(self._open(s))
+                    self._spawn(functools.partial(self._open, s))
                 else:
                     s.changed()  # freshness is part of the frame
 
         self._cluster_listeners[session.id] = session.subscribe(on_status)
         self.queue.put_page(f"\0cluster:{session.id}", cluster_frame(session, session.status))
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, start: Callable[[], Awaitable[None]]) -> None:
         async def guarded() -> None:
             try:
-                await coro
+                await start()
             except ApiProblem as p:
                 self.queue.put_control(error_frame(p))
 

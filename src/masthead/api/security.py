@@ -97,7 +97,7 @@ def security_middleware(security: Security) -> Any:
             )
             redirect = web.HTTPSeeOther(str(rest))
             security.set_cookie(redirect)
-            return redirect
+            raise redirect
         by_bearer = security.bearer(request)
         if not by_bearer and not security.cookie(request):
             if request.path.startswith("/api/"):

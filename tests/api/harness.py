@@ -1,0 +1,144 @@
+"""masthead against the simulator over real HTTP / WebSocket: one `Served` per test."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from masthead.api.context import LiveTuning
+from masthead.server import Server, ServerConfig
+from masthead.sim.app import SimConfig, Simulator
+from tests.kube.kubesim import FAST
+
+TOKEN = "test-token"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+TUNING = replace(FAST, access_recheck_interval=0.5)
+
+
+@dataclass
+class Served:
+    sim: Simulator
+    server: Server
+    http: aiohttp.ClientSession
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    async def get(self, path: str, **kw: Any) -> tuple[int, Any, aiohttp.ClientResponse]:
+        async with self.http.get(self.base + path, **kw) as r:
+            body = await r.read()
+            data = orjson.loads(body) if body and "json" in r.content_type else body
+            return r.status, data, r
+
+    async def page(self, cluster: str, view: str, **params: Any) -> dict[str, Any]:
+        status, data, _ = await self.get(
+            f"/api/v1/clusters/{cluster}/views/{view}",
+            params={k: str(v) for k, v in params.items()},
+        )
+        assert status == 200, data
+        assert isinstance(data, dict)
+        return data
+
+    async def diagnostics(self) -> dict[str, Any]:
+        status, data, _ = await self.get("/api/v1/diagnostics")
+        assert status == 200
+        assert isinstance(data, dict)
+        return data
+
+
+@asynccontextmanager
+async def served(
+    scenario: str = "demo",
+    *,
+    live: LiveTuning | None = None,
+    web_dist: Path | None = None,
+    connect: tuple[str, ...] = ("admin", "restricted"),
+) -> AsyncIterator[Served]:
+    # No controllers: a still world whose objects the tests compare pages against.
+    async with Simulator(SimConfig(scenario=scenario, controllers=frozenset())) as sim:
+        assert sim.kubeconfig_path is not None
+        server = Server(
+            ServerConfig(
+                kubeconfigs=[sim.kubeconfig_path],
+                token=TOKEN,
+                connect=connect,
+                web_dist=web_dist,
+                tuning=TUNING,
+                live=live or LiveTuning(),
+            )
+        )
+        await server.start()
+        try:
+            async with aiohttp.ClientSession(headers=BEARER) as http:
+                s = Served(sim, server, http)
+                for cluster in connect:
+                    await eventually_async(functools.partial(_connected, s, cluster), 20)
+                yield s
+        finally:
+            await server.stop()
+
+
+async def _connected(s: Served, cluster: str) -> bool:
+    status, data, _ = await s.get(f"/api/v1/clusters/{cluster}")
+    return status == 200 and data["state"] in ("ready", "degraded")
+
+
+async def eventually_async(
+    check: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
+) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(0.02)
+
+
+class Live:
+    """A live socket with helpers to wait for frames."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+
+    async def send(self, **op: Any) -> None:
+        await self.ws.send_str(orjson.dumps(op).decode())
+
+    async def next(
+        self, pred: Callable[[dict[str, Any]], bool] = lambda f: True, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while True:
+                msg = await self.ws.receive()
+                assert msg.type is aiohttp.WSMsgType.TEXT, msg
+                frame = orjson.loads(msg.data)
+                self.frames.append(frame)
+                if pred(frame):
+                    return frame  # type: ignore[no-any-return]
+
+    async def page(self, sub: str = "s1", timeout: float = 5.0, **match: Any) -> dict[str, Any]:
+        def pred(f: dict[str, Any]) -> bool:
+            return (
+                f.get("type") == "page"
+                and f.get("sub") == sub
+                and all(f.get(k) == v for k, v in match.items())
+            )
+
+        return await self.next(pred, timeout)
+
+
+@asynccontextmanager
+async def live_socket(s: Served, headers: dict[str, str] | None = None) -> AsyncIterator[Live]:
+    async with s.http.ws_connect(s.base + "/api/v1/live", headers=headers) as ws:
+        yield Live(ws)
