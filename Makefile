@@ -30,9 +30,10 @@ web: $(WEB_STAMP)
 test-web: $(WEB_STAMP)
 	cd web && npm test
 
-# Until the masthead server exists, `run` starts the demo simulator and prints its kubeconfig.
-run: setup
-	$(VENV)/bin/masthead sim --scenario demo --port 8001 --kubeconfig-out $(CURDIR)/.sim.kubeconfig
+# The dashboard on the simulator's demo world (in-process, churning), with the web UI built;
+# prints the launch URL and opens a browser. Ctrl-C stops it.
+run: setup web
+	$(VENV)/bin/masthead --demo
 
 test: setup test-web
 	$(VENV)/bin/pytest -q -p no:cacheprovider
