@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import type { Row, SourceFreshness } from "../live/protocol";
 import type { Subscriptions } from "../live/subscriptions";
 import type { ColumnDef } from "../table/columns";
+import { ageText } from "../table/age";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
 
@@ -34,7 +35,14 @@ export const POD_COLUMNS: ColumnDef[] = [
   { id: "cpu", title: "CPU", width: "80px", sortable: true, align: "end" },
   { id: "memory", title: "Memory", width: "90px", sortable: true, align: "end" },
   { id: "node", title: "Node", width: "minmax(120px, 1.2fr)", sortable: true },
-  { id: "age", title: "Age", width: "70px", sortable: true, align: "end" },
+  {
+    id: "age",
+    title: "Age",
+    width: "70px",
+    sortable: true,
+    align: "end",
+    render: (row) => ageText(row.age, Date.now()),
+  },
 ];
 
 function Freshness({ sources }: { sources: SourceFreshness[] }) {
