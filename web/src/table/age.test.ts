@@ -24,7 +24,7 @@ describe("humanDuration matches kubectl's HumanDuration", () => {
 
   it("reads unix creation seconds against now and ignores non-numbers", () => {
     expect(ageText(1_000, 1_090_000)).toBe("90s");
-    expect(ageText(1_000, 1_000_000 + 3 * 86_400_000)).toBe("2d23h");
+    expect(ageText(1_000, 1_000_000 + 3 * 86_400_000)).toBe("3d");
     expect(ageText(undefined, 0)).toBe("");
     expect(ageText("x", 0)).toBe("");
   });
