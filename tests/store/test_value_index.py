@@ -1,4 +1,4 @@
-"""ValueIndex against a dict of sets, across its str / tuple / set representations."""
+"""ValueIndex against a dict of sets, across its str / tuple / sorted-list representations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from masthead.store.value_index import ValueIndex
 
-# Up to 150 uids on 2 values: groups cross the tuple limit (64) both ways.
+# Up to 150 uids on 2 values: groups cross the tuple limit (8) both ways.
 changes = st.lists(
     st.tuples(st.booleans(), st.sampled_from("ab"), st.integers(0, 149)), max_size=600
 )

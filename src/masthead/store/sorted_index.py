@@ -71,6 +71,10 @@ class SortedIndex:
         else:
             self._present.remove((value, tb))
 
+    def tiebreaks(self) -> Iterator[Tiebreak]:
+        """Every entry's tiebreak, in no particular order."""
+        return chain(map(_TIEBREAK_OF, self._present), self._missing)
+
     def uids_from(self, position: int, desc: bool) -> Iterator[str]:
         """Uids in column order (descending when `desc`) starting at `position` (0-based)."""
         n = len(self._present)
