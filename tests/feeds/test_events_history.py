@@ -88,7 +88,7 @@ async def history(tmp_path: Path) -> AsyncIterator[EventsHistory]:
 
 
 async def all_rows(h: EventsHistory, cluster: str = C) -> list[EventEntry]:
-    await h.db.flush()
+    await h.flush()
     return await h.query(EventFilter(cluster), limit=10**7, newest_first=False)
 
 
@@ -160,7 +160,7 @@ async def test_demo_world_events_land_deduplicated_and_outlive_ttl_and_restart(
         # The relist a restarted reflector does re-delivers known events: nothing new.
         sample = rows[0]
         h2.record(C, event(sample.uid, sample.count))
-        await h2.db.flush()
+        await h2.flush()
         assert h2.stats.duplicates == 1 and len(await all_rows(h2)) == len(ids) + 1
     finally:
         await close_history(h2)
@@ -267,7 +267,7 @@ async def test_passing_the_cap_prunes_early(tmp_path: Path) -> None:
     try:
         for i in range(31):
             h.record(C, event(f"e{i}"))
-        await h.db.flush()
+        await h.flush()
         await eventually(lambda: h.stats.pruned_cap > 0, 5, "an early prune")
         assert len(await all_rows(h)) == 20
     finally:
@@ -280,7 +280,7 @@ async def test_subscribe_resumes_after_last_event_id_without_loss_or_duplicates(
     h = history
     for i in range(10):
         h.record(C, event(f"a{i}"))
-    await h.db.flush()
+    await h.flush()
     first = h.subscribe(EventFilter(C), last_id=0)  # replay everything, then live
     got: list[EventEntry] = []
     async for e in first:
@@ -291,7 +291,7 @@ async def test_subscribe_resumes_after_last_event_id_without_loss_or_duplicates(
     last_id = got[-1].id
     for i in range(10):  # recorded while nobody follows
         h.record(C, event(f"b{i}"))
-    await h.db.flush()
+    await h.flush()
     second = h.subscribe(EventFilter(C), last_id=last_id)
     for i in range(5):  # recorded while it replays from the database
         h.record(C, event(f"c{i}"))
@@ -314,12 +314,12 @@ async def test_live_subscription_filters_and_recovers_from_its_cap(tmp_path: Pat
     h = await open_history(tmp_path, HistoryTuning(subscriber_queue=5, replay_page=7))
     try:
         h.record(C, event("before"))
-        await h.db.flush()
+        await h.flush()
         warnings = h.subscribe(EventFilter(C, type="Warning"))  # live only: no replay
         everything = h.subscribe(EventFilter(C))
         for i in range(40):
             h.record(C, event(f"e{i}", type_="Warning" if i % 2 else "Normal"))
-        await h.db.flush()
+        await h.flush()
         await asyncio.sleep(0)  # on_done callbacks ran: both queues overflowed
         assert everything.dropped > 0 and warnings.dropped > 0
         seen = [(await everything.next(timeout=5)) for _ in range(40)]

@@ -79,6 +79,8 @@ _INSERT = (
     f"VALUES ({', '.join('?' * (len(_COLUMNS) - 1))}) RETURNING id"
 )
 DAY = 86400.0
+# Events per writer job: the unit the database queue drops at its cap (oldest first).
+_JOB_ROWS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +178,7 @@ class EventsHistory:
         self.last_id = 0  # the newest id published to subscribers (where live ones start)
         self._subscribers: set[EventSubscription] = set()
         self._interner = Interner(max_entries=20_000)
+        self._pending: list[_Row] = []  # recorded this loop turn, not yet handed to the writer
         self._task: asyncio.Task[None] | None = None
         self._prune_soon = asyncio.Event()
 
@@ -200,7 +203,7 @@ class EventsHistory:
             self._task = None
         for sub in list(self._subscribers):
             sub.close()
-        await self.db.flush()
+        await self.flush()
 
     # ------------------------------------------------------------------ intake
     def sink(self, cluster: str, inner: Sink[Any] | None = None) -> HistorySink:
@@ -241,8 +244,29 @@ class EventsHistory:
             row.last_seen,
             self._wall(),
         )
-        self.db.submit(lambda c: _insert(c, values), self._published)
+        self._pending.append(values)
+        if len(self._pending) >= _JOB_ROWS:
+            self._submit_pending()
+        elif len(self._pending) == 1:
+            asyncio.get_running_loop().call_soon(self._submit_pending)
         return True
+
+    def _submit_pending(self) -> None:
+        """One writer job per loop turn (or per `_JOB_ROWS` events): a relist of 10k events
+        costs 20 jobs, not 10k lock round trips with the writer thread."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        self.db.submit(lambda c: [_insert(c, v) for v in rows], self._published_all)
+
+    async def flush(self) -> None:
+        """Wait until everything recorded so far is committed (and published)."""
+        self._submit_pending()
+        await self.db.flush()
+
+    def _published_all(self, entries: list[EventEntry | None]) -> None:
+        for entry in entries:
+            self._published(entry)
 
     def _row(self, obj: dict[str, Any] | EventRow) -> EventRow | None:
         if isinstance(obj, EventRow):
@@ -313,7 +337,7 @@ class EventsHistory:
 
     async def latest_id(self, cluster: str) -> int:
         """The newest id recorded for `cluster` (0 when none): where a live follower starts."""
-        await self.db.flush()
+        await self.flush()
         found = await self.db.read(
             lambda c: c.execute(
                 "SELECT MAX(id) FROM events WHERE cluster = ?", (cluster,)
@@ -342,6 +366,7 @@ class EventsHistory:
     # ------------------------------------------------------------------ bounds
     async def prune(self) -> tuple[int, int]:
         """Apply retention and the row caps now; returns (deleted by retention, by cap)."""
+        self._submit_pending()  # what was recorded before this call is subject to it
         cutoff = self._wall() - self.tuning.retention
         cap = self.tuning.max_rows
         result = await self.db.call(lambda c: _prune(c, cutoff, cap))
@@ -457,7 +482,7 @@ class EventSubscription:
 
     async def _read_page(self) -> None:
         page = self.history.tuning.replay_page
-        await self.history.db.flush()
+        await self.history.flush()
         rows = await self.history.query(
             self.filter,
             after_id=self.cursor,
