@@ -102,16 +102,18 @@ class Interner:
         self._strings: dict[str, str] = {}
         self._labels: dict[int, dict[str, str]] = {}
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._ints: dict[int, int] = {}
 
     def __len__(self) -> int:
-        return len(self._strings) + len(self._labels) + len(self._tuples)
+        return len(self._strings) + len(self._labels) + len(self._tuples) + len(self._ints)
 
     def _make_room(self, entries: int) -> None:
         """Drop everything if `entries` more would not fit."""
-        if len(self._strings) + len(self._labels) + len(self._tuples) + entries > self.max_entries:
+        if len(self) + entries > self.max_entries:
             self._strings.clear()
             self._labels.clear()
             self._tuples.clear()
+            self._ints.clear()
             self.resets += 1
 
     def string(self, value: str) -> str:
@@ -120,6 +122,18 @@ class Interner:
             return found
         self._make_room(1)
         self._strings[value] = value
+        return value
+
+    def number(self, value: int | None) -> int | None:
+        """The shared int equal to `value`: requests and limits (134217728 bytes, 500
+        millicores) repeat across a workload's pods, and each int past 256 is 28-32 bytes."""
+        if value is None or -5 <= value <= 256:  # CPython keeps these ints shared already
+            return value
+        found = self._ints.get(value)
+        if found is not None:
+            return found
+        self._make_room(1)
+        self._ints[value] = value
         return value
 
     def labels(self, labels: dict[str, str] | None) -> dict[str, str]:

@@ -350,10 +350,10 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         owner_name=s(owner.name) if owner is not None else None,
         owner_uid=s(owner.uid) if owner is not None else None,
         qos=s(status.qosClass or _qos(spec)),
-        cpu_request=_effective(spec, "requests", milli=True),
-        cpu_limit=_effective(spec, "limits", milli=True),
-        memory_request=_effective(spec, "requests", milli=False),
-        memory_limit=_effective(spec, "limits", milli=False),
+        cpu_request=interner.number(_effective(spec, "requests", milli=True)),
+        cpu_limit=interner.number(_effective(spec, "limits", milli=True)),
+        memory_request=interner.number(_effective(spec, "requests", milli=False)),
+        memory_limit=interner.number(_effective(spec, "limits", milli=False)),
         terminating=meta.deletionTimestamp is not None,
     )
 
