@@ -7,6 +7,7 @@ and a restricted user, and writes a kubeconfig for both.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import secrets
 import tempfile
@@ -32,6 +33,7 @@ from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.server import ServerSettings, SimServer
 from masthead.sim.store import DEFAULT_HISTORY_SIZE, ObjectStore
 from masthead.sim.tls import ServingCerts, generate
+from masthead.sim.validation import warm_models
 from masthead.sim.world.builder import World, build_world
 from masthead.sim.world.scenario import scenario_knobs
 
@@ -204,6 +206,9 @@ class Simulator:
 
     async def start(self) -> None:
         c = self.config
+        # The first patch or body decode imports the official client's models (2-4 s):
+        # do it now, off the loop, rather than stalling the first request that needs it.
+        await asyncio.to_thread(warm_models)
         settings = ServerSettings(
             watch_list_enabled=c.watch_list_enabled,
             bookmark_period=c.bookmark_period,

@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.errors import ApiError
 from masthead.sim.resources import ResourceInfo
 
@@ -815,7 +816,7 @@ def apply_defaults(
     Pods also get the defaulting admission plugins; check `pod_needs_service_account` first.
     Without `allocate_cluster_ip` a Service keeps whatever `clusterIP` it was sent.
     """
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     defaulter = None if info.is_custom else _DEFAULTERS.get((info.group, info.kind))
     if defaulter is not None:
         defaulter(out, _Context(rng, allocate_cluster_ip, allocate_node_port))

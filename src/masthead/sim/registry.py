@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import secrets
 import time
 import uuid
@@ -20,6 +19,7 @@ from typing import Any
 
 from masthead.sim import errors
 from masthead.sim.catalog import Catalog, crd_version
+from masthead.sim.clone import clone
 from masthead.sim.crdschema import validate_against_schema
 from masthead.sim.defaults import (
     admission_forbidden,
@@ -248,7 +248,7 @@ class Registry:
         # events.k8s.io Events arrive in their core/v1 storage form: default, validate and
         # track fields in the served form, store the core form.
         served_events = info.group == "events.k8s.io" and info.storage_group is not None
-        obj = core_to_events_v1(obj) if served_events else copy.deepcopy(obj)
+        obj = core_to_events_v1(obj) if served_events else clone(obj)
         meta = obj.setdefault("metadata", {}) or {}
         obj["metadata"] = meta
         if info.namespaced:
@@ -369,9 +369,9 @@ class Registry:
         subresource: str | None,
     ) -> dict[str, Any]:
         """Apply status-subresource rules: main writes keep old status, /status keeps the rest."""
-        incoming = copy.deepcopy(incoming)
+        incoming = clone(incoming)
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = clone(old)
             if "status" in incoming:
                 new["status"] = incoming["status"]
             else:
@@ -518,7 +518,7 @@ class Registry:
         if cur is None:
             if subresource is not None:
                 raise errors.not_found(info, name)
-            body = copy.deepcopy(applied)
+            body = clone(applied)
             body.setdefault("metadata", {})["name"] = name
             created = self.create(info, ns, body, WriteContext(ctx.manager, True))
             created["metadata"]["managedFields"] = []
@@ -588,7 +588,7 @@ class Registry:
                     )
                 ],
             )
-        new = copy.deepcopy(old)
+        new = clone(old)
         _set_path(new, _spec_replicas_path(info), replicas)
         if _same_object(old, new):
             return _scale_of(info, old)
@@ -869,7 +869,7 @@ class Registry:
     ) -> dict[str, Any]:
         """PUT /api/v1/namespaces/{name}/finalize: replace spec.finalizers."""
         old = self.get(NAMESPACES, "", name)
-        new = copy.deepcopy(old)
+        new = clone(old)
         new.setdefault("spec", {})["finalizers"] = (body.get("spec") or {}).get("finalizers") or []
         if not new["spec"]["finalizers"]:
             del new["spec"]["finalizers"]
@@ -907,7 +907,7 @@ class Registry:
             return
         names = dict((old.get("spec") or {}).get("names") or {})
         t = now_rfc3339(self.clock())
-        new = copy.deepcopy(old)
+        new = clone(old)
         new["status"] = {
             "conditions": [
                 {

@@ -1071,6 +1071,11 @@ def _check_kind(info: ResourceInfo, body: Obj) -> tuple[str, str]:
 _OPAQUE = {"str", "int", "float", "bool", "object", "datetime", "date", "bytes"}
 
 
+def warm_models() -> None:
+    """Import the official client's models (2-4 s) ahead of the first write, off the loop."""
+    import kubernetes.client.models  # noqa: F401
+
+
 @functools.cache
 def _model(name: str) -> dict[str, str] | None:
     """JSON field name -> model type name, from the official client's generated models."""

@@ -5,9 +5,9 @@ history limits. `trigger` runs one now, like `kubectl create job --from=cronjob/
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.cron import CronError, Schedule
 from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.job import job_finished
@@ -83,7 +83,7 @@ class CronJobController(WorkloadController):
 
     def create_job(self, cj: Obj, scheduled: float, *, manual: bool = False) -> Obj | None:
         meta = cj["metadata"]
-        template = copy.deepcopy((cj.get("spec") or {}).get("jobTemplate") or {})
+        template = clone((cj.get("spec") or {}).get("jobTemplate") or {})
         tmeta = template.get("metadata") or {}
         annotations = dict(tmeta.get("annotations") or {})
         if manual:

@@ -5,9 +5,9 @@ by the scheduler, as upstream does; rolling updates replace up to maxUnavailable
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.nodeinfo import (
     NodeInfo,
     matches_node_selection,
@@ -48,7 +48,7 @@ def _tolerations(spec: Obj) -> list[Obj]:
 
 
 def _pinned(spec: Obj, node: str) -> Obj:
-    affinity = copy.deepcopy(spec.get("affinity") or {})
+    affinity = clone(spec.get("affinity") or {})
     affinity["nodeAffinity"] = {
         "requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [

@@ -5,9 +5,9 @@ Progressing conditions that `kubectl rollout status` reads."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.events import NORMAL
 from masthead.sim.controllers.objects import (
     DEPLOYMENTS,
@@ -39,7 +39,7 @@ def _revision(rs: Obj) -> int:
 
 
 def _without_hash(template: Obj) -> Obj:
-    t = copy.deepcopy(template)
+    t = clone(template)
     labels = (t.get("metadata") or {}).get("labels")
     if labels:
         labels.pop(HASH, None)
@@ -93,7 +93,7 @@ class DeploymentController(WorkloadController):
         old = _spec_replicas(rs)
         if old == replicas:
             return rs
-        new = copy.deepcopy(rs)
+        new = clone(rs)
         new["spec"]["replicas"] = replicas
         ann = new["metadata"].setdefault("annotations", {})
         want = int((d.get("spec") or {}).get("replicas", 1))
@@ -133,10 +133,10 @@ class DeploymentController(WorkloadController):
 
     def _create_rs(self, d: Obj, h: str, revision: int, replicas: int) -> Obj:
         spec = d.get("spec") or {}
-        template = copy.deepcopy(spec.get("template") or {})
+        template = clone(spec.get("template") or {})
         tmeta = template.setdefault("metadata", {})
         tmeta.setdefault("labels", {})[HASH] = h
-        selector = copy.deepcopy(spec.get("selector") or {})
+        selector = clone(spec.get("selector") or {})
         selector.setdefault("matchLabels", {})[HASH] = h
         want = int(spec.get("replicas", 1))
         annotations = {
@@ -209,7 +209,7 @@ class DeploymentController(WorkloadController):
             progress_reason = ("NewReplicaSetCreated", new_rs["metadata"]["name"])
         elif _revision(new_rs) <= max_rev:
             # A rollback to an older template: it becomes the newest revision.
-            bumped = copy.deepcopy(new_rs)
+            bumped = clone(new_rs)
             bumped["metadata"].setdefault("annotations", {})[REVISION] = str(max_rev + 1)
             new_rs, _ = self.registry.update(
                 REPLICASETS, ns, new_rs["metadata"]["name"], bumped, WriteContext(KCM)
@@ -235,7 +235,7 @@ class DeploymentController(WorkloadController):
         rev = str(_revision(new_rs))
         if (d["metadata"].get("annotations") or {}).get(REVISION) == rev:
             return
-        new = copy.deepcopy(d)
+        new = clone(d)
         new["metadata"].setdefault("annotations", {})[REVISION] = rev
         meta = d["metadata"]
         updated, _ = self.registry.update(

@@ -14,12 +14,12 @@ from its stored status, so 100k running pods cost nothing here.
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.behaviour import (
     COMPLETE,
     CRASHLOOP,
@@ -398,7 +398,7 @@ class Kubelet(Controller):
     def _write_status(self, pod: Obj, rt: PodRuntime, node: NodeInfo) -> None:
         meta = pod["metadata"]
         old = pod.get("status") or {}
-        status = copy.deepcopy(old)
+        status = clone(old)
         t = rfc3339(self.now())
         annotations = meta.get("annotations") or {}
         probe_ok = annotations.get(READY, "true").lower() != "false"
@@ -479,7 +479,7 @@ class Kubelet(Controller):
         if meta.get("deletionTimestamp"):
             # The registry removes an object with deletionTimestamp and no finalizers on any
             # update; the kubelet's last status must not end the grace period early.
-            new = copy.deepcopy(pod)
+            new = clone(pod)
             new["status"] = ordered
             record = record_update(
                 pod, new, manager="kubelet", api_version="v1", time=t, subresource="status"

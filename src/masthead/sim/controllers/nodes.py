@@ -14,9 +14,9 @@ taints in line with the Ready condition, records NodeNotReady / NodeReady events
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.nodeinfo import NOT_READY_TAINT, UNREACHABLE_TAINT
 from masthead.sim.controllers.objects import (
@@ -155,7 +155,7 @@ class NodeHeartbeat(Controller):
 
     def _report(self, node: Obj, state: str, now: float) -> None:
         t = rfc3339(now)
-        status = copy.deepcopy(node.get("status") or {})
+        status = clone(node.get("status") or {})
         old_ready = get_condition(node, "Ready")
         conds = list(status.get("conditions") or [])
         for ctype, reason, msg in (
@@ -255,7 +255,7 @@ class NodeLifecycle(Controller):
             self.queue.add_after(name, self.settings.pod_eviction_grace)
 
     def _mark_unknown(self, node: Obj, t: str) -> Obj:
-        status = copy.deepcopy(node.get("status") or {})
+        status = clone(node.get("status") or {})
         conds = []
         for c in status.get("conditions") or []:
             c = dict(c)
@@ -294,7 +294,7 @@ class NodeLifecycle(Controller):
                 want.append(taint)
         if have == want:
             return
-        new = copy.deepcopy(node)
+        new = clone(node)
         new.setdefault("spec", {})["taints"] = keep + want
         if not new["spec"]["taints"]:
             del new["spec"]["taints"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -288,7 +289,12 @@ class Controller:
     async def run(self) -> None:
         while True:
             items = await self.queue.take(self.settings.batch)
+            slice_started = time.monotonic()
             for item in items:
+                # Time-slice big batches so the API server's event loop keeps answering.
+                if time.monotonic() - slice_started > SLICE_SECONDS:
+                    await asyncio.sleep(0)
+                    slice_started = time.monotonic()
                 self.syncs += 1
                 try:
                     self.sync(item)
@@ -310,6 +316,10 @@ class Controller:
                 self.tick()
             except Exception:
                 log.exception("controller %s: tick failed", self.name)
+
+
+# A controller yields to the event loop after this much work in one go (seconds).
+SLICE_SECONDS = 0.02
 
 
 _OWNER_CACHE: dict[tuple[int, str], tuple[str, str] | None] = {}

@@ -11,10 +11,10 @@ change, pods leave a node, or `unschedulable_retry` passes.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.nodeinfo import (
     NodeInfo,
@@ -168,7 +168,7 @@ class Scheduler(Controller):
 
     def _bind(self, pod: Obj, node: NodeInfo) -> None:
         t = self.now()
-        new = copy.deepcopy(pod)
+        new = clone(pod)
         new["spec"]["nodeName"] = node.name
         status = new.setdefault("status", {})
         status["conditions"] = set_condition(

@@ -5,9 +5,9 @@ from the highest ordinal down to the partition."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.events import NORMAL
 from masthead.sim.controllers.objects import (
     PODS,
@@ -65,7 +65,7 @@ class StatefulSetController(WorkloadController):
             labels = dict((spec.get("selector") or {}).get("matchLabels") or {})
             body = {
                 "metadata": {"name": pvc_name, "labels": labels},
-                "spec": copy.deepcopy(tmpl.get("spec") or {}),
+                "spec": clone(tmpl.get("spec") or {}),
             }
             try:
                 self.registry.create(PVCS, meta["namespace"], body, WriteContext(KCM))
@@ -83,7 +83,7 @@ class StatefulSetController(WorkloadController):
         meta = sts["metadata"]
         spec = sts.get("spec") or {}
         name = f"{meta['name']}-{ordinal}"
-        template = copy.deepcopy(spec.get("template") or {})
+        template = clone(spec.get("template") or {})
         volumes = self._claims(sts, ordinal)
         tspec = template.setdefault("spec", {})
         if volumes:

@@ -3,9 +3,9 @@ status writes that skip no-ops."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from masthead.sim.clone import clone
 from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.objects import PODS, Obj, controller_ref
 from masthead.sim.controllers.runtime import Controller, PodView
@@ -38,7 +38,7 @@ def pod_from_template(
     if tmeta.get("annotations"):
         meta["annotations"] = dict(tmeta["annotations"])
     meta["ownerReferences"] = [controller_ref(owner, info)]
-    spec = copy.deepcopy(template.get("spec") or {})
+    spec = clone(template.get("spec") or {})
     spec.update(spec_overrides or {})
     return {"metadata": meta, "spec": spec}
 
