@@ -21,6 +21,10 @@ export interface VirtualTableProps {
   /** Shown rows are from an older query; dims them until the new frame arrives. */
   stale?: boolean;
   label: string;
+  /** Index of the highlighted row (keyboard selection); kept scrolled into view. */
+  selectedIndex?: number | null;
+  /** A row was clicked. */
+  onRowClick?: (index: number, row: Row) => void;
 }
 
 /** Fixed row height: exact scroll math for 100k rows without measuring any of them. */
@@ -55,6 +59,11 @@ export function VirtualTable(props: VirtualTableProps) {
     }
     virtualizer.scrollToOffset(0);
   }, [props.scrollResetKey, virtualizer]);
+
+  const selectedIndex = props.selectedIndex ?? null;
+  useEffect(() => {
+    if (selectedIndex !== null && selectedIndex < total) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
+  }, [selectedIndex, virtualizer]); // not on total: updates must not yank the scroll back
 
   const grid: CSSProperties = { gridTemplateColumns: columns.map((c) => c.width).join(" ") };
 
@@ -109,11 +118,13 @@ export function VirtualTable(props: VirtualTableProps) {
           return row ? (
             <div
               key={item.key}
-              className="vt-row"
+              className={item.index === selectedIndex ? "vt-row vt-selected" : "vt-row"}
               role="row"
               aria-rowindex={item.index + 2}
+              aria-selected={item.index === selectedIndex || undefined}
               data-uid={row.uid}
               style={style}
+              onClick={props.onRowClick ? () => props.onRowClick?.(item.index, row) : undefined}
             >
               {columns.map((column) => (
                 <div

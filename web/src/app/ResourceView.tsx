@@ -1,0 +1,218 @@
+// A generic live view of any catalogue entry: server-sorted, filtered, virtualized table with
+// namespace and text filters, the view's freshness badge and warnings, keyboard selection and
+// the object panel.
+
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import type { Row } from "../live/protocol";
+import type { Subscriptions } from "../live/subscriptions";
+import type { SortState } from "../table/columns";
+import { useLiveTable } from "../table/useLiveTable";
+import { VirtualTable } from "../table/VirtualTable";
+import { columnsFor, objectPath, type ViewDef } from "./catalogue";
+import { summarizeFreshness } from "./freshness";
+import { NamespaceFilter } from "./NamespaceFilter";
+import { ObjectPanel } from "./ObjectPanel";
+import { initialSelection, keyToAction, selectionReducer } from "./selection";
+import { objectKey, parseObjectKey, routeQuery, type ViewRoute } from "./urlState";
+
+const PAGE_KEYS = 20;
+
+/** `Date.now()` that advances every `ms`, so relative ages tick. */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+export function ResourceView({
+  subscriptions,
+  view,
+  route,
+  onRouteChange,
+}: {
+  subscriptions: Subscriptions;
+  view: ViewDef;
+  route: ViewRoute;
+  /** The view changed its sort, filters or open object: reflect it in the URL. */
+  onRouteChange: (route: ViewRoute) => void;
+}) {
+  const { cluster } = route;
+  // The query a subscription starts with; later changes go out as `query` ops (the component is
+  // keyed by cluster + view, so this is read once per subscription).
+  const [initialQuery] = useState(() => {
+    const query = routeQuery(route);
+    if (!query.sort && view.sort) {
+      query.sort = view.sort.column;
+      query.desc = view.sort.desc ? 1 : 0;
+    }
+    return query;
+  });
+  const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
+  const snapshot = table.snapshot;
+  const page = snapshot?.page ?? null;
+  const now = useNow(1000);
+  const columns = useMemo(() => columnsFor(view, now), [view, now]);
+  const namespaced = view.namespaced !== false;
+
+  const routeRef = useRef(route);
+  routeRef.current = route;
+  const update = useCallback((changes: Partial<ViewRoute>) => onRouteChange({ ...routeRef.current, ...changes }), [onRouteChange]);
+
+  const [filter, setFilter] = useState(route.q ?? "");
+  const filterRef = useRef<HTMLInputElement>(null);
+  const currentQuery = () => table.snapshot?.query ?? initialQuery;
+
+  const setText = (q: string) => {
+    setFilter(q);
+    const { q: _old, ...rest } = currentQuery();
+    table.setQuery(q ? { ...rest, q } : rest); // debounced by the live client
+    update({ q: q || undefined });
+  };
+
+  const setNamespaces = (namespaces: string[]) => {
+    const { namespace: _old, ...rest } = currentQuery();
+    table.setQuery(namespaces.length > 0 ? { ...rest, namespace: namespaces.join(",") } : rest);
+    update({ namespaces });
+  };
+
+  const setSort = (sort: SortState) => {
+    table.setSort(sort);
+    update({ sort: sort.column, desc: sort.desc });
+  };
+
+  // ---- selection and the panel ----
+  const [selection, dispatch] = useReducer(selectionReducer, route.open ? { index: null, open: true } : initialSelection);
+  const queryKey = table.queryKey;
+  const firstQuery = useRef(true);
+  useEffect(() => {
+    if (firstQuery.current) {
+      firstQuery.current = false;
+      return;
+    }
+    dispatch({ type: "reset" });
+  }, [queryKey]);
+
+  const selectedRow: Row | undefined = selection.index !== null ? table.rowAt(selection.index) : undefined;
+  useEffect(() => {
+    if (selection.open && selectedRow) {
+      const key = objectKey(selectedRow);
+      if (routeRef.current.open !== key) update({ open: key });
+    } else if (!selection.open && routeRef.current.open) {
+      update({ open: undefined });
+    }
+  }, [selection.open, selectedRow, update]);
+
+  const total = table.total;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (isTyping(event.target)) {
+        if (event.key === "Escape" && event.target instanceof HTMLElement) event.target.blur();
+        return;
+      }
+      if (event.key === "/") {
+        event.preventDefault();
+        filterRef.current?.focus();
+        filterRef.current?.select();
+        return;
+      }
+      const action = keyToAction(event.key, total, PAGE_KEYS);
+      if (!action) return;
+      if (event.target instanceof HTMLButtonElement && (event.key === "Enter" || event.key === " ")) return;
+      event.preventDefault();
+      dispatch(action);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [total]);
+
+  const onRowClick = useCallback(
+    (index: number) => dispatch({ type: "select", index, total, open: true }),
+    [total],
+  );
+
+  const openKey = route.open ?? null;
+  const panelRow = useMemo(() => {
+    if (!openKey) return null;
+    if (selectedRow && objectKey(selectedRow) === openKey) return selectedRow;
+    return page?.rows.find((row) => objectKey(row) === openKey) ?? null;
+  }, [openKey, selectedRow, page]);
+  const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
+
+  const freshness = page ? summarizeFreshness(page.sources) : null;
+
+  return (
+    <section className="view" aria-label={view.title}>
+      <div className="view-bar">
+        <h2>{view.title}</h2>
+        {namespaced && (
+          <NamespaceFilter subscriptions={subscriptions} cluster={cluster} value={route.namespaces} onChange={setNamespaces} />
+        )}
+        <input
+          ref={filterRef}
+          className="filter"
+          type="search"
+          placeholder="Filter  (press /)"
+          aria-label="filter"
+          value={filter}
+          onChange={(event) => setText(event.target.value)}
+        />
+        <span className="total" aria-live="polite">
+          {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
+        </span>
+        <div className="spacer" />
+        {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
+        {freshness && (
+          <span className={`badge badge-${freshness.state} tone-${freshness.tone}`} title={freshness.title} data-testid="freshness">
+            {freshness.label}
+          </span>
+        )}
+      </div>
+      {snapshot?.error && (
+        <div className="error" role="alert">
+          {snapshot.error.reason}: {snapshot.error.message}
+        </div>
+      )}
+      {page?.warnings.map((warning) => (
+        <div key={warning.code + warning.message} className="warning" role="note">
+          <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
+        </div>
+      ))}
+      <div className="view-body">
+        <VirtualTable
+          label={view.name}
+          columns={columns}
+          total={total}
+          rowAt={table.rowAt}
+          sort={table.sort}
+          onSortChange={setSort}
+          onVisibleRangeChange={table.onVisibleRangeChange}
+          scrollResetKey={queryKey}
+          stale={snapshot?.loading === true && page !== null}
+          selectedIndex={selection.index}
+          onRowClick={onRowClick}
+        />
+        {openKey && (
+          <ObjectPanel
+            title={openKey}
+            path={panelPath}
+            row={panelRow}
+            columns={columns}
+            onClose={() => {
+              dispatch({ type: "escape" });
+              update({ open: undefined });
+            }}
+          />
+        )}
+      </div>
+    </section>
+  );
+}
