@@ -23,6 +23,7 @@ BENCHMARKS = (
     "store_figures",
     "projection_pods",
     "kube_sync_figures",
+    "peer_sync",
     "api_pages",
 )
 
