@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { decodeRoute, encodeRoute, objectKey, parseObjectKey, routeQuery, viewRoute, type ViewRoute } from "./urlState";
+
+describe("URL state", () => {
+  it("round-trips a view route with sort, filter, namespaces and open object", () => {
+    const route: ViewRoute = {
+      screen: "view",
+      cluster: "prod/eu 1",
+      view: "deployments",
+      sort: "age",
+      desc: true,
+      q: "web & api",
+      namespaces: ["team-a", "team-b"],
+      open: "team-a/web-1",
+    };
+    const hash = encodeRoute(route);
+    expect(hash.startsWith("#/c/prod%2Feu%201/deployments?")).toBe(true);
+    expect(decodeRoute(hash)).toEqual(route);
+  });
+
+  it("keeps a bare view short and decodes it with defaults", () => {
+    expect(encodeRoute(viewRoute("admin", "pods"))).toBe("#/c/admin/pods");
+    expect(decodeRoute("#/c/admin")).toEqual({ screen: "view", cluster: "admin", view: "pods", namespaces: [] });
+  });
+
+  it("drops desc without sort and ignores empty namespaces", () => {
+    expect(encodeRoute({ ...viewRoute("a", "pods"), desc: true })).toBe("#/c/a/pods");
+    expect(decodeRoute("#/c/a/pods?ns=,x,,")).toMatchObject({ namespaces: ["x"] });
+    expect(decodeRoute("#/c/a/pods?sort=name")).toMatchObject({ sort: "name", desc: false });
+  });
+
+  it("knows the clusters screen and rejects unknown hashes", () => {
+    expect(encodeRoute({ screen: "clusters" })).toBe("#/clusters");
+    expect(decodeRoute("#/clusters")).toEqual({ screen: "clusters" });
+    expect(decodeRoute("")).toBeNull();
+    expect(decodeRoute("#/whatever")).toBeNull();
+    expect(decodeRoute("#/c/%E0%A4%A/pods")).toMatchObject({ cluster: "%E0%A4%A" });
+  });
+
+  it("turns a route into the live query", () => {
+    expect(routeQuery(viewRoute("a"))).toEqual({});
+    expect(
+      routeQuery({ ...viewRoute("a"), sort: "age", desc: true, q: "x", namespaces: ["n1", "n2"] }),
+    ).toEqual({ sort: "age", desc: 1, q: "x", namespace: "n1,n2" });
+  });
+
+  it("identifies objects by namespace/name", () => {
+    expect(objectKey({ namespace: "ns", name: "p" })).toBe("ns/p");
+    expect(objectKey({ name: "node-1" })).toBe("node-1");
+    expect(parseObjectKey("ns/p")).toEqual({ namespace: "ns", name: "p" });
+    expect(parseObjectKey("node-1")).toEqual({ name: "node-1" });
+  });
+});
