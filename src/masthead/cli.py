@@ -172,6 +172,13 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--token", help="launch token (default: random per run)")
     p.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the SQLite database lives (default: $XDG_DATA_HOME/masthead or "
+        "~/.local/share/masthead)",
+    )
+    p.add_argument(
         "--read-only",
         action="append",
         default=[],
@@ -192,6 +199,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             token=args.token,
             demo=demo,
             read_only=args.read_only,
+            data_dir=args.data_dir,
         )
     )
     try:

@@ -16,12 +16,14 @@ from aiohttp import web
 
 from masthead.api.app import create_app
 from masthead.api.context import ApiContext, LiveTuning
+from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
 from masthead.api.security import Security
 from masthead.api.static import DEFAULT_DIST
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.views.sources import ViewRegistry
 
 if TYPE_CHECKING:
+    from masthead.cluster import ClusterSession
     from masthead.sim.app import Simulator
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class ServerConfig:
     tuning: Tuning = DEFAULT_TUNING
     live: LiveTuning = field(default_factory=LiveTuning)
     connect: Sequence[str] | None = None  # contexts to open at start; None: the default one
+    data_dir: Path | None = None  # the SQLite database's directory; None: default_data_dir()
+    feeds: FeedTuning = field(default_factory=FeedTuning)
 
 
 class Server:
@@ -55,6 +59,7 @@ class Server:
         self.registry: ViewRegistry | None = None
         self.security = Security(config.token)
         self.ctx: ApiContext | None = None
+        self.feeds: Feeds | None = None
         self._runner: web.AppRunner | None = None
         self._connects: set[asyncio.Task[object]] = set()
         self.port = 0
@@ -78,7 +83,8 @@ class Server:
             assert self.sim.kubeconfig_path is not None
             paths = [self.sim.kubeconfig_path]
             to_open = to_open or ["admin", "restricted"]
-        self.registry = ViewRegistry(paths, tuning=c.tuning)
+        self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
+        self.registry = ViewRegistry(paths, tuning=c.tuning, history=self.feeds.history)
         await self.registry.start()
         if not to_open:
             default = c.context or self.registry.current_context
@@ -90,6 +96,7 @@ class Server:
             read_only=frozenset(c.read_only),
             web_dist=c.web_dist,
             live=c.live,
+            feeds=self.feeds,
         )
         app = create_app(self.ctx)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -105,7 +112,7 @@ class Server:
                 log.warning("context %r is not in the kubeconfig", name)
                 continue
             # In the background: the URL is printed at once, the UI shows the state meanwhile.
-            task = asyncio.create_task(session.connect(), name=f"connect {name}")
+            task = asyncio.create_task(_open(session), name=f"connect {name}")
             self._connects.add(task)
             task.add_done_callback(self._connects.discard)
         return self.url
@@ -116,12 +123,27 @@ class Server:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.feeds is not None:
+            await self.feeds.close_followers()
         if self.registry is not None:
             await self.registry.close()
             self.registry = None
+        if self.feeds is not None:  # after the sources: the last events are recorded
+            await self.feeds.close()
+            self.feeds = None
         if self.sim is not None:
             await self.sim.stop()
             self.sim = None
+
+
+async def _open(session: ClusterSession) -> None:
+    """Connect, then start the events source: its events are recorded in the history from
+    the start (the SSE stream and object events read them), whether or not a view shows them."""
+    await session.connect()
+    try:
+        await session.ensure_source("events")
+    except Exception:
+        log.exception("cluster %s: starting the events source failed", session.id)
 
 
 class DemoSimulator:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ import aiohttp
 import orjson
 
 from masthead.api.context import LiveTuning
+from masthead.api.feeds import FeedTuning
 from masthead.server import Server, ServerConfig
 from masthead.sim.app import SimConfig, Simulator
 from tests.kube.kubesim import FAST
@@ -62,29 +64,58 @@ async def served(
     live: LiveTuning | None = None,
     web_dist: Path | None = None,
     connect: tuple[str, ...] = ("admin", "restricted"),
+    data_dir: Path | None = None,
+    feeds: FeedTuning | None = None,
+    sim: Simulator | None = None,
+    **sim_config: Any,
 ) -> AsyncIterator[Served]:
-    # No controllers: a still world whose objects the tests compare pages against.
-    async with Simulator(SimConfig(scenario=scenario, controllers=frozenset())) as sim:
-        assert sim.kubeconfig_path is not None
-        server = Server(
-            ServerConfig(
-                kubeconfigs=[sim.kubeconfig_path],
-                token=TOKEN,
-                connect=connect,
-                web_dist=web_dist,
-                tuning=TUNING,
-                live=live or LiveTuning(),
-            )
-        )
-        await server.start()
-        try:
-            async with aiohttp.ClientSession(headers=BEARER) as http:
-                s = Served(sim, server, http)
-                for cluster in connect:
-                    await eventually_async(functools.partial(_connected, s, cluster), 20)
+    """masthead (data in `data_dir`, a fresh temporary directory by default) against `sim`,
+    or a new simulator of `scenario` (no controllers: a still world the tests compare pages
+    against; `sim_config` adds SimConfig fields)."""
+    with tempfile.TemporaryDirectory(prefix="masthead-data-") as tmp:
+        if sim is not None:
+            async with _serve(sim, data_dir or Path(tmp), connect, web_dist, live, feeds) as s:
                 yield s
-        finally:
-            await server.stop()
+            return
+        config = SimConfig(scenario=scenario, controllers=frozenset(), **sim_config)
+        async with (
+            Simulator(config) as new_sim,
+            _serve(new_sim, data_dir or Path(tmp), connect, web_dist, live, feeds) as s,
+        ):
+            yield s
+
+
+@asynccontextmanager
+async def _serve(
+    sim: Simulator,
+    data_dir: Path,
+    connect: tuple[str, ...],
+    web_dist: Path | None,
+    live: LiveTuning | None,
+    feeds: FeedTuning | None,
+) -> AsyncIterator[Served]:
+    assert sim.kubeconfig_path is not None
+    server = Server(
+        ServerConfig(
+            kubeconfigs=[sim.kubeconfig_path],
+            token=TOKEN,
+            connect=connect,
+            web_dist=web_dist,
+            tuning=TUNING,
+            live=live or LiveTuning(),
+            data_dir=data_dir,
+            feeds=feeds or FeedTuning(),
+        )
+    )
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(headers=BEARER) as http:
+            s = Served(sim, server, http)
+            for cluster in connect:
+                await eventually_async(functools.partial(_connected, s, cluster), 20)
+            yield s
+    finally:
+        await server.stop()
 
 
 async def _connected(s: Served, cluster: str) -> bool:

@@ -185,7 +185,7 @@ async def test_restricted_user_gets_partial_pages_and_403_only_when_all_is_forbi
         page = await s.page("restricted", "pods", namespace="team-a,kube-system")
         team_a = [p for p in objects(s.sim, ("", "pods")) if p.namespace == "team-a"]
         assert page["total"] == len(team_a) > 0
-        assert [src["id"] for src in page["sources"]] == ["pods@team-a"]
+        assert [src["id"] for src in page["sources"]] == ["pods@team-a", "metrics"]
         assert any(
             w["code"] == "PartialAccess" and "kube-system" in w["message"] for w in page["warnings"]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import clusters, diagnostics, live, objects, pages, static
+from masthead.api import clusters, diagnostics, events, live, logs, objects, pages, static
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -26,6 +26,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     app.on_response_prepare.append(security_headers)
 
     async def close_sockets(app: web.Application) -> None:
+        if ctx.feeds is not None:
+            ctx.feeds.shutdown_streams()
         await hub.close()
 
     app.on_shutdown.append(close_sockets)
@@ -40,6 +42,9 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
     r.add_get(C + "/objects/{group}/{version}/{resource}/{namespace}/{name}", objects.get_object)
+    r.add_get(C + "/events", events.events_history)
+    r.add_get(C + "/events/stream", events.events_stream)
+    r.add_get(C + "/logs/stream", logs.logs_stream)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)

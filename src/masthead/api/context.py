@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from masthead.api.errors import ApiProblem
 from masthead.api.security import Security
 from masthead.cluster import ClusterSession
+from masthead.views.catalogue import ViewSpec
 from masthead.views.sources import ViewRegistry
+
+if TYPE_CHECKING:
+    from masthead.api.feeds import Feeds
+    from masthead.feeds.metrics import MetricsPoller
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class ApiContext:
     counters: ApiCounters = field(default_factory=ApiCounters)
     # How long a page request waits for the first sync of a source it just opened.
     first_sync_wait: float = 3.0
+    # The feed engines (events history, metrics pollers, log followers); None: not served.
+    feeds: Feeds | None = None
 
     def session(self, cluster_id: str) -> ClusterSession:
         """The cluster by id (or context name); 404 when unknown."""
@@ -56,6 +64,22 @@ class ApiContext:
             raise ApiProblem(
                 404, f"no cluster {cluster_id!r}", reason="NotFound", cluster=cluster_id
             ) from None
+
+    def metrics_for(
+        self, session: ClusterSession, view: ViewSpec, key: str = ""
+    ) -> MetricsPoller | None:
+        """The cluster's metrics poller, told that `key` shows metrics now (a page or a live
+        frame being built); None when the view has no metric columns or feeds are off."""
+        if view.metrics is None or self.feeds is None:
+            return None
+        poller = self.feeds.poller(session)
+        poller.demand(key)
+        return poller
+
+    def need_feeds(self) -> Feeds:
+        if self.feeds is None:
+            raise ApiProblem(503, "feeds are not running", reason="Unavailable")
+        return self.feeds
 
     def is_read_only(self, session: ClusterSession) -> bool:
         e = session.entry

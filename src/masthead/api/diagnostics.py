@@ -32,6 +32,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "live": request.app[LIVE_HUB].as_dict(),
             "tables": tables,
             "registry": ctx.registry.snapshot(),
+            "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
         }
     )
 

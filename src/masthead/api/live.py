@@ -29,10 +29,13 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from masthead.api import logs as logs_api
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.errors import ApiProblem
 from masthead.api.pages import open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
+from masthead.feeds.logs import LogFollower
+from masthead.feeds.metrics import MetricsPoller
 from masthead.views.catalogue import BROWSE, ViewSpec
 from masthead.views.page import PageSources, build_page, rfc3339
 from masthead.views.query import (
@@ -95,6 +98,7 @@ class SendQueue:
         self._cap = control_cap
         self._counters = counters
         self._ready = asyncio.Event()
+        self._taken = asyncio.Event()
         self.dropped = 0
         self.sent = 0
 
@@ -129,10 +133,17 @@ class SendQueue:
         while not self._control and not self._pages:
             self._ready.clear()
             await self._ready.wait()
+        self._taken.set()
         if self._control:
             return self._control.popleft()
         key = next(iter(self._pages))
         return self._pages.pop(key)
+
+    async def below(self, limit: int) -> None:
+        """Wait until at most `limit` frames are pending (log streams pull at this pace)."""
+        while len(self) > limit:
+            self._taken.clear()
+            await self._taken.wait()
 
 
 def _frame(data: dict[str, Any]) -> str:
@@ -175,7 +186,17 @@ class WindowSubscription:
         self._last_version: str | None = None
         self._last_content: object = None
         self._force = False
+        self._stop_metrics: Callable[[], None] | None = None
         self.closed = False
+
+    @property
+    def demand_key(self) -> str:
+        return f"live:{id(self.conn)}:{self.sub}"
+
+    def demand_metrics(self) -> MetricsPoller | None:
+        """Tell the cluster's poller this window shows metrics (every frame built, and every
+        heartbeat while subscribed, so the poller runs exactly as long as someone looks)."""
+        return self.conn.ctx.metrics_for(self.session, self.view, self.demand_key)
 
     @property
     def tuning(self) -> LiveTuning:
@@ -189,6 +210,9 @@ class WindowSubscription:
         tables = self.conn.ctx.registry.tables_of(self.session.id)
         key = (self.view.group, self.view.resource)
         self._stop_listening = tables.hub.listen(key, self.changed)
+        poller = self.demand_metrics()
+        if poller is not None and self._stop_metrics is None:
+            self._stop_metrics = poller.subscribe(lambda p: self.changed())
 
     def changed(self) -> None:
         self.schedule()
@@ -211,7 +235,7 @@ class WindowSubscription:
             return
         counters = self.conn.hub.counters
         counters.evaluations += 1
-        sources = PageSources(self.session.id, self.view, self.group)
+        sources = PageSources(self.session.id, self.view, self.group, self.demand_metrics())
         version = sources.version(self.query)
         if not self._force and version == self._last_version:
             counters.unchanged += 1
@@ -250,6 +274,10 @@ class WindowSubscription:
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None
+        if self._stop_metrics is not None:
+            with contextlib.suppress(ValueError):
+                self._stop_metrics()
+            self._stop_metrics = None
         self.conn.queue.discard(self.sub)
 
 
@@ -260,6 +288,7 @@ class LiveConnection:
         self.ws = ws
         self.queue = SendQueue(self.ctx.live.control_queue, hub.counters)
         self.subs: dict[str, WindowSubscription] = {}
+        self.logs: dict[str, LogStream] = {}
         self._cluster_listeners: dict[str, Callable[[], None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.opened = time.time()
@@ -268,6 +297,7 @@ class LiveConnection:
         return {
             "opened": rfc3339(self.opened),
             "subscriptions": len(self.subs),
+            "logs": len(self.logs),
             "pending": len(self.queue),
             "pending_bytes": self.queue.pending_bytes,
             "sent": self.queue.sent,
@@ -295,6 +325,8 @@ class LiveConnection:
             for s in self.subs.values():
                 s.close()
             self.subs.clear()
+            for name in list(self.logs):
+                await self._stop_logs(name)
             for stop in self._cluster_listeners.values():
                 stop()
             self._cluster_listeners.clear()
@@ -310,6 +342,9 @@ class LiveConnection:
         while True:
             await asyncio.sleep(self.ctx.live.heartbeat)
             self.queue.put_control(_frame({"type": "heartbeat", "t": int(time.time() * 1000)}))
+            for s in list(self.subs.values()):
+                if s.group is not None and not s.closed:
+                    s.demand_metrics()
 
     # ------------------------------------------------------------------ ops
     async def _handle(self, data: str) -> None:
@@ -336,11 +371,13 @@ class LiveConnection:
             elif op == "query":
                 self._query(self._sub(_need_sub(sub_id)), msg)
             elif op == "unsubscribe":
-                s = self.subs.pop(_need_sub(sub_id), None)
+                name = _need_sub(sub_id)
+                s = self.subs.pop(name, None)
                 if s is not None:
                     s.close()
+                await self._stop_logs(name)
             elif op == "logs":
-                raise ApiProblem(501, "log streams are not served yet", reason="NotImplemented")
+                await self._logs(_need_sub(sub_id), msg)
             else:
                 raise ApiProblem(400, f"unknown op {op!r}", details={"parameter": "op"})
         except ApiProblem as p:
@@ -412,6 +449,54 @@ class LiveConnection:
         s.seq = _seq(msg, s.seq)
         s.answer()
 
+    # ------------------------------------------------------------------ logs
+    async def _logs(self, sub_id: str, msg: dict[str, Any]) -> None:
+        """`{"op":"logs",...}`: follow the target and send `logs` frames until unsubscribe."""
+        old = self.subs.pop(sub_id, None)
+        if old is not None:
+            old.close()
+        await self._stop_logs(sub_id)
+        if len(self.subs) + len(self.logs) >= self.ctx.live.max_subscriptions:
+            raise ApiProblem(
+                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
+            )
+        cluster = msg.get("cluster")
+        if not isinstance(cluster, str) or not cluster:
+            raise ApiProblem(400, "logs needs a cluster", details={"parameter": "cluster"})
+        session = self.ctx.session(cluster)
+        target = logs_api.parse_target(msg.get("target"), "target.")
+        options = logs_api.parse_options(msg.get("options"), "options.")
+        feeds = self.ctx.need_feeds()
+        if not feeds.check_room():
+            raise ApiProblem(429, "too many log streams open", reason="TooManyRequests")
+        follower = await logs_api.start_follower(feeds, session, target, options, self.ctx)
+        stream = LogStream(sub_id, follower)
+        self.logs[sub_id] = stream
+        stream.task = asyncio.create_task(self._pump_logs(stream), name=f"logs {sub_id}")
+
+    async def _pump_logs(self, stream: LogStream) -> None:
+        """Batches → frames. Pull-based: while the socket is backed up the follower's ring
+        holds the lines (and reports what it had to drop in the next frame's `dropped`)."""
+        async for batch in stream.follower.batches():
+            await self.queue.below(_LOG_BACKLOG)
+            self.queue.put_control(_frame(batch.frame(stream.sub)))
+            stream.lines += len(batch.lines)
+        self.queue.put_control(
+            _frame({"type": "logs", "sub": stream.sub, "lines": [], "dropped": 0, "end": True})
+        )
+
+    async def _stop_logs(self, sub_id: str) -> None:
+        stream = self.logs.pop(sub_id, None)
+        if stream is None:
+            return
+        if stream.task is not None:
+            stream.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await stream.task
+        feeds = self.ctx.feeds
+        if feeds is not None:
+            await feeds.release(stream.follower)
+
     # ------------------------------------------------------------------ cluster frames
     def _listen_cluster(self, session: ClusterSession) -> None:
         if session.id in self._cluster_listeners:
@@ -443,6 +528,18 @@ class LiveConnection:
         task = asyncio.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+# Frames waiting on a socket before a log stream stops pulling lines from its follower.
+_LOG_BACKLOG = 16
+
+
+@dataclass(eq=False)
+class LogStream:
+    sub: str
+    follower: LogFollower
+    task: asyncio.Task[None] | None = None
+    lines: int = 0
 
 
 def _need_sub(sub: str | None) -> str:

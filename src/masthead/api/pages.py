@@ -146,6 +146,7 @@ async def get_view(request: web.Request) -> web.Response:
     view = await resolve_view(session, m.get("view", BROWSE), browse)
     query = parse(view, request)
     sources = await open_sources(session, view)
+    sources.metrics = ctx.metrics_for(session, view, "page")
     await first_sync(sources, ctx.first_sync_wait)
     version = sources.version(query)
     etag = f'"{version}"'

@@ -15,6 +15,14 @@ from masthead.kube.discovery import ResourceType
 from masthead.store.columns import Column
 from masthead.store.projection import PROJECTIONS, Projection, projection_for
 
+# Columns whose values come from the cluster's `MetricsPoller`, overlaid at serve time (never
+# stored in the table): CPU in millicores, memory in bytes. Sortable; a row without a sample
+# has null (never a silent 0) and the page's `metrics` source says why.
+METRIC_COLUMNS: dict[str, Column[Any]] = {
+    "cpu": Column(id="cpu", title="CPU", type="quantity", key=lambda r: None),
+    "memory": Column(id="memory", title="Memory", type="quantity", key=lambda r: None),
+}
+
 # The facet/text/namespace/selector filters every view accepts (protocol.md §2).
 FILTERS = ("namespace", "selector", "q", "facet.<column>", "sort", "desc", "offset", "limit")
 
@@ -32,6 +40,8 @@ class ViewSpec:
     columns: tuple[str, ...] | None = None
     sort: str = "name"
     desc: bool = False
+    # "pods" or "nodes": the view overlays `METRIC_COLUMNS` from that kind of metrics.
+    metrics: str | None = None
 
     @property
     def source(self) -> str:
@@ -42,6 +52,8 @@ class ViewSpec:
     def shown(self) -> tuple[Column[Any], ...]:
         """The columns rows carry, in order (name and namespace always among them)."""
         by_id = {c.id: c for c in self.projection.columns}
+        if self.metrics is not None:
+            by_id.update(METRIC_COLUMNS)
         if self.columns is None:
             return tuple(by_id.values())
         return tuple(by_id[c] for c in self.columns)
@@ -50,7 +62,17 @@ class ViewSpec:
         for c in self.projection.columns:
             if c.id == column_id:
                 return c
+        if self.metrics is not None:
+            return METRIC_COLUMNS.get(column_id)
         return None
+
+    def shown_all(self) -> tuple[Column[Any], ...]:
+        """Every column the view can sort or filter by (projection + metric overlay)."""
+        extra = tuple(METRIC_COLUMNS.values()) if self.metrics is not None else ()
+        return (*self.projection.columns, *extra)
+
+    def is_metric(self, column_id: str) -> bool:
+        return self.metrics is not None and column_id in METRIC_COLUMNS
 
     def describe(self) -> dict[str, object]:
         return {
@@ -86,6 +108,7 @@ def _view(
     namespaced: bool = True,
     sort: str = "name",
     desc: bool = False,
+    metrics: str | None = None,
 ) -> ViewSpec:
     projection = PROJECTIONS[(group, resource)]
     spec = ViewSpec(
@@ -98,6 +121,7 @@ def _view(
         columns=tuple(columns) if columns is not None else None,
         sort=sort,
         desc=desc,
+        metrics=metrics,
     )
     assert all(spec.column(c) is not None for c in spec.columns or ()), name
     return spec
@@ -121,12 +145,15 @@ VIEWS: dict[str, ViewSpec] = {
                 "ip",
                 "owner",
                 "qos",
+                "cpu",
+                "memory",
                 "cpu_request",
                 "memory_request",
                 "age",
             ),
+            metrics="pods",
         ),
-        _view("nodes", "Nodes", "", "nodes", namespaced=False),
+        _view("nodes", "Nodes", "", "nodes", namespaced=False, metrics="nodes"),
         _view("namespaces", "Namespaces", "", "namespaces", namespaced=False),
         _view("deployments", "Deployments", "apps", "deployments"),
         _view("statefulsets", "StatefulSets", "apps", "statefulsets"),

@@ -9,11 +9,13 @@ query. So a caller can answer `If-None-Match` (or skip an unchanged live frame) 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from masthead.cluster import ResourceSources, Source
 from masthead.kube.access import AccessMode
@@ -23,6 +25,12 @@ from masthead.store.table import Table
 from masthead.views.catalogue import ViewSpec
 from masthead.views.query import ViewQuery
 from masthead.views.sources import ObservedTableSink
+
+if TYPE_CHECKING:
+    from masthead.feeds.metrics import MetricsPoller
+
+# A metric sort reads every matching row: the window is cut after the overlay.
+_ALL = 1 << 62
 
 
 def rfc3339(t: float | None) -> str | None:
@@ -43,10 +51,19 @@ class Warning:
 class PageSources:
     """The sources of one view in one cluster, and the tables a query reads among them."""
 
-    def __init__(self, cluster: str, view: ViewSpec, group: ResourceSources) -> None:
+    def __init__(
+        self,
+        cluster: str,
+        view: ViewSpec,
+        group: ResourceSources,
+        metrics: MetricsPoller | None = None,
+    ) -> None:
         self.cluster = cluster
         self.view = view
         self.group = group
+        # The cluster's poller when the view overlays metrics (None: no metric columns, or no
+        # poller — then the `metrics` source says "unavailable").
+        self.metrics = metrics if view.metrics is not None else None
         self.sources: list[Source] = sorted(group.sources.values(), key=lambda s: s.namespace or "")
 
     @property
@@ -80,6 +97,13 @@ class PageSources:
             total += tv
             parts.append(f"{src.namespace}:{serial}:{tv}:{src.freshness.version}")
         parts.extend(self.group.warnings)
+        if self.view.metrics is not None:
+            m = self.metrics
+            if m is None:
+                parts.append("metrics:none")
+            else:
+                st = m.status(self.view.metrics)
+                parts.append(f"metrics:{m.version}:{st.state.value}:{st.message}")
         parts.append(query.key)
         digest = hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
         return f"{self.cluster}:{self.view.name}:{total}:{digest}"
@@ -106,7 +130,47 @@ class PageSources:
             if f.next_retry is not None:
                 d["nextRetry"] = rfc3339(f.next_retry)
             out.append(d)
+        if self.view.metrics is not None:
+            out.append(self.metrics_state())
         return out
+
+    def metrics_state(self) -> dict[str, object]:
+        """The `metrics` source of the page: ok | absent | forbidden | unavailable (or
+        unknown before the first answer), with the API's message."""
+        if self.metrics is None:
+            return {"id": "metrics", "state": "unavailable", "message": "no metrics poller"}
+        st = self.metrics.status(self.view.metrics)
+        d: dict[str, object] = {"id": "metrics", "state": st.state.value}
+        if st.since:
+            d["since"] = rfc3339(st.since)
+        message = st.message or ("waiting for the first poll" if st.state == "unknown" else "")
+        if message:
+            d["message"] = message
+        if st.last_ok is not None:
+            d["lastOk"] = rfc3339(st.last_ok)
+        return d
+
+    def usage(self) -> Callable[[Any], tuple[float | None, int | None]]:
+        """Row → (cpu millicores, memory bytes) from the latest poll; (None, None) without a
+        sample or while metrics are not ok (never a silent 0)."""
+        m = self.metrics
+        if m is None or m.status(self.view.metrics).state != "ok":
+            return lambda row: (None, None)
+        if self.view.metrics == "nodes":
+            nodes = m.nodes
+
+            def node_usage(row: Any) -> tuple[float | None, int | None]:
+                u = nodes.get(row.name)
+                return (None, None) if u is None else (u.cpu_m, u.memory)
+
+            return node_usage
+        pods = m.pods
+
+        def pod_usage(row: Any) -> tuple[float | None, int | None]:
+            u = pods.get((row.namespace, row.name))
+            return (None, None) if u is None else (u.cpu_m, u.memory)
+
+        return pod_usage
 
     def warnings(self, query: ViewQuery) -> list[Warning]:
         out = [Warning("PartialAccess", w) for w in self.group.warnings]
@@ -121,7 +185,11 @@ class PageSources:
 
 def row_renderer(view: ViewSpec) -> Callable[[Any], dict[str, object]]:
     """Row → the JSON object the page carries: uid, namespace, name and the view's columns."""
-    getters = [(c.id, c.key) for c in view.shown if c.id not in ("name", "namespace")]
+    getters = [
+        (c.id, c.key)
+        for c in view.shown
+        if c.id not in ("name", "namespace") and not view.is_metric(c.id)
+    ]
     namespaced = view.namespaced
 
     def render(row: Any) -> dict[str, object]:
@@ -148,22 +216,64 @@ def build_page(sources: PageSources, query: ViewQuery, version: str | None = Non
     """Query the view's tables and assemble the protocol.md §2 body."""
     version = version or sources.version(query)
     tables = sources.tables(query)
-    if tables:
+    view = sources.view
+    metric_sort = view.is_metric(query.sort)
+    usage = sources.usage() if view.metrics is not None else None
+    if not tables:
+        rows: tuple[Any, ...] = ()
+        total = 0
+    elif metric_sort and usage is not None:
+        everything = dataclasses.replace(
+            query.store_query(), sort="name", desc=False, offset=0, limit=_ALL
+        )
+        page = query_tables(tables, everything)
+        total = page.total
+        rows = _metric_window(page.rows, usage, query)
+    else:
         page = query_tables(tables, query.store_query())
         rows, total = page.rows, page.total
-    else:
-        rows, total = (), 0
-    render = row_renderer(sources.view)
+    render = row_renderer(view)
+    rendered = [render(r) for r in rows]
+    if usage is not None:
+        for d, r in zip(rendered, rows, strict=True):
+            d["cpu"], d["memory"] = usage(r)
     body: dict[str, object] = {
         "view": sources.view.name,
         "cluster": sources.cluster,
         "version": version,
         "total": total,
         "offset": query.offset,
-        "rows": [render(r) for r in rows],
+        "rows": rendered,
         "columns": [c.id for c in sources.view.shown],
         "sources": sources.source_states(),
         "warnings": [w.as_dict() for w in sources.warnings(query)],
         "truncated": False,
     }
     return BuiltPage(version, total, query.offset, rows, body)
+
+
+def _metric_window(
+    rows: tuple[Any, ...],
+    usage: Callable[[Any], tuple[float | None, int | None]],
+    query: ViewQuery,
+) -> tuple[Any, ...]:
+    """Rows sorted by an overlaid metric (rows without a value last, ties by namespace, name,
+    uid as the store orders them), cut to the query's window."""
+    index = 0 if query.sort == "cpu" else 1
+    present: list[tuple[float, tuple[str, str, str], Any]] = []
+    missing: list[tuple[tuple[str, str, str], Any]] = []
+    for row in rows:
+        value = usage(row)[index]
+        tb = (row.namespace, row.name, row.uid)
+        if value is None:
+            missing.append((tb, row))
+        else:
+            present.append((value, tb, row))
+    if query.desc:
+        present.sort(key=itemgetter(1))
+        present.sort(key=itemgetter(0), reverse=True)
+    else:
+        present.sort(key=itemgetter(0, 1))
+    missing.sort(key=itemgetter(0))
+    ordered = [e[2] for e in present] + [e[1] for e in missing]
+    return tuple(ordered[query.offset : query.offset + query.limit])

@@ -134,7 +134,7 @@ def parse_query(view: ViewSpec, params: Iterable[tuple[str, str]]) -> ViewQuery:
         elif name == "sort":
             column = view.column(value)
             if column is None or not column.sortable:
-                sortable = ", ".join(c.id for c in view.projection.columns if c.sortable)
+                sortable = ", ".join(c.id for c in view.shown_all() if c.sortable)
                 raise BadParameter(
                     name, f"view {view.name} cannot sort by {value!r} (sortable: {sortable})"
                 )

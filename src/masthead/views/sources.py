@@ -14,7 +14,7 @@ import asyncio
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from masthead.cluster import ClusterSession
 from masthead.clusters import ClusterRegistry
@@ -25,7 +25,12 @@ from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
 from masthead.store.table import Table
 
+if TYPE_CHECKING:
+    from masthead.feeds.events_history import EventsHistory, HistorySink
+
 ResourceKey = tuple[str, str]  # (group, plural)
+# The resources whose every object goes to the events history as well as to the table.
+EVENT_RESOURCES: frozenset[ResourceKey] = frozenset({("", "events")})
 Listener = Callable[[], None]
 
 # Sinks are numbered for the whole process: a page version names the sinks it read, so a
@@ -54,6 +59,24 @@ class ObservedTableSink(TableSink[Any]):
     def delete(self, obj: Any) -> None:
         if self.table.delete(obj.uid):
             self._on_change()
+
+
+class HistoryTableSink(ObservedTableSink):
+    """An events table sink that first records every event in the cluster's history
+    (`EventsHistory.sink(cluster)`: deduplicated, persisted, published to SSE followers)."""
+
+    def __init__(self, table: Table[Any], on_change: Listener, history: HistorySink) -> None:
+        super().__init__(table, on_change)
+        self.history = history
+
+    def replace(self, objects: Iterable[Any], resource_version: str) -> None:
+        items = list(objects)
+        self.history.replace(items, resource_version)
+        super().replace(items, resource_version)
+
+    def upsert(self, obj: Any) -> None:
+        self.history.upsert(obj)
+        super().upsert(obj)
 
 
 class ChangeHub:
@@ -100,13 +123,19 @@ class ChangeHub:
 class ClusterTables:
     """The per-cluster parts every session of one context shares: interner and change hub."""
 
-    def __init__(self) -> None:
+    def __init__(self, cluster: str = "", history: EventsHistory | None = None) -> None:
+        self.cluster = cluster
+        self.history = history
         self.interner = Interner()
         self.hub = ChangeHub()
 
     def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
         key = (rtype.group, rtype.resource)
         table: Table[Any] = Table(projection_for(rtype).columns)
+        if self.history is not None and key in EVENT_RESOURCES:
+            # `inner` stays None: the table sink below is the one sources and pages see.
+            recorder = self.history.sink(self.cluster, None)
+            return HistoryTableSink(table, lambda: self.hub.changed(key), recorder)
         return ObservedTableSink(table, lambda: self.hub.changed(key))
 
     def codec(self, rtype: ResourceType) -> ProjectionCodec[Any, Any]:
@@ -121,15 +150,17 @@ class ViewRegistry(ClusterRegistry):
         paths: Sequence[Path] | None = None,
         extra: Sequence[Path] = (),
         tuning: Tuning = DEFAULT_TUNING,
+        history: EventsHistory | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(paths, extra, tuning, **kw)
         self.tables: dict[str, ClusterTables] = {}
+        self.history = history  # every cluster's events are recorded here when given
 
     def tables_of(self, cluster_id: str) -> ClusterTables:
         found = self.tables.get(cluster_id)
         if found is None:
-            found = self.tables[cluster_id] = ClusterTables()
+            found = self.tables[cluster_id] = ClusterTables(cluster_id, self.history)
         return found
 
     def _new_session(self, entry: ClusterEntry) -> ClusterSession:

@@ -1,0 +1,118 @@
+"""Events history (protocol.md §4): `GET /api/v1/clusters/{id}/events/stream` as server-sent
+events and `GET /api/v1/clusters/{id}/events` as a page of the persisted history.
+
+Every cluster's events source records into the `EventsHistory` (SQLite in the data dir), whose
+row ids are the SSE ids: monotonic per cluster, never reused, surviving restarts. A stream
+starts live, or — with `Last-Event-ID` (header, or `?lastEventId=`) or `?since=<time>` —
+replays from the database first and then continues live without a gap or a duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiohttp import web
+
+from masthead.api.context import ApiContext, context_of
+from masthead.api.errors import bad_parameter, json_response
+from masthead.api.logs import last_event_id, open_sse, parse_time, sse_event
+from masthead.api.pages import open_sources
+from masthead.cluster import ClusterSession
+from masthead.feeds.events_history import EventFilter
+from masthead.views.catalogue import VIEWS
+from masthead.views.page import rfc3339
+from masthead.views.query import MAX_LIMIT
+
+_FILTERS = ("namespace", "type", "involved")
+
+
+def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...]) -> EventFilter:
+    q = request.query
+    unknown = [k for k in q if k not in (*_FILTERS, *extra)]
+    if unknown:
+        raise bad_parameter(unknown[0], f"unknown parameter {unknown[0]!r}")
+    return EventFilter(
+        cluster=session.id,
+        namespace=q.get("namespace") or None,
+        involved_uid=q.get("involved") or None,
+        type=q.get("type") or None,
+    )
+
+
+def _since(request: web.Request) -> float | None:
+    return parse_time(request.query.get("since"), "since")
+
+
+async def _ensure_recording(ctx: ApiContext, session: ClusterSession) -> None:
+    """The events source feeds the history: make sure it runs (the server opens it at
+    connect; a cluster connected later through the API gets it here). Errors (not connected,
+    forbidden) do not stop a stream: the history still has what was recorded."""
+    with contextlib.suppress(Exception):
+        await open_sources(session, VIEWS["events"])
+
+
+async def events_stream(request: web.Request) -> web.StreamResponse:
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    flt = _filter(session, request, ("since", "lastEventId"))
+    last = last_event_id(request)
+    since = _since(request) if last is None else None
+    feeds = ctx.need_feeds()
+    await _ensure_recording(ctx, session)
+    sub = feeds.history.subscribe(flt, last, since)
+    feeds.event_streams.add(sub)
+    try:
+        resp = await open_sse(request)
+        while True:
+            entry = await sub.next(timeout=feeds.tuning.keepalive)
+            if entry is None:
+                if sub not in feeds.history._subscribers:  # closed: shutdown
+                    break
+                await resp.write(b": keepalive\n\n")
+                continue
+            await resp.write(sse_event("event", entry_json(entry.as_dict()), entry.id))
+        return resp
+    except (ConnectionResetError, ConnectionError):
+        return web.StreamResponse()
+    finally:
+        sub.close()
+        feeds.event_streams.discard(sub)
+
+
+def entry_json(d: dict[str, object]) -> dict[str, object]:
+    """Times as RFC 3339 beside the epoch seconds the history stores."""
+    out = dict(d)
+    for k in ("first_seen", "last_seen", "recorded"):
+        v = d.get(k)
+        if isinstance(v, int | float):
+            out[k] = rfc3339(float(v))
+    return out
+
+
+async def events_history(request: web.Request) -> web.Response:
+    """`GET .../events?namespace=&type=&involved=&since=&before=<id>&limit=` → newest first:
+    `{"cluster", "items": [...], "next": <id for ?before=> | null}`."""
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    flt = _filter(session, request, ("since", "before", "limit"))
+    q = request.query
+    try:
+        limit = int(q.get("limit", "100"))
+    except ValueError:
+        raise bad_parameter("limit", f"limit must be an integer, got {q.get('limit')!r}") from None
+    if not 0 <= limit <= MAX_LIMIT:
+        raise bad_parameter("limit", f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
+    before: int | None = None
+    if q.get("before"):
+        try:
+            before = int(q["before"])
+        except ValueError:
+            raise bad_parameter("before", "before must be an event id (integer)") from None
+    feeds = ctx.need_feeds()
+    await feeds.history.flush()
+    rows = await feeds.history.query(
+        flt, before_id=before, since_time=_since(request), limit=limit, newest_first=True
+    )
+    items = [entry_json(e.as_dict()) for e in rows]
+    nxt = rows[-1].id if len(rows) == limit and rows else None
+    return json_response({"cluster": session.id, "items": items, "next": nxt})
