@@ -1,0 +1,174 @@
+// @vitest-environment jsdom
+// The generic view end to end at unit level over a fake socket: catalogue columns, the initial
+// query from the URL, freshness badge and warnings, `/` + typing → debounced query op, arrow keys
+// + Enter → object panel with YAML, Esc closes.
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { useState } from "react";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { Connection } from "../live/connection";
+import type { ClientMessage, Row } from "../live/protocol";
+import { Subscriptions } from "../live/subscriptions";
+import { FakeClock } from "../live/testing/fakeClock";
+import { FakeSocketServer } from "../live/testing/fakeSocket";
+import type { ViewDef } from "./catalogue";
+import { NavList } from "./NavList";
+import { ResourceView } from "./ResourceView";
+import { encodeRoute, type ViewRoute } from "./urlState";
+
+const PODS: ViewDef = {
+  name: "pods",
+  title: "Pods",
+  resource: { group: "", resource: "pods" },
+  namespaced: true,
+  columns: [
+    { id: "name", title: "Name", type: "string", sortable: true },
+    { id: "namespace", title: "Namespace", type: "string", sortable: true },
+    { id: "status", title: "Status", type: "string", sortable: true },
+    { id: "qos", title: "QoS", type: "string", sortable: false },
+    { id: "age", title: "Age", type: "time", sortable: true },
+  ],
+  sort: { column: "name", desc: false },
+};
+
+let restore: Array<() => void> = [];
+beforeEach(() => {
+  const proto = HTMLElement.prototype;
+  Object.defineProperty(proto, "clientHeight", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains("vt") ? 560 : 0;
+    },
+  });
+  proto.scrollTo = function scrollTo(this: HTMLElement, options?: ScrollToOptions | number) {
+    if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
+  } as HTMLElement["scrollTo"];
+  restore.push(() => {
+    delete (proto as unknown as Record<string, unknown>).clientHeight;
+  });
+});
+afterEach(() => {
+  cleanup();
+  for (const undo of restore) undo();
+  restore = [];
+  vi.unstubAllGlobals();
+});
+
+function rows(count: number): Row[] {
+  const now = Date.now() / 1000;
+  return Array.from({ length: count }, (_, i) => ({
+    uid: `u${i}`,
+    name: `pod-${i}`,
+    namespace: "team-a",
+    status: i === 1 ? "CrashLoopBackOff" : "Running",
+    qos: "Burstable",
+    age: now - 3 * 3600 - 90,
+  }));
+}
+
+it("shows a catalogue view live, filters, and opens objects from the keyboard", async () => {
+  const fetched: string[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (url: string) => {
+      fetched.push(url);
+      return new Response("kind: Pod\nmetadata:\n  name: pod-1\n", { status: 200 });
+    }),
+  );
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+
+  const routes: ViewRoute[] = [];
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: ["team-a"] });
+    return (
+      <ResourceView
+        subscriptions={subscriptions}
+        view={PODS}
+        route={route}
+        onRouteChange={(next) => {
+          routes.push(next);
+          setRoute(next);
+        }}
+      />
+    );
+  }
+  render(<Harness />);
+
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const subscribe = ops().find((m) => m.op === "subscribe" && m.view === "pods") as Extract<ClientMessage, { op: "subscribe" }>;
+  expect(subscribe.query).toEqual({ namespace: "team-a", sort: "name", desc: 0 });
+  expect(ops().some((m) => m.op === "subscribe" && m.view === "namespaces")).toBe(true);
+
+  act(() => {
+    server.last.receive({
+      type: "page",
+      sub: subscribe.sub,
+      seq: subscribe.seq,
+      version: "v1",
+      total: 3,
+      offset: 0,
+      rows: rows(3),
+      sources: [
+        { id: "pods@team-a", state: "syncing", synced: 3, total: 10 },
+        { id: "pods@kube-system", state: "live", items: 0 },
+      ],
+      warnings: [{ code: "PartialAccess", message: "no access to namespace kube-system" }],
+    });
+  });
+  // Columns from the catalogue, sortable only where it says so, ages and coloured status.
+  expect(screen.getByRole("button", { name: "Name" })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: /QoS/ })).toBeNull();
+  expect(screen.getAllByText("3h1m").length).toBe(3);
+  expect(screen.getByText("CrashLoopBackOff").className).toBe("status status-bad");
+  expect(screen.getByTestId("freshness").textContent).toBe("syncing 3 of 10");
+  expect(screen.getByRole("note").textContent).toContain("no access to namespace kube-system");
+
+  // `/` focuses the filter; typing is debounced into one query op and lands in the URL.
+  fireEvent.keyDown(document.body, { key: "/" });
+  const filter = screen.getByRole("searchbox", { name: "filter" });
+  expect(document.activeElement).toBe(filter);
+  fireEvent.change(filter, { target: { value: "pod-1" } });
+  expect(routes.at(-1)).toMatchObject({ q: "pod-1" });
+  expect(ops().at(-1)?.op).not.toBe("query");
+  act(() => clock.advance(300));
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { q: "pod-1", namespace: "team-a" } });
+  fireEvent.keyDown(filter, { key: "Escape" });
+  expect(document.activeElement).not.toBe(filter);
+
+  // Arrow keys move the selection, Enter opens the panel with the YAML.
+  fireEvent.keyDown(document.body, { key: "ArrowDown" });
+  fireEvent.keyDown(document.body, { key: "ArrowDown" });
+  expect(document.querySelector(".vt-selected")?.getAttribute("data-uid")).toBe("u1");
+  fireEvent.keyDown(document.body, { key: "Enter" });
+  expect(routes.at(-1)).toMatchObject({ open: "team-a/pod-1" });
+  const panel = await screen.findByRole("complementary", { name: "object" });
+  await waitFor(() => expect(panel.querySelector(".yaml")?.textContent).toContain("kind: Pod"));
+  expect(fetched).toContain("/api/v1/clusters/c1/objects/core/v1/pods/team-a/pod-1?format=yaml");
+  expect(panel.textContent).toContain("Burstable");
+
+  // Esc closes the panel (and clears it from the URL).
+  fireEvent.keyDown(document.body, { key: "Escape" });
+  expect(screen.queryByRole("complementary", { name: "object" })).toBeNull();
+  expect(routes.at(-1)?.open).toBeUndefined();
+
+  // A click opens too.
+  fireEvent.click(screen.getByText("pod-2"));
+  expect(routes.at(-1)).toMatchObject({ open: "team-a/pod-2" });
+});
+
+it("lists every catalogue view in the nav, marking the current one", () => {
+  const views: ViewDef[] = [PODS, { ...PODS, name: "nodes", title: "Nodes" }, { ...PODS, name: "events", title: "Events" }];
+  render(<NavList catalogue={views} current="nodes" hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })} />);
+  const links = screen.getAllByRole("link");
+  expect(links.map((a) => a.textContent)).toEqual(["Nodes", "Events", "Pods"]);
+  expect(links[0]!.getAttribute("aria-current")).toBe("page");
+  expect(links[2]!.getAttribute("href")).toBe("#/c/c1/pods");
+});
