@@ -93,7 +93,7 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>masthead</h1>
-        <ClusterPicker clusters={clusters} value={cluster} onChange={openCluster} />
+        <ClusterPicker clusters={clusters} value={cluster || navCluster} onChange={openCluster} />
         <a href="#/clusters" className={route?.screen === "clusters" ? "active" : undefined}>
           Clusters
         </a>

@@ -164,6 +164,40 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
   expect(routes.at(-1)).toMatchObject({ open: "team-a/pod-2" });
 });
 
+it("reopens the object named in the URL and keeps it while the first frame arrives", async () => {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response("kind: Node\n", { status: 200 })));
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  const nodes: ViewDef = { ...PODS, name: "nodes", title: "Nodes", namespaced: false, resource: { group: "", resource: "nodes" } };
+  const onRouteChange = vi.fn();
+  render(
+    <ResourceView
+      subscriptions={subscriptions}
+      view={nodes}
+      route={{ screen: "view", cluster: "c1", view: "nodes", namespaces: [], sort: "age", desc: true, open: "node-7" }}
+      onRouteChange={onRouteChange}
+    />,
+  );
+  const subscribe = server.last.messages.find((m) => m.op === "subscribe") as Extract<ClientMessage, { op: "subscribe" }>;
+  expect(subscribe.query).toEqual({ sort: "age", desc: 1 });
+  // Cluster-scoped: no namespace filter.
+  expect(screen.queryByRole("button", { name: /namespaces/ })).toBeNull();
+  act(() => {
+    server.last.receive({ type: "page", sub: subscribe.sub, seq: subscribe.seq, version: "v", total: 0, offset: 0, rows: [], sources: [], warnings: [] });
+  });
+  const panel = await screen.findByRole("complementary", { name: "object" });
+  await waitFor(() => expect(panel.querySelector(".yaml")?.textContent).toContain("kind: Node"));
+  expect(onRouteChange).not.toHaveBeenCalled();
+});
+
 it("lists every catalogue view in the nav, marking the current one", () => {
   const views: ViewDef[] = [PODS, { ...PODS, name: "nodes", title: "Nodes" }, { ...PODS, name: "events", title: "Events" }];
   render(<NavList catalogue={views} current="nodes" hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })} />);

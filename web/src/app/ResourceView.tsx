@@ -91,14 +91,14 @@ export function ResourceView({
   // ---- selection and the panel ----
   const [selection, dispatch] = useReducer(selectionReducer, route.open ? { index: null, open: true } : initialSelection);
   const queryKey = table.queryKey;
-  const firstQuery = useRef(true);
+  // A new sort or filter re-orders the rows: the selection (an index) no longer means anything.
+  // The first query of the subscription is not a change (an object opened from the URL stays).
+  const shownQuery = useRef<string | null>(null);
   useEffect(() => {
-    if (firstQuery.current) {
-      firstQuery.current = false;
-      return;
-    }
-    dispatch({ type: "reset" });
-  }, [queryKey]);
+    if (!snapshot) return;
+    if (shownQuery.current !== null && shownQuery.current !== queryKey) dispatch({ type: "reset" });
+    shownQuery.current = queryKey;
+  }, [snapshot, queryKey]);
 
   const selectedRow: Row | undefined = selection.index !== null ? table.rowAt(selection.index) : undefined;
   useEffect(() => {
