@@ -126,7 +126,9 @@ export function ResourceView({
       }
       const action = keyToAction(event.key, total, PAGE_KEYS);
       if (!action) return;
-      if (event.target instanceof HTMLButtonElement && (event.key === "Enter" || event.key === " ")) return;
+      // Enter on a focused link or button keeps its own meaning (nav links, header sort buttons).
+      const target = event.target;
+      if ((target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement) && event.key === "Enter") return;
       event.preventDefault();
       dispatch(action);
     };
