@@ -173,6 +173,11 @@ async def test_events_history_parameters() -> None:
         assert status == 400 and data["error"]["details"]["parameter"] == "bogus"
         status, data, _ = await s.get("/api/v1/clusters/nope/events/stream")
         assert status == 404
+        foreign = {"Origin": "http://evil.example"}
+        status, data, _ = await s.get(EVENTS + "/stream", headers=foreign)
+        assert status == 403
+        status, data, _ = await s.get(EVENTS, params={"type": "Warning", "limit": "2"})
+        assert status == 200 and len(data["items"]) <= 2
 
 
 # ---------------------------------------------------------------------------- metrics

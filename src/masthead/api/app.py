@@ -26,8 +26,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     app.on_response_prepare.append(security_headers)
 
     async def close_sockets(app: web.Application) -> None:
-        if ctx.feeds is not None:
-            ctx.feeds.shutdown_streams()
+        if ctx.feeds is not None:  # SSE handlers and log followers end now, not at a timeout
+            await ctx.feeds.close_followers()
         await hub.close()
 
     app.on_shutdown.append(close_sockets)

@@ -112,6 +112,12 @@ def security_middleware(security: Security) -> Any:
                     return _refuse(security, "origin", 403, "an Origin header is required")
             elif origin not in security.origins:
                 return _refuse(security, "origin", 403, f"origin {origin!r} is not allowed")
+        elif request.path.endswith("/stream"):
+            # SSE feeds: a browser sends Origin on a cross-origin EventSource; refuse foreign
+            # ones (a same-origin GET may carry none).
+            origin = request.headers.get(hdrs.ORIGIN)
+            if origin is not None and origin not in security.origins:
+                return _refuse(security, "origin", 403, f"origin {origin!r} is not allowed")
         response = await handler(request)
         return response
 
