@@ -189,7 +189,7 @@ class DemoSimulator:
 
         self._stop = asyncio.Event()
         try:
-            sim = Simulator(SimConfig(scenario=DEMO_SCENARIO))
+            sim = Simulator(SimConfig(scenario=DEMO_SCENARIO, metrics="ok"))
             await sim.start()
         except BaseException as e:
             report(e)
