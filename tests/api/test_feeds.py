@@ -331,10 +331,32 @@ async def test_logs_op_streams_a_deployments_pods_merged_and_stops_on_unsubscrib
         assert not [f for f in after if f.get("type") == "logs"]
         assert (await s.diagnostics())["feeds"]["log_followers"] == 0
 
+        # Without follow: the tail of one pod, then an `end` frame, and the follower is gone.
+        pod = sorted(pods)[0]
+        await live.send(
+            op="logs",
+            sub="l3",
+            cluster="admin",
+            target={"namespace": ns, "pod": pod},
+            options={"tail": 3, "follow": False},
+        )
+        tail: list[dict[str, Any]] = []
+        while True:
+            f = await live.next(lambda f: f.get("type") == "logs" and f["sub"] == "l3", 10)
+            tail.extend(f["lines"])
+            if f.get("end"):
+                break
+        assert tail and {ln["pod"] for ln in tail} == {pod}  # 3 per container
+        await eventually_async(lambda: _followers(s), 5, "the finished follower to be released")
+
         # Bad targets are refused with the parameter named.
         await live.send(op="logs", sub="l2", cluster="admin", target={"namespace": ns})
         err = await live.next(lambda f: f.get("type") == "error")
         assert err["sub"] == "l2" and err["error"]["code"] == 400
+
+
+async def _followers(s: Served) -> bool:
+    return bool((await s.diagnostics())["feeds"]["log_followers"] == 0)
 
 
 async def test_logs_sse_stream_resumes_by_seq() -> None:

@@ -484,6 +484,11 @@ class LiveConnection:
         self.queue.put_control(
             _frame({"type": "logs", "sub": stream.sub, "lines": [], "dropped": 0, "end": True})
         )
+        # Not following, everything sent: the follower goes now, not at unsubscribe.
+        if self.logs.get(stream.sub) is stream:
+            del self.logs[stream.sub]
+            if self.ctx.feeds is not None:
+                await self.ctx.feeds.release(stream.follower)
 
     async def _stop_logs(self, sub_id: str) -> None:
         stream = self.logs.pop(sub_id, None)
