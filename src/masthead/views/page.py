@@ -86,7 +86,9 @@ class PageSources:
             out.append(sink.table)
         return out
 
-    def version(self, query: ViewQuery) -> str:
+    def version(self, query: ViewQuery, *, window: bool = True) -> str:
+        """The page's version; with `window=False` the version of the whole ordered match
+        (equal for every window of one query over unchanged data)."""
         parts: list[str] = []
         total = 0
         for src in self.sources:
@@ -104,7 +106,7 @@ class PageSources:
             else:
                 st = m.status(self.view.metrics)
                 parts.append(f"metrics:{m.version}:{st.state.value}:{st.message}")
-        parts.append(query.key)
+        parts.append(query.key if window else query.filter_key)
         digest = hashlib.blake2b("|".join(parts).encode(), digest_size=6).hexdigest()
         return f"{self.cluster}:{self.view.name}:{total}:{digest}"
 
@@ -223,12 +225,18 @@ def build_page(sources: PageSources, query: ViewQuery, version: str | None = Non
         rows: tuple[Any, ...] = ()
         total = 0
     elif metric_sort and usage is not None:
-        everything = dataclasses.replace(
-            query.store_query(), sort="name", desc=False, offset=0, limit=_ALL
-        )
-        page = query_tables(tables, everything)
-        total = page.total
-        rows = _metric_window(page.rows, usage, query)
+        cache_key = sources.version(query, window=False)
+        ordered = _metric_orders.get(cache_key)
+        if ordered is None:
+            everything = dataclasses.replace(
+                query.store_query(), sort="name", desc=False, offset=0, limit=_ALL
+            )
+            ordered = _metric_order(query_tables(tables, everything).rows, usage, query)
+            _metric_orders[cache_key] = ordered
+            while len(_metric_orders) > _METRIC_ORDERS:
+                del _metric_orders[next(iter(_metric_orders))]
+        total = len(ordered)
+        rows = ordered[query.offset : query.offset + query.limit]
     else:
         page = query_tables(tables, query.store_query())
         rows, total = page.rows, page.total
@@ -252,28 +260,27 @@ def build_page(sources: PageSources, query: ViewQuery, version: str | None = Non
     return BuiltPage(version, total, query.offset, rows, body)
 
 
-def _metric_window(
+# Orders of whole matches sorted by a metric, by their window-less version: scrolling through
+# one query over unchanged data sorts once. Oldest dropped past the bound.
+_METRIC_ORDERS = 8
+_metric_orders: dict[str, tuple[Any, ...]] = {}
+
+
+def _metric_order(
     rows: tuple[Any, ...],
     usage: Callable[[Any], tuple[float | None, int | None]],
     query: ViewQuery,
 ) -> tuple[Any, ...]:
-    """Rows sorted by an overlaid metric (rows without a value last, ties by namespace, name,
-    uid as the store orders them), cut to the query's window."""
+    """`rows` (in name order) sorted by an overlaid metric: rows without a value last, ties in
+    name order (Python's sort is stable, also reversed)."""
     index = 0 if query.sort == "cpu" else 1
-    present: list[tuple[float, tuple[str, str, str], Any]] = []
-    missing: list[tuple[tuple[str, str, str], Any]] = []
+    present: list[tuple[float, Any]] = []
+    missing: list[Any] = []
     for row in rows:
         value = usage(row)[index]
-        tb = (row.namespace, row.name, row.uid)
         if value is None:
-            missing.append((tb, row))
+            missing.append(row)
         else:
-            present.append((value, tb, row))
-    if query.desc:
-        present.sort(key=itemgetter(1))
-        present.sort(key=itemgetter(0), reverse=True)
-    else:
-        present.sort(key=itemgetter(0, 1))
-    missing.sort(key=itemgetter(0))
-    ordered = [e[2] for e in present] + [e[1] for e in missing]
-    return tuple(ordered[query.offset : query.offset + query.limit])
+            present.append((value, row))
+    present.sort(key=itemgetter(0), reverse=query.desc)
+    return (*(e[1] for e in present), *missing)
