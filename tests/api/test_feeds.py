@@ -214,7 +214,7 @@ async def test_metrics_states_in_page_sources_and_values_overlaid() -> None:
 
         async def values() -> bool:
             p = await s.page("admin", "pods", sort="cpu", desc=1, limit=50)
-            return metrics_source(p)["state"] == "ok" and p["rows"][0]["cpu"] is not None
+            return bool(metrics_source(p)["state"] == "ok" and p["rows"][0]["cpu"] is not None)
 
         await eventually_async(values, 15)
         page = await s.page("admin", "pods", sort="cpu", desc=1, limit=50)
@@ -376,3 +376,21 @@ async def test_logs_sse_stream_resumes_by_seq() -> None:
             while nxt["event"] != "line":
                 nxt = await stream.next()
         assert nxt["id"] == last + 1, "resumed right after the last id, nothing lost or repeated"
+
+
+async def test_restricted_user_gets_pod_metrics_per_namespace_and_node_metrics_forbidden() -> None:
+    async with served(feeds=FAST_FEEDS, metrics_config=FAST_METRICS, metrics="ok") as s:
+
+        async def pods_ok() -> bool:
+            p = await s.page("restricted", "pods", sort="cpu", desc=1)
+            return bool(metrics_source(p)["state"] == "ok" and p["rows"][0]["cpu"] is not None)
+
+        await eventually_async(pods_ok, 15)
+        status, _, _ = await s.get("/api/v1/clusters/restricted/views/nodes")
+        if status == 200:  # the user may not list nodes at all (403); if it may: forbidden
+
+            async def nodes_forbidden() -> bool:
+                p = await s.page("restricted", "nodes")
+                return bool(metrics_source(p)["state"] == "forbidden")
+
+            await eventually_async(nodes_forbidden, 15)
