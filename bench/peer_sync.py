@@ -84,7 +84,13 @@ def measure(
                     if objects != pods:
                         raise PeerFailed(f"synced {objects} of {pods} pods")
                 except PeerFailed as e:
-                    failed[name] = str(e)
+                    done = ", ".join(
+                        f"{d['seconds']:.1f} s / {d['rss_mb']:.0f} MB" for d in details[name]
+                    )
+                    # Earlier runs that did complete are evidence too (a peer near the cap).
+                    failed[name] = f"round {r + 1}: {e}" + (
+                        f" (earlier rounds synced: {done})" if done else ""
+                    )
                     _log(f"round {r + 1} {name}: FAILED {e}")
                     continue
                 times[name].append(got["seconds"])
