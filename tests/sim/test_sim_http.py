@@ -27,6 +27,9 @@ async def test_discovery_legacy_aggregated_and_etag() -> None:
     async with running_sim() as c:
         r = await c.get("/api")
         assert r.status == 200 and r.body["versions"] == ["v1"]
+        for path in ("/version", "/version/"):  # kr8s asks with the trailing slash
+            v = await c.get(path)
+            assert v.status == 200 and v.body["gitVersion"] == "v1.36.2"
         r = await c.get("/apis/apps/v1")
         names = {x["name"] for x in r.body["resources"]}
         assert {"deployments", "deployments/scale", "replicasets", "statefulsets"} <= names

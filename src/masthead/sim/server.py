@@ -64,7 +64,7 @@ VERSION_INFO = {
 }
 JSON = "application/json"
 NO_CACHE = {"Cache-Control": "no-cache, private"}
-OPEN_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+OPEN_PATHS = ("/version", "/version/", "/healthz", "/livez", "/readyz")
 READYZ_CHECKS = (  # kube-apiserver 1.36 (no etcd check in /readyz)
     "ping",
     "log",
@@ -307,7 +307,7 @@ class SimServer:
             raise forbidden_error(user, attrs)
 
     def _health_or_version(self, request: web.Request, path: str) -> web.Response:
-        if path == "/version":
+        if path in ("/version", "/version/"):
             return json_response(VERSION_INFO)
         base = path.strip("/").split("/")[0]
         if "verbose" in request.query:
