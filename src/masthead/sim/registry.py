@@ -33,7 +33,7 @@ from masthead.sim.eventconv import core_to_events_v1, events_v1_to_core
 from masthead.sim.fieldsets import field_values
 from masthead.sim.managedfields import record_update, server_side_apply
 from masthead.sim.patch import json_patch, merge_patch, strategic_merge_patch
-from masthead.sim.resources import ResourceInfo, builtin
+from masthead.sim.resources import OBJECT_META_ORDER, ResourceInfo, builtin
 from masthead.sim.store import ObjectStore, Stored
 from masthead.sim.validation import prune_patched, validate_create, validate_update
 
@@ -68,23 +68,7 @@ RETURNS_DELETED_OBJECT = frozenset(
     }
 )
 
-METADATA_ORDER = (
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
+METADATA_ORDER = OBJECT_META_ORDER
 
 # How long the simulated kubelet takes to finish a graceful pod deletion (seconds, at most
 # the pod's grace period). Short, so tests and kubectl's delete --wait finish quickly.

@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from masthead.sim import jsonpath, printers
-from masthead.sim.resources import ResourceInfo
+from masthead.sim.resources import OBJECT_META_ORDER, ResourceInfo
 
 __all__ = [
     "INCLUDE_OBJECT_POLICIES",
@@ -33,23 +33,7 @@ INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 Obj = Mapping[str, Any]
 
 # Go struct order, so metadata of custom resources (stored with sorted keys) reads like upstream.
-_META_ORDER = (
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
+_META_ORDER = OBJECT_META_ORDER
 _MANAGED_FIELDS_ORDER = (
     "manager",
     "operation",
