@@ -161,6 +161,36 @@ async def watch_rate(
     return received / max(1e-9, last - start), received, written or 0
 
 
+def list_build_rate(pods: int, runs: int) -> list[float]:
+    """Objects/s of the simulator's LIST path itself (snapshot, paging, joining stored bytes),
+    in-process: the server-side share of `sim.list.objects_per_s` without HTTP, TLS and the
+    client competing for the same two cores."""
+    import gc
+
+    from masthead.sim.listing import ListRequest, list_body, run_list
+    from masthead.sim.podgen import POD_KEY, load_pods
+    from masthead.sim.store import ObjectStore
+
+    store = ObjectStore(start_rv=100)
+    load_pods(store, pods)
+    gc.freeze()
+
+    async def one() -> float:
+        started = time.perf_counter()
+        cont, n = "", 0
+        while True:
+            page = await run_list(store, POD_KEY, ListRequest(None, None, None, PAGE, cont, "", ""))
+            list_body("Pod", "v1", page, strip_type=True)
+            n += len(page.items)
+            cont = page.continue_token
+            if not cont:
+                return n / (time.perf_counter() - started)
+
+    rates = [asyncio.run(one()) for _ in range(runs)]
+    gc.unfreeze()
+    return rates
+
+
 def run(mode: str) -> list[Figure]:
     pods = 20_000 if mode == "quick" else 100_000
     runs = 3 if mode == "quick" else 5
@@ -190,4 +220,6 @@ def run(mode: str) -> list[Figure]:
             watch.masthead.append(rate)
     finally:
         sim.close()
-    return [lst, watch, rss]
+    build = Figure("sim.list.build_objects_per_s", scenario, "objects/s", higher_is_better=True)
+    build.masthead = list_build_rate(pods, runs)
+    return [lst, build, watch, rss]
