@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean web test-web
+.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean web test-web test-e2e
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -30,12 +30,17 @@ web: $(WEB_STAMP)
 test-web: $(WEB_STAMP)
 	cd web && npm test
 
+# End-to-end (web/e2e/): masthead --demo serving web/dist, driven in Debian's /usr/bin/chromium
+# through playwright-core (no browser download). < 60 s; screenshot in /tmp on failure.
+test-e2e: setup web
+	cd web && npm run test:e2e
+
 # The dashboard on the simulator's demo world (in-process, churning), with the web UI built;
 # prints the launch URL and opens a browser. Ctrl-C stops it.
 run: setup web
 	$(VENV)/bin/masthead --demo
 
-test: setup test-web
+test: setup test-web test-e2e
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 lint: setup
