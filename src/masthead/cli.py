@@ -185,6 +185,14 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         metavar="CONTEXT",
         help="refuse actions on this context (repeatable)",
     )
+    p.add_argument(
+        "--read-only-pattern",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="refuse actions on every context whose name matches this glob, e.g. '*prod*' "
+        "(repeatable)",
+    )
 
 
 async def _run_server(args: argparse.Namespace) -> int:
@@ -199,6 +207,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             token=args.token,
             demo=demo,
             read_only=args.read_only,
+            read_only_patterns=args.read_only_pattern,
             data_dir=args.data_dir,
         )
     )

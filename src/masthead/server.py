@@ -44,6 +44,7 @@ class ServerConfig:
     demo: bool = False
     demo_churn: float | None = DEMO_CHURN  # None: a still world
     read_only: Sequence[str] = ()
+    read_only_patterns: Sequence[str] = ()  # globs of context names, e.g. "*prod*"
     web_dist: Path | None = DEFAULT_DIST
     tuning: Tuning = DEFAULT_TUNING
     live: LiveTuning = field(default_factory=LiveTuning)
@@ -94,6 +95,7 @@ class Server:
             registry=self.registry,
             security=self.security,
             read_only=frozenset(c.read_only),
+            read_only_patterns=tuple(c.read_only_patterns),
             web_dist=c.web_dist,
             live=c.live,
             feeds=self.feeds,

@@ -41,6 +41,14 @@ class Served:
             data = orjson.loads(body) if body and "json" in r.content_type else body
             return r.status, data, r
 
+    async def post(
+        self, path: str, body: Any = None, **kw: Any
+    ) -> tuple[int, Any, aiohttp.ClientResponse]:
+        async with self.http.post(self.base + path, json=body, **kw) as r:
+            raw = await r.read()
+            data = orjson.loads(raw) if raw and "json" in r.content_type else raw
+            return r.status, data, r
+
     async def page(self, cluster: str, view: str, **params: Any) -> dict[str, Any]:
         status, data, _ = await self.get(
             f"/api/v1/clusters/{cluster}/views/{view}",
@@ -67,20 +75,25 @@ async def served(
     data_dir: Path | None = None,
     feeds: FeedTuning | None = None,
     sim: Simulator | None = None,
+    read_only: tuple[str, ...] = (),
+    read_only_patterns: tuple[str, ...] = (),
     **sim_config: Any,
 ) -> AsyncIterator[Served]:
     """masthead (data in `data_dir`, a fresh temporary directory by default) against `sim`,
     or a new simulator of `scenario` (no controllers: a still world the tests compare pages
     against; `sim_config` adds SimConfig fields)."""
+    guard = (read_only, read_only_patterns)
     with tempfile.TemporaryDirectory(prefix="masthead-data-") as tmp:
         if sim is not None:
-            async with _serve(sim, data_dir or Path(tmp), connect, web_dist, live, feeds) as s:
+            async with _serve(
+                sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard
+            ) as s:
                 yield s
             return
         config = SimConfig(scenario=scenario, controllers=frozenset(), **sim_config)
         async with (
             Simulator(config) as new_sim,
-            _serve(new_sim, data_dir or Path(tmp), connect, web_dist, live, feeds) as s,
+            _serve(new_sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard) as s,
         ):
             yield s
 
@@ -93,6 +106,7 @@ async def _serve(
     web_dist: Path | None,
     live: LiveTuning | None,
     feeds: FeedTuning | None,
+    guard: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
 ) -> AsyncIterator[Served]:
     assert sim.kubeconfig_path is not None
     server = Server(
@@ -105,6 +119,8 @@ async def _serve(
             live=live or LiveTuning(),
             data_dir=data_dir,
             feeds=feeds or FeedTuning(),
+            read_only=guard[0],
+            read_only_patterns=guard[1],
         )
     )
     await server.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import clusters, diagnostics, events, live, logs, objects, pages, static
+from masthead.api import actions, clusters, diagnostics, events, live, logs, objects, pages, static
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -45,6 +45,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/events", events.events_history)
     r.add_get(C + "/events/stream", events.events_stream)
     r.add_get(C + "/logs/stream", logs.logs_stream)
+    r.add_post(C + "/actions/{action}", actions.run_action)
+    r.add_get(V1 + "/audit", actions.audit_log)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)

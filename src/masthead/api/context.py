@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,7 @@ class ApiContext:
     registry: ViewRegistry
     security: Security
     read_only: frozenset[str] = frozenset()  # context names (or ids) protected from actions
+    read_only_patterns: tuple[str, ...] = ()  # globs (`*prod*`) of protected context names
     web_dist: Path | None = None
     live: LiveTuning = field(default_factory=LiveTuning)
     counters: ApiCounters = field(default_factory=ApiCounters)
@@ -83,7 +85,9 @@ class ApiContext:
 
     def is_read_only(self, session: ClusterSession) -> bool:
         e = session.entry
-        return e.context in self.read_only or e.id in self.read_only
+        if e.context in self.read_only or e.id in self.read_only:
+            return True
+        return any(fnmatchcase(e.context, p) for p in self.read_only_patterns)
 
 
 CONTEXT: web.AppKey[ApiContext] = web.AppKey("masthead.context", ApiContext)

@@ -9,6 +9,10 @@ series.count bumped) is a new row, an update that does not change the count is n
 
 `metrics_rollups`: coarse metrics samples per (cluster, scope, key) for sparklines
 (feeds/metrics.py); scope is node, namespace, workload or cluster.
+
+`audit`: every action asked of the server (api/actions.py), allowed or refused: who (the local
+user and how the request was authenticated), when, cluster, object, action, its parameters
+(JSON), whether it was a dry run, and the outcome (HTTP code, reason, message).
 """
 
 from __future__ import annotations
@@ -57,7 +61,29 @@ CREATE INDEX metrics_rollups_key ON metrics_rollups (cluster, scope, key, t);
 CREATE INDEX metrics_rollups_t ON metrics_rollups (t);
 """
 
+AUDIT_V3 = """
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    who TEXT NOT NULL,
+    cluster TEXT NOT NULL,
+    context TEXT NOT NULL,
+    action TEXT NOT NULL,
+    api_group TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    dry_run INTEGER NOT NULL,
+    code INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX audit_cluster ON audit (cluster, id);
+"""
+
 MIGRATIONS = (
     Migration(1, "event history", EVENTS_V1),
     Migration(2, "metrics rollups", METRICS_V2),
+    Migration(3, "action audit log", AUDIT_V3),
 )
