@@ -221,10 +221,13 @@ async def test_read_only_contexts_refuse_every_action() -> None:
                 status, err, _ = await s.post(act(cluster, action), body)
                 assert status == 403, (cluster, action, err)
                 assert err["error"]["reason"] == "ReadOnly"
+        # A malformed body too: the context is refused before the body is looked at.
+        async with s.http.post(s.base + act("admin", "scale"), data=b"{not json") as r:
+            assert r.status == 403 and (await r.json())["error"]["reason"] == "ReadOnly"
         _, d = await obj(s, "deployments", "team-a", "todo-api")
         assert d["spec"]["replicas"] != 9
         rows = await audit(s, limit=1000)
-        assert len(rows) == 16 and {r["result"]["reason"] for r in rows} == {"ReadOnly"}
+        assert len(rows) == 17 and {r["result"]["reason"] for r in rows} == {"ReadOnly"}
 
 
 async def test_actions_need_the_token_and_a_same_origin() -> None:

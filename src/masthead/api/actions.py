@@ -185,9 +185,12 @@ async def run_action(request: web.Request) -> web.Response:
         )
     if ctx.feeds is None:  # no audit log, no actions
         raise ApiProblem(503, "the audit log is not available", reason="Unavailable")
-    body = await _body(request)
-    audit = _Audit(ctx.feeds.db, who(ctx, request), session, action, body, False)
-    if ctx.is_read_only(session):
+    if ctx.is_read_only(session):  # before anything else: even a malformed body is refused
+        try:
+            body = await _body(request)
+        except ApiProblem:
+            body = {}
+        audit = _Audit(ctx.feeds.db, who(ctx, request), session, action, body, False)
         raise await audit.refuse(
             ApiProblem(
                 403,
@@ -197,6 +200,8 @@ async def run_action(request: web.Request) -> web.Response:
                 cluster=session.id,
             )
         )
+    body = await _body(request)
+    audit = _Audit(ctx.feeds.db, who(ctx, request), session, action, body, False)
     audit.dry_run = _dry_run(body)
     try:
         p = plan(action, body)
@@ -219,6 +224,7 @@ async def run_action(request: web.Request) -> web.Response:
                 check.resource,
                 check.namespace,
                 subresource=check.subresource,
+                refresh=True,  # a mutation asks now: a grant or revocation counts at once
             )
             if not decision.allowed:
                 why = decision.reason or decision.evaluation_error
