@@ -134,13 +134,10 @@ test("pods view: rows, sort by restarts, live badge, filter, object panel", { ti
     for (const name of names) assert.match(name, /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, `odd pod name ${JSON.stringify(name)}`);
     assert.ok(names.some((n) => /-[a-z0-9]{5}$/.test(n)), `no generated-looking names: ${JSON.stringify(names)}`);
 
-    // The freshness badge says live. Known bug (todo until fixed): the metrics source reports
-    // state "ok" (feeds/metrics.py MetricsState.OK), which web/src/app/freshness.ts does not know,
-    // ranks like "syncing" and shows as a warn-toned "ok" badge instead of "live". The todo
-    // subtest still runs and is reported; drop `todo` once the states agree.
+    // The freshness badge says live (the metrics source's `ok` counts as live).
     const badge = page.getByTestId("freshness");
     await badge.waitFor();
-    await t.test("freshness badge says live", { todo: "metrics source state \"ok\" unknown to freshness.ts" }, async () => {
+    await t.test("freshness badge says live", async () => {
       const deadline = Date.now() + 3_000;
       let label = await badge.textContent();
       while (label?.trim() !== "live" && Date.now() < deadline) {

@@ -12,6 +12,20 @@ describe("freshness badge", () => {
     });
   });
 
+  it("treats the metrics feed's healthy state `ok` as live", () => {
+    const summary = summarizeFreshness([
+      { id: "pods@*", state: "live", since: "t0" },
+      { id: "metrics", state: "ok" },
+    ]);
+    expect(summary).toMatchObject({ label: "live", state: "live", tone: "ok" });
+    expect(
+      summarizeFreshness([
+        { id: "pods@*", state: "stale", since: "t0" },
+        { id: "metrics", state: "ok" },
+      ]),
+    ).toMatchObject({ state: "stale" });
+  });
+
   it("counts a sync in progress across sources", () => {
     const summary = summarizeFreshness([
       { id: "pods@a", state: "syncing", synced: 120, total: 400 },

@@ -42,8 +42,13 @@ const TONES: Record<string, FreshnessTone> = {
   stopped: "muted",
 };
 
+/** The metrics feed calls its healthy state `ok` (protocol §2); for a view that is live. */
+function normalize(state: string): string {
+  return state === "ok" ? "live" : state;
+}
+
 function rank(state: string): number {
-  const index = SEVERITY.indexOf(state);
+  const index = SEVERITY.indexOf(normalize(state));
   return index < 0 ? SEVERITY.indexOf("syncing") : index;
 }
 
@@ -56,8 +61,10 @@ export function summarizeFreshness(sources: SourceFreshness[]): FreshnessSummary
   const relevant = sources.filter((source) => source.state !== "absent");
   const considered = relevant.length > 0 ? relevant : sources;
   if (considered.length === 0) return null;
-  let worst = considered[0]!.state;
-  for (const source of considered) if (rank(source.state) < rank(worst)) worst = source.state;
+  let worst = normalize(considered[0]!.state);
+  for (const source of considered) {
+    if (rank(source.state) < rank(worst)) worst = normalize(source.state);
+  }
 
   let label = worst;
   if (worst === "syncing") {
