@@ -197,9 +197,26 @@ async def test_restricted_user_is_refused_where_rbac_denies() -> None:
             {"resource": "deployments", "namespace": "team-a", "name": "todo-api", "replicas": 4},
         )
         assert status == 200, out
+        # A grant counts at once: the pre-check asks fresh, not from the views' cache.
+        s.sim.grant("team-c", "edit")
+        status, out, _ = await s.post(act("restricted", "scale"), body)
+        assert status == 200, out
+        _, d = await obj(s, "deployments", "team-c", "sandbox")
+        assert d["spec"]["replicas"] == 5
         rows = await audit(s, cluster="restricted")
-        assert [r["result"]["code"] for r in rows] == [200, 403, 403]
-        assert rows[2]["result"]["reason"] == "Forbidden"
+        assert [r["result"]["code"] for r in rows] == [200, 200, 403, 403]
+        assert rows[3]["result"]["reason"] == "Forbidden"
+
+
+def test_read_only_pattern_option() -> None:
+    import argparse
+
+    from masthead.cli import _server_options
+
+    p = argparse.ArgumentParser()
+    _server_options(p)
+    args = p.parse_args(["--read-only", "ci", "--read-only-pattern", "*prod*"])
+    assert args.read_only == ["ci"] and args.read_only_pattern == ["*prod*"]
 
 
 async def test_read_only_contexts_refuse_every_action() -> None:
