@@ -1145,7 +1145,8 @@ def _pdb_cells(obj: Obj, now: float) -> Cells:
     ]
 
 
-def _rc_cells(obj: Obj, now: float) -> Cells:
+def _replicas_cells(obj: Obj, now: float, selector: str) -> Cells:
+    """ReplicationController and ReplicaSet rows: the same columns, selectors of two kinds."""
     names, images = _containers(_get(obj, "spec", "template", "spec"))
     return [
         _name(obj),
@@ -1155,22 +1156,16 @@ def _rc_cells(obj: Obj, now: float) -> Cells:
         _age(obj, now),
         names,
         images,
-        _format_labels(_map(obj, "spec", "selector")),
+        selector,
     ]
+
+
+def _rc_cells(obj: Obj, now: float) -> Cells:
+    return _replicas_cells(obj, now, _format_labels(_map(obj, "spec", "selector")))
 
 
 def _replica_set_cells(obj: Obj, now: float) -> Cells:
-    names, images = _containers(_get(obj, "spec", "template", "spec"))
-    return [
-        _name(obj),
-        _int(obj, "spec", "replicas"),
-        _int(obj, "status", "replicas"),
-        _int(obj, "status", "readyReplicas"),
-        _age(obj, now),
-        names,
-        images,
-        format_label_selector(_get(obj, "spec", "selector")),
-    ]
+    return _replicas_cells(obj, now, format_label_selector(_get(obj, "spec", "selector")))
 
 
 def _deployment_cells(obj: Obj, now: float) -> Cells:

@@ -878,16 +878,16 @@ class WorldBuilder:
         span = max(self.epoch - created - 3600, 60)
         total_ready = total_avail = total = updated = 0
         stuck = app.failure == A.IMAGE_PULL
+        # A stuck rollout: the newest revision (and so the Deployment) asks for a bad tag.
+        bad_containers = _with_bad_tag(tspec["containers"]) if stuck else None
         for r in range(1, rev + 1):
             current = r == rev
             rs_created = created if r == 1 else created + span * (r - 1) / rev
             if stuck and current:
                 rs_created = self.ago(1500)
             containers = tspec["containers"]
-            if stuck and current:
-                bad = dict(containers[0])
-                bad["image"] = bad["image"].rsplit(":", 1)[0] + ":" + "v9.9.9-rc1"
-                containers = [bad, *containers[1:]]
+            if bad_containers is not None and current:
+                containers = bad_containers
             phash = self.ids.suffix(10, ns, name, str(r))
             rs_name = f"{name}-{phash}"
             labels = {**template["metadata"]["labels"], "pod-template-hash": phash}
@@ -1065,15 +1065,12 @@ class WorldBuilder:
                 del status[k]
         status["conditions"] = conds
         dep["status"] = status
-        if stuck:
-            # The rollout is stuck because the Deployment now asks for the bad tag: its
-            # template is the newest ReplicaSet's, so controllers keep it stuck, not heal it.
-            bad_tspec = dep["spec"]["template"]["spec"]
-            first = dict(bad_tspec["containers"][0])
-            first["image"] = first["image"].rsplit(":", 1)[0] + ":v9.9.9-rc1"
+        if bad_containers is not None:
+            # The Deployment's template is the newest ReplicaSet's, so the controllers keep
+            # the rollout stuck instead of healing it back to the old image.
             dep["spec"]["template"] = {
                 **dep["spec"]["template"],
-                "spec": {**bad_tspec, "containers": [first, *bad_tspec["containers"][1:]]},
+                "spec": {**tspec, "containers": bad_containers},
             }
         dep["metadata"]["managedFields"] = self.managed(
             ("deploy", app.shape),
@@ -1683,7 +1680,7 @@ class WorldBuilder:
             )
         )
         if st.kind == P.IMAGE_PULL:
-            img = main["image"].rsplit(":", 1)[0] + ":v9.9.9-rc1"
+            img = _bad_tag(main["image"])
             n = max(2, int((self.epoch - created) // 300))
             for reason, msg, warn, count in (
                 ("Pulling", f'Pulling image "{img}"', False, n),
@@ -2178,3 +2175,17 @@ class WorldBuilder:
 def build_world(registry: Registry, knobs: WorldKnobs, grant: Grant | None = None) -> World:
     """Generate the world `knobs` describe into `registry` (see WorldBuilder)."""
     return WorldBuilder(registry, knobs, grant).build()
+
+
+# An image tag that does not exist: the kubelet simulation keeps such pods in ImagePullBackOff.
+BAD_TAG = "v9.9.9-rc1"
+
+
+def _bad_tag(image: str) -> str:
+    return image.rsplit(":", 1)[0] + ":" + BAD_TAG
+
+
+def _with_bad_tag(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    first = dict(containers[0])
+    first["image"] = _bad_tag(first["image"])
+    return [first, *containers[1:]]
