@@ -10,35 +10,9 @@ from masthead.kube.discovery import Discovery, UnknownResource
 from masthead.sim.app import Simulator
 from masthead.sim.registry import WriteContext
 from tests.kube.kubesim import transport_for
+from tests.sim.simclient import GADGET_CRD
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "gadgets.fix.example.com"},
-    "spec": {
-        "group": "fix.example.com",
-        "scope": "Namespaced",
-        "names": {
-            "plural": "gadgets",
-            "singular": "gadget",
-            "kind": "Gadget",
-            "listKind": "GadgetList",
-        },
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "x-kubernetes-preserve-unknown-fields": True,
-                    }
-                },
-            }
-        ],
-    },
-}
+CRD = GADGET_CRD
 
 
 async def test_aggregated_and_legacy_discovery_agree() -> None:

@@ -131,3 +131,35 @@ async def running_sim(config: SimConfig | None = None) -> AsyncIterator[SimClien
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
     ):
         yield SimClient(sim, session, sim.admin_token)
+
+
+# A namespaced CRD with a status subresource that tests create to see custom resources served.
+GADGET_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.fix.example.com"},
+    "spec": {
+        "group": "fix.example.com",
+        "scope": "Namespaced",
+        "names": {
+            "plural": "gadgets",
+            "singular": "gadget",
+            "kind": "Gadget",
+            "listKind": "GadgetList",
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                    }
+                },
+                "subresources": {"status": {}},
+            }
+        ],
+    },
+}

@@ -7,7 +7,7 @@ from typing import Any
 
 from masthead.sim.app import SimConfig
 from masthead.sim.registry import RegistryConfig
-from tests.sim.simclient import running_sim
+from tests.sim.simclient import GADGET_CRD, running_sim
 
 CM = "/api/v1/namespaces/team-a/configmaps"
 V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -206,39 +206,10 @@ async def test_rbac_restricted_user_grant_and_revoke() -> None:
 
 
 async def test_crd_lifecycle_serves_custom_resources() -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "gadgets.fix.example.com"},
-        "spec": {
-            "group": "fix.example.com",
-            "scope": "Namespaced",
-            "names": {
-                "plural": "gadgets",
-                "singular": "gadget",
-                "kind": "Gadget",
-                "listKind": "GadgetList",
-            },
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                    "subresources": {"status": {}},
-                }
-            ],
-        },
-    }
     async with running_sim() as c:
         assert (await c.get("/apis/fix.example.com/v1")).status == 404
         assert (
-            await c.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+            await c.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", GADGET_CRD)
         ).status == 201
         for _ in range(50):
             if (await c.get("/apis/fix.example.com/v1")).status == 200:
