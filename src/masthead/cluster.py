@@ -388,6 +388,8 @@ class ClusterSession:
             await self.credentials.get()
             await self.discovery.refresh()
             self._connected = True
+        else:  # two 304s unless CRDs changed; then unresolved views may resolve now
+            await self.discovery.refresh()
         since = self.access.now()
         # Also the health probe: one cheap review even when no source runs.
         await self.access.username(fresh_since=since)
