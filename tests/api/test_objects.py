@@ -1,0 +1,209 @@
+"""Object reads over HTTP against the simulator: the watch-invalidated cache, Secret reveal and
+Helm releases."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from masthead.sim.registry import WriteContext
+from masthead.sim.world.helm import decode_release
+from tests.api.harness import Served, eventually_async, served
+from tests.kube.kubesim import delete_cm, make_cm
+
+C = "/api/v1/clusters/admin"
+CM = C + "/objects/core/v1/configmaps/default/cached"
+
+
+async def cache_stats(s: Served, cluster: str = "admin") -> dict[str, int]:
+    d = await s.diagnostics()
+    stats: dict[str, int] = d["tables"][cluster]["object_cache"]
+    return stats
+
+
+async def fetched(s: Served) -> int:
+    n: int = (await s.diagnostics())["api"]["objects_fetched"]
+    return n
+
+
+def patch_cm(s: Served, ns: str, name: str, data: dict[str, str]) -> None:
+    s.sim.registry.patch(
+        s.sim.info("", "v1", "configmaps"),
+        ns,
+        name,
+        "application/merge-patch+json",
+        {"data": data},
+        WriteContext("test"),
+    )
+
+
+async def test_cache_serves_until_the_watch_sees_a_change_or_a_delete() -> None:
+    async with served(connect=("admin",)) as s:
+        make_cm(s.sim, "default", "cached", v="1")
+        await s.page("admin", "configmaps")  # the configmaps source runs: the watch vouches
+        status, first, _ = await s.get(CM)
+        assert status == 200 and first["data"] == {"v": "1"}
+        before = await fetched(s)
+        status, again, _ = await s.get(CM + "?format=yaml")
+        assert status == 200 and b"v: '1'" in again
+        stats = await cache_stats(s)
+        assert stats["hits"] == 1 and stats["entries"] == 1 and stats["bytes"] > 0
+        assert await fetched(s) == before  # the API server was not asked again
+
+        patch_cm(s, "default", "cached", {"v": "2"})
+
+        async def invalidated() -> bool:
+            return (await cache_stats(s))["invalidations"] >= 1
+
+        await eventually_async(invalidated, 10)
+        _, changed, _ = await s.get(CM)
+        assert changed["data"] == {"v": "2"}
+        assert changed["metadata"]["resourceVersion"] != first["metadata"]["resourceVersion"]
+
+        delete_cm(s.sim, "default", "cached")
+
+        async def dropped() -> bool:
+            return (await cache_stats(s))["invalidations"] >= 2
+
+        await eventually_async(dropped, 10)
+        status, gone, _ = await s.get(CM)
+        assert status == 404 and gone["error"]["reason"] == "NotFound"
+
+
+async def test_unwatched_kinds_and_secrets_are_never_cached() -> None:
+    async with served(connect=("admin",)) as s:
+        await s.page("admin", "secrets")  # a live secrets source still caches nothing
+        secret = next(iter(s.sim.store.iter_objects(("", "secrets"))))
+        path = f"{C}/objects/core/v1/secrets/{secret.namespace}/{secret.name}"
+        make_cm(s.sim, "default", "cached", v="1")  # no configmaps source runs: no watch
+        before = await fetched(s)
+        for p in (path, path, CM, CM):
+            status, _, _ = await s.get(p)
+            assert status == 200
+        stats = await cache_stats(s)
+        assert stats["hits"] == 0 and stats["entries"] == 0
+        assert await fetched(s) == before + 4
+
+
+async def test_reveal_decodes_values_and_leaves_no_trace() -> None:
+    async with served(connect=("admin", "restricted")) as s:
+        value = "s3cr3t-value-for-reveal"
+        s.sim.registry.create(
+            s.sim.info("", "v1", "secrets"),
+            "team-a",
+            {
+                "metadata": {"name": "creds"},
+                "data": {
+                    "password": base64.b64encode(value.encode()).decode(),
+                    "blob": base64.b64encode(b"\x00\xff\x10").decode(),
+                },
+            },
+            WriteContext("test"),
+        )
+        path = C + "/objects/core/v1/secrets/team-a/creds"
+        status, body, r = await s.post(path + "/reveal")
+        assert status == 200 and r.headers["Cache-Control"] == "no-store"
+        assert body["data"]["password"] == {"value": value, "encoding": "text"}
+        assert body["data"]["blob"] == {
+            "value": base64.b64encode(b"\x00\xff\x10").decode(),
+            "encoding": "base64",
+        }
+        status, body, _ = await s.post(path + "/reveal", {"keys": ["password"]})
+        assert status == 200 and set(body["data"]) == {"password"}
+
+        status, body, _ = await s.post(path + "/reveal", {"keys": ["nope"]})
+        assert status == 404 and body["error"]["details"]["parameter"] == "keys"
+        status, body, _ = await s.post(path + "/reveal", {"keys": "password"})
+        assert status == 400 and body["error"]["details"]["parameter"] == "keys"
+        status, body, _ = await s.post(path + "/reveal", {"key": ["password"]})
+        assert status == 400 and body["error"]["details"]["parameter"] == "key"
+        status, body, _ = await s.post(C + "/objects/core/v1/configmaps/team-a/x/reveal")
+        assert status == 404 and body["error"]["details"]["parameter"] == "resource"
+        # A foreign Origin is refused as for any mutation; a GET is no reveal.
+        status, _, _ = await s.post(path + "/reveal", headers={"Origin": "http://evil.example"})
+        assert status == 403
+        status, _, _ = await s.get(path + "/reveal")
+        assert status in (404, 405)
+        # The restricted user may not read Secrets in team-c (view role): RBAC answers.
+        status, body, _ = await s.post(
+            "/api/v1/clusters/restricted/objects/core/v1/secrets/team-c/any/reveal"
+        )
+        assert status == 403 and body["error"]["details"]["status"]["reason"] == "Forbidden"
+
+        # The value is nowhere else: object read, the secrets page, diagnostics.
+        _, obj, _ = await s.get(path)
+        page = await s.page("admin", "secrets", namespace="team-a", limit=1000)
+        diag = await s.diagnostics()
+        for text in (obj, page, diag):
+            assert value not in str(text)
+        assert obj["data"] == {"password": len(value), "blob": 3}
+        assert diag["tables"]["admin"]["object_cache"]["entries"] == 0
+
+
+def helm_secrets(s: Served, release: str) -> list[Any]:
+    return sorted(
+        (
+            o
+            for o in s.sim.store.iter_objects(("", "secrets"))
+            if (o.decode()["metadata"].get("labels") or {}).get("name") == release
+            and o.decode().get("type") == "helm.sh/release.v1"
+        ),
+        key=lambda o: int(o.decode()["metadata"]["labels"]["version"]),
+    )
+
+
+async def test_helm_release_with_its_history() -> None:
+    async with served(connect=("admin",)) as s:
+        secrets = helm_secrets(s, "redis")
+        assert len(secrets) == 3
+        latest = secrets[-1].decode()
+        expected = decode_release(latest["data"]["release"])
+        path = f"{C}/objects/core/v1/secrets/{secrets[-1].namespace}/{secrets[-1].name}/helm"
+        status, body, r = await s.get(path)
+        assert status == 200, body
+        assert r.headers["Cache-Control"] == "no-store"
+        assert body["name"] == "redis" and body["namespace"] == "catalog"
+        assert body["chart"] == {
+            "name": "redis",
+            "version": "20.3.0",
+            "appVersion": "7.4.1",
+            "description": expected["chart"]["metadata"]["description"],
+        }
+        assert (body["status"], body["revision"]) == ("deployed", 3)
+        assert body["manifest"] == expected["manifest"] and "7.4.1" in body["manifest"]
+        assert body["values"] == {
+            "architecture": "standalone",
+            "master": {"persistence": {"size": "8Gi"}},
+        }
+        assert body["defaultValues"] == expected["chart"]["values"]
+        assert body["notes"] == expected["info"]["notes"]
+        assert [(r["revision"], r["status"]) for r in body["revisions"]] == [
+            (3, "deployed"),
+            (2, "failed"),
+            (1, "superseded"),
+        ]
+        assert body["revisions"][2]["chart"] == "redis-19.6.4"
+        assert body["revisions"][1]["description"].startswith('Upgrade "redis" failed')
+        assert body["warnings"] == []
+
+        # An older revision's Secret shows that revision, with the same history.
+        first = secrets[0]
+        _, old, _ = await s.get(f"{C}/objects/core/v1/secrets/{first.namespace}/{first.name}/helm")
+        assert (old["revision"], old["status"], old["chart"]["version"]) == (
+            1,
+            "superseded",
+            "19.6.4",
+        )
+        assert len(old["revisions"]) == 3
+
+        plain = next(
+            o
+            for o in s.sim.store.iter_objects(("", "secrets"))
+            if o.decode().get("type") != "helm.sh/release.v1"
+        )
+        status, body, _ = await s.get(
+            f"{C}/objects/core/v1/secrets/{plain.namespace}/{plain.name}/helm"
+        )
+        assert status == 422 and body["error"]["reason"] == "NotAHelmRelease"
+        status, body, _ = await s.get(f"{C}/objects/core/v1/secrets/catalog/missing/helm")
+        assert status == 404
