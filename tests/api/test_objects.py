@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from masthead.sim.registry import WriteContext
+from masthead.sim.registry import DeleteOptions, WriteContext
 from masthead.sim.world.helm import decode_release
 from tests.api.harness import Served, eventually_async, served
 from tests.kube.kubesim import delete_cm, make_cm
@@ -206,4 +206,63 @@ async def test_helm_release_with_its_history() -> None:
         )
         assert status == 422 and body["error"]["reason"] == "NotAHelmRelease"
         status, body, _ = await s.get(f"{C}/objects/core/v1/secrets/catalog/missing/helm")
+        assert status == 404
+
+
+async def test_object_events_live_and_from_history() -> None:
+    async with served(connect=("admin",)) as s:
+        by_uid: dict[str, list[dict[str, Any]]] = {}
+        for o in s.sim.store.iter_objects(("", "events")):
+            ev = o.decode()
+            by_uid.setdefault(ev["involvedObject"].get("uid", ""), []).append(ev)
+        pod = next(
+            o.decode()
+            for o in s.sim.store.iter_objects(("", "pods"))
+            if len(by_uid.get(o.uid, ())) >= 2
+        )
+        meta = pod["metadata"]
+        path = f"{C}/objects/core/v1/pods/{meta['namespace']}/{meta['name']}/events"
+        expected = {e["metadata"]["uid"] for e in by_uid[meta["uid"]]}
+
+        async def all_recorded() -> bool:
+            _, body, _ = await s.get(path)
+            return {e["uid"] for e in body["items"]} == expected and all(
+                e["id"] is not None for e in body["items"]
+            )
+
+        await eventually_async(all_recorded, 10)
+        status, body, _ = await s.get(path)
+        assert status == 200 and body["history"] is True
+        items = body["items"]
+        assert all(e["object_uid"] == meta["uid"] for e in items)
+        assert len({e["uid"] for e in items}) == len(items)  # one entry per event
+        seen = [e["last_seen"] for e in items]
+        assert seen == sorted(seen, reverse=True)
+
+        # The API server forgets an event (its TTL): the history still shows it.
+        gone = by_uid[meta["uid"]][0]
+        s.sim.registry.delete(
+            s.sim.info("", "v1", "events"),
+            gone["metadata"]["namespace"],
+            gone["metadata"]["name"],
+            DeleteOptions(),
+        )
+
+        async def left_table() -> bool:
+            page = await s.page("admin", "events", limit=1000, namespace=meta["namespace"])
+            return gone["metadata"]["uid"] not in {r["uid"] for r in page["rows"]}
+
+        await eventually_async(left_table, 10)
+        _, body, _ = await s.get(path)
+        assert gone["metadata"]["uid"] in {e["uid"] for e in body["items"]}
+
+        _, one, _ = await s.get(path, params={"limit": "1"})
+        assert [e["uid"] for e in one["items"]] == [items[0]["uid"]]
+        _, none, _ = await s.get(path, params={"since": "2999-01-01T00:00:00Z"})
+        assert none["items"] == []
+        status, bad, _ = await s.get(path, params={"limit": "0"})
+        assert status == 400 and bad["error"]["details"]["parameter"] == "limit"
+        status, bad, _ = await s.get(path, params={"since": "yesterday"})
+        assert status == 400 and bad["error"]["details"]["parameter"] == "since"
+        status, _, _ = await s.get(f"{C}/objects/core/v1/pods/{meta['namespace']}/nope/events")
         assert status == 404

@@ -12,6 +12,7 @@ from masthead.api import (
     helm,
     live,
     logs,
+    object_events,
     objects,
     pages,
     secrets,
@@ -55,6 +56,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
     r.add_get(OBJ, objects.get_object)
+    r.add_get(OBJ + "/events", object_events.object_events)
     r.add_get(OBJ + "/helm", helm.helm_release)
     r.add_post(OBJ + "/reveal", secrets.reveal_secret)
     r.add_get(C + "/events", events.events_history)

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from masthead.cluster import ClusterSession
-from masthead.kube.freshness import SourceState
 from masthead.objects.cache import CachedObject, CacheKey, ObjectCache, is_secret
+from masthead.objects.tables import watched
 from masthead.views.sources import ResourceKey, ViewRegistry
 
 
@@ -56,19 +56,6 @@ class Fetched:
 
 class NotAnObject(ValueError):
     """The API server answered 2xx with something other than a JSON object."""
-
-
-def watched(session: ClusterSession, group: str, resource: str, namespace: str) -> bool:
-    """A live source of (group, resource) covers `namespace`."""
-    for g in session.resources:
-        rt = g.resource
-        if rt is None or (rt.group, rt.resource) != (group, resource):
-            continue
-        for scope, src in g.sources.items():
-            covers = scope is None or scope == namespace
-            if covers and src.running and src.freshness.current.state is SourceState.LIVE:
-                return True
-    return False
 
 
 class ObjectReader:
