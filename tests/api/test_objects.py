@@ -266,3 +266,38 @@ async def test_object_events_live_and_from_history() -> None:
         assert status == 400 and bad["error"]["details"]["parameter"] == "since"
         status, _, _ = await s.get(f"{C}/objects/core/v1/pods/{meta['namespace']}/nope/events")
         assert status == 404
+
+
+def kind(body: dict[str, Any], group: str, resource: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        i for i in body["items"] if (i["group"], i["resource"]) == (group, resource)
+    )
+    return found
+
+
+async def test_kinds_with_access_and_counts() -> None:
+    async with served(connect=("admin", "restricted")) as s:
+        await s.page("admin", "pods")  # a pods table exists now: its count is known
+        status, body, _ = await s.get(C + "/kinds")
+        assert status == 200 and body["namespace"] == "default"
+        pods = kind(body, "", "pods")
+        assert pods["kind"] == "Pod" and pods["namespaced"] and pods["version"] == "v1"
+        assert {"list", "watch", "get", "create", "delete"} <= set(pods["verbs"])
+        assert pods["allowed"] == {"list": True, "watch": True, "get": True}
+        assert pods["count"] == sum(1 for _ in s.sim.store.iter_objects(("", "pods")))
+        nodes = kind(body, "", "nodes")
+        assert not nodes["namespaced"] and nodes["allowed"]["list"] is True
+        none = {"list": False, "watch": False, "get": False}
+        assert kind(body, "", "bindings")["allowed"] == none  # create-only
+        assert kind(body, "storage.k8s.io", "storageclasses")["count"] is None  # no table
+        deploy = kind(body, "apps", "deployments")
+        assert deploy["kind"] == "Deployment" and deploy["group"] == "apps"
+
+        # jane: `edit` in her context's namespace team-a, nothing cluster-wide.
+        status, body, _ = await s.get("/api/v1/clusters/restricted/kinds")
+        assert status == 200 and body["namespace"] == "team-a"
+        assert kind(body, "", "pods")["allowed"] == {"list": True, "watch": True, "get": True}
+        assert kind(body, "", "nodes")["allowed"]["list"] is False
+        assert kind(body, "rbac.authorization.k8s.io", "clusterroles")["allowed"]["get"] is False
+        status, body, _ = await s.get(C + "/kinds?x=1")
+        assert status == 400 and body["error"]["details"]["parameter"] == "x"

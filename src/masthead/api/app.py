@@ -10,6 +10,7 @@ from masthead.api import (
     diagnostics,
     events,
     helm,
+    kinds,
     live,
     logs,
     object_events,
@@ -55,6 +56,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/views", pages.view_catalogue)
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
+    r.add_get(C + "/kinds", kinds.list_kinds)
     r.add_get(OBJ, objects.get_object)
     r.add_get(OBJ + "/events", object_events.object_events)
     r.add_get(OBJ + "/helm", helm.helm_release)
