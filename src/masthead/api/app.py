@@ -16,6 +16,7 @@ from masthead.api import (
     object_events,
     objects,
     pages,
+    relations,
     secrets,
     static,
 )
@@ -60,6 +61,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(OBJ, objects.get_object)
     r.add_get(OBJ + "/events", object_events.object_events)
     r.add_get(OBJ + "/helm", helm.helm_release)
+    r.add_get(OBJ + "/relations", relations.object_relations)
     r.add_post(OBJ + "/reveal", secrets.reveal_secret)
     r.add_get(C + "/events", events.events_history)
     r.add_get(C + "/events/stream", events.events_stream)

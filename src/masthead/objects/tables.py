@@ -58,3 +58,8 @@ def _sources(session: ClusterSession) -> Iterator[_Source]:
             if isinstance(src.sink, ObservedTableSink):
                 live = src.running and src.freshness.current.state is SourceState.LIVE
                 yield rt, scope, src.sink.table, live
+
+
+def all_tables(session: ClusterSession) -> list[tuple[ResourceType, Table[Any]]]:
+    """Every running or stopped source's table with its resource."""
+    return [(rt, table) for rt, _, table, _ in _sources(session)]
