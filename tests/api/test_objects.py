@@ -138,6 +138,9 @@ async def test_reveal_decodes_values_and_leaves_no_trace() -> None:
             assert value not in str(text)
         assert obj["data"] == {"password": len(value), "blob": 3}
         assert diag["tables"]["admin"]["object_cache"]["entries"] == 0
+        assert s.server.ctx is not None
+        cache = s.server.ctx.object_cache
+        assert all(value.encode() not in e.body for e in cache._entries.values())
 
 
 def helm_secrets(s: Served, release: str) -> list[Any]:
