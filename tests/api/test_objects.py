@@ -304,3 +304,23 @@ async def test_kinds_with_access_and_counts() -> None:
         assert kind(body, "rbac.authorization.k8s.io", "clusterroles")["allowed"]["get"] is False
         status, body, _ = await s.get(C + "/kinds?x=1")
         assert status == 400 and body["error"]["details"]["parameter"] == "x"
+
+
+async def test_helm_release_listing_and_lookup_by_name() -> None:
+    async with served(connect=("admin",)) as s:
+        status, body, _ = await s.get(C + "/helm")
+        assert status == 200
+        assert [(i["namespace"], i["name"], i["revision"], i["status"]) for i in body["items"]] == [
+            ("catalog", "redis", 3, "deployed"),
+            ("ingress-nginx", "ingress-nginx", 2, "deployed"),
+        ]
+        assert body["items"][0]["secret"] == "sh.helm.release.v1.redis.v3"
+        _, only, _ = await s.get(C + "/helm", params={"namespace": "catalog"})
+        assert [i["name"] for i in only["items"]] == ["redis"]
+        status, rel, _ = await s.get(C + "/helm/ingress-nginx/ingress-nginx")
+        assert status == 200 and rel["revision"] == 2 and rel["chart"]["version"] == "4.11.3"
+        assert [r["revision"] for r in rel["revisions"]] == [2, 1]
+        status, missing, _ = await s.get(C + "/helm/catalog/nope")
+        assert status == 404 and missing["error"]["reason"] == "NotFound"
+        status, bad, _ = await s.get(C + "/helm", params={"ns": "x"})
+        assert status == 400 and bad["error"]["details"]["parameter"] == "ns"

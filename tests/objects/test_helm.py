@@ -13,6 +13,7 @@ from masthead.objects.helm import (
     ReleaseError,
     ReleaseTooLarge,
     decode_release,
+    latest_releases,
     release_summary,
 )
 
@@ -98,3 +99,41 @@ def test_summary_lists_revisions_newest_first() -> None:
         "chart": "nginx-1.1.0",
         "appVersion": "1.25",
     }
+
+
+class _Row:
+    def __init__(self, ns: str, name: str, labels: dict[str, str], type_: str) -> None:
+        self.namespace, self.name, self.labels, self.type = ns, name, labels, type_
+
+
+def test_latest_releases_from_labels() -> None:
+    def row(release: str, version: str, status: str, ns: str = "apps") -> _Row:
+        labels = {"owner": "helm", "name": release, "version": version, "status": status}
+        labels["modifiedAt"] = "1714557600"
+        return _Row(ns, f"sh.helm.release.v1.{release}.v{version}", labels, "helm.sh/release.v1")
+
+    rows = [
+        row("web", "9", "superseded"),
+        row("web", "10", "deployed"),  # numeric, not text, order
+        row("web", "1", "deployed", ns="other"),
+        row("db", "x", "deployed"),  # unreadable version: skipped
+        _Row("apps", "plain", {"owner": "helm", "name": "z", "version": "1"}, "Opaque"),
+    ]
+    assert latest_releases(rows) == [
+        {
+            "name": "web",
+            "namespace": "apps",
+            "revision": 10,
+            "status": "deployed",
+            "updated": 1714557600,
+            "secret": "sh.helm.release.v1.web.v10",
+        },
+        {
+            "name": "web",
+            "namespace": "other",
+            "revision": 1,
+            "status": "deployed",
+            "updated": 1714557600,
+            "secret": "sh.helm.release.v1.web.v1",
+        },
+    ]

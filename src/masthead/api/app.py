@@ -58,6 +58,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
     r.add_get(C + "/kinds", kinds.list_kinds)
+    r.add_get(C + "/helm", helm.list_releases)
+    r.add_get(C + "/helm/{namespace}/{release}", helm.get_release)
     r.add_get(OBJ, objects.get_object)
     r.add_get(OBJ + "/events", object_events.object_events)
     r.add_get(OBJ + "/helm", helm.helm_release)

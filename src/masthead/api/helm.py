@@ -3,6 +3,10 @@ release a `helm.sh/release.v1` Secret stores: chart, status, manifest, values, n
 release's history from its other revision Secrets (one LIST with `owner=helm,name=<release>`
 in the namespace, as `helm history` does). Secrets are read with the cluster's credentials and
 never cached; a 403 on the LIST leaves the history to the one revision, with a warning.
+
+`GET /api/v1/clusters/{id}/helm?namespace=` lists releases (latest revision of each) from the
+secrets table's labels, and `GET /api/v1/clusters/{id}/helm/{namespace}/{release}` answers the
+latest revision's Secret as above.
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from aiohttp import web
 from masthead.api.context import context_of
 from masthead.api.errors import ApiProblem, json_response
 from masthead.api.objects import address_of, connected, fetch, kube_errors, only_params
+from masthead.api.pages import first_sync, open_sources
 from masthead.api.secrets import NO_STORE
 from masthead.cluster import ClusterSession
 from masthead.kube.errors import ApiError, TransportError
-from masthead.objects.helm import ReleaseError, ReleaseTooLarge, decode_release, release_summary
+from masthead.objects.helm import (
+    ReleaseError,
+    ReleaseTooLarge,
+    decode_release,
+    latest_releases,
+    release_summary,
+)
 from masthead.objects.reader import ObjectAddress
+from masthead.objects.tables import resource_tables
 from masthead.selectors import label_value_errors
+from masthead.store.table import Table
+from masthead.views.catalogue import VIEWS
 
 # A release keeps `--history-max` revisions (10 by default); past this many, the oldest are
 # not decoded.
@@ -77,6 +91,61 @@ async def helm_release(request: web.Request) -> web.Response:
             cluster=session.id,
             details={"parameter": "resource"},
         )
+    return await _release(request, session, addr)
+
+
+async def _secret_rows(request: web.Request, session: ClusterSession) -> list[Any]:
+    """Rows of the secrets table (the source opened and first-synced if need be)."""
+    ctx = context_of(request)
+    connected(session)
+    sources = await open_sources(session, VIEWS["secrets"])
+    await first_sync(sources, ctx.first_sync_wait)
+    return [row for t in resource_tables(session, "", "secrets") for row in _helm_rows(t)]
+
+
+def _helm_rows(table: Table[Any]) -> list[Any]:
+    return [table[uid] for uid in table.by_label.uids(("owner", "helm"))]
+
+
+async def list_releases(request: web.Request) -> web.Response:
+    """`GET /api/v1/clusters/{id}/helm?namespace=` — the latest revision of every release,
+    from the secrets table's labels (nothing decoded)."""
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    only_params(request, frozenset({"namespace"}))
+    namespace = request.query.get("namespace") or None
+    items = latest_releases(await _secret_rows(request, session))
+    if namespace is not None:
+        items = [i for i in items if i["namespace"] == namespace]
+    return json_response({"cluster": session.id, "items": items})
+
+
+async def get_release(request: web.Request) -> web.Response:
+    """`GET /api/v1/clusters/{id}/helm/{namespace}/{release}` — the release's latest revision,
+    as the Secret's `.../helm` answers it."""
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    only_params(request, frozenset())
+    namespace, release = request.match_info["namespace"], request.match_info["release"]
+    found = [
+        i
+        for i in latest_releases(await _secret_rows(request, session))
+        if (i["namespace"], i["name"]) == (namespace, release)
+    ]
+    if not found:
+        raise ApiProblem(
+            404,
+            f"no Helm release {release!r} in namespace {namespace!r}",
+            reason="NotFound",
+            cluster=session.id,
+        )
+    addr = ObjectAddress("", "v1", "secrets", namespace, found[0]["secret"])
+    return await _release(request, session, addr)
+
+
+async def _release(
+    request: web.Request, session: ClusterSession, addr: ObjectAddress
+) -> web.Response:
     connected(session)
     secret = (await fetch(request, session, addr)).obj
     try:

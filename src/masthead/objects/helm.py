@@ -129,3 +129,34 @@ def release_summary(doc: dict[str, Any], others: Iterable[dict[str, Any]] = ()) 
 
 def _int(v: Any) -> int:
     return v if isinstance(v, int) else -1
+
+
+def latest_releases(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """`helm list -A` from Secret rows (no decoding: the system labels say it all): the highest
+    `version` per (namespace, release name), sorted by namespace and name."""
+    best: dict[tuple[str, str], tuple[int, Any]] = {}
+    for row in rows:
+        labels = row.labels
+        if getattr(row, "type", "") != RELEASE_TYPE or labels.get("owner") != "helm":
+            continue
+        try:
+            version = int(labels.get("version", ""))
+        except ValueError:
+            continue
+        key = (row.namespace, labels.get("name", ""))
+        if key[1] and (key not in best or version > best[key][0]):
+            best[key] = (version, row)
+    out = []
+    for (namespace, name), (version, row) in sorted(best.items()):
+        modified = row.labels.get("modifiedAt") or row.labels.get("createdAt")
+        out.append(
+            {
+                "name": name,
+                "namespace": namespace,
+                "revision": version,
+                "status": row.labels.get("status", ""),
+                "updated": int(modified) if modified and modified.isdigit() else None,
+                "secret": row.name,
+            }
+        )
+    return out
