@@ -50,7 +50,7 @@ async def object_events(request: web.Request) -> web.Response:
     uid = str((obj.get("metadata") or {}).get("uid") or "")
     live = [
         live_entry(session.id, row)
-        for table in resource_tables(session, "", "events")
+        for table in (resource_tables(session, "", "events") if uid else [])
         for row in (table.get(u) for u in table.by_owner.uids(uid))
         if isinstance(row, EventRow)
     ]
