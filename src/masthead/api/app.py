@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import actions, clusters, diagnostics, events, live, logs, objects, pages, static
+from masthead.api import (
+    actions,
+    clusters,
+    diagnostics,
+    events,
+    helm,
+    kinds,
+    live,
+    logs,
+    object_events,
+    objects,
+    pages,
+    relations,
+    secrets,
+    static,
+)
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -12,6 +27,7 @@ from masthead.api.security import security_headers, security_middleware
 
 V1 = "/api/v1"
 C = V1 + "/clusters/{cluster}"
+OBJ = C + "/objects/{group}/{version}/{resource}/{namespace}/{name}"
 
 
 async def _api_not_found(request: web.Request) -> web.Response:
@@ -41,7 +57,14 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/views", pages.view_catalogue)
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
-    r.add_get(C + "/objects/{group}/{version}/{resource}/{namespace}/{name}", objects.get_object)
+    r.add_get(C + "/kinds", kinds.list_kinds)
+    r.add_get(C + "/helm", helm.list_releases)
+    r.add_get(C + "/helm/{namespace}/{release}", helm.get_release)
+    r.add_get(OBJ, objects.get_object)
+    r.add_get(OBJ + "/events", object_events.object_events)
+    r.add_get(OBJ + "/helm", helm.helm_release)
+    r.add_get(OBJ + "/relations", relations.object_relations)
+    r.add_post(OBJ + "/reveal", secrets.reveal_secret)
     r.add_get(C + "/events", events.events_history)
     r.add_get(C + "/events/stream", events.events_stream)
     r.add_get(C + "/logs/stream", logs.logs_stream)

@@ -12,6 +12,8 @@ from aiohttp import web
 from masthead.api.errors import ApiProblem
 from masthead.api.security import Security
 from masthead.cluster import ClusterSession
+from masthead.objects.cache import ObjectCache
+from masthead.objects.reader import ObjectReader
 from masthead.views.catalogue import ViewSpec
 from masthead.views.sources import ViewRegistry
 
@@ -57,6 +59,12 @@ class ApiContext:
     first_sync_wait: float = 3.0
     # The feed engines (events history, metrics pollers, log followers); None: not served.
     feeds: Feeds | None = None
+    # Full objects read on demand, cached while the watch vouches for them.
+    object_cache: ObjectCache = field(default_factory=ObjectCache)
+    objects: ObjectReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.objects = ObjectReader(self.registry, self.object_cache)
 
     def session(self, cluster_id: str) -> ClusterSession:
         """The cluster by id (or context name); 404 when unknown."""

@@ -32,6 +32,10 @@ ResourceKey = tuple[str, str]  # (group, plural)
 # The resources whose every object goes to the events history as well as to the table.
 EVENT_RESOURCES: frozenset[ResourceKey] = frozenset({("", "events")})
 Listener = Callable[[], None]
+# (namespace, name) of an object the watch saw change or go; (None, None): a relist, any object
+# of the resource may have changed. Called for every event, even one that left the row equal.
+ObjectTouched = Callable[[str | None, str | None], None]
+ObjectListener = Callable[[ResourceKey, str | None, str | None], None]
 
 # Sinks are numbered for the whole process: a page version names the sinks it read, so a
 # reconnected cluster (new tables, versions from 0 again) never repeats an old ETag.
@@ -41,22 +45,31 @@ _serials = itertools.count(1)
 class ObservedTableSink(TableSink[Any]):
     """A `TableSink` that calls `on_change` after an operation that changed the table."""
 
-    def __init__(self, table: Table[Any], on_change: Listener) -> None:
+    def __init__(
+        self, table: Table[Any], on_change: Listener, on_object: ObjectTouched | None = None
+    ) -> None:
         super().__init__(table)
         self.serial = next(_serials)
         self._on_change = on_change
+        self._on_object = on_object
 
     def replace(self, objects: Iterable[Any], resource_version: str) -> None:
         before = self.table.version
         super().replace(objects, resource_version)
+        if self._on_object is not None:
+            self._on_object(None, None)
         if self.table.version != before:
             self._on_change()
 
     def upsert(self, obj: Any) -> None:
+        if self._on_object is not None:
+            self._on_object(obj.namespace, obj.name)
         if self.table.upsert(obj):
             self._on_change()
 
     def delete(self, obj: Any) -> None:
+        if self._on_object is not None:
+            self._on_object(obj.namespace, obj.name)
         if self.table.delete(obj.uid):
             self._on_change()
 
@@ -65,8 +78,14 @@ class HistoryTableSink(ObservedTableSink):
     """An events table sink that first records every event in the cluster's history
     (`EventsHistory.sink(cluster)`: deduplicated, persisted, published to SSE followers)."""
 
-    def __init__(self, table: Table[Any], on_change: Listener, history: HistorySink) -> None:
-        super().__init__(table, on_change)
+    def __init__(
+        self,
+        table: Table[Any],
+        on_change: Listener,
+        history: HistorySink,
+        on_object: ObjectTouched | None = None,
+    ) -> None:
+        super().__init__(table, on_change, on_object)
         self.history = history
 
     def replace(self, objects: Iterable[Any], resource_version: str) -> None:
@@ -84,6 +103,7 @@ class ChangeHub:
 
     def __init__(self) -> None:
         self._listeners: dict[ResourceKey, set[Listener]] = {}
+        self._object_listeners: list[ObjectListener] = []
         self._dirty: set[ResourceKey] = set()
         self._scheduled = False
         self.notifications = 0  # table changes reported by sinks
@@ -100,6 +120,16 @@ class ChangeHub:
                     del self._listeners[key]
 
         return stop
+
+    def listen_objects(self, listener: ObjectListener) -> Callable[[], None]:
+        """Call `listener` synchronously for every object event of every resource (the object
+        cache's invalidation: it must not serve an object the watch already saw change)."""
+        self._object_listeners.append(listener)
+        return lambda: self._object_listeners.remove(listener)
+
+    def object_touched(self, key: ResourceKey, namespace: str | None, name: str | None) -> None:
+        for listener in self._object_listeners:
+            listener(key, namespace, name)
 
     def listeners(self) -> int:
         return sum(len(v) for v in self._listeners.values())
@@ -132,11 +162,15 @@ class ClusterTables:
     def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
         key = (rtype.group, rtype.resource)
         table: Table[Any] = Table(projection_for(rtype).columns)
+
+        def touched(namespace: str | None, name: str | None) -> None:
+            self.hub.object_touched(key, namespace, name)
+
         if self.history is not None and key in EVENT_RESOURCES:
             # `inner` stays None: the table sink below is the one sources and pages see.
             recorder = self.history.sink(self.cluster, None)
-            return HistoryTableSink(table, lambda: self.hub.changed(key), recorder)
-        return ObservedTableSink(table, lambda: self.hub.changed(key))
+            return HistoryTableSink(table, lambda: self.hub.changed(key), recorder, touched)
+        return ObservedTableSink(table, lambda: self.hub.changed(key), touched)
 
     def codec(self, rtype: ResourceType) -> ProjectionCodec[Any, Any]:
         return ProjectionCodec(projection_for(rtype), self.interner)
