@@ -167,7 +167,7 @@ def _filter(table: Table[RowT], q: Query) -> set[str] | None:
     if q.text is not None:
         terms = search_terms(q.text)
         if terms:
-            candidates = table.text_index.search(terms, candidates)
+            candidates = table.search_text(terms, candidates)
     return candidates
 
 
