@@ -8,6 +8,12 @@ the window depends on moved), then the window's rows + total + source states, an
 difference becomes a frame. Ops (subscribe / window / query) always answer with a frame that
 echoes the op's `seq`.
 
+Cost follows what is watched, not how many watch it: a change wakes only the subscriptions whose
+namespace filter includes the changed object's namespace (the hub reports them per flush), and
+the hub's `SharedPages` keeps the pages built lately by version, which already names the
+cluster, view, sources' versions, query and window, so subscriptions with the same query and
+window (other tabs, other users of one context) share one page build per change.
+
 Frames go through the connection's `SendQueue`: one pending page frame per subscription (a
 newer one replaces it, counted as dropped) plus a bounded queue of control frames (cluster,
 error, heartbeat; the oldest dropped past the cap). A slow reader therefore costs at most one
@@ -21,7 +27,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +43,7 @@ from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, Resour
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
 from masthead.views.catalogue import BROWSE, ViewSpec
-from masthead.views.page import PageSources, build_page, rfc3339
+from masthead.views.page import BuiltPage, PageSources, build_page, rfc3339
 from masthead.views.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -58,6 +64,36 @@ class LiveCounters:
     unchanged: int = 0  # evaluations that found the window as last sent
     frames_sent: int = 0
     frames_dropped: int = 0  # replaced before they could be sent (latest wins) or overflow
+    woken: int = 0  # change notifications that scheduled an evaluation
+    not_woken: int = 0  # change notifications outside the subscription's namespaces
+    pages_built: int = 0
+    pages_shared: int = 0  # evaluations served by a page another subscription built
+
+
+class SharedPages:
+    """Pages built lately, by version (a version fixes the page's content). Bounded: least
+    recently used first out, counted in `evicted`."""
+
+    def __init__(self, cap: int = 256) -> None:
+        self.cap = cap
+        self.evicted = 0
+        self._pages: OrderedDict[str, BuiltPage] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, version: str) -> BuiltPage | None:
+        page = self._pages.get(version)
+        if page is not None:
+            self._pages.move_to_end(version)
+        return page
+
+    def put(self, version: str, page: BuiltPage) -> None:
+        self._pages[version] = page
+        self._pages.move_to_end(version)
+        while len(self._pages) > self.cap:
+            self._pages.popitem(last=False)
+            self.evicted += 1
 
 
 class LiveHub:
@@ -67,6 +103,7 @@ class LiveHub:
         self.ctx = ctx
         self.counters = LiveCounters()
         self.connections: set[LiveConnection] = set()
+        self.pages = SharedPages()
 
     def as_dict(self) -> dict[str, object]:
         c = self.counters
@@ -78,6 +115,12 @@ class LiveHub:
             "unchanged": c.unchanged,
             "frames_sent": c.frames_sent,
             "frames_dropped": c.frames_dropped,
+            "woken": c.woken,
+            "not_woken": c.not_woken,
+            "pages_built": c.pages_built,
+            "pages_shared": c.pages_shared,
+            "shared_pages": len(self.pages),
+            "shared_pages_evicted": self.pages.evicted,
             "sockets": [x.as_dict() for x in self.connections],
         }
 
@@ -212,9 +255,17 @@ class WindowSubscription:
         self._stop_listening = tables.hub.listen(key, self.changed)
         poller = self.demand_metrics()
         if poller is not None and self._stop_metrics is None:
-            self._stop_metrics = poller.subscribe(lambda p: self.changed())
+            self._stop_metrics = poller.subscribe(lambda p: self.changed(None))
 
-    def changed(self) -> None:
+    def changed(self, namespaces: frozenset[str] | None = None) -> None:
+        """The hub's wake-up: skipped when every changed object lies outside the namespaces
+        this window filters on (a relist or a cluster-scoped change reports None: any)."""
+        counters = self.conn.hub.counters
+        wanted = self.query.namespaces if self.query is not None else None
+        if namespaces is not None and wanted is not None and namespaces.isdisjoint(wanted):
+            counters.not_woken += 1
+            return
+        counters.woken += 1
         self.schedule()
 
     def answer(self) -> None:
@@ -240,7 +291,14 @@ class WindowSubscription:
         if not self._force and version == self._last_version:
             counters.unchanged += 1
             return
-        page = build_page(sources, self.query, version)
+        hub = self.conn.hub
+        page = hub.pages.get(version)
+        if page is None:
+            page = build_page(sources, self.query, version)
+            hub.pages.put(version, page)
+            counters.pages_built += 1
+        else:
+            counters.pages_shared += 1
         self._last_version = version
         states = [(s["id"], s["state"], s.get("message")) for s in page.body["sources"]]  # type: ignore[attr-defined]
         content = (page.rows, page.total, page.offset, states, page.body["warnings"])
