@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import actions, clusters, diagnostics, events, live, logs, objects, pages, static
+from masthead.api import (
+    actions,
+    clusters,
+    diagnostics,
+    events,
+    live,
+    logs,
+    metrics,
+    objects,
+    pages,
+    static,
+)
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -49,6 +60,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/audit", actions.audit_log)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)
     r.add_get("/assets/{path:.+}", static.asset)
     r.add_get("/{tail:.*}", static.index)
