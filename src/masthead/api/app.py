@@ -13,6 +13,7 @@ from masthead.api import (
     logs,
     metrics,
     objects,
+    openapi,
     pages,
     static,
 )
@@ -60,6 +61,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/audit", actions.audit_log)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_get(V1 + "/openapi.json", openapi.serve)
     r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)
     r.add_get("/assets/{path:.+}", static.asset)
