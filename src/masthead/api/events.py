@@ -17,6 +17,7 @@ from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import bad_parameter, json_response
 from masthead.api.logs import last_event_id, open_sse, parse_time, sse_event
 from masthead.api.pages import open_sources
+from masthead.api.params import int_param
 from masthead.cluster import ClusterSession
 from masthead.feeds.events_history import EventFilter
 from masthead.views.catalogue import VIEWS
@@ -95,19 +96,8 @@ async def events_history(request: web.Request) -> web.Response:
     ctx = context_of(request)
     session = ctx.session(request.match_info["cluster"])
     flt = _filter(session, request, ("since", "before", "limit"))
-    q = request.query
-    try:
-        limit = int(q.get("limit", "100"))
-    except ValueError:
-        raise bad_parameter("limit", f"limit must be an integer, got {q.get('limit')!r}") from None
-    if not 0 <= limit <= MAX_LIMIT:
-        raise bad_parameter("limit", f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
-    before: int | None = None
-    if q.get("before"):
-        try:
-            before = int(q["before"])
-        except ValueError:
-            raise bad_parameter("before", "before must be an event id (integer)") from None
+    limit = int_param(request, "limit", 100, 0, MAX_LIMIT)
+    before = int_param(request, "before", None)
     feeds = ctx.need_feeds()
     await feeds.history.flush()
     rows = await feeds.history.query(

@@ -25,6 +25,7 @@ from masthead.actions import (
 from masthead.api.actions import MAX_AUDIT_LIMIT
 from masthead.api.errors import json_response
 from masthead.api.logs import MAX_TAIL
+from masthead.api.params import INT64_MAX
 from masthead.api.security import COOKIE
 from masthead.views.catalogue import CORE_GROUP, VIEWS
 from masthead.views.query import DEFAULT_LIMIT, MAX_LIMIT
@@ -39,6 +40,7 @@ C = V1 + "/clusters/{cluster}"
 NAME = {"type": "string", "pattern": _NAME.pattern, "maxLength": 253}
 NAMESPACE = {"type": "string", "pattern": _NAMESPACE.pattern, "maxLength": 63}
 FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+ID = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}  # ids are SQLite int64
 TIME = {
     "type": "string",
     "description": "RFC 3339 time or epoch seconds",
@@ -342,7 +344,7 @@ _LOG_QUERY = (
     _param("containers", _STR, "a regular expression container names must match"),
     _param("since", TIME),
     _param("until", TIME),
-    _param("lastEventId", {"type": "integer", "minimum": 0}, "as the Last-Event-ID header"),
+    _param("lastEventId", ID, "as the Last-Event-ID header"),
 )
 _SSE = "text/event-stream"
 
@@ -514,7 +516,7 @@ def _paths() -> dict[str, Schema]:
                 (400, 404, 503),
                 params=(
                     *_EVENT_FILTERS,
-                    _param("before", _INT, "event id: entries older than it"),
+                    _param("before", ID, "event id: entries older than it"),
                     _param(
                         "limit",
                         {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": 100},
@@ -530,8 +532,8 @@ def _paths() -> dict[str, Schema]:
                 (400, 403, 404, 503),
                 params=(
                     *_EVENT_FILTERS,
-                    _param("lastEventId", {"type": "integer", "minimum": 0}, "as Last-Event-ID"),
-                    _param("Last-Event-ID", {"type": "integer", "minimum": 0}, where="header"),
+                    _param("lastEventId", ID, "as Last-Event-ID"),
+                    _param("Last-Event-ID", ID, where="header"),
                 ),
             ),
         },
@@ -543,7 +545,7 @@ def _paths() -> dict[str, Schema]:
                 (400, 403, 404, 429, 503),
                 params=(
                     *_LOG_QUERY,
-                    _param("Last-Event-ID", {"type": "integer", "minimum": 0}, where="header"),
+                    _param("Last-Event-ID", ID, where="header"),
                 ),
             ),
         },
@@ -563,7 +565,7 @@ def _paths() -> dict[str, Schema]:
                             "default": 100,
                         },
                     ),
-                    _param("before", {"type": "integer", "minimum": 1}, "audit id"),
+                    _param("before", {**ID, "minimum": 1}, "audit id"),
                     _param("cluster", _STR, "cluster id or context"),
                 ),
             )
