@@ -119,7 +119,8 @@ async def test_a_wrong_value_for_every_field_is_named_and_the_socket_keeps_worki
 
 
 async def test_oversized_messages() -> None:
-    tuning = LiveTuning(max_message=4096, max_frame=64 * 1024)
+    assert (LiveTuning().max_message, LiveTuning().max_frame) == (64 * 1024, 1024 * 1024)
+    tuning = LiveTuning(max_message=4096, max_frame=64 * 1024)  # the same, smaller
     async with served(connect=("admin",), live=tuning) as s:
         async with live_socket(s) as other, live_socket(s) as live:
             await subscribes(other, "o", 1)
@@ -228,8 +229,20 @@ FIELD_VALUES = {
 OP_MESSAGES = st.fixed_dictionaries(
     {"op": FIELD_VALUES["op"]}, optional={k: v for k, v in FIELD_VALUES.items() if k != "op"}
 )
+# A well-formed envelope (known op, existing sub, real cluster) with generated fields: these
+# get past the first checks into each op's own validation.
+ENVELOPED = st.fixed_dictionaries(
+    {
+        "op": st.sampled_from(OPS),
+        "sub": st.sampled_from(["s1", "s2", "l1"]),
+        "cluster": st.just("admin"),
+    },
+    optional={k: v for k, v in FIELD_VALUES.items() if k not in ("op", "sub", "cluster")},
+)
 MESSAGES = (
-    OP_MESSAGES.map(lambda m: ("text", orjson.dumps(m).decode()))
+    ENVELOPED.map(lambda m: ("text", orjson.dumps(m).decode()))
+    | ENVELOPED.map(lambda m: ("text", orjson.dumps(m).decode()))
+    | OP_MESSAGES.map(lambda m: ("text", orjson.dumps(m).decode()))
     | JSON.map(lambda v: ("text", orjson.dumps(v).decode()))
     | st.text(max_size=200).map(lambda t: ("text", t))
     | st.binary(max_size=200).map(lambda b: ("binary", b))
@@ -252,6 +265,8 @@ async def _garbage_then_valid(base: str, messages: list[tuple[str, Any]]) -> lis
         http.ws_connect(base + "/api/v1/live") as ws,
     ):
         live = Live(ws)
+        for sub in ("s1", "s2"):  # windows for the generated window / query ops to act on
+            await live.send(**{**SUBSCRIBE, "sub": sub, "view": "pods"})
         for kind, data in messages:
             if kind == "binary":
                 await ws.send_bytes(data)
