@@ -17,9 +17,13 @@ async def scrape(s: Served) -> tuple[Samples, dict[str, str]]:
     status, body, r = await s.get("/metrics")
     assert status == 200, body
     assert r.content_type == "text/plain"
+    families = list(text_string_to_metric_families(body.decode()))
+    # One family per name (a counter's `_total` stripped): no gauge shadows a counter.
+    names = [f.name for f in families]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
     samples: Samples = {}
     helps: dict[str, str] = {}
-    for family in text_string_to_metric_families(body.decode()):
+    for family in families:
         helps[family.name] = family.documentation
         for sample in family.samples:
             samples[(sample.name, frozenset(sample.labels.items()))] = sample.value

@@ -152,7 +152,9 @@ class MastheadCollector(Collector):
         c, live = self.ctx.counters, self.hub.counters
         conns = self.hub.connections
         yield _gauge("masthead_live_connections", "live sockets open now", len(conns))
-        yield _counter("masthead_live_connections", "live sockets opened", live.connections_total)
+        yield _counter(
+            "masthead_live_connections_opened", "live sockets opened", live.connections_total
+        )
         yield _gauge(
             "masthead_live_subscriptions",
             "window subscriptions on all live sockets",
