@@ -25,6 +25,7 @@ from masthead.views.page import rfc3339
 from masthead.views.query import MAX_LIMIT
 
 _FILTERS = ("namespace", "type", "involved")
+EVENT_TYPES = ("Normal", "Warning")  # core/v1 Event types
 
 
 def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...]) -> EventFilter:
@@ -32,11 +33,14 @@ def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...
     unknown = [k for k in q if k not in (*_FILTERS, *extra)]
     if unknown:
         raise bad_parameter(unknown[0], f"unknown parameter {unknown[0]!r}")
+    kind = q.get("type") or None
+    if kind is not None and kind not in EVENT_TYPES:
+        raise bad_parameter("type", f"type must be one of {', '.join(EVENT_TYPES)}, got {kind!r}")
     return EventFilter(
         cluster=session.id,
         namespace=q.get("namespace") or None,
         involved_uid=q.get("involved") or None,
-        type=q.get("type") or None,
+        type=kind,
     )
 
 

@@ -24,6 +24,7 @@ from masthead.actions import (
 )
 from masthead.api.actions import MAX_AUDIT_LIMIT
 from masthead.api.errors import json_response
+from masthead.api.events import EVENT_TYPES
 from masthead.api.logs import MAX_TAIL
 from masthead.api.params import INT64_MAX
 from masthead.api.security import COOKIE
@@ -322,7 +323,7 @@ _VIEW_QUERY = (
 )
 _EVENT_FILTERS = (
     _param("namespace", _STR),
-    _param("type", {"type": "string", "enum": ["Normal", "Warning"]}),
+    _param("type", {"type": "string", "enum": list(EVENT_TYPES)}),
     _param("involved", _STR, "uid of the involved object"),
     _param("since", TIME),
 )

@@ -38,8 +38,9 @@ def int_param(
 def int_param(
     request: web.Request, name: str, default: int | None, low: int = 0, high: int = INT64_MAX
 ) -> int | None:
-    """`?name=`: `default` when absent or empty."""
+    """`?name=`: `default` when absent; present, it must be an integer in range (an empty
+    value too is refused, as the pages' `offset=` and `limit=` are)."""
     raw = request.query.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return default
     return parse_int(raw, name, low, high)
