@@ -584,6 +584,11 @@ class ClusterSession:
             listener(new)
 
     # ------------------------------------------------------------------ diagnostics
+    @property
+    def relists(self) -> int:
+        """Syncs beyond each source's first."""
+        return sum(max(0, src.syncs - 1) for src in self.sources())
+
     def snapshot(self) -> dict[str, object]:
         """Everything diagnostics shows about this cluster: state, load caused, access, sources."""
         s = self.stats
@@ -605,7 +610,7 @@ class ClusterSession:
             "load": {
                 **s.as_dict(),
                 "requests_by_verb": dict(sorted(by_verb.items())),
-                "relists": sum(max(0, src.syncs - 1) for src in self.sources()),
+                "relists": self.relists,
                 "syncs": sum(src.syncs for src in self.sources()),
             },
             "access": {

@@ -32,6 +32,7 @@ from masthead.actions import ACTIONS, ActionInvalid, Answer, Plan, plan
 from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
 from masthead.api.pages import not_connected
+from masthead.api.params import int_param
 from masthead.cluster import ClusterSession, ClusterState
 from masthead.kube.errors import ApiError, ApiStatus, TransportError
 from masthead.persist.db import Database, DatabaseError
@@ -294,29 +295,14 @@ def _audit_item(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _int_param(request: web.Request, name: str, default: int | None) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_parameter(name, f"{name} must be an integer") from None
-    if value < 1:
-        raise bad_parameter(name, f"{name} must be ≥ 1")
-    return value
-
-
 async def audit_log(request: web.Request) -> web.Response:
     """Newest first: `limit` (≤ 1000, default 100), `before=<id>`, `cluster=<id>`."""
     ctx = context_of(request)
     for name in request.query:
         if name not in ("limit", "before", "cluster"):
             raise bad_parameter(name, f"unknown parameter {name!r}")
-    limit = _int_param(request, "limit", DEFAULT_AUDIT_LIMIT) or DEFAULT_AUDIT_LIMIT
-    if limit > MAX_AUDIT_LIMIT:
-        raise bad_parameter("limit", f"limit must be ≤ {MAX_AUDIT_LIMIT}")
-    before = _int_param(request, "before", None)
+    limit = int_param(request, "limit", DEFAULT_AUDIT_LIMIT, 1, MAX_AUDIT_LIMIT)
+    before = int_param(request, "before", None, 1)
     cluster = request.query.get("cluster")
     feeds = ctx.need_feeds()
     where: list[str] = []

@@ -13,8 +13,10 @@ from masthead.api import (
     kinds,
     live,
     logs,
+    metrics,
     object_events,
     objects,
+    openapi,
     pages,
     relations,
     secrets,
@@ -72,6 +74,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/audit", actions.audit_log)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_get(V1 + "/openapi.json", openapi.serve)
+    r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)
     r.add_get("/assets/{path:.+}", static.asset)
     r.add_get("/{tail:.*}", static.index)

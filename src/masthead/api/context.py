@@ -35,8 +35,12 @@ class LiveTuning:
     max_subscriptions: int = 64
     # Non-page frames (cluster, error, heartbeat) waiting to be sent; past it the oldest go.
     control_queue: int = 256
-    # Largest client message accepted (ops are small JSON objects).
+    # Largest client message accepted (ops are small JSON objects): a larger one gets an
+    # error frame and the socket stays open.
     max_message: int = 64 * 1024
+    # Largest WebSocket message read at all: past it aiohttp closes the socket (1009) without
+    # buffering the rest, so a runaway client costs at most this much memory.
+    max_frame: int = 1024 * 1024
 
 
 @dataclass
@@ -72,7 +76,11 @@ class ApiContext:
             return self.registry.get(cluster_id)
         except KeyError:
             raise ApiProblem(
-                404, f"no cluster {cluster_id!r}", reason="NotFound", cluster=cluster_id
+                404,
+                f"no cluster {cluster_id!r}",
+                reason="NotFound",
+                cluster=cluster_id,
+                details={"parameter": "cluster"},
             ) from None
 
     def metrics_for(

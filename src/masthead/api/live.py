@@ -408,8 +408,11 @@ class LiveConnection:
     async def _handle(self, data: str) -> None:
         sub_id: str | None = None
         try:
-            if len(data) > self.ctx.live.max_message:
-                raise ApiProblem(400, f"message larger than {self.ctx.live.max_message} bytes")
+            limit = self.ctx.live.max_message
+            if len(data) > limit:
+                raise ApiProblem(
+                    400, f"message larger than {limit} bytes", details={"limit": limit}
+                )
             try:
                 msg = orjson.loads(data)
             except orjson.JSONDecodeError as e:
@@ -440,6 +443,20 @@ class LiveConnection:
                 raise ApiProblem(400, f"unknown op {op!r}", details={"parameter": "op"})
         except ApiProblem as p:
             self.queue.put_control(error_frame(p, sub_id))
+        except Exception:  # a bug in one op must not take the socket (and its windows) down
+            log.exception("live op failed")
+            self.queue.put_control(error_frame(ApiProblem(500, "internal error"), sub_id))
+
+    def _check_room(self) -> None:
+        """Windows and log streams together stay under the per-socket cap."""
+        cap = self.ctx.live.max_subscriptions
+        if len(self.subs) + len(self.logs) >= cap:
+            raise ApiProblem(
+                429,
+                f"at most {cap} subscriptions per socket (unsubscribe one first)",
+                reason="TooManySubscriptions",
+                details={"parameter": "sub", "limit": cap},
+            )
 
     def _sub(self, sub_id: str) -> WindowSubscription:
         s = self.subs.get(sub_id)
@@ -451,10 +468,7 @@ class LiveConnection:
         old = self.subs.pop(sub_id, None)
         if old is not None:
             old.close()
-        if len(self.subs) >= self.ctx.live.max_subscriptions:
-            raise ApiProblem(
-                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
-            )
+        self._check_room()
         cluster, view_name = msg.get("cluster"), msg.get("view")
         if not isinstance(cluster, str) or not cluster:
             raise ApiProblem(400, "subscribe needs a cluster", details={"parameter": "cluster"})
@@ -469,10 +483,11 @@ class LiveConnection:
                 details={"parameter": "view"},
             )
         self._listen_cluster(session)
+        seq = _seq(msg)
         view = await resolve_view(session, name, tuple(browse) if browse else ("", "", ""))
         s = WindowSubscription(self, sub_id, session, view)
         s.query = _parse(view, msg.get("query"), msg.get("window"))
-        s.seq = _seq(msg)
+        s.seq = seq
         self.subs[sub_id] = s
         await self._open(s)
 
@@ -496,15 +511,15 @@ class LiveConnection:
     def _window(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         offset, limit = _window(msg.get("window"))
-        s.query = s.query.with_window(offset, limit)
         s.seq = _seq(msg, s.seq)
+        s.query = s.query.with_window(offset, limit)
         s.answer()
 
     def _query(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         q = _parse(s.view, msg.get("query"), {"offset": s.query.offset, "limit": s.query.limit})
-        s.query = q
         s.seq = _seq(msg, s.seq)
+        s.query = q
         s.answer()
 
     # ------------------------------------------------------------------ logs
@@ -514,10 +529,7 @@ class LiveConnection:
         if old is not None:
             old.close()
         await self._stop_logs(sub_id)
-        if len(self.subs) + len(self.logs) >= self.ctx.live.max_subscriptions:
-            raise ApiProblem(
-                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
-            )
+        self._check_room()
         cluster = msg.get("cluster")
         if not isinstance(cluster, str) or not cluster:
             raise ApiProblem(400, "logs needs a cluster", details={"parameter": "cluster"})
@@ -613,7 +625,11 @@ def _need_sub(sub: str | None) -> str:
 
 def _seq(msg: dict[str, Any], default: int | None = None) -> int | None:
     seq = msg.get("seq")
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else default
+    if seq is None:
+        return default
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ApiProblem(400, "seq must be an integer", details={"parameter": "seq"})
+    return seq
 
 
 def _window(window: Any) -> tuple[int, int]:
@@ -665,7 +681,7 @@ def _parse(view: ViewSpec, query: Any, window: Any) -> ViewQuery:
 
 async def live(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[LIVE_HUB]
-    ws = web.WebSocketResponse(max_msg_size=hub.ctx.live.max_message, autoping=True)
+    ws = web.WebSocketResponse(max_msg_size=hub.ctx.live.max_frame, autoping=True)
     await ws.prepare(request)
     conn = LiveConnection(hub, ws)
     hub.connections.add(conn)
