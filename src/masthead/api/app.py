@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import actions, clusters, diagnostics, events, live, logs, objects, pages, static
+from masthead.api import (
+    actions,
+    audit,
+    clusters,
+    diagnostics,
+    drains,
+    events,
+    history,
+    live,
+    logs,
+    objects,
+    pages,
+    static,
+)
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -29,6 +42,7 @@ def create_app(ctx: ApiContext) -> web.Application:
         if ctx.feeds is not None:  # SSE handlers and log followers end now, not at a timeout
             await ctx.feeds.close_followers()
         await hub.close()
+        await ctx.drains.close()
 
     app.on_shutdown.append(close_sockets)
     r = app.router
@@ -46,7 +60,12 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/events/stream", events.events_stream)
     r.add_get(C + "/logs/stream", logs.logs_stream)
     r.add_post(C + "/actions/{action}", actions.run_action)
-    r.add_get(V1 + "/audit", actions.audit_log)
+    r.add_get(C + "/drains/{drain}", drains.get_drain)
+    r.add_delete(C + "/drains/{drain}", drains.cancel_drain)
+    r.add_get(C + "/drains/{drain}/stream", drains.drain_stream)
+    r.add_get(C + "/objects/apps/v1/{resource}/{namespace}/{name}/history", history.get_history)
+    r.add_get(V1 + "/audit", audit.audit_log)
+    r.add_get(V1 + "/audit/export", audit.audit_export)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)
