@@ -97,7 +97,11 @@ async def _fault_used(s: Any) -> bool:
 
 async def test_apply_dry_run_diff_conflicts_and_force() -> None:
     async with served() as s, kube_client(s) as kube:
-        manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team-a\ndata:\n  mode: fast\n"
+        manifest = (
+            "apiVersion: v1\nkind: ConfigMap\n"
+            "metadata:\n  name: settings\n  namespace: team-a\n"
+            "data:\n  mode: fast\n"
+        )
         status, out, _ = await s.post(act("admin", "apply"), {"manifest": manifest, "dryRun": True})
         assert status == 201, out
         assert out["result"]["data"] == {"mode": "fast"}

@@ -58,7 +58,7 @@ async def test_history_and_rollback_of_a_deployment() -> None:
         assert out["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
         assert await image(kube, "web") == "nginx:1.28"  # dry run: nothing written
 
-        status, out, r = await s.post(act("admin", "rollback"), body)
+        status, out, _ = await s.post(act("admin", "rollback"), body)
         assert status == 200, out
         assert await image(kube, "web") == "nginx:1.27"
         template = (await kube.get(f"{DEPLOY}/web")).body["spec"]["template"]
