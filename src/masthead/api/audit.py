@@ -165,13 +165,14 @@ def _only(request: web.Request, allowed: tuple[str, ...]) -> None:
 
 
 async def _rows(
-    ctx: ApiContext, before: int | None, cluster: str | None, limit: int, newest_first: bool
+    ctx: ApiContext, past: int | None, cluster: str | None, limit: int, newest_first: bool
 ) -> list[tuple[Any, ...]]:
+    """Up to `limit` rows past the id `past` (below it newest first, above it oldest first)."""
     where: list[str] = []
     args: list[int | str] = []
-    if before is not None:
+    if past is not None:
         where.append("id < ?" if newest_first else "id > ?")
-        args.append(before)
+        args.append(past)
     if cluster:
         where.append("cluster = ?")
         args.append(ctx.session(cluster).id)
