@@ -66,6 +66,7 @@ class DrainOptions:
 class DrainTuning:
     concurrency: int = 5  # evictions in flight per drain
     retry_interval: float = 5.0  # seconds between attempts of a blocked eviction
+    poll_interval: float = 1.0  # seconds between checks that an evicted pod is gone
 
 
 @dataclass(slots=True)
@@ -263,7 +264,9 @@ class Drain:
             )
             return
         gate = asyncio.Semaphore(self.tuning.concurrency)
-        await asyncio.gather(*(self._evict(transport, gate, p, uid) for p, uid in todo))
+        async with asyncio.TaskGroup() as group:
+            for progress, uid in todo:
+                group.create_task(self._evict(transport, gate, progress, uid))
         failed = sum(1 for p in self.pods if p.state == FAILED)
         if failed:
             self._finish("failed", f"{failed} eviction(s) failed")
@@ -271,6 +274,14 @@ class Drain:
             self._finish("done")
 
     async def _evict(
+        self, transport: Transport, gate: asyncio.Semaphore, pod: PodProgress, uid: str
+    ) -> None:
+        try:
+            await self._evict_and_wait(transport, gate, pod, uid)
+        except KubeError as e:  # this pod failed; the others go on
+            self._set(pod, FAILED, str(e))
+
+    async def _evict_and_wait(
         self, transport: Transport, gate: asyncio.Semaphore, pod: PodProgress, uid: str
     ) -> None:
         path = f"/api/v1/namespaces/{pod.namespace}/pods/{pod.name}/eviction"
@@ -296,8 +307,7 @@ class Drain:
                         headers={"Content-Type": "application/json"},
                         max_retries=0,
                     )
-                    self._set(pod, EVICTED)
-                    return
+                    break
                 except ApiError as e:
                     s = e.status
                     if s.code == 404 or (s.code == 409 and "UID" in s.message):
@@ -309,3 +319,17 @@ class Drain:
                     why = next((c.message for c in s.cause_details if c.message), s.message)
                     self._set(pod, BLOCKED, why)
             await asyncio.sleep(self.tuning.retry_interval)
+        # As kubectl: evicted once the pod is gone (its grace period honoured), not when asked.
+        self._set(pod, EVICTING, "terminating")
+        path = f"/api/v1/namespaces/{pod.namespace}/pods/{pod.name}"
+        while True:
+            try:
+                current = (await transport.request("get", path)).json()
+            except ApiError as e:
+                if e.status.code != 404:
+                    raise
+                break
+            if uid and (current.get("metadata") or {}).get("uid") != uid:
+                break  # a new pod of the same name (a StatefulSet's): ours is gone
+            await asyncio.sleep(self.tuning.poll_interval)
+        self._set(pod, EVICTED)
