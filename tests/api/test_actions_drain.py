@@ -228,6 +228,7 @@ async def test_drain_refusals_options_cancel_and_caps() -> None:
             ({"name": "node-a", "timeoutSeconds": 0}, "timeoutSeconds"),
             ({"name": "node-a", "force": 1}, "force"),
             ({"name": "Node_A"}, "name"),
+            ({"name": "node-a", "dryRun": True}, "dryRun"),
         ):
             status, err, _ = await s.post(act("admin", "drain"), bad)
             assert status == 400 and err["error"]["details"]["parameter"] == param, err

@@ -134,6 +134,8 @@ async def run_action(request: web.Request) -> web.Response:
         p = plan(action, body)
     except ActionInvalid as e:
         raise bad_parameter(e.parameter, e.message) from None
+    if p.background is not None and audit.dry_run:  # else a "dry" drain would skip confirm
+        raise bad_parameter("dryRun", f"{action} has no dry run")
     audit.planned(p)
     transport, access, discovery = session.transport, session.access, session.discovery
     if (
