@@ -206,7 +206,9 @@ async def test_drain_refusals_options_cancel_and_caps() -> None:
         other = "node-b" if node == "node-a" else "node-a"
         status, err, _ = await s.post(act("admin", "drain"), {"name": other})
         assert status == 429 and err["error"]["reason"] == "TooManyDrains", err
-        assert s.server.ctx.drains.refused == 1
+        drains_now = (await s.diagnostics())["drains"]
+        assert drains_now["running"] == 1 and drains_now["refused"] == 1
+        assert drains_now["kept"] == 3 and drains_now["dropped"] == 0
 
         async def blocked() -> bool:
             _, d, _ = await s.get(drains("admin", started["id"]))
@@ -222,6 +224,19 @@ async def test_drain_refusals_options_cancel_and_caps() -> None:
             await kube.get(f"{PODS}/{(await _ready_somewhere(kube, 'db'))['metadata']['name']}")
         ).status == 200
 
+        # Retention: only the newest finished drains are kept, the others are dropped.
+        first = await audit(s)
+        first_drain = next(r for r in reversed(first) if r["action"] == "drain")
+        s.server.ctx.drains.limits = DrainLimits(finished_per_cluster=2)
+        status, started, _ = await s.post(act("admin", "drain"), {"name": other})
+        assert status == 202, started
+        assert (await follow(s, started["id"]))[-1]["state"] == "done"
+        await eventually(lambda: _kept(s, 2), 5, "retention applied")
+        assert (await s.diagnostics())["drains"]["dropped"] == 3
+        gone = first_drain["parameters"]["drain"]
+        status, err, _ = await s.get(drains("admin", gone))
+        assert status == 404 and "kept for a while" in err["error"]["message"], err
+
         status, err, _ = await s.get(drains("admin", "nope"))
         assert status == 404, err
         for bad, param in (
@@ -232,6 +247,10 @@ async def test_drain_refusals_options_cancel_and_caps() -> None:
         ):
             status, err, _ = await s.post(act("admin", "drain"), bad)
             assert status == 400 and err["error"]["details"]["parameter"] == param, err
+
+
+async def _kept(s: Served, n: int) -> bool:
+    return bool((await s.diagnostics())["drains"]["kept"] == n)
 
 
 async def _ready_somewhere(kube: SimClient, app: str) -> Any:

@@ -155,6 +155,7 @@ async def test_apply_dry_run_diff_conflicts_and_force() -> None:
             "no name": "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
             "unknown kind": "apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: x\n",
             "no namespace": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+            "aliases": f"{manifest}  a: &a [1, 2]\n  b: [*a, *a]\n",
         }
         for what, text in bad.items():
             status, err, _ = await s.post(act("admin", "apply"), {"manifest": text})

@@ -135,6 +135,8 @@ async def test_two_budgets_bad_names_rbac_and_unbudgeted_pods() -> None:
 
         r = await c.post(f"{PODS}/{name}/eviction", eviction("other-name"))
         assert r.status == 400 and "does not match" in r.body["message"], r.text
+        r = await c.post(f"{PODS}/{name}/eviction", eviction(name, gracePeriodSeconds="soon"))
+        assert r.status == 400 and "gracePeriodSeconds" in r.body["message"], r.text
         r = await c.post(f"{PODS}/no-such-pod/eviction", eviction("no-such-pod"))
         assert r.status == 404, r.text
 

@@ -43,6 +43,10 @@ def parse_manifest(raw: str) -> Obj:
     if len(raw.encode()) > MAX_MANIFEST:
         raise ActionInvalid("manifest", f"manifest must be at most {MAX_MANIFEST} bytes")
     try:
+        # Aliases could expand a small text into a huge object (a "billion laughs"); a
+        # manifest for one object has no use for them.
+        if any(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(raw, Loader=yaml.SafeLoader)):
+            raise ActionInvalid("manifest", "manifest must not use YAML aliases (*name)")
         docs = [d for d in yaml.safe_load_all(raw) if d is not None]
     except yaml.YAMLError as e:
         raise ActionInvalid("manifest", f"manifest is not valid YAML or JSON: {e}") from None

@@ -89,6 +89,15 @@ class DrainRuns:
             del drains[d.id]
             self.dropped += 1
 
+    def as_dict(self) -> dict[str, int]:
+        drains = [d for per in self._drains.values() for d in per.values()]
+        return {
+            "running": sum(1 for d in drains if not d.finished),
+            "kept": sum(1 for d in drains if d.finished),
+            "refused": self.refused,
+            "dropped": self.dropped,
+        }
+
     def get(self, cluster: str, drain_id: str) -> Drain | None:
         return self._drains.get(cluster, {}).get(drain_id)
 

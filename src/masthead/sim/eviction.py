@@ -51,10 +51,18 @@ def evict(
     if meta.get("namespace") and meta["namespace"] != ns:
         raise errors.bad_request("namespace in URL does not match namespace in Eviction object")
     raw_opts = body.get("deleteOptions") or {}
+    if not isinstance(raw_opts, dict):
+        raise errors.bad_request("deleteOptions must be an object (DeleteOptions)")
+    grace = raw_opts.get("gracePeriodSeconds")
+    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int)):
+        raise errors.bad_request(
+            "json: cannot unmarshal into Go struct field DeleteOptions.deleteOptions."
+            "gracePeriodSeconds of type int64"
+        )
     dry = dry_run or "All" in (raw_opts.get("dryRun") or [])
     pre = raw_opts.get("preconditions") or {}
     opts = DeleteOptions(
-        grace_period=raw_opts.get("gracePeriodSeconds"),
+        grace_period=grace,
         propagation=raw_opts.get("propagationPolicy"),
         preconditions_uid=pre.get("uid"),
         preconditions_rv=pre.get("resourceVersion"),
