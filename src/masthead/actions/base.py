@@ -43,15 +43,11 @@ class Target:
     name: str
 
     @property
-    def collection(self) -> str:
+    def path(self) -> str:
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespace:
-            return f"{base}/namespaces/{self.namespace}/{self.resource}"
-        return f"{base}/{self.resource}"
-
-    @property
-    def path(self) -> str:
-        return f"{self.collection}/{self.name}"
+            return f"{base}/namespaces/{self.namespace}/{self.resource}/{self.name}"
+        return f"{base}/{self.resource}/{self.name}"
 
     def as_dict(self) -> dict[str, str]:
         return {
