@@ -156,6 +156,7 @@ async def test_apply_dry_run_diff_conflicts_and_force() -> None:
             "unknown kind": "apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: x\n",
             "no namespace": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
             "aliases": f"{manifest}  a: &a [1, 2]\n  b: [*a, *a]\n",
+            "bad namespace": manifest.replace("team-a", "Team_A"),
         }
         for what, text in bad.items():
             status, err, _ = await s.post(act("admin", "apply"), {"manifest": text})

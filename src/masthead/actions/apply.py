@@ -19,10 +19,12 @@ from masthead.actions.base import (
     APPLY_PATCH,
     FIELD_MANAGER,
     NAME,
+    NAMESPACE,
     ActionInvalid,
     Answer,
     Check,
     Plan,
+    Runner,
     Target,
     flag,
     send,
@@ -63,6 +65,9 @@ def parse_manifest(raw: str) -> Obj:
         raise ActionInvalid("manifest", "manifest has no metadata.name")
     if not NAME.match(meta["name"]):
         raise ActionInvalid("manifest", f"metadata.name {meta['name']!r} is not a valid name")
+    ns = meta.get("namespace")
+    if ns is not None and (not isinstance(ns, str) or not NAMESPACE.match(ns)):
+        raise ActionInvalid("manifest", f"metadata.namespace {ns!r} is not a valid namespace")
     return obj
 
 
@@ -151,7 +156,7 @@ def apply(body: Mapping[str, Any], now: Callable[[], float]) -> Plan:
     )
 
 
-def _runner(target: Target, obj: Obj, force: bool) -> Callable[[Transport, bool], Any]:
+def _runner(target: Target, obj: Obj, force: bool) -> Runner:
     params = {"fieldManager": FIELD_MANAGER, **({"force": "true"} if force else {})}
 
     async def run(transport: Transport, dry_run: bool) -> Answer:

@@ -21,7 +21,7 @@ APPLY_PATCH = "application/apply-patch+yaml"
 FIELD_MANAGER = "masthead"
 # DNS-1123 subdomain (object names) and label (namespaces).
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SEGMENT = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
@@ -170,7 +170,7 @@ def namespace_of(body: Mapping[str, Any], required: bool = True) -> str:
     if ns in (None, "") and not required:
         return ""
     ns = text(body, "namespace")
-    if not _NAMESPACE.match(ns) or len(ns) > 63:
+    if not NAMESPACE.match(ns) or len(ns) > 63:
         raise ActionInvalid("namespace", f"namespace {ns!r} is not a valid namespace name")
     return ns
 
