@@ -130,6 +130,8 @@ async def test_rollback_of_statefulsets_and_daemonsets_via_controller_revisions(
             assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
             data = await revisions_of(s, resource, name, [3, 2])  # revision 1 renumbered
             assert data["items"][0]["images"] == ["nginx:1.27"]
+            status, err, _ = await s.post(act("admin", "rollback"), {**target, "revision": 3})
+            assert status == 400 and "skipped rollback" in err["error"]["message"], err
 
 
 def workload(kind: str, name: str, replicas: int | None = None) -> dict[str, Any]:

@@ -140,7 +140,10 @@ def _revision(resource: str, workload: Obj, item: Obj) -> Revision | None:
 def _without_hash(template: Obj) -> Obj:
     meta = dict(template.get("metadata") or {})
     labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != TEMPLATE_HASH}
-    meta["labels"] = labels
+    if labels:
+        meta["labels"] = labels
+    else:
+        meta.pop("labels", None)
     return {**template, "metadata": meta}
 
 
@@ -166,18 +169,19 @@ def rollback(body: Mapping[str, Any], now: Callable[[], float]) -> Plan:
     async def run(transport: Transport, dry_run: bool) -> Answer:
         obj, found = await revisions(transport, target)
         chosen = _pick(found, revision)
-        if resource != "deployments":
-            data = chosen.source.get("data") or {}
-            return await send(
-                transport, "patch", "PATCH", target.path, data, dry_run, STRATEGIC_PATCH
-            )
         if (obj.get("spec") or {}).get("paused"):
             raise ActionInvalid("name", "you cannot roll back a paused deployment; resume it first")
         template = _without_hash(chosen.template)
+        template.pop("$patch", None)  # a ControllerRevision's data says "replace"
         if _without_hash((obj.get("spec") or {}).get("template") or {}) == template:
             raise ActionInvalid(
                 "revision",
                 f"skipped rollback (current template already matches revision {chosen.number})",
+            )
+        if resource != "deployments":
+            data = chosen.source.get("data") or {}
+            return await send(
+                transport, "patch", "PATCH", target.path, data, dry_run, STRATEGIC_PATCH
             )
         annotations = dict(obj["metadata"].get("annotations") or {})
         annotations.update(
