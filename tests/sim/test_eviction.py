@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from typing import Any
 
 import pytest
@@ -181,3 +182,64 @@ def test_kubectl_drain_waits_for_the_budget(binary: str | None) -> None:
         pods = json.loads(k.ok("get", "pods", "-n", NS, "-o", "json"))["items"]
         live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
         assert live and {p["spec"]["nodeName"] for p in live} == {"node-b"}
+
+
+def test_official_python_client_evicts_and_sees_the_budget() -> None:
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+
+    cfg = SimConfig(
+        https=True, controllers=ALL_CONTROLLERS, controller_settings=ControllerSettings.fast()
+    )
+    with SimThread(cfg) as sim:
+        assert sim.kubeconfig_path is not None
+        api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=str(sim.kubeconfig_path), context="admin"
+        )
+        with api:
+            core, apps, policy = (
+                client.CoreV1Api(api),
+                client.AppsV1Api(api),
+                client.PolicyV1Api(api),
+            )
+            core.create_node(body=node("node-a"))
+            apps.create_namespaced_deployment(NS, body=deployment("web", 2))
+            policy.create_namespaced_pod_disruption_budget(
+                NS, body=pdb("web", "web", minAvailable=2)
+            )
+            deadline = time.monotonic() + 20
+            while True:
+                pods = core.list_namespaced_pod(NS, label_selector="app=web").items
+                live = [
+                    p
+                    for p in pods
+                    if p.metadata.deletion_timestamp is None
+                    and any(
+                        c.type == "Ready" and c.status == "True" for c in p.status.conditions or []
+                    )
+                ]
+                if len(live) == 2:
+                    break
+                assert time.monotonic() < deadline, "pods never became ready"
+                time.sleep(0.05)
+            name = live[0].metadata.name
+            body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=NS))
+            with pytest.raises(ApiException) as refused:
+                core.create_namespaced_pod_eviction(name, NS, body)
+            assert refused.value.status == 429
+            status = json.loads(refused.value.body)
+            assert status["message"] == TOO_MANY
+            assert status["details"]["causes"][0]["reason"] == "DisruptionBudget"
+
+            policy.patch_namespaced_pod_disruption_budget("web", NS, {"spec": {"minAvailable": 1}})
+            core.create_namespaced_pod_eviction(
+                name,
+                NS,
+                client.V1Eviction(
+                    metadata=client.V1ObjectMeta(name=name, namespace=NS),
+                    delete_options=client.V1DeleteOptions(grace_period_seconds=0),
+                ),
+            )
+            with pytest.raises(ApiException) as gone:
+                core.read_namespaced_pod(name, NS)
+            assert gone.value.status == 404
