@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
 
 from masthead.selectors import SelectorError, label_selector_from_dict
 from masthead.sim import errors
-from masthead.sim.controllers.objects import int_or_percent, rfc3339
+from masthead.sim.controllers.objects import Obj, controller_of, int_or_percent, rfc3339
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import DeleteOptions, Registry, WriteContext
 from masthead.sim.resources import builtin
@@ -37,8 +36,6 @@ MORE_THAN_ONE = (
     "support."
 )
 DISRUPTION_MANAGER = "kube-controller-manager"
-
-Obj = dict[str, Any]
 
 
 def evict(
@@ -151,13 +148,13 @@ def _expected_scale(store: ObjectStore, pods: list[Obj]) -> int:
     seen: set[str] = set()
     total = 0
     for pod in pods:
-        ref = _controller(pod)
+        ref = controller_of(pod)
         if ref is None:
             total += 1
             continue
         owner = _owner(store, pod["metadata"]["namespace"], ref)
         if owner is not None and owner["kind"] == "ReplicaSet":
-            up = _controller(owner)
+            up = controller_of(owner)
             if up is not None and up.get("kind") == "Deployment":
                 owner = _owner(store, pod["metadata"]["namespace"], up) or owner
         if owner is None:
@@ -168,13 +165,6 @@ def _expected_scale(store: ObjectStore, pods: list[Obj]) -> int:
             seen.add(uid)
             total += int((owner.get("spec") or {}).get("replicas", 1))
     return total
-
-
-def _controller(obj: Obj) -> Obj | None:
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("controller"):
-            return dict(ref)
-    return None
 
 
 def _owner(store: ObjectStore, ns: str, ref: Obj) -> Obj | None:
