@@ -78,12 +78,13 @@ async def served(
     sim: Simulator | None = None,
     read_only: tuple[str, ...] = (),
     read_only_patterns: tuple[str, ...] = (),
+    confirm: tuple[str, ...] = (),
     **sim_config: Any,
 ) -> AsyncIterator[Served]:
     """masthead (data in `data_dir`, a fresh temporary directory by default) against `sim`,
     or a new simulator of `scenario` (no controllers: a still world the tests compare pages
     against; `sim_config` adds SimConfig fields)."""
-    guard = (read_only, read_only_patterns)
+    guard = (read_only, read_only_patterns, confirm)
     with tempfile.TemporaryDirectory(prefix="masthead-data-") as tmp:
         if sim is not None:
             async with _serve(
@@ -107,7 +108,7 @@ async def _serve(
     web_dist: Path | None,
     live: LiveTuning | None,
     feeds: FeedTuning | None,
-    guard: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    guard: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
 ) -> AsyncIterator[Served]:
     assert sim.kubeconfig_path is not None
     server = Server(
@@ -122,6 +123,7 @@ async def _serve(
             feeds=feeds or FeedTuning(),
             read_only=guard[0],
             read_only_patterns=guard[1],
+            confirm=guard[2],
         )
     )
     await server.start()

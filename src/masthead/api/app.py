@@ -6,10 +6,13 @@ from aiohttp import web
 
 from masthead.api import (
     actions,
+    audit,
     clusters,
     diagnostics,
+    drains,
     events,
     helm,
+    history,
     kinds,
     live,
     logs,
@@ -47,6 +50,7 @@ def create_app(ctx: ApiContext) -> web.Application:
         if ctx.feeds is not None:  # SSE handlers and log followers end now, not at a timeout
             await ctx.feeds.close_followers()
         await hub.close()
+        await ctx.drains.close()
 
     app.on_shutdown.append(close_sockets)
     r = app.router
@@ -71,7 +75,12 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C + "/events/stream", events.events_stream)
     r.add_get(C + "/logs/stream", logs.logs_stream)
     r.add_post(C + "/actions/{action}", actions.run_action)
-    r.add_get(V1 + "/audit", actions.audit_log)
+    r.add_get(C + "/drains/{drain}", drains.get_drain)
+    r.add_delete(C + "/drains/{drain}", drains.cancel_drain)
+    r.add_get(C + "/drains/{drain}/stream", drains.drain_stream)
+    r.add_get(C + "/objects/apps/v1/{resource}/{namespace}/{name}/history", history.get_history)
+    r.add_get(V1 + "/audit", audit.audit_log)
+    r.add_get(V1 + "/audit/export", audit.audit_export)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
     r.add_get(V1 + "/openapi.json", openapi.serve)

@@ -33,6 +33,7 @@ def summary(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
         "stateSince": rfc3339(status.since),
         "message": status.message,
         "readOnly": ctx.is_read_only(session),
+        "confirm": ctx.needs_confirm(session),
         "version": session.version,
     }
 

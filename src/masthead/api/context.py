@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from masthead.actions.drain_runs import DrainRuns
 from masthead.api.errors import ApiProblem
 from masthead.api.security import Security
 from masthead.cluster import ClusterSession
@@ -56,6 +57,9 @@ class ApiContext:
     security: Security
     read_only: frozenset[str] = frozenset()  # context names (or ids) protected from actions
     read_only_patterns: tuple[str, ...] = ()  # globs (`*prod*`) of protected context names
+    # Contexts where destructive actions need the object's name typed back (`confirm`).
+    confirm: frozenset[str] = frozenset()
+    confirm_patterns: tuple[str, ...] = ()
     web_dist: Path | None = None
     live: LiveTuning = field(default_factory=LiveTuning)
     counters: ApiCounters = field(default_factory=ApiCounters)
@@ -63,6 +67,8 @@ class ApiContext:
     first_sync_wait: float = 3.0
     # The feed engines (events history, metrics pollers, log followers); None: not served.
     feeds: Feeds | None = None
+    # Node drains running in the background (actions), bounded per cluster.
+    drains: DrainRuns = field(default_factory=DrainRuns)
     # Full objects read on demand, cached while the watch vouches for them.
     object_cache: ObjectCache = field(default_factory=ObjectCache)
     objects: ObjectReader = field(init=False)
@@ -100,10 +106,18 @@ class ApiContext:
         return self.feeds
 
     def is_read_only(self, session: ClusterSession) -> bool:
-        e = session.entry
-        if e.context in self.read_only or e.id in self.read_only:
-            return True
-        return any(fnmatchcase(e.context, p) for p in self.read_only_patterns)
+        return _named(session, self.read_only, self.read_only_patterns)
+
+    def needs_confirm(self, session: ClusterSession) -> bool:
+        return _named(session, self.confirm, self.confirm_patterns)
+
+
+def _named(session: ClusterSession, names: frozenset[str], patterns: tuple[str, ...]) -> bool:
+    """The session's context (or id) is one of `names` or matches one of the globs."""
+    e = session.entry
+    if e.context in names or e.id in names:
+        return True
+    return any(fnmatchcase(e.context, p) for p in patterns)
 
 
 CONTEXT: web.AppKey[ApiContext] = web.AppKey("masthead.context", ApiContext)

@@ -13,16 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from masthead.actions import (
-    _JOB_NAME_MAX,
-    _NAME,
-    _NAMESPACE,
-    ACTIONS,
-    PROPAGATION,
-    RESTARTABLE,
-    SCALABLE,
-)
-from masthead.api.actions import MAX_AUDIT_LIMIT
+from masthead.actions import ACTIONS
+from masthead.actions.base import NAME as _NAME
+from masthead.actions.base import NAMESPACE as _NAMESPACE
+from masthead.actions.cronjobs import _JOB_NAME_MAX
+from masthead.actions.deletion import PROPAGATION
+from masthead.actions.rollout import ROLLABLE
+from masthead.actions.workloads import RESTARTABLE, SCALABLE
+from masthead.api.audit import MAX_AUDIT_LIMIT
 from masthead.api.errors import json_response
 from masthead.api.events import EVENT_TYPES
 from masthead.api.logs import MAX_TAIL
@@ -269,10 +267,11 @@ _ERRORS = {
     401: "missing or wrong token / session cookie",
     403: "forbidden (foreign Origin, RBAC, read-only context)",
     404: "unknown cluster, view or object",
-    409: "conflict (the API server's answer)",
+    409: "conflict (the API server's answer, or a drain of that node already running)",
     421: "Host is not 127.0.0.1/localhost/[::1] on the server's port",
     422: "invalid (the API server's answer)",
-    429: "too many subscriptions / streams, or the API server throttled",
+    428: "a confirm context: send the object's name as `confirm`",
+    429: "too many subscriptions / streams / drains, or the API server throttled",
     502: "the API server is unreachable or answered nonsense",
     503: "the cluster is not connected, or the feeds are not running",
 }
@@ -354,7 +353,22 @@ _DRY_RUN = {"oneOf": [_BOOL, {"type": "integer", "enum": [0, 1]}]}
 
 
 def _action_body(required: tuple[str, ...], **props: Schema) -> Schema:
-    return _obj(required, dryRun=_DRY_RUN, **props)
+    # An optional field sent as null counts as absent (the body readers treat None so).
+    optional = {
+        k: _nullable(v) for k, v in {"dryRun": _DRY_RUN, **props}.items() if k not in required
+    }
+    return _obj(required, **{**props, **optional})
+
+
+# On contexts marked `--confirm`, destructive actions need the object's name here (else 428).
+_CONFIRM = {"type": "string", "description": "the object's name, on confirm contexts"}
+_ANY_OBJECT: dict[str, Schema] = {
+    "group": {"type": "string", "description": '"" or "core" for the core group'},
+    "version": {"type": "string", "default": "v1"},
+    "resource": _STR,
+    "namespace": {**NAMESPACE, "description": "omit for cluster-scoped objects"},
+    "name": NAME,
+}
 
 
 ACTION_BODIES: dict[str, Schema] = {
@@ -371,15 +385,37 @@ ACTION_BODIES: dict[str, Schema] = {
         namespace=NAMESPACE,
         name=NAME,
     ),
+    "rollback": _action_body(
+        ("namespace", "name"),
+        resource={"type": "string", "enum": list(ROLLABLE), "default": "deployments"},
+        namespace=NAMESPACE,
+        name=NAME,
+        revision={"type": "integer", "minimum": 0, "description": "0: the previous one"},
+        confirm=_CONFIRM,
+    ),
     "delete": _action_body(
         ("resource", "name"),
-        group={"type": "string", "description": '"" or "core" for the core group'},
-        version={"type": "string", "default": "v1"},
-        resource=_STR,
-        namespace={**NAMESPACE, "description": "omit for cluster-scoped objects"},
-        name=NAME,
+        **_ANY_OBJECT,
         propagationPolicy={"type": "string", "enum": list(PROPAGATION), "default": "Background"},
         gracePeriodSeconds={"type": "integer", "minimum": 0},
+        force=_BOOL,
+        confirm=_CONFIRM,
+    ),
+    "remove-finalizers": _action_body(("resource", "name"), **_ANY_OBJECT, confirm=_CONFIRM),
+    "apply": _action_body(
+        ("manifest",),
+        manifest={"type": "string", "description": "YAML or JSON of one object"},
+        force=_BOOL,
+        confirm=_CONFIRM,
+    ),
+    "drain": _action_body(
+        ("name",),
+        name=NAME,
+        gracePeriodSeconds={"type": "integer", "minimum": 0},
+        timeoutSeconds={"type": "integer", "minimum": 1},
+        deleteEmptyDirData=_BOOL,
+        force=_BOOL,
+        confirm=_CONFIRM,
     ),
     "cordon": _action_body(("name",), name=NAME),
     "uncordon": _action_body(("name",), name=NAME),
@@ -401,8 +437,8 @@ def _action_paths() -> dict[str, Schema]:
             "parameters": [CLUSTER],
             "post": _op(
                 f"{name} (guard rails, permission pre-check, audit: docs/api.md § Actions)",
-                {200: _ACTION_OK, 201: _ACTION_OK},
-                (400, 403, 404, 409, 422, 429, 502, 503),
+                {200: _ACTION_OK, 201: _ACTION_OK, 202: _json({"type": "object"}, "a drain")},
+                (400, 403, 404, 409, 422, 428, 429, 502, 503),
                 body=ACTION_BODIES[name],
                 passthrough=True,
                 tag="actions",
@@ -601,7 +637,42 @@ def _object_paths() -> dict[str, Schema]:
     ]
     any_object = _json({"type": "object"})
     reads = (400, 403, 404, 422, 502, 503)
+    drain = [CLUSTER, _path("drain", "drain id")]
     return {
+        C + "/drains/{drain}": {
+            "parameters": drain,
+            "get": _op("a drain's progress", {200: any_object}, (404,), tag="actions"),
+            "delete": _op("cancel a drain", {200: any_object}, (403, 404), tag="actions"),
+        },
+        C + "/drains/{drain}/stream": {
+            "parameters": drain,
+            "get": _op("a drain's progress as SSE", {200: _text("events", _SSE)}, (404,)),
+        },
+        C + "/objects/apps/v1/{resource}/{namespace}/{name}/history": {
+            "parameters": [
+                CLUSTER,
+                _path("resource", "a workload", {"type": "string", "enum": list(ROLLABLE)}),
+                _path("namespace", "namespace"),
+                _path("name", "name"),
+            ],
+            "get": _op("rollout revisions, newest first", {200: any_object}, reads),
+        },
+        V1 + "/audit/export": {
+            "get": _op(
+                "the audit log as a download",
+                {
+                    200: {
+                        "description": "JSON lines or CSV",
+                        "content": {"application/x-ndjson": {"schema": _STR}, "text/csv": {}},
+                    }
+                },
+                (400, 404, 503),
+                params=(
+                    _param("format", {"type": "string", "enum": ["jsonl", "csv"]}),
+                    _param("cluster", _STR),
+                ),
+            )
+        },
         C + "/kinds": {
             "parameters": [CLUSTER],
             "get": _op("discovered resources with access and counts", {200: any_object}, reads),

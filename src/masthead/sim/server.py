@@ -27,6 +27,7 @@ from masthead.sim.catalog import Catalog
 from masthead.sim.discovery import AGGREGATED_V2, Discovery
 from masthead.sim.errors import ApiError
 from masthead.sim.eventconv import core_to_events_v1, events_v1_to_core
+from masthead.sim.eviction import evict
 from masthead.sim.fieldsets import check_field_selector
 from masthead.sim.listing import list_body, parse_list_request, run_list
 from masthead.sim.managedfields import manager_from_user_agent
@@ -785,7 +786,22 @@ class SimServer:
             return json_response(self.registry.finalize_namespace(name, body, ctx))
         if sub == "log" and method == "GET":
             return await self._log(request, info, ns, name)
+        if sub == "eviction" and method == "POST":
+            body = await self._json_body(request, "Eviction")
+            status = evict(self.store, self.registry, ns, name, body, ctx.dry_run)
+            return json_response(status, 201)
         raise errors.method_not_allowed()
+
+    async def _json_body(self, request: web.Request, kind: str) -> dict[str, Any]:
+        try:
+            body = orjson.loads(await request.read() or b"{}")
+        except orjson.JSONDecodeError:
+            raise errors.bad_request(
+                f"the body of the request could not be decoded as {kind}"
+            ) from None
+        if not isinstance(body, dict):
+            raise errors.bad_request(f"the body of the request could not be decoded as {kind}")
+        return body
 
     def _must_get(self, info: ResourceInfo, ns: str, name: str) -> Stored:
         s = self.store.get(info.storage_key, ns, name)
