@@ -73,7 +73,7 @@ class Params:
 
 MODES = {
     "smoke": Params(World(20, 5, 5, 5), churn_per_s=5, down_s=2, sleep_s=2, runs=1),
-    "quick": Params(World(115, 8, 20, 20), churn_per_s=20, down_s=5, sleep_s=5, runs=3),
+    "quick": Params(World(115, 8, 20, 20), churn_per_s=20, down_s=5, sleep_s=5, runs=2),
     "full": Params(World(1000, 10, 200, 100), churn_per_s=100, down_s=30, sleep_s=20, runs=5),
 }
 FAULTS = ("watch_drop", "410_storm", "server_down", "sleep")

@@ -79,3 +79,23 @@ def test_recovery_times_every_fault_and_the_python_peer(tmp_path: Path) -> None:
         assert "failed" not in peer, peer
         assert peer["median"] >= 0
         assert fig["ratio"]["python-kubernetes"] > 0
+
+
+def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> None:
+    figs = smoke("ui_bench", tmp_path, timeout=300)
+    units = {
+        "ui.first_rows_ms": "ms",
+        "ui.frame.p95": "ms",
+        "ui.heap_mb": "MB",
+        "ui.heap_mb.after_load": "MB",
+        "live.paint.p50": "ms",
+        "live.paint.p99": "ms",
+    }
+    for fid, unit in units.items():
+        assert figs[fid]["unit"] == unit, figs.get(fid)
+        assert median(figs[fid]) > 0, figs[fid]
+    assert figs["ui.first_rows_ms"]["masthead"]["runs"] == 2  # one per page load
+    # A frame delta is at least one vsync-ish tick and a heap holds more than a few rows.
+    assert median(figs["ui.frame.p95"]) >= 1
+    assert 0.5 < median(figs["ui.heap_mb"]) < 500
+    assert median(figs["live.paint.p99"]) >= median(figs["live.paint.p50"])
