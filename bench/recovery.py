@@ -265,6 +265,8 @@ async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]
                             seconds, peer_s = await bench.one(name, http)
                         except TimeoutError:
                             failures[name] = f"not live within {RECOVERY_TIMEOUT_S:.0f} s"
+                            await wait_listening(s)
+                            await sim_call(s, "DELETE", "/_sim/faults")  # the next starts clean
                             continue
                         finally:
                             await sim_call(s, "DELETE", "/_sim/churn")

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -89,7 +89,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 class _Child:
     proc: subprocess.Popen[str]
 
-    def __enter__(self) -> _Child:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
