@@ -6,8 +6,9 @@
 //                               churnPerS, paintChanges>'
 //
 // Prints one JSON line: firstRowsMs[] (navigation → first real rows painted, one per load; the
-// first load has a cold cache), frame {p50, p95, max, count} (requestAnimationFrame deltas while
-// the table scrolls 40 px a frame and the simulator churns), heapMb {afterLoad, afterWork} (JS
+// first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
+// (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
+// stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
 // heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (simulator write → the
 // new row painted; the write's clock and the page's are the same machine's wall clock).
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
@@ -47,7 +48,7 @@ function observeFirstRows(selector) {
   new MutationObserver((_, obs) => mark() && obs.disconnect()).observe(document, { childList: true, subtree: true });
 }
 
-/** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame. */
+/** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame (0: still). */
 function scrollFrames({ seconds, px }) {
   const table = document.querySelector('[role="table"]');
   return new Promise((done) => {
@@ -58,7 +59,7 @@ function scrollFrames({ seconds, px }) {
       if (last !== null) deltas.push(now - last);
       last = now;
       const max = table.scrollHeight - table.clientHeight;
-      table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
+      if (px) table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
       if (now < end) requestAnimationFrame(frame);
       else done(deltas);
     };
@@ -132,8 +133,17 @@ try {
   const afterLoad = await heapMb(cdp);
 
   // Frames: scrolling the virtual table while the simulator churns (rows change under it).
-  await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: cfg.frameSeconds + 30 });
+  await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: 2 * cfg.frameSeconds + 60 });
   const deltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX });
+  // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
+  // visible rows under the reader.
+  await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
+  const restarts = page.locator('[role="columnheader"]', { hasText: "Restarts" });
+  await restarts.getByRole("button").click();
+  await page.waitForFunction(() => /sort=restarts/.test(location.hash));
+  await restarts.getByRole("button").click();
+  await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
+  const churnDeltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 });
   await sim("DELETE", "/_sim/churn");
   const afterWork = await heapMb(cdp);
 
@@ -161,8 +171,9 @@ try {
     paintMs.push(got.painted - t0);
     await page.waitForTimeout(200);
   }
-  const frames = { p50: pct(deltas, 0.5), p95: pct(deltas, 0.95), max: Math.max(...deltas), count: deltas.length };
-  process.stdout.write(JSON.stringify({ firstRowsMs, frame: frames, heapMb: { afterLoad, afterWork }, paintMs }) + "\n");
+  const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
+  const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
+  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs }) + "\n");
 } catch (error) {
   // What the page showed: a screenshot and the visible rows, for the failure's reason.
   const page = context?.pages()[0];

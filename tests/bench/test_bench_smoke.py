@@ -86,6 +86,7 @@ def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> N
     units = {
         "ui.first_rows_ms": "ms",
         "ui.frame.p95": "ms",
+        "ui.frame.p95.churn": "ms",
         "ui.heap_mb": "MB",
         "ui.heap_mb.after_load": "MB",
         "live.paint.p50": "ms",
