@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import orjson
 
 from bench.results_format import Figure
@@ -46,6 +47,7 @@ MASTHEAD_AGENT = "masthead"
 PEER_AGENTS = {"kubectl": "kubectl", "python-kubernetes": "OpenAPI-Generator"}
 METRICS_GROUP = "metrics.k8s.io/"
 RSS_SAMPLES = 20
+PEER_START_TIMEOUT_S = 60.0
 KUBECTL_WATCH = ("--context", "admin", "get", "pods", "-A", "-w", "-o", "name")
 
 
@@ -58,8 +60,8 @@ class Params:
 
 
 MODES = {
-    # 16 s: long enough for one metrics poll (every 15 s) to land in the window.
-    "smoke": Params(World(20, 5, 5, 5), window_s=16, churn_per_s=5, warmup_s=3),
+    # 20 s: at least one metrics poll (every 15 s, plus its own duration) lands in the window.
+    "smoke": Params(World(20, 5, 5, 5), window_s=20, churn_per_s=5, warmup_s=3),
     "quick": Params(World(115, 8, 20, 20), window_s=60, churn_per_s=20, warmup_s=5),
     "full": Params(World(1000, 10, 200, 100), window_s=600, churn_per_s=100, warmup_s=20),
 }
@@ -79,7 +81,11 @@ def _start_peers(kubeconfig: str) -> dict[str, subprocess.Popen[bytes]]:
 
 def _stop_peers(peers: dict[str, subprocess.Popen[bytes]]) -> dict[str, str]:
     """Stop the peers; the reason for any that died during the window."""
-    died = {n: f"exited {p.returncode} during the window" for n, p in peers.items() if p.poll()}
+    died = {
+        n: f"exited {p.returncode} before the window ended"
+        for n, p in peers.items()
+        if p.poll() is not None
+    }
     for p in peers.values():
         if p.poll() is None:
             p.terminate()
@@ -102,6 +108,22 @@ def _delta(
     return {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
 
 
+async def _peers_watching(
+    s: aiohttp.ClientSession, peers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    """Until every running peer has listed and opened its watch (their start is not steady
+    state); one that exited is reported as failed by `_stop_peers`."""
+    async with asyncio.timeout(PEER_START_TIMEOUT_S):
+        while True:
+            by_agent = (await sim_call(s, "GET", "/_sim/state"))["requests"]["byAgent"]
+            if all(
+                "watch" in by_agent.get(PEER_AGENTS[name], {}) or proc.poll() is not None
+                for name, proc in peers.items()
+            ):
+                return
+            await asyncio.sleep(0.2)
+
+
 async def measure(p: Params) -> dict[str, Any]:
     with SimWorld(p.world) as sim, Masthead(sim.kubeconfig) as mh:
         async with sim.session() as s, mh.session() as http:
@@ -113,6 +135,7 @@ async def measure(p: Params) -> dict[str, Any]:
                 async with asyncio.timeout(30):
                     await sub.first_frame.wait()
                 peers = _start_peers(sim.kubeconfig)
+                await _peers_watching(s, peers)
                 duration = p.warmup_s + p.window_s + 5
                 await sim_call(
                     s, "POST", "/_sim/churn", {"rate": p.churn_per_s, "duration": duration}
@@ -129,7 +152,7 @@ async def measure(p: Params) -> dict[str, Any]:
                 state1 = await sim_call(s, "GET", "/_sim/state")
                 load1 = (await cluster_detail(http))["load"]
                 window = time.monotonic() - t0
-                churn = await sim_call(s, "DELETE", "/_sim/churn")
+                await sim_call(s, "DELETE", "/_sim/churn")
             finally:
                 died = _stop_peers(peers)
                 holder.cancel()
@@ -145,8 +168,6 @@ async def measure(p: Params) -> dict[str, Any]:
         "requests": requests,
         "bytes": load1["bytes_received"] - load0["bytes_received"],
         "rss_mb": rss,
-        "frames": sub.frames,
-        "churn_writes": churn.get("writes"),
         "peers_died": died,
     }
 
