@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,18 @@ def _read_line(proc: subprocess.Popen[str], pattern: re.Pattern[str], what: str)
     raise RuntimeError(f"{what} not ready within {START_TIMEOUT_S:.0f} s")
 
 
+def _drain(proc: subprocess.Popen[str]) -> None:
+    """Read (and drop) the child's output from now on: a full pipe would block the child."""
+    out = proc.stdout
+    assert out is not None
+
+    def discard() -> None:
+        for _ in out:
+            pass
+
+    threading.Thread(target=discard, daemon=True).start()
+
+
 def _stop(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is not None:
         return
@@ -124,10 +137,12 @@ class SimWorld(_Child):
         )
         try:
             _read_line(self.proc, re.compile(r"^masthead sim: kubeconfig "), "masthead sim")
+            self.url, self.token, _ = admin_endpoint(self.kubeconfig)
+            _drain(self.proc)
         except BaseException:
             _stop(self.proc)
+            self.tmp.cleanup()
             raise
-        self.url, self.token, _ = admin_endpoint(self.kubeconfig)
 
     def close(self) -> None:
         super().close()
@@ -173,8 +188,10 @@ class Masthead(_Child):
         )
         try:
             self.base = _read_line(self.proc, URL_RE, "masthead").group(1)
+            _drain(self.proc)
         except BaseException:
             _stop(self.proc)
+            self.tmp.cleanup()
             raise
 
     def close(self) -> None:
