@@ -36,6 +36,7 @@ from masthead.sim.patch import parse_patch_body
 from masthead.sim.protobuf import decode_protobuf
 from masthead.sim.rbac import Attributes, RbacAuthorizer, UserInfo, forbidden_error
 from masthead.sim.registry import DeleteOptions, Registry, WriteContext, now_rfc3339
+from masthead.sim.request_counts import RequestCounts
 from masthead.sim.resources import REVIEW_RESOURCES, ResourceInfo
 from masthead.sim.routing import DiscoveryRoute, ResourceRoute, UnknownResource, route
 from masthead.sim.store import ObjectStore, Stored
@@ -213,6 +214,8 @@ class SimServer:
         self.openapi_cache: tuple[int, OpenApiBuilder] | None = None
         self.settings = settings
         self.requests_total = 0
+        # By client, verb and resource: what reached the API past the fault hooks.
+        self.request_counts = RequestCounts()
         self.watches_open = 0
         # Seams for the simulated world (faults, admin API, aggregated APIs, pod logs):
         # - prefix_handlers: paths served outside the Kubernetes API (e.g. "/_sim/")
@@ -265,15 +268,19 @@ class SimServer:
                 return answer
         user = self.authn.authenticate(request.headers)
         user = self._impersonate(user, request)
+        agent = request.headers.get("User-Agent", "")
         if path in OPEN_PATHS or path.startswith(("/livez/", "/readyz/", "/healthz/")):
+            self.request_counts.record(agent, "get", "health")
             return self._health_or_version(request, path)
         r = route(self.catalog, path)
         if r is None:
             if path.startswith("/openapi/"):
+                self.request_counts.record(agent, "get", "openapi")
                 self._authorize_path(user, path, "get")
                 return await self._openapi(request, path)
             raise errors.page_not_found()
         if isinstance(r, DiscoveryRoute):
+            self.request_counts.record(agent, "get", "discovery")
             self._authorize_path(user, path, "get")
             return self._discovery(request, r)
         if isinstance(r, UnknownResource):
@@ -393,6 +400,11 @@ class SimServer:
         verb = _verb(method, r, is_watch)
         if verb is None:
             raise errors.method_not_allowed()
+        self.request_counts.record(
+            request.headers.get("User-Agent", ""),
+            verb,
+            f"{info.group}/{info.resource}" if info.group else info.resource,
+        )
         if r.subresource is None and verb not in info.verbs and verb != "deletecollection":
             raise errors.method_not_allowed()
         if verb == "deletecollection" and verb not in info.verbs:
