@@ -198,11 +198,91 @@ it("reopens the object named in the URL and keeps it while the first frame arriv
   expect(onRouteChange).not.toHaveBeenCalled();
 });
 
-it("lists every catalogue view in the nav, marking the current one", () => {
+it("lists the overview, every catalogue view and browse in the nav, marking the current one", () => {
   const views: ViewDef[] = [PODS, { ...PODS, name: "nodes", title: "Nodes" }, { ...PODS, name: "events", title: "Events" }];
-  render(<NavList catalogue={views} current="nodes" hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })} />);
+  const nav = (current: string) => (
+    <NavList
+      catalogue={views}
+      current={current}
+      hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })}
+      overviewHref="#/c/c1"
+      kindsHref="#/c/c1/~kinds"
+    />
+  );
+  const { rerender } = render(nav("nodes"));
   const links = screen.getAllByRole("link");
-  expect(links.map((a) => a.textContent)).toEqual(["Nodes", "Events", "Pods"]);
-  expect(links[0]!.getAttribute("aria-current")).toBe("page");
-  expect(links[2]!.getAttribute("href")).toBe("#/c/c1/pods");
+  expect(links.map((a) => a.textContent)).toEqual(["Overview", "Nodes", "Events", "Pods", "Browse all kinds"]);
+  expect(links[1]!.getAttribute("aria-current")).toBe("page");
+  expect(links[3]!.getAttribute("href")).toBe("#/c/c1/pods");
+  expect(links[4]!.getAttribute("href")).toBe("#/c/c1/~kinds");
+  rerender(nav("~overview"));
+  expect(screen.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
+  expect(screen.getByRole("link", { name: "Nodes" }).getAttribute("aria-current")).toBeNull();
+});
+
+it("starts with the URL's facet and selector filters, removes a facet chip, and sends a typed selector", () => {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response("", { status: 200 })));
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  const routes: ViewRoute[] = [];
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({
+      screen: "view",
+      cluster: "c1",
+      view: "pods",
+      namespaces: [],
+      selector: "app=web",
+      facets: { status: "CrashLoopBackOff,Error" },
+    });
+    return (
+      <ResourceView
+        subscriptions={subscriptions}
+        view={PODS}
+        route={route}
+        onRouteChange={(next) => {
+          routes.push(next);
+          setRoute(next);
+        }}
+      />
+    );
+  }
+  render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const subscribe = ops().find((m) => m.op === "subscribe" && m.view === "pods") as Extract<ClientMessage, { op: "subscribe" }>;
+  expect(subscribe.query).toEqual({ selector: "app=web", "facet.status": "CrashLoopBackOff,Error", sort: "name", desc: 0 });
+
+  const chip = screen.getByRole("button", { name: /status: CrashLoopBackOff, Error/ });
+  fireEvent.click(chip);
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { selector: "app=web", sort: "name", desc: 0 } });
+  expect((ops().at(-1) as Extract<ClientMessage, { op: "query" }>).query).not.toHaveProperty("facet.status");
+  expect(routes.at(-1)?.facets).toBeUndefined();
+  expect(screen.queryByRole("button", { name: /status:/ })).toBeNull();
+
+  const selector = screen.getByRole("searchbox", { name: "label selector" });
+  expect((selector as HTMLInputElement).value).toBe("app=web");
+  fireEvent.change(selector, { target: { value: "tier in (db, cache) " } });
+  expect(routes.at(-1)).toMatchObject({ selector: "tier in (db, cache)" });
+  act(() => clock.advance(300));
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { selector: "tier in (db, cache)" } });
+
+  // The server names a bad selector: the box is marked and the error shown.
+  const lastQuery = ops().at(-1) as Extract<ClientMessage, { op: "query" }>;
+  act(() => {
+    server.last.receive({
+      type: "error",
+      sub: subscribe.sub,
+      error: { code: 400, reason: "BadRequest", message: "selector: unexpected end", details: { parameter: "selector" } },
+    });
+  });
+  expect(lastQuery.seq).toBeGreaterThan(0);
+  expect(screen.getByRole("alert").textContent).toContain("selector: unexpected end");
+  expect(selector.getAttribute("aria-invalid")).toBe("true");
 });

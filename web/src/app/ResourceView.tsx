@@ -1,6 +1,6 @@
 // A generic live view of any catalogue entry: server-sorted, filtered, virtualized table with
-// namespace and text filters, the view's freshness badge and warnings, keyboard selection and
-// the object panel.
+// namespace, text, label-selector and facet filters, the view's freshness badge and warnings,
+// keyboard selection and the object panel.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { Row } from "../live/protocol";
@@ -9,7 +9,7 @@ import type { SortState } from "../table/columns";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
-import { summarizeFreshness } from "./freshness";
+import { FreshnessBadge } from "./FreshnessBadge";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
@@ -75,6 +75,24 @@ export function ResourceView({
     const { q: _old, ...rest } = currentQuery();
     table.setQuery(q ? { ...rest, q } : rest); // debounced by the live client
     update({ q: q || undefined });
+  };
+
+  const [selector, setSelectorText] = useState(route.selector ?? "");
+  const setSelector = (text: string) => {
+    setSelectorText(text);
+    const { selector: _old, ...rest } = currentQuery();
+    const trimmed = text.trim();
+    table.setQuery(trimmed ? { ...rest, selector: trimmed } : rest);
+    update({ selector: trimmed || undefined });
+  };
+
+  const facets = route.facets ?? {};
+  const removeFacet = (column: string) => {
+    const rest = { ...currentQuery() };
+    delete rest[`facet.${column}`];
+    table.setQuery(rest, { immediate: true });
+    const { [column]: _gone, ...remaining } = facets;
+    update({ facets: Object.keys(remaining).length > 0 ? remaining : undefined });
   };
 
   const setNamespaces = (namespaces: string[]) => {
@@ -149,8 +167,6 @@ export function ResourceView({
   }, [openKey, selectedRow, page]);
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
-  const freshness = page ? summarizeFreshness(page.sources) : null;
-
   return (
     <section className="view" aria-label={view.title}>
       <div className="view-bar">
@@ -167,17 +183,31 @@ export function ResourceView({
           value={filter}
           onChange={(event) => setText(event.target.value)}
         />
+        <input
+          className="filter selector"
+          type="search"
+          placeholder="Label selector (app=web)"
+          aria-label="label selector"
+          aria-invalid={snapshot?.error?.details?.parameter === "selector" || undefined}
+          value={selector}
+          onChange={(event) => setSelector(event.target.value)}
+        />
         <span className="total" aria-live="polite">
           {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
         </span>
         <div className="spacer" />
         {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {freshness && (
-          <span className={`badge badge-${freshness.state} tone-${freshness.tone}`} title={freshness.title} data-testid="freshness">
-            {freshness.label}
-          </span>
-        )}
+        {page && <FreshnessBadge sources={page.sources} />}
       </div>
+      {Object.keys(facets).length > 0 && (
+        <div className="chips" aria-label="facet filters">
+          {Object.entries(facets).map(([column, values]) => (
+            <button key={column} type="button" className="chip" aria-pressed="true" title="Remove this filter" onClick={() => removeFacet(column)}>
+              {column}: {values.split(",").join(", ")} ✕
+            </button>
+          ))}
+        </div>
+      )}
       {snapshot?.error && (
         <div className="error" role="alert">
           {snapshot.error.reason}: {snapshot.error.message}
