@@ -61,7 +61,8 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
       await group.click();
       await page.locator('section.view[aria-label="Pods"]').waitFor();
       assert.match(await hash(page), /facet\.status=CrashLoopBackOff,Error/);
-      await page.locator(".chips .chip", { hasText: "status:" }).waitFor();
+      // The status facet chips show the filter's values pressed, with their counts.
+      await page.locator('.chips .chip[data-facet-value="CrashLoopBackOff"][aria-pressed="true"] .count').waitFor();
       const rows = page.locator('.vt-body [role="row"]:not(.vt-placeholder)');
       await rows.first().waitFor();
       const statuses = await rows.locator(".status").allTextContents();

@@ -2,7 +2,7 @@
 // The generic view end to end at unit level over a fake socket: catalogue columns, the initial
 // query from the URL, freshness badge and warnings, `/` + typing → debounced query op, arrow keys
 // + Enter → object panel with YAML, Esc closes.
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { useState } from "react";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { Connection } from "../live/connection";
@@ -285,4 +285,80 @@ it("starts with the URL's facet and selector filters, removes a facet chip, and 
   expect(lastQuery.seq).toBeGreaterThan(0);
   expect(screen.getByRole("alert").textContent).toContain("selector: unexpected end");
   expect(selector.getAttribute("aria-invalid")).toBe("true");
+});
+
+it("shows status facets with counts, toggles values into the filter, and hides columns per view", async () => {
+  window.localStorage.clear();
+  const counts: Record<string, number> = { Running: 40, Pending: 2, CrashLoopBackOff: 1 };
+  const countCalls: URL[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: string) => {
+      const url = new URL(input, "http://127.0.0.1");
+      countCalls.push(url);
+      const value = url.searchParams.get("facet.status") ?? "";
+      return new Response(JSON.stringify({ total: counts[value] ?? 0, offset: 0, rows: [], sources: [], warnings: [] }), { status: 200 });
+    }),
+  );
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+    window.localStorage.clear();
+  });
+  connection.start();
+  server.last.accept();
+  const faceted: ViewDef = { ...PODS, columns: PODS.columns.map((c) => (c.id === "status" ? { ...c, facet: true } : c)) };
+  const routes: ViewRoute[] = [];
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: ["team-a"] });
+    return (
+      <ResourceView
+        subscriptions={subscriptions}
+        view={faceted}
+        route={route}
+        onRouteChange={(next) => {
+          routes.push(next);
+          setRoute(next);
+        }}
+      />
+    );
+  }
+  const { unmount } = render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+
+  const running = await screen.findByRole("button", { name: "Running 40" });
+  expect(screen.getByRole("button", { name: "CrashLoopBackOff 1" })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: /^Evicted/ })).toBeNull(); // zero counts are not offered
+  const sample = countCalls.find((u) => u.searchParams.get("facet.status") === "Running")!;
+  expect(sample.pathname).toBe("/api/v1/clusters/c1/views/pods");
+  expect(sample.searchParams.get("limit")).toBe("0");
+  expect(sample.searchParams.get("namespace")).toBe("team-a");
+
+  fireEvent.click(running);
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { namespace: "team-a", "facet.status": "Running" } });
+  expect(routes.at(-1)?.facets).toEqual({ status: "Running" });
+  fireEvent.click(screen.getByRole("button", { name: "Pending 2" }));
+  expect(routes.at(-1)?.facets).toEqual({ status: "Running,Pending" });
+  expect(screen.getByRole("button", { name: "Pending 2" }).getAttribute("aria-pressed")).toBe("true");
+  fireEvent.click(screen.getByRole("button", { name: "Running 40" }));
+  fireEvent.click(screen.getByRole("button", { name: "Pending 2" }));
+  expect(routes.at(-1)?.facets).toBeUndefined();
+  expect((ops().at(-1) as Extract<ClientMessage, { op: "query" }>).query).not.toHaveProperty("facet.status");
+
+  // Columns: hide QoS; the header loses it, and the choice survives a remount (per view).
+  const headers = () => screen.getAllByRole("columnheader").map((h) => h.textContent?.replace(/[▲▼]/g, ""));
+  expect(headers()).toContain("QoS");
+  fireEvent.click(screen.getByRole("button", { name: /^Columns/ }));
+  fireEvent.click(within(screen.getByRole("group", { name: "columns" })).getByRole("checkbox", { name: "QoS" }));
+  expect(headers()).not.toContain("QoS");
+  expect((within(screen.getByRole("group", { name: "columns" })).getByRole("checkbox", { name: "Name" }) as HTMLInputElement).disabled).toBe(true);
+  expect(window.localStorage.getItem("masthead.columns.pods")).toBe('["qos"]');
+  unmount();
+  render(<Harness />);
+  expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).not.toContain("QoS");
+  expect(screen.getByRole("button", { name: /^Columns \(4\/5\)/ })).toBeTruthy();
 });

@@ -9,6 +9,10 @@ import type { SortState } from "../table/columns";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
+import { ColumnChooser } from "./ColumnChooser";
+import { useHiddenColumns } from "./columnPrefs";
+import { FacetBar } from "./FacetBar";
+import { statusFacetColumn, useFacetCounts } from "./facetCounts";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
@@ -59,7 +63,9 @@ export function ResourceView({
   const snapshot = table.snapshot;
   const page = snapshot?.page ?? null;
   const now = useNow(1000);
-  const columns = useMemo(() => columnsFor(view, now), [view, now]);
+  const [hiddenColumns, toggleColumn, resetColumns] = useHiddenColumns(view.name);
+  const allColumns = useMemo(() => columnsFor(view, now), [view, now]);
+  const columns = useMemo(() => allColumns.filter((column) => !hiddenColumns.includes(column.id)), [allColumns, hiddenColumns]);
   const namespaced = view.namespaced !== false;
 
   const routeRef = useRef(route);
@@ -87,13 +93,25 @@ export function ResourceView({
   };
 
   const facets = route.facets ?? {};
-  const removeFacet = (column: string) => {
-    const rest = { ...currentQuery() };
-    delete rest[`facet.${column}`];
-    table.setQuery(rest, { immediate: true });
-    const { [column]: _gone, ...remaining } = facets;
-    update({ facets: Object.keys(remaining).length > 0 ? remaining : undefined });
+  /** Sets (or, with no values, removes) one facet filter. */
+  const setFacet = (column: string, values: string[]) => {
+    const query = { ...currentQuery() };
+    delete query[`facet.${column}`];
+    const { [column]: _old, ...others } = facets;
+    const next = values.length > 0 ? { ...others, [column]: values.join(",") } : others;
+    if (values.length > 0) query[`facet.${column}`] = values.join(",");
+    table.setQuery(query, { immediate: true });
+    update({ facets: Object.keys(next).length > 0 ? next : undefined });
   };
+
+  const facetColumn = statusFacetColumn(view);
+  const facetValues = facetColumn ? (facets[facetColumn] ?? "").split(",").filter(Boolean) : [];
+  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, snapshot?.query ?? initialQuery, page?.rows, facetValues);
+  const toggleFacetValue = (value: string) => {
+    if (!facetColumn) return;
+    setFacet(facetColumn, facetValues.includes(value) ? facetValues.filter((v) => v !== value) : [...facetValues, value]);
+  };
+  const otherFacets = Object.entries(facets).filter(([column]) => column !== facetColumn);
 
   const setNamespaces = (namespaces: string[]) => {
     const { namespace: _old, ...rest } = currentQuery();
@@ -192,6 +210,7 @@ export function ResourceView({
           value={selector}
           onChange={(event) => setSelector(event.target.value)}
         />
+        <ColumnChooser columns={view.columns} hidden={hiddenColumns} onToggle={toggleColumn} onReset={resetColumns} />
         <span className="total" aria-live="polite">
           {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
         </span>
@@ -199,10 +218,13 @@ export function ResourceView({
         {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
         {page && <FreshnessBadge sources={page.sources} />}
       </div>
-      {Object.keys(facets).length > 0 && (
+      {facetColumn && (
+        <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
+      )}
+      {otherFacets.length > 0 && (
         <div className="chips" aria-label="facet filters">
-          {Object.entries(facets).map(([column, values]) => (
-            <button key={column} type="button" className="chip" aria-pressed="true" title="Remove this filter" onClick={() => removeFacet(column)}>
+          {otherFacets.map(([column, values]) => (
+            <button key={column} type="button" className="chip" aria-pressed="true" title="Remove this filter" onClick={() => setFacet(column, [])}>
               {column}: {values.split(",").join(", ")} ✕
             </button>
           ))}
@@ -237,7 +259,7 @@ export function ResourceView({
             title={openKey}
             path={panelPath}
             row={panelRow}
-            columns={columns}
+            columns={allColumns}
             onClose={() => {
               dispatch({ type: "escape" });
               update({ open: undefined });
