@@ -154,7 +154,12 @@ export function App() {
           ) : route?.screen === "diagnostics" ? (
             <DiagnosticsScreen />
           ) : route?.screen === "overview" ? (
-            <OverviewScreen key={route.cluster} cluster={route.cluster} />
+            <OverviewScreen
+              key={route.cluster}
+              cluster={route.cluster}
+              info={clusters?.find((c) => c.id === route.cluster)}
+              onClusterChanged={refresh}
+            />
           ) : route?.screen === "kinds" ? (
             <KindsScreen key={route.cluster} cluster={route.cluster} onOpen={(view) => navigate(viewRoute(route.cluster, view))} />
           ) : route?.screen === "view" ? (

@@ -130,3 +130,24 @@ it("says why usage is missing when metrics are not ok, and keeps other cards whe
   await waitFor(() => expect(within(card("Nodes")).getByRole("alert").textContent).toContain('nodes is forbidden: User "jane"'));
   await waitFor(() => expect(card("Pods").querySelector('[data-stat="total"] dd')?.textContent).toBe("3"));
 });
+
+it("waits for an idle cluster: a banner with Connect instead of cards that would all fail", async () => {
+  const calls = stubFetch((url, call) => {
+    if (url.pathname === "/api/v1/clusters/c1/connect" && call.method === "POST") return json({}, 202);
+    return apiError(503, "ClusterNotConnected", "cluster c1 is idle");
+  });
+  const changed = vi.fn();
+  const { rerender } = render(<OverviewScreen cluster="c1" info={{ id: "c1", name: "c1", state: "idle", message: "closed" }} onClusterChanged={changed} />);
+  const banner = screen.getByTestId("cluster-banner");
+  expect(banner.textContent).toContain("idle");
+  expect(banner.textContent).toContain("closed");
+  expect(screen.queryByRole("region", { name: "Nodes" })).toBeNull();
+  expect(calls.length).toBe(0);
+  within(banner).getByRole("button", { name: "Connect" }).click();
+  await waitFor(() => expect(changed).toHaveBeenCalled());
+  expect(calls.map((c) => `${c.method} ${c.url.pathname}`)).toEqual(["POST /api/v1/clusters/c1/connect"]);
+
+  rerender(<OverviewScreen cluster="c1" info={{ id: "c1", name: "c1", state: "ready" }} onClusterChanged={changed} />);
+  expect(screen.queryByTestId("cluster-banner")).toBeNull();
+  expect(screen.getByRole("region", { name: "Nodes" })).toBeTruthy();
+});

@@ -4,7 +4,7 @@
 // (a 304 costs the server nothing) and shows its own freshness and errors.
 
 import { useCallback } from "react";
-import { clusterPath, fetchJson } from "../app/api";
+import { clusterPath, fetchJson, type ClusterInfo } from "../app/api";
 import { formatBytes, statusNode } from "../app/catalogue";
 import { pageFetcher } from "../app/revalidate";
 import { useNow } from "../app/ResourceView";
@@ -13,6 +13,7 @@ import { usePoll, type PollState } from "../app/usePoll";
 import type { Row, SourceFreshness } from "../live/protocol";
 import { ageText } from "../table/age";
 import { Card } from "./Card";
+import { ClusterBanner } from "./ClusterBanner";
 import { fetchCount, fetchRows, type RowList } from "./pages";
 import {
   capacity,
@@ -62,28 +63,46 @@ function sourcesOf<T extends { sources: SourceFreshness[] }>(poll: PollState<T>,
   return metrics ? sources : withoutMetrics(sources);
 }
 
-export function OverviewScreen({ cluster }: { cluster: string }) {
+export function OverviewScreen({
+  cluster,
+  info,
+  onClusterChanged = () => {},
+}: {
+  cluster: string;
+  /** The cluster's entry in the clusters list (state, message), when known. */
+  info?: ClusterInfo | undefined;
+  onClusterChanged?: () => void;
+}) {
   const now = useNow(1000);
-  const nodes = usePoll(
-    useCallback((signal: AbortSignal) => fetchRows(pageFetcher, cluster, "nodes", {}, ROW_CAP, signal), [cluster]),
-    FAST_POLL_MS,
-    `nodes:${cluster}`,
-  );
+  const idle = info?.state === "idle";
   return (
     <section className="overview" aria-label="Overview">
       <div className="view-bar">
         <h2>Overview</h2>
         <span className="muted">{cluster}</span>
       </div>
-      <div className="cards">
-        <NodesCard cluster={cluster} nodes={nodes} now={now} />
-        <PodsCard cluster={cluster} now={now} />
-        <CapacityCard cluster={cluster} nodes={nodes} now={now} />
-        <WorkloadsCard cluster={cluster} now={now} />
-        <ProblemsCard cluster={cluster} nodes={nodes} now={now} />
-        <EventsCard cluster={cluster} now={now} />
-      </div>
+      {info && <ClusterBanner info={info} onChanged={onClusterChanged} />}
+      {!idle && <OverviewCards cluster={cluster} now={now} />}
     </section>
+  );
+}
+
+/** The cards; not mounted while the cluster is idle (a disconnected cluster serves no pages). */
+function OverviewCards({ cluster, now }: { cluster: string; now: number }) {
+  const nodes = usePoll(
+    useCallback((signal: AbortSignal) => fetchRows(pageFetcher, cluster, "nodes", {}, ROW_CAP, signal), [cluster]),
+    FAST_POLL_MS,
+    `nodes:${cluster}`,
+  );
+  return (
+    <div className="cards">
+      <NodesCard cluster={cluster} nodes={nodes} now={now} />
+      <PodsCard cluster={cluster} now={now} />
+      <CapacityCard cluster={cluster} nodes={nodes} now={now} />
+      <WorkloadsCard cluster={cluster} now={now} />
+      <ProblemsCard cluster={cluster} nodes={nodes} now={now} />
+      <EventsCard cluster={cluster} now={now} />
+    </div>
   );
 }
 
