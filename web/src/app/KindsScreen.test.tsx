@@ -76,4 +76,11 @@ describe("kinds", () => {
     fireEvent.submit(box.closest("form")!);
     expect(onOpen).toHaveBeenCalledWith("browse/batch/v1/jobs");
   });
+
+  it("shows other errors as errors, not as a missing endpoint", async () => {
+    stubFetch(() => apiError(503, "ClusterNotConnected", "cluster c1 is idle"));
+    render(<KindsScreen cluster="c1" onOpen={vi.fn()} />);
+    expect((await screen.findByRole("alert")).textContent).toBe("ClusterNotConnected: cluster c1 is idle");
+    expect(screen.queryByRole("note")).toBeNull();
+  });
 });

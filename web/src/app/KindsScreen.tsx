@@ -3,7 +3,7 @@
 // (404) gets a message and a box to open any group/version/resource by hand.
 
 import { useCallback, useMemo, useState, type FormEvent } from "react";
-import { clusterPath, fetchJson } from "./api";
+import { ApiError, clusterPath, fetchJson } from "./api";
 import { browseViewName } from "./catalogue";
 import { encodeRoute, viewRoute } from "./urlState";
 import { usePoll } from "./usePoll";
@@ -46,17 +46,28 @@ export function parseResourcePath(text: string): string | null {
   return null;
 }
 
+/** The kinds list, or `items: null` when the server has no kinds endpoint (404). */
+async function loadKinds(cluster: string, signal: AbortSignal): Promise<{ items: KindInfo[] | null }> {
+  try {
+    return await fetchJson<{ items: KindInfo[] }>(clusterPath(cluster, "kinds"), signal);
+  } catch (reason) {
+    if (reason instanceof ApiError && reason.status === 404) return { items: null };
+    throw reason;
+  }
+}
+
 export function KindsScreen({ cluster, onOpen }: { cluster: string; onOpen: (view: string) => void }) {
   const kinds = usePoll(
-    useCallback((signal: AbortSignal) => fetchJson<{ items: KindInfo[] }>(clusterPath(cluster, "kinds"), signal), [cluster]),
+    useCallback((signal: AbortSignal) => loadKinds(cluster, signal), [cluster]),
     KINDS_POLL_MS,
     `kinds:${cluster}`,
   );
+  const items = kinds.data?.items ?? null;
   const [filter, setFilter] = useState("");
   const [typed, setTyped] = useState("");
   const [typedError, setTypedError] = useState<string | null>(null);
-  const grouped = useMemo(() => groupKinds(kinds.data?.items ?? [], filter), [kinds.data, filter]);
-  const missing = kinds.error !== null && kinds.data === null && /404|NotFound/.test(kinds.error);
+  const grouped = useMemo(() => groupKinds(items ?? [], filter), [items, filter]);
+  const missing = kinds.data !== null && items === null;
 
   const openTyped = (event: FormEvent) => {
     event.preventDefault();
@@ -70,18 +81,17 @@ export function KindsScreen({ cluster, onOpen }: { cluster: string; onOpen: (vie
       <div className="view-bar">
         <h2>Browse all kinds</h2>
         <input className="filter" type="search" placeholder="Filter kinds" aria-label="filter kinds" value={filter} onChange={(e) => setFilter(e.target.value)} />
-        {kinds.data && <span className="total">{kinds.data.items.length} kinds</span>}
+        {items && <span className="total">{items.length} kinds</span>}
       </div>
-      {missing ? (
+      {missing && (
         <div className="warning" role="note">
           This masthead server does not list kinds yet (<code>GET …/kinds</code> answered 404). Open a resource by its path instead.
         </div>
-      ) : (
-        kinds.error && (
-          <div className="error" role="alert">
-            {kinds.error}
-          </div>
-        )
+      )}
+      {kinds.error && (
+        <div className="error" role="alert">
+          {kinds.error}
+        </div>
       )}
       <form className="kinds-open" onSubmit={openTyped}>
         <input
