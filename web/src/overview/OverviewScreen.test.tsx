@@ -129,6 +129,10 @@ it("says why usage is missing when metrics are not ok, and keeps other cards whe
   render(<OverviewScreen cluster="c1" />);
   await waitFor(() => expect(within(card("Nodes")).getByRole("alert").textContent).toContain('nodes is forbidden: User "jane"'));
   await waitFor(() => expect(card("Pods").querySelector('[data-stat="total"] dd')?.textContent).toBe("3"));
+  // Problems: what could be read is listed; unreadable nodes are an unknown, not "no problems".
+  await waitFor(() => expect(card("Problems").querySelector('[data-problem="nodes-unknown"]')?.textContent).toContain("nodes is forbidden"));
+  expect(card("Problems").querySelector('[data-problem="failing-pods"]')).not.toBeNull();
+  expect(within(card("Problems")).queryByRole("alert")).toBeNull();
 });
 
 it("waits for an idle cluster: a banner with Connect instead of cards that would all fail", async () => {

@@ -394,9 +394,16 @@ function ProblemsCard({ cluster, nodes, now }: { cluster: string; nodes: PollSta
     });
   }
   const shown = groups.filter((g) => g.total > 0);
+  // Nodes the user cannot read are an unknown, not an absence of problems.
+  const nodesUnknown = nodes.data === null && nodes.error !== null;
   return (
-    <Card id="problems" title="Problems" sources={sourcesOf(problems)} updatedAt={problems.updatedAt} now={now} error={problems.error ?? nodes.error}>
-      {p && shown.length === 0 && <p className="tone-ok">No problems found.</p>}
+    <Card id="problems" title="Problems" sources={sourcesOf(problems)} updatedAt={problems.updatedAt} now={now} error={problems.error}>
+      {p && shown.length === 0 && <p className="tone-ok">{nodesUnknown ? "No problems found in what could be read." : "No problems found."}</p>}
+      {nodesUnknown && (
+        <p className="muted" data-problem="nodes-unknown">
+          Not-ready nodes: unknown — {nodes.error}
+        </p>
+      )}
       {shown.map((group) => (
         <div key={group.id} className="problem-group" data-problem={group.id}>
           <h4>

@@ -161,6 +161,10 @@ export function CommandPalette({
           ))}
           {results.length === 0 && <li className="muted">No matches.</li>}
         </ul>
+        <div className="muted palette-note">
+          <kbd>↑</kbd> <kbd>↓</kbd> move · <kbd>Enter</kbd> open · <kbd>Esc</kbd> close · in tables: <kbd>↑</kbd> <kbd>↓</kbd> <kbd>PgUp</kbd> <kbd>PgDn</kbd>{" "}
+          <kbd>Home</kbd> <kbd>End</kbd> select, <kbd>Enter</kbd> open, <kbd>Esc</kbd> close, <kbd>/</kbd> filter
+        </div>
         {objects && objects.query === trimmed && objects.failures.length > 0 && (
           <div className="muted palette-note" title={objects.failures.join("\n")}>
             Not searched: {objects.failures.map((f) => f.split(":")[0]).join(", ")}
