@@ -1,5 +1,4 @@
 // CPU and memory: used (metrics) vs requested (non-terminated pods) vs allocatable (nodes); when
-
 // metrics are not `ok` the card says so instead of showing 0.
 
 import { useCallback } from "react";

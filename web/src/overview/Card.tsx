@@ -1,5 +1,4 @@
 // One overview card: a title (a link to the view it summarises), its freshness and the time of
-
 // its last answer, the error of its last load (the previous values stay shown), and the body.
 
 import type { ReactNode } from "react";

@@ -1,7 +1,6 @@
 // The overview of one cluster (its default screen): nodes, pods by status, workloads short of
 // replicas, CPU/memory used vs requested vs allocatable, recent warning events and a problems
 // list whose links open the filtered views. Each card polls its pages with ETag revalidation
-
 // (a 304 costs the server nothing) and shows its own freshness and errors.
 
 import { useCallback } from "react";

@@ -1,5 +1,4 @@
 // Problems, each group linking to the filtered view and each item to its object: failing and
-
 // crash-looping pods, pending pods, not-ready nodes, failed jobs.
 
 import { useCallback } from "react";
