@@ -18,18 +18,12 @@ import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
 import { objectKey, parseObjectKey, routeQuery, type ViewRoute } from "./urlState";
+import { useNow } from "./useNow";
 
 const PAGE_KEYS = 20;
 
-/** `Date.now()` that advances every `ms`, so relative ages tick. */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), ms);
-    return () => window.clearInterval(timer);
-  }, [ms]);
-  return now;
-}
+// Re-exported from its old home for existing importers.
+export { useNow };
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

@@ -6,7 +6,7 @@ import { useCallback, useRef } from "react";
 import { fetchJson } from "../app/api";
 import { formatBytes } from "../app/catalogue";
 import { clusterTone } from "../app/clusters";
-import { useNow } from "../app/ResourceView";
+import { useNow } from "../app/useNow";
 import { usePoll } from "../app/usePoll";
 import { humanDuration } from "../table/age";
 import { ClusterSwatch } from "../theme/ClusterSwatch";

@@ -6,7 +6,7 @@
 import { useCallback } from "react";
 import type { ClusterInfo } from "../app/api";
 import { pageFetcher } from "../app/revalidate";
-import { useNow } from "../app/ResourceView";
+import { useNow } from "../app/useNow";
 import { usePoll } from "../app/usePoll";
 import { CapacityCard } from "./CapacityCard";
 import { ClusterBanner } from "./ClusterBanner";
