@@ -43,7 +43,7 @@ from masthead.kube.errors import (
 )
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
-from masthead.kube.sink import Sink
+from masthead.kube.sink import Sink, SteppedSink
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import Tuning
 from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
@@ -188,7 +188,7 @@ class Reflector(Generic[T]):
             if not cont:  # never stop on a short page: selectors can empty whole pages
                 break
             await asyncio.sleep(0)  # keep the loop responsive between pages
-        self._synced(items, page.resource_version)
+        await self._synced(items, page.resource_version)
 
     async def _watch_list(self) -> None:
         self.freshness.syncing(0, None)
@@ -201,7 +201,7 @@ class Reflector(Generic[T]):
                 with gc_paused():  # for the initial events only: see _synced
                     collected = await self._initial_events(lines)
                     self.capabilities.watch_list = True
-                    self._synced(collected.values(), self.resource_version)
+                    await self._synced(collected.values(), self.resource_version)
                 await self._consume(lines, opened, events=len(collected) + 1)
         except ApiError as e:
             if e.code in (400, 422):
@@ -229,13 +229,19 @@ class Reflector(Generic[T]):
             await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
 
-    def _synced(self, objects: Any, resource_version: str) -> None:
+    async def _synced(self, objects: Any, resource_version: str) -> None:
         """Swap the new state in. Runs with the collector paused: a sync allocates millions
         of containers, and each full collection during it would rescan all decoded so far
         (seconds of stalls at 100k objects). Freezing afterwards keeps later collections
         from walking the long-lived cache; JSON objects have no cycles, so whatever a later
-        relist replaces is still freed by reference counting."""
-        self.sink.replace(objects, resource_version)
+        relist replaces is still freed by reference counting. A `SteppedSink` replaces in
+        slices with the loop given back between them (other clusters, pages and frames go on
+        while 100k rows are indexed)."""
+        if isinstance(self.sink, SteppedSink):
+            for _ in self.sink.replace_steps(objects, resource_version):
+                await asyncio.sleep(0)
+        else:
+            self.sink.replace(objects, resource_version)
         self.resource_version = resource_version
         self.syncs += 1
         self._live()

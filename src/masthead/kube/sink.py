@@ -7,9 +7,9 @@ never survive as ghosts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -24,6 +24,15 @@ class Sink(Protocol[T_contra]):
     def upsert(self, obj: T_contra) -> None: ...
 
     def delete(self, obj: T_contra) -> None: ...
+
+
+@runtime_checkable
+class SteppedSink(Protocol):
+    """A sink whose `replace` can also run in slices: iterating `replace_steps` does the work,
+    yielding between slices so the reflector can give the event loop back (a relist of 100k
+    rows is seconds of indexing); the replace is complete when the iterator is exhausted."""
+
+    def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]: ...
 
 
 @dataclass(slots=True)

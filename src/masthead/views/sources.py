@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,9 +57,9 @@ class ObservedTableSink(TableSink[Any]):
         self._on_change = on_change
         self._on_object = on_object
 
-    def replace(self, objects: Iterable[Any], resource_version: str) -> None:
+    def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]:
         before = self.table.version
-        super().replace(objects, resource_version)
+        yield from super().replace_steps(objects, resource_version)
         if self._on_object is not None:
             self._on_object(None, None)
         if self.table.version != before:
@@ -92,10 +92,10 @@ class HistoryTableSink(ObservedTableSink):
         super().__init__(table, on_change, on_object)
         self.history = history
 
-    def replace(self, objects: Iterable[Any], resource_version: str) -> None:
+    def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]:
         items = list(objects)
         self.history.replace(items, resource_version)
-        super().replace(items, resource_version)
+        yield from super().replace_steps(items, resource_version)
 
     def upsert(self, obj: Any) -> None:
         self.history.upsert(obj)

@@ -9,7 +9,7 @@ input before it is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic
 
 import msgspec
@@ -118,7 +118,12 @@ class TableSink(Generic[RowT]):
         self.last_replace = ReplaceCounts(0, 0, 0)
 
     def replace(self, objects: Iterable[RowT], resource_version: str) -> None:
-        self.last_replace = self.table.replace(objects)
+        for _ in self.replace_steps(objects, resource_version):
+            pass
+
+    def replace_steps(self, objects: Iterable[RowT], resource_version: str) -> Iterator[None]:
+        """`replace` in slices (kube.sink.SteppedSink)."""
+        self.last_replace = yield from self.table.replace_steps(objects)
         self.resource_version = resource_version
         self.replaces += 1
 
