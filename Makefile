@@ -5,7 +5,8 @@ VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean web test-web test-e2e
+.PHONY: setup run sim test test-fast test-faults lint fmt bench bench-quick load soak clean web \
+	test-web test-e2e
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -42,6 +43,11 @@ run: setup web
 
 test: setup test-web test-e2e
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# Data layer and served views under every simulator fault, with churn (tests/kube/test_convergence.py,
+# tests/reliability/test_served_faults.py). A minute or two.
+test-faults: setup
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m faults
 
 lint: setup
 	$(VENV)/bin/ruff check .
