@@ -1,8 +1,9 @@
 """Bad input from the API server (issue 8): malformed list items and watch lines, 1 MB
-annotations, non-UTF-8 bytes, lines split across chunks at every byte offset. The reflector
-(with the served path's projection codec and table sink) keeps every good object and the
-stream it is reading, skips and counts each bad one (`rejected_objects` in the cluster's load,
-shown by diagnostics) and never relists or dies over it.
+annotations, non-UTF-8 bytes (in objects and in log lines), lines split across chunks at
+every byte offset. The reflector (with the served path's projection codec and table sink)
+keeps every good object and the stream it is reading, skips and counts each bad one
+(`rejected_objects` in the cluster's load, shown by diagnostics) and never relists or dies
+over it; the log follower replaces invalid UTF-8 and goes on.
 
 The first tests talk to a tiny aiohttp server that serves crafted bytes (real HTTP: the
 simulator validates what it stores, so it cannot send these); the last puts malformed objects
@@ -22,6 +23,7 @@ import orjson
 import yaml
 from aiohttp import web
 
+from masthead.feeds.logs import LogFollower, LogOptions, LogTuning, PodLogTarget
 from masthead.kube.discovery import ResourceType
 from masthead.kube.freshness import SourceState
 from masthead.kube.kubeconfig import ClusterCredentials, load_kubeconfig
@@ -82,9 +84,10 @@ class Crafted:
 
 
 @asynccontextmanager
-async def reflecting(crafted: Crafted, tmp: Path) -> AsyncIterator[Reflector[Any]]:
+async def crafted_server(handler: Any, tmp: Path) -> AsyncIterator[Transport]:
+    """`handler` served on 127.0.0.1 for every GET, and a Transport to it (via a kubeconfig)."""
     app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", crafted.handle)
+    app.router.add_route("GET", "/{tail:.*}", handler)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -104,23 +107,31 @@ async def reflecting(crafted: Crafted, tmp: Path) -> AsyncIterator[Reflector[Any
     )
     entry = load_kubeconfig([kubeconfig]).entry("crafted")
     transport = Transport(ClusterCredentials(entry, TUNING), TUNING)
-    projection = projection_for(CONFIGMAPS)
-    r: Reflector[Any] = Reflector(
-        transport,
-        CONFIGMAPS,
-        TableSink(Table(projection.columns)),
-        TUNING,
-        namespace=NS,
-        codec=ProjectionCodec(projection),
-        capabilities=ClusterCapabilities(watch_list=False),  # the crafted server only LISTs
-    )
-    r.start()
     try:
-        yield r
+        yield transport
     finally:
-        await r.stop()
         await transport.close()
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def reflecting(crafted: Crafted, tmp: Path) -> AsyncIterator[Reflector[Any]]:
+    async with crafted_server(crafted.handle, tmp) as transport:
+        projection = projection_for(CONFIGMAPS)
+        r: Reflector[Any] = Reflector(
+            transport,
+            CONFIGMAPS,
+            TableSink(Table(projection.columns)),
+            TUNING,
+            namespace=NS,
+            codec=ProjectionCodec(projection),
+            capabilities=ClusterCapabilities(watch_list=False),  # the crafted server only LISTs
+        )
+        r.start()
+        try:
+            yield r
+        finally:
+            await r.stop()
 
 
 def rows(r: Reflector[Any]) -> dict[str, Any]:
@@ -236,3 +247,41 @@ async def test_malformed_objects_in_the_simulator_under_served_pages() -> None:
         assert admin["load"]["relists"] == 0
         status, _, _ = await s.get("/healthz")
         assert status == 200
+
+
+async def test_non_utf8_log_lines_are_replaced_not_fatal(tmp_path: Path) -> None:
+    """Pod logs are bytes: invalid UTF-8 becomes U+FFFD, the line and every later one (also
+    one split across chunks) arrive in order, and the follower ends cleanly."""
+    stamp = "2026-01-01T00:00:0{}.000000000Z "
+    body = [
+        (stamp.format(1) + "plain line\n").encode(),
+        stamp.format(2).encode() + b"bad \xff\xfe bytes \xc3(\n",
+        (stamp.format(3) + "after the bad one").encode()[:20],
+        (stamp.format(3) + "after the bad one\n").encode()[20:],
+        stamp.format(4).encode() + "\u00e9t\u00e9 \u2713\n".encode(),
+    ]
+
+    async def logs(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        resp.content_type = "text/plain"
+        await resp.prepare(request)
+        for chunk in body:
+            await resp.write(chunk)
+            await asyncio.sleep(0.001)
+        return resp
+
+    async with crafted_server(logs, tmp_path) as transport:
+        target = PodLogTarget(NS, "p", ("c",))
+        options = LogOptions(tail=None, follow=False)
+        tuning = replace(LogTuning(), merge_delay=0.05, tick=0.01)
+        async with LogFollower(transport, lambda: [target], options, tuning) as follower:
+            got: list[str] = []
+            async with asyncio.timeout(10):
+                async for batch in follower.batches():
+                    got += [line.line for line in batch.lines]
+    assert got == [
+        "plain line",
+        "bad \ufffd\ufffd bytes \ufffd(",
+        "after the bad one",
+        "\u00e9t\u00e9 \u2713",
+    ]
