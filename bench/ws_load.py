@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import resource
 import time
 from typing import Any
@@ -37,6 +36,9 @@ SUBSCRIPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("pods", {"sort": "age", "desc": 1}),
 )
 TOKEN = "bench"
+# A probe change whose frame has not come by then is counted lost (churn may delete the pod or
+# set its restart count past the marker) rather than waited for.
+PROBE_TIMEOUT = 3.0
 
 
 def rss_mb() -> float:
@@ -67,6 +69,71 @@ class ScenarioSim(SimThread):
             await self._stop.wait()
             await churn.stop()
 
+    async def set_restarts(self, index: int, restarts: int) -> tuple[float, str]:
+        """Set the restart count of pod `index` (modulo the pods there are now: churn
+        deletes pods; or the next one with container statuses) on the simulator's loop.
+        Returns when (perf_counter) and the pod's uid: the probe tells its frame from one
+        showing a churn restart."""
+
+        async def write() -> tuple[float, str]:
+            sim = self.sim
+            key = ("", "pods")
+            pods = list(sim.store.iter_objects(key))
+            start = index % max(1, len(pods))
+            for stored in pods[start:] + pods[:start]:  # the first with containers running
+                pod = stored.decode()
+                statuses = pod.get("status", {}).get("containerStatuses") or []
+                if statuses:
+                    break
+            for n, cs in enumerate(statuses):  # the column sums containers: one holds it
+                cs["restartCount"] = restarts if n == 0 else 0
+            at = time.perf_counter()
+            sim.registry.put_prepared(sim.info("", "v1", "pods"), pod)
+            return at, stored.uid
+
+        assert self.loop is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(write(), self.loop))
+
+
+class Probe:
+    """Sets a pod's restart count to a new maximum every CHANGE_GAP and times the frame of a
+    `sort=restarts&desc=1` window that shows it; samples RSS on the way."""
+
+    def __init__(
+        self,
+        sim: ScenarioSim,
+        ws: aiohttp.ClientWebSocketResponse,
+        pods: int,
+        sample_every: float,
+        rss: list[float],
+    ) -> None:
+        self.sim, self.ws, self.pods = sim, ws, pods
+        self.sample_every, self.rss = sample_every, rss
+        self.changes = 0
+        self.lost = 0  # changes whose frame never came within PROBE_TIMEOUT
+        self._last_sample = time.monotonic()
+
+    async def run(self, seconds: float, latencies: list[float]) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            marker = 1_000_000 + self.changes
+            self.changes += 1
+            try:
+                async with asyncio.timeout(PROBE_TIMEOUT):
+                    written, uid = await self.sim.set_restarts(self.changes * 7919, marker)
+                    while True:
+                        frame = orjson.loads((await self.ws.receive()).data)
+                        rows = frame.get("rows") or []
+                        if rows and rows[0]["uid"] == uid and rows[0]["restarts"] >= marker:
+                            break
+                    latencies.append((time.perf_counter() - written) * 1000)
+            except TimeoutError:  # churn deleted the pod or restarted it past the marker
+                self.lost += 1
+            if time.monotonic() - self._last_sample >= self.sample_every:
+                self.rss.append(rss_mb())
+                self._last_sample = time.monotonic()
+            await asyncio.sleep(CHANGE_GAP)
+
 
 async def client(http: aiohttp.ClientSession, base: str, index: int, got: list[int]) -> None:
     async with http.ws_connect(base + "/api/v1/live") as ws:
@@ -89,10 +156,18 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         ServerConfig(kubeconfigs=[sim.sim.kubeconfig_path], token=TOKEN, connect=["admin"])
     )
     await server.start()
-    out: dict[str, Any] = {"latency_ms": [], "rss_mb": [rss_mb()], "pods": pods}
+    out: dict[str, Any] = {
+        "latency_ms": [],
+        "baseline_latency_ms": [],
+        "rss_mb": [rss_mb()],
+        "pods": pods,
+    }
     tasks: list[asyncio.Task[None]] = []
     try:
-        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            connector=aiohttp.TCPConnector(limit=0),  # the default 100 would queue client 101
+        ) as http:
             url = f"{server.base}/api/v1/clusters/admin/views/pods?limit=1"
             async with asyncio.timeout(600):
                 while True:
@@ -105,10 +180,6 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             tasks = [
                 asyncio.create_task(client(http, server.base, i, got)) for i in range(args.clients)
             ]
-            slow = await http.ws_connect(server.base + "/api/v1/live")  # never read
-            for n, (view, query) in enumerate(SUBSCRIPTIONS):
-                sub = {"op": "subscribe", "sub": f"s{n}", "cluster": "admin", "view": view}
-                await slow.send_json(sub | {"query": query, "window": {"offset": 0, "limit": 500}})
             async with http.ws_connect(server.base + "/api/v1/live") as probe:
                 await probe.send_json(
                     {
@@ -121,34 +192,30 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     }
                 )
                 await probe.receive()
-                started = last_sample = time.monotonic()
-                n = 0
-                while time.monotonic() - started < args.duration:
-                    marker = 1_000_000 + n
-                    written: list[float] = []
-                    sim.bump((n * 7919) % pods, marker, written)
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(10):
-                            while True:
-                                frame = orjson.loads((await probe.receive()).data)
-                                rows = frame.get("rows") or []
-                                if rows and rows[0].get("restarts") == marker:
-                                    break
-                            out["latency_ms"].append((time.perf_counter() - written[-1]) * 1000)
-                    n += 1
-                    if time.monotonic() - last_sample >= args.sample_every:
-                        out["rss_mb"].append(rss_mb())
-                        last_sample = time.monotonic()
-                    await asyncio.sleep(CHANGE_GAP)
+                probe_run = Probe(sim, probe, pods, args.sample_every, out["rss_mb"])
+                # First half without the slow consumer (the baseline), second half with it.
+                await probe_run.run(args.duration / 2, out["baseline_latency_ms"])
+                slow = await http.ws_connect(server.base + "/api/v1/live")  # never read
+                for n, (view, query) in enumerate(SUBSCRIPTIONS if args.slow_consumer else ()):
+                    sub = {"op": "subscribe", "sub": f"s{n}", "cluster": "admin", "view": view}
+                    window = {"offset": 0, "limit": 500}
+                    await slow.send_json(sub | {"query": query, "window": window})
+                await probe_run.run(args.duration / 2, out["latency_ms"])
             async with http.get(server.base + "/api/v1/diagnostics") as r:
-                live = (await r.json())["live"]
+                diag = await r.json()
+            live = diag["live"]
+            load = diag["registry"]["clusters"][0]["load"]
+            out["relists"] = load["relists"]
             await slow.close()
             out["rss_mb"].append(rss_mb())
             out["frames_per_client"] = sorted(got)
-            out["changes"] = n
+            out["changes"] = probe_run.changes
+            out["lost"] = probe_run.lost
             out["frames_dropped"] = live["frames_dropped"]
             out["max_queue_depth"] = max((s["pending"] for s in live["sockets"]), default=0)
             out["max_queue_bytes"] = max((s["pending_bytes"] for s in live["sockets"]), default=0)
+            # The socket holding the most is the one nobody reads: its queue stays bounded.
+            out["slow_socket"] = max(live["sockets"], key=lambda s: s["pending_bytes"], default={})
     finally:
         for t in tasks:
             t.cancel()
@@ -160,6 +227,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
     lat = out["latency_ms"] or [float("nan")]
+    base = out["baseline_latency_ms"] or [float("nan")]
     rss = out["rss_mb"]
     frames = out["frames_per_client"]
     return {
@@ -169,13 +237,17 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
         "rate": args.rate,
         "duration_s": args.duration,
         "changes_probed": out["changes"],
-        "frames_answered": len(out["latency_ms"]),
-        "latency_ms": {
-            q: round(pct(lat, v), 1) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
-        },
+        "frames_answered": len(out["latency_ms"]) + len(out["baseline_latency_ms"]),
+        "probes_lost": out["lost"],
+        "relists": out["relists"],  # masthead's, during the run (a relist delays frames)
+        "latency_ms": percentiles(lat),
+        # Without the slow consumer (first half) and with it (second half): it must not matter.
+        "baseline_latency_ms": percentiles(base),
+        "slow_consumer_p95_ratio": round(pct(lat, 0.95) / pct(base, 0.95), 2),
         "max_queue_depth": out["max_queue_depth"],
         "max_queue_bytes": out["max_queue_bytes"],
         "frames_dropped": out["frames_dropped"],
+        "slow_consumer_socket": out["slow_socket"],
         "frames_per_client": {"min": frames[0], "max": frames[-1]} if frames else {},
         "rss_mb": {
             "start": round(rss[0], 1),
@@ -184,6 +256,10 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
             "samples": [round(x, 1) for x in rss],
         },
     }
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    return {q: round(pct(values, v), 1) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
 
 
 def figures(args: argparse.Namespace, out: dict[str, Any]) -> list[Figure]:
@@ -206,6 +282,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60.0, help="seconds (bounded)")
     p.add_argument("--sample-every", type=float, default=60.0, help="RSS sample period, s")
     p.add_argument("--no-results", action="store_true", help="print only, write no JSON")
+    p.add_argument(
+        "--no-slow-consumer",
+        dest="slow_consumer",
+        action="store_false",
+        help="the second half without the slow consumer too (an A/B check of its effect)",
+    )
     args = p.parse_args(argv)
     if not 0 < args.duration <= 4 * 3600:
         p.error("--duration must be in (0, 14400] seconds")

@@ -6,7 +6,7 @@ keeps every good object and the stream it is reading, skips and counts each bad 
 over it; the log follower replaces invalid UTF-8 and goes on.
 
 The first tests talk to a tiny aiohttp server that serves crafted bytes (real HTTP: the
-simulator validates what it stores, so it cannot send these); the last puts malformed objects
+simulator validates what it stores, so it cannot send these); one puts malformed objects
 straight into the simulator's store under masthead's served pages.
 """
 
