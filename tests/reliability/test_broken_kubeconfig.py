@@ -50,7 +50,6 @@ def expired_cert() -> tuple[bytes, bytes]:
 def broken_contexts(cluster: dict[str, Any]) -> dict[str, Any]:
     """Contexts on the simulator's `cluster` (server + CA) whose credentials are broken."""
     cert, key = expired_cert()
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
     users = {
         "no-plugin": {
             "exec": {
@@ -67,7 +66,10 @@ def broken_contexts(cluster: dict[str, Any]) -> dict[str, Any]:
                 "interactiveMode": "Never",
             }
         },
-        "expired-cert": {"client-certificate-data": b64(cert), "client-key-data": b64(key)},
+        "expired-cert": {
+            "client-certificate-data": base64.b64encode(cert).decode(),
+            "client-key-data": base64.b64encode(key).decode(),
+        },
     }
     return {
         "apiVersion": "v1",
@@ -141,6 +143,6 @@ async def test_broken_contexts_say_why_and_the_others_work(tmp_path: Path) -> No
             )
 
             async def error_cleared() -> bool:
-                return (await s.diagnostics())["registry"]["last_error"] == ""
+                return bool((await s.diagnostics())["registry"]["last_error"] == "")
 
             await eventually_async(error_cleared, 10)

@@ -103,7 +103,8 @@ async def test_a_secret_value_is_never_served_stored_or_logged(
     async with served(connect=("admin", "restricted"), data_dir=data_dir, feeds=FAST_FEEDS) as s:
         info = s.sim.info("", "v1", "secrets")
         s.sim.registry.create(info, "team-a", secret(marker), WriteContext("test"))
-        assert marker.encode() in s.sim.store.get(("", "secrets"), "team-a", "leaky").raw
+        stored = s.sim.store.get(("", "secrets"), "team-a", "leaky")
+        assert stored is not None and marker.encode() in stored.raw
         await exercise(s, answers)
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert any(p.name.endswith(".sqlite3") for p in files), files

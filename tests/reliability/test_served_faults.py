@@ -12,6 +12,7 @@ The data layer's side of the same faults is tests/kube/test_convergence.py; its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -109,6 +110,8 @@ class Case:
     # Page statuses allowed during the fault: 403 when every scope of the view is forbidden.
     codes: frozenset[int] = frozenset({200})
     relist: bool | None = None  # the subject's source must (not) have listed again
+    # A fault aimed at the subject's path leaves the same cluster's pods view live too.
+    isolated: bool = False
 
 
 def _change_while_away(st: Stage) -> None:
@@ -124,7 +127,7 @@ def _change_while_away(st: Stage) -> None:
 P = {"path": CM_ALL}
 DROP = (("drop-watches", P),)
 CASES = [
-    Case("drop-watches", "drop-watches", {**P, "duration": 1.0}, relist=False),
+    Case("drop-watches", "drop-watches", {**P, "duration": 1.0}, relist=False, isolated=True),
     Case("stall-watches", "stall-watches", {**P, "duration": 3.0}),
     Case(
         "force-410",
@@ -133,12 +136,14 @@ CASES = [
         then=DROP,
         after_set=_change_while_away,
         relist=True,  # the 410's message is too short-lived to sample through a page
+        isolated=True,
     ),
     Case(
         "throttle-429-30pct",
         "throttle",
         {**P, "fraction": 0.3, "seed": 1, "duration": 3.0},
         then=DROP,
+        isolated=True,
     ),
     Case(
         "errors-503-burst",
@@ -147,8 +152,9 @@ CASES = [
         then=DROP,
         after_set=_change_while_away,
         relist=True,
+        isolated=True,
     ),
-    Case("latency-2s", "latency", {**P, "ms": 2000, "duration": 4.0}, then=DROP),
+    Case("latency-2s", "latency", {**P, "ms": 2000, "duration": 4.0}, then=DROP, isolated=True),
     Case("down", "down", {"seconds": 1.5, "afterSeconds": 0.0}),
     Case(
         "down-lose-history",
@@ -258,8 +264,8 @@ async def _marker_arrives(st: Stage, t: float, rec: Recorder) -> None:
     assert not left, f"left live: {left}"
 
 
-def _bystander_ok(other: Recorder, since: float) -> None:
-    """The second cluster answered every poll with a page whose sources were all live."""
+def _undisturbed(other: Recorder, since: float) -> None:
+    """`other` answered every poll with a page whose sources were all live."""
     seen = other.since(since)
     assert len(seen) >= 2, f"too few bystander observations: {len(seen)}"
     bad = [
@@ -267,7 +273,7 @@ def _bystander_ok(other: Recorder, since: float) -> None:
         for o in seen
         if o.status != 200 or any(s != "live" for _, s, _ in o.sources)
     ]
-    assert not bad, f"the other cluster was disturbed: {bad[:3]}"
+    assert not bad, f"{other.cluster}/{other.view} was disturbed: {bad[:3]}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -276,7 +282,14 @@ async def test_served_view_under_fault(case: Case, tmp_path: Path) -> None:
         subject, s = case.subject, st.s
         rec = Recorder(s, subject.context, subject.view, subject.query)
         bystander = Recorder(s, OTHER, "configmaps")
-        async with rec.running(), bystander.running(live=False):
+        neighbour = Recorder(s, subject.context, "pods")
+        if case.isolated:
+            await _live(s, subject.context, "pods", {})
+        async with (
+            rec.running(),
+            bystander.running(live=False),
+            neighbour.running(live=False) if case.isolated else contextlib.nullcontext(),
+        ):
             await asyncio.sleep(0.3)  # churn flows through live views first
             syncs_before = await _syncs(st)
             since = time.monotonic()
@@ -294,7 +307,10 @@ async def test_served_view_under_fault(case: Case, tmp_path: Path) -> None:
             await asyncio.sleep(case.hold)
             for name in (case.fault, *(n for n, _ in case.then)):
                 await st.sim.faults.clear(name)
-            _bystander_ok(bystander, since)
+            _undisturbed(bystander, since)
+            if case.isolated:
+                _undisturbed(neighbour, since)
+            assert any(o.via == "live" for o in rec.since(since)), "no live frame in the fault"
             answered = {o.status for o in rec.since(since) if o.via == "page"}
             # Pages are served from masthead's tables: a fault never turns them into errors.
             assert answered and answered <= case.codes, sorted(answered)
@@ -333,7 +349,7 @@ async def test_namespace_deleted_while_viewed(tmp_path: Path) -> None:
                 st.s, "admin", "configmaps", st.want, CONVERGE_WITHIN, namespace="doomed"
             )
             assert st.want() == {}
-            _bystander_ok(bystander, since)
+            _undisturbed(bystander, since)
             left = {(state, msg) for _, state, msg in rec.states_since(since) if state != "live"}
             assert not left, f"left live: {left}"
         await st.stop_churn()

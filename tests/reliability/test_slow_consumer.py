@@ -14,7 +14,11 @@ from masthead.sim.churn import Churn
 from tests.api.harness import Live, eventually_async, live_socket, served
 
 WINDOW = {"offset": 0, "limit": 500}
-QUERIES = ({"sort": "name"}, {"sort": "restarts", "desc": 1}, {"sort": "age", "desc": 1})
+QUERIES: tuple[dict[str, object], ...] = (
+    {"sort": "name"},
+    {"sort": "restarts", "desc": 1},
+    {"sort": "age", "desc": 1},
+)
 
 
 async def _subscribe(live: Live, sub: str, query: dict[str, object]) -> None:
