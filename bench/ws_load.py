@@ -3,14 +3,17 @@ five subscriptions (pods/events/deployments views, different windows and sorts),
 masthead on a simulator scenario under churn, plus one slow consumer that reads nothing.
 
     python -m bench.ws_load [--clients 100] [--scenario small|large] [--rate 1000]
-                            [--duration 60] [--sample-every 60] [--out PATH]
+                            [--duration 60] [--sample-every 60] [--no-results]
+                            [--no-slow-consumer]
 
 Reports the deepest per-connection send queue and frames dropped (from /api/v1/diagnostics),
 frame latency p50/p95/p99 measured as in bench/api_pages.py (a pod's restart count set to a new
-maximum on the simulator's loop → the frame of a `sort=restarts&desc=1` window showing it),
-RSS at start and end (growth %, sampled every --sample-every s; the whole process: masthead,
-the clients and the simulator's thread), and frames each client got. The simulator runs on its
-own thread and loop, so its work is not charged to masthead's latency.
+maximum on the simulator's loop → the frame of a `sort=restarts&desc=1` window showing it) for
+the first half of the run (no slow consumer yet: the baseline) and the second (with it), RSS
+from when every client is subscribed to the end (growth %, sampled every --sample-every s; the
+whole process: masthead, the clients and the simulator's thread), and frames each client got.
+The simulator runs on its own thread and loop, so its work is not charged to masthead's
+latency. Writes bench/results JSON (bench/results_format.py) unless --no-results.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "latency_ms": [],
         "baseline_latency_ms": [],
-        "rss_mb": [rss_mb()],
+        "rss_mb": [],  # from when every client is subscribed (after the first sync)
         "pods": pods,
     }
     tasks: list[asyncio.Task[None]] = []
@@ -192,6 +195,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     }
                 )
                 await probe.receive()
+                out["rss_mb"].append(rss_mb())
                 probe_run = Probe(sim, probe, pods, args.sample_every, out["rss_mb"])
                 # First half without the slow consumer (the baseline), second half with it.
                 await probe_run.run(args.duration / 2, out["baseline_latency_ms"])

@@ -1,8 +1,9 @@
 """A socket that reads nothing (issue 8, found with bench/ws_load.py): its send queue stays
 bounded (one pending page per subscription, latest wins) and other sockets keep getting frames
 — but masthead still builds every page for it and throws the previous one away, work no one
-will ever see. The A/B of bench/ws_load.py (10 clients x 5 subscriptions, demo world, churn
-100/s, 2 cores shared) measured frame p95 x2.4 with the slow consumer against x1.1 without."""
+will ever see. Timing is too noisy on shared cores to show the cost (bench/ws_load.py's A/B
+p95 ratio was 2.4 once on the demo world with 10 clients, 1.04 on `small` with 20), so the
+test counts the discarded builds instead."""
 
 from __future__ import annotations
 
