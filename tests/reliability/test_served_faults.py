@@ -33,6 +33,7 @@ from tests.kube.test_convergence import TUNING as FAULT_TUNING
 from tests.reliability.world import (
     OTHER,
     Recorder,
+    RowKey,
     converge,
     page_rows,
     store_rows,
@@ -87,10 +88,10 @@ class Stage:
             assert report.failure is None, report.failure
             assert report.writes >= 0.3 * report.target_rate * report.elapsed, report.writes
 
-    def want(self) -> dict[str, tuple[str, str]]:
+    def want(self) -> dict[str, RowKey]:
         return store_rows(self.sim, self.subject.key, self.subject.namespaces)
 
-    def want_other(self) -> dict[str, tuple[str, str]]:
+    def want_other(self) -> dict[str, RowKey]:
         return store_rows(self.other, CONFIGMAPS)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from masthead.sim.app import Simulator
+from masthead.sim.store import Stored
 from tests.api.harness import Served, live_socket
 
 # The second simulator's admin appears in masthead as this context.
@@ -38,12 +39,28 @@ def two_cluster_kubeconfig(a: Simulator, b: Simulator, path: Path) -> Path:
 # ------------------------------------------------------------------ what the store holds
 
 
+# What a row is compared on: identity, and for configmaps the `keys` column too (churn adds
+# keys), so a row left at an old state shows as well as a ghost or a missing one.
+RowKey = tuple[str, str, object]
+CONFIGMAPS = ("", "configmaps")
+
+
+def _keys(s: Stored) -> int:
+    obj = s.decode()
+    return len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
+
+
 def store_rows(
     sim: Simulator, key: tuple[str, str], namespaces: tuple[str, ...] | None = None
-) -> dict[str, tuple[str, str]]:
-    """uid -> (namespace, name) of every object of `key` (in `namespaces`) the simulator holds."""
+) -> dict[str, RowKey]:
+    """uid -> (namespace, name, keys) of every object of `key` (in `namespaces`) the simulator
+    holds (keys: None but for configmaps)."""
     scopes: tuple[str | None, ...] = namespaces if namespaces is not None else (None,)
-    return {s.uid: (s.namespace, s.name) for ns in scopes for s in sim.store.iter_objects(key, ns)}
+    return {
+        s.uid: (s.namespace, s.name, _keys(s) if key == CONFIGMAPS else None)
+        for ns in scopes
+        for s in sim.store.iter_objects(key, ns)
+    }
 
 
 async def page_rows(
@@ -65,7 +82,7 @@ async def page_rows(
             return rows, page
 
 
-def page_mismatch(rows: list[Any], page: dict[str, Any], want: dict[str, tuple[str, str]]) -> str:
+def page_mismatch(rows: list[Any], page: dict[str, Any], want: dict[str, RowKey]) -> str:
     """Why a served view differs from the store's answer ("" when it does not)."""
     if "status" in page:
         return f"HTTP {page['status']}: {page.get('error')}"
@@ -73,15 +90,16 @@ def page_mismatch(rows: list[Any], page: dict[str, Any], want: dict[str, tuple[s
     uids = [r["uid"] for r in rows]
     if len(set(uids)) != len(uids):
         problems.append(f"{len(uids) - len(set(uids))} duplicates")
-    got = {r["uid"]: (r.get("namespace", ""), r["name"]) for r in rows}
+    got = {r["uid"]: (r.get("namespace", ""), r["name"], r.get("keys")) for r in rows}
     ghosts, missing = set(got) - set(want), set(want) - set(got)
     if ghosts:
         problems.append(f"{len(ghosts)} ghosts e.g. {got[next(iter(ghosts))]}")
     if missing:
         problems.append(f"{len(missing)} missing e.g. {want[next(iter(missing))]}")
-    renamed = [u for u in set(got) & set(want) if got[u] != want[u]]
-    if renamed:
-        problems.append(f"{len(renamed)} rows named differently")
+    stale = [u for u in set(got) & set(want) if got[u] != want[u]]
+    if stale:
+        u = stale[0]
+        problems.append(f"{len(stale)} rows differ e.g. {got[u]} served, {want[u]} stored")
     if page["total"] != len(want):
         problems.append(f"total {page['total']} vs {len(want)} in the store")
     not_live = [(x["id"], x["state"]) for x in page["sources"] if x["state"] != "live"]
