@@ -5,7 +5,8 @@ VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: setup run sim test test-fast lint fmt bench bench-quick clean web test-web test-e2e
+.PHONY: setup run sim test test-fast test-faults lint fmt bench bench-quick load soak clean web \
+	test-web test-e2e
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -43,10 +44,30 @@ run: setup web
 test: setup test-web test-e2e
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+# Data layer and served views under every simulator fault, with churn (tests/kube/test_convergence.py,
+# tests/reliability/test_served_faults.py). A minute or two.
+test-faults: setup
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m faults
+
+# Dependency audits report and never fail the lint (no network is no reason to stop a build):
+# pip-audit of the locked environment, npm audit of the web UI's runtime dependencies.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	-$(VENV)/bin/pip-audit --skip-editable --progress-spinner off \
+		|| echo "pip-audit: findings above, or no network (reported, not failing)"
+	-cd web && npm audit --omit=dev \
+		|| echo "npm audit: findings above, or no network (reported, not failing)"
+
+# Load and soak against the simulator (bench/ws_load.py; not part of CI). Results JSON in
+# bench/results/.
+load: setup
+	$(VENV)/bin/python -m bench.ws_load --scenario large --duration 600 --clients 100
+
+soak: setup
+	$(VENV)/bin/python -m bench.ws_load --scenario large --duration 3600 --clients 100 \
+		--rate 200 --sample-every 60
 
 fmt: setup
 	$(VENV)/bin/ruff format .

@@ -7,13 +7,15 @@ the extra directories, so a file dropped into one counts) are polled; on a chang
 reloads and applies the difference: new contexts get idle sessions, removed ones are closed,
 and a context whose definition changed (server, user, credentials, namespace...) gets a fresh
 session — opened again, with the same resources, if the old one was open. A file that does not
-parse (half written by an editor) changes nothing until it does.
+parse (half written by an editor) changes nothing until it does; at start, when there is
+nothing to keep, it is left out (named in `last_error`) and the other files' contexts load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -153,13 +155,22 @@ class ClusterRegistry:
     async def reload(self) -> RegistryChange:
         """Read the files again and apply the difference to the sessions."""
         async with self._reload_lock:
+            load = functools.partial(
+                load_kubeconfig,
+                self.paths,
+                self.extra,
+                self.env,
+                skip_unparsable=self.reloads == 0,
+            )
             try:
-                config = await asyncio.to_thread(load_kubeconfig, self.paths, self.extra, self.env)
+                config = await asyncio.to_thread(load)
             except KubeError as e:
                 self.last_error = str(e)
                 log.warning("kubeconfig not reloaded: %s", e)
                 return RegistryChange()
-            self.last_error = ""
+            self.last_error = "; ".join(config.errors)
+            if config.errors:
+                log.warning("kubeconfig files left out: %s", self.last_error)
             self.reloads += 1
             self.current_context = config.current_context
             self.files = config.files

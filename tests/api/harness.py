@@ -6,7 +6,7 @@ import asyncio
 import functools
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +17,7 @@ import orjson
 
 from masthead.api.context import LiveTuning
 from masthead.api.feeds import FeedTuning
+from masthead.kube.tuning import Tuning
 from masthead.server import Server, ServerConfig
 from masthead.sim.app import SimConfig, Simulator
 from tests.kube.kubesim import FAST
@@ -79,23 +80,29 @@ async def served(
     read_only: tuple[str, ...] = (),
     read_only_patterns: tuple[str, ...] = (),
     confirm: tuple[str, ...] = (),
+    tuning: Tuning = TUNING,
+    kubeconfigs: Sequence[Path] = (),
     **sim_config: Any,
 ) -> AsyncIterator[Served]:
     """masthead (data in `data_dir`, a fresh temporary directory by default) against `sim`,
     or a new simulator of `scenario` (no controllers: a still world the tests compare pages
-    against; `sim_config` adds SimConfig fields)."""
+    against; `sim_config` adds SimConfig fields). `kubeconfigs` replaces the simulator's
+    kubeconfig (several clusters in one masthead)."""
     guard = (read_only, read_only_patterns, confirm)
+    extra = (tuning, tuple(kubeconfigs))
     with tempfile.TemporaryDirectory(prefix="masthead-data-") as tmp:
         if sim is not None:
             async with _serve(
-                sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard
+                sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard, extra
             ) as s:
                 yield s
             return
         config = SimConfig(scenario=scenario, controllers=frozenset(), **sim_config)
         async with (
             Simulator(config) as new_sim,
-            _serve(new_sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard) as s,
+            _serve(
+                new_sim, data_dir or Path(tmp), connect, web_dist, live, feeds, guard, extra
+            ) as s,
         ):
             yield s
 
@@ -109,15 +116,17 @@ async def _serve(
     live: LiveTuning | None,
     feeds: FeedTuning | None,
     guard: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
+    extra: tuple[Tuning, tuple[Path, ...]] = (TUNING, ()),
 ) -> AsyncIterator[Served]:
     assert sim.kubeconfig_path is not None
+    tuning, kubeconfigs = extra
     server = Server(
         ServerConfig(
-            kubeconfigs=[sim.kubeconfig_path],
+            kubeconfigs=list(kubeconfigs) or [sim.kubeconfig_path],
             token=TOKEN,
             connect=connect,
             web_dist=web_dist,
-            tuning=TUNING,
+            tuning=tuning,
             live=live or LiveTuning(),
             data_dir=data_dir,
             feeds=feeds or FeedTuning(),

@@ -88,3 +88,51 @@ async def test_web_ui_is_served_with_cache_headers(tmp_path: Path) -> None:
     async with served(connect=(), web_dist=tmp_path / "nothing") as s:
         status, body, _ = await s.get("/")
         assert status == 200 and b"make web" in body
+
+
+async def test_cross_origin_sse_preflight_and_bearer_posts_are_refused() -> None:
+    """Additions for issue 8: SSE feeds from a foreign origin, a CORS preflight, a foreign
+    Origin on a bearer-token POST, the token as a query parameter on the API, and a foreign
+    Host on the WebSocket and SSE paths."""
+    async with served(connect=("admin",)) as s:
+        port = s.server.port
+        evil = {"Origin": "http://evil.example"}
+        for path in (
+            "/api/v1/clusters/admin/events/stream",
+            "/api/v1/clusters/admin/logs/stream?namespace=team-a&pod=x",
+        ):
+            async with s.http.get(s.base + path, headers=evil) as r:
+                assert r.status == 403, path
+                assert (await r.json())["error"]["reason"] == "Forbidden"
+            async with s.http.get(s.base + path, headers={"Host": f"evil.example:{port}"}) as r:
+                assert r.status == 421, path
+        own = {"Origin": f"http://127.0.0.1:{port}"}
+        async with s.http.get(s.base + "/api/v1/clusters/admin/events/stream", headers=own) as r:
+            assert r.status == 200 and r.content_type == "text/event-stream"
+
+        # A preflight gets no Access-Control-* answer, so a browser never sends the request.
+        async with s.http.options(
+            s.base + "/api/v1/clusters/admin/actions/scale",
+            headers={**evil, "Access-Control-Request-Method": "POST"},
+        ) as r:
+            assert not any(h.lower().startswith("access-control") for h in r.headers)
+            assert r.status >= 400
+
+        # The bearer token does not excuse a foreign Origin.
+        status, body, _ = await s.post(
+            "/api/v1/clusters/admin/actions/scale",
+            {"namespace": "team-a", "name": "web", "replicas": 1},
+            headers=evil,
+        )
+        assert status == 403 and "evil.example" in body["error"]["message"]
+
+        async with aiohttp.ClientSession() as anon:
+            # The launch token opens a browser session on pages only, never as an API credential.
+            async with anon.get(s.base + f"/api/v1/clusters?token={TOKEN}") as r:
+                assert r.status == 401
+            with pytest.raises(aiohttp.WSServerHandshakeError) as e:
+                await anon.ws_connect(
+                    s.base + "/api/v1/live",
+                    headers={"Host": f"evil.example:{port}", "Authorization": f"Bearer {TOKEN}"},
+                )
+            assert e.value.status == 421

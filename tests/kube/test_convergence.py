@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -114,9 +114,9 @@ class RvTableSink(TableSink[Any]):
         self.rv_of = rv_of
         self.rvs: dict[str, str] = {}
 
-    def replace(self, objects: Iterable[Any], resource_version: str) -> None:
+    def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]:
         rows = list(objects)
-        super().replace(rows, resource_version)
+        yield from super().replace_steps(rows, resource_version)
         self.rvs = {r.uid: self.rv_of[r.uid] for r in rows}
 
     def upsert(self, obj: Any) -> None:

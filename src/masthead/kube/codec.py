@@ -9,13 +9,13 @@ skip every field it does not declare at C speed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 import orjson
 
-from masthead.kube.errors import ApiStatus, StreamError
+from masthead.kube.errors import ApiStatus, UndecodableObject
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -34,6 +34,7 @@ class ListPage(Generic[T]):
     resource_version: str
     continue_token: str
     remaining: int | None  # remainingItemCount: an estimate, absent with selectors
+    rejected: list[str] = field(default_factory=list)  # why each skipped item did not decode
 
 
 @dataclass(slots=True)
@@ -90,7 +91,7 @@ class DictCodec:
             typ = ev["type"]
             obj = ev["object"]
         except (orjson.JSONDecodeError, KeyError, TypeError) as e:
-            raise StreamError(f"undecodable watch event: {e}") from e
+            raise UndecodableObject(f"undecodable watch event: {e}") from e
         if typ == ERROR:
             return _error_event(obj)
         meta = obj.get("metadata") or {}
@@ -168,8 +169,8 @@ class StructCodec(Generic[T]):
                 end = (bm.annotations or {}).get(INITIAL_EVENTS_END) == "true"
                 return WatchEvent(BOOKMARK, None, bm.resourceVersion, initial_events_end=end)
             obj = self._object.decode(ev.object)
-        except (msgspec.DecodeError, orjson.JSONDecodeError) as e:
-            raise StreamError(f"undecodable watch event: {e}") from e
+        except (msgspec.DecodeError, orjson.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UndecodableObject(f"undecodable watch event: {e}") from e
         return WatchEvent(ev.type, obj, self._rv(obj))
 
     def key(self, obj: T) -> str:

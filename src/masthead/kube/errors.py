@@ -133,3 +133,9 @@ class CredentialError(KubeError):
 
 class StreamError(KubeError):
     """A watch stream broke in a way the server did not report (oversized line, bad JSON)."""
+
+
+class UndecodableObject(StreamError):
+    """One watch line or list item that does not decode into an object with an identity (not
+    JSON, wrong field types, no metadata.name): the reflector skips and counts it and keeps
+    the stream, so one bad object never blinds a whole source."""

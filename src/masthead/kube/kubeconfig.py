@@ -84,6 +84,7 @@ class Kubeconfig:
     entries: tuple[ClusterEntry, ...]
     current_context: str | None
     files: tuple[Path, ...]
+    errors: tuple[str, ...] = ()  # files skipped as unparsable (with `skip_unparsable`)
 
     def entry(self, id_or_context: str) -> ClusterEntry:
         for e in self.entries:
@@ -117,10 +118,13 @@ def load_kubeconfig(
     paths: Sequence[Path] | None = None,
     extra: Sequence[Path] = (),
     env: Mapping[str, str] | None = None,
+    *,
+    skip_unparsable: bool = False,
 ) -> Kubeconfig:
     """Merge the kubeconfig files (standard rules, then `extra`) into cluster entries.
 
-    Missing files are skipped, as kubectl does; an unparsable file raises `CredentialError`.
+    Missing files are skipped, as kubectl does; an unparsable file raises `CredentialError`,
+    or with `skip_unparsable` is left out and named in `errors`.
     """
     files = [*(standard_paths(env) if paths is None else list(paths)), *expand_extra(extra)]
     clusters: dict[str, tuple[dict[str, Any], Path]] = {}
@@ -128,8 +132,15 @@ def load_kubeconfig(
     contexts: dict[str, tuple[dict[str, Any], Path]] = {}
     current: str | None = None
     read: list[Path] = []
+    errors: list[str] = []
     for path in files:
-        doc = _read_yaml(path)
+        try:
+            doc = _read_yaml(path)
+        except CredentialError as e:
+            if not skip_unparsable:
+                raise
+            errors.append(str(e))
+            continue
         if doc is None:
             continue
         read.append(path)
@@ -141,7 +152,7 @@ def load_kubeconfig(
         if not current and doc.get("current-context"):
             current = str(doc["current-context"])
     entries = [_entry(name, ctx, path, clusters, users) for name, (ctx, path) in contexts.items()]
-    return Kubeconfig(tuple(_unique_ids(entries)), current, tuple(read))
+    return Kubeconfig(tuple(_unique_ids(entries)), current, tuple(read), tuple(errors))
 
 
 def _read_yaml(path: Path) -> dict[str, Any] | None:
@@ -309,6 +320,8 @@ def load_credentials(entry: ClusterEntry, generation: int = 0) -> Credentials:
             )
             loader.load_and_set(cfg)
             context = _ssl_context(cfg) if cfg.host.startswith("https") else None
+            if cfg.cert_file:  # the loader's temporary copy exists only in this block
+                _check_not_expired(entry, Path(cfg.cert_file))
     except ConfigException as e:
         raise CredentialError(f"{entry.name}: {e}") from e
     except (OSError, ssl.SSLError, ValueError) as e:
@@ -335,6 +348,19 @@ def load_credentials(entry: ClusterEntry, generation: int = 0) -> Credentials:
         expiry=expiry if isinstance(expiry, datetime) else None,
         generation=generation,
     )
+
+
+def _check_not_expired(entry: ClusterEntry, cert_file: Path) -> None:
+    """An expired client certificate fails every TLS handshake with a vague alert from the
+    server; say what is wrong before connecting."""
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    ends = cert.not_valid_after_utc
+    if ends < datetime.now(UTC):
+        raise CredentialError(
+            f"{entry.name}: client certificate expired at {ends.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        )
 
 
 def _ssl_context(cfg: Any) -> ssl.SSLContext:
@@ -364,6 +390,7 @@ class ClusterCredentials:
         self._current: Credentials | None = None
         self._inflight: asyncio.Future[Credentials] | None = None
         self._generation = 0
+        self._hung: asyncio.Future[Credentials] | None = None  # a load past its timeout
 
     async def get(self) -> Credentials:
         cur = self._current
@@ -392,12 +419,34 @@ class ClusterCredentials:
         return asyncio.shield(self._inflight)
 
     async def _run_loader(self, generation: int) -> Credentials:
+        timeout = self.tuning.credential_timeout
         try:
-            creds = await asyncio.to_thread(self._loader, self.entry, generation)
+            if self._hung is not None and not self._hung.done():
+                raise CredentialError(
+                    f"{self.entry.name}: loading credentials still running after {timeout:g} s "
+                    "(a hung exec plugin?)"
+                )
+            work = asyncio.ensure_future(asyncio.to_thread(self._loader, self.entry, generation))
+            try:
+                creds = await asyncio.wait_for(asyncio.shield(work), timeout)
+            except TimeoutError:
+                self._hung = work  # a thread cannot be killed: one at a time, never more
+                work.add_done_callback(_consume_result)
+                raise CredentialError(
+                    f"{self.entry.name}: credentials not loaded within {timeout:g} s "
+                    "(a hung exec plugin?)"
+                ) from None
             self._current = creds
             return creds
         finally:
             self._inflight = None
+
+
+def _consume_result(f: asyncio.Future[Credentials]) -> None:
+    """A hung load that ends after its caller gave up: its outcome is dropped, not logged
+    as an unretrieved exception."""
+    if not f.cancelled():
+        f.exception()
 
 
 class KubeconfigPoller:

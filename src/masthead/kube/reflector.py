@@ -40,6 +40,7 @@ from masthead.kube.errors import (
     KubeError,
     StreamError,
     TransportError,
+    UndecodableObject,
 )
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
@@ -54,6 +55,10 @@ log = logging.getLogger(__name__)
 # A continue token that keeps expiring under a very busy server: give up after this many
 # restarts of one list and let the run loop back off.
 _MAX_LIST_RESTARTS = 3
+# Skipped objects: the reason kept for diagnostics is cut to this many characters, and the
+# log gets the first one and then one per this many (a poisoned source must not flood it).
+_MAX_REASON = 300
+_LOG_REJECTED_EVERY = 1000
 
 
 @dataclass
@@ -118,6 +123,7 @@ class Reflector(Generic[T]):
         self.path = resource.collection_path(namespace)
         self.resource_version = ""  # last seen; "" means the next step is a (re)list
         self.syncs = 0  # completed lists / WatchList syncs
+        self.rejected = 0  # undecodable list items and watch lines skipped
         self.last_error: BaseException | None = None
         self._down_since: float | None = None
         # Set when the watchdog found a watch silent: the server may accept watches and then
@@ -181,6 +187,8 @@ class Reflector(Generic[T]):
                     continue
                 raise
             page = self.codec.decode_list(resp.body)
+            for reason in page.rejected:
+                self._reject(reason)
             items.extend(page.items)
             total = None if page.remaining is None else len(items) + page.remaining
             self.freshness.syncing(len(items), total)
@@ -212,7 +220,11 @@ class Reflector(Generic[T]):
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
         async for line in lines:
-            ev = self.codec.decode_event(line)
+            try:
+                ev = self.codec.decode_event(line)
+            except UndecodableObject as e:
+                self._reject(str(e))
+                continue
             if ev.obj is not None and ev.type in (ADDED, MODIFIED):
                 collected[self.codec.key(ev.obj)] = ev.obj
             elif ev.obj is not None and ev.type == DELETED:
@@ -261,10 +273,15 @@ class Reflector(Generic[T]):
     async def _consume(self, lines: AsyncIterator[bytes], opened: float, events: int) -> None:
         yielder = _Yielder(self.tuning.yield_every)
         async for line in lines:
-            self._apply(self.codec.decode_event(line))
-            if self._stall_suspected:
+            if self._stall_suspected:  # any line, even one we cannot use, proves the stream
                 self._stall_suspected = False
                 self._live()
+            try:
+                ev = self.codec.decode_event(line)
+            except UndecodableObject as e:
+                self._reject(str(e))
+                continue
+            self._apply(ev)
             events += 1
             await yielder.tick()
         if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
@@ -308,6 +325,16 @@ class Reflector(Generic[T]):
         stale = now - self._down_since >= t.stale_after
         self.freshness.disconnected(self.backoff.attempt, delay, stale, _message(e))
         return delay
+
+    def _reject(self, reason: str) -> None:
+        """Skip one undecodable object: counted here and in the cluster's request stats
+        (diagnostics), logged the first time and every `_LOG_REJECTED_EVERY` after."""
+        self.rejected += 1
+        stats = self.transport.stats
+        stats.rejected_objects += 1
+        stats.last_rejected = f"{self.path}: {reason}"[:_MAX_REASON]
+        if self.rejected % _LOG_REJECTED_EVERY == 1:
+            log.warning("reflector %s: skipped an undecodable object: %s", self.path, reason)
 
     def _live(self) -> None:
         self._down_since = None

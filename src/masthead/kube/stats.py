@@ -15,6 +15,8 @@ class RequestStats:
     retries: int = 0
     watches_open: int = 0
     credential_refreshes: int = 0
+    rejected_objects: int = 0  # list items / watch lines skipped as undecodable
+    last_rejected: str = ""  # the latest one's source and reason
 
     def record(self, verb: str, status: int) -> None:
         self.requests[(verb, status)] += 1
@@ -33,4 +35,6 @@ class RequestStats:
             "retries": self.retries,
             "watches_open": self.watches_open,
             "credential_refreshes": self.credential_refreshes,
+            "rejected_objects": self.rejected_objects,
+            "last_rejected": self.last_rejected,
         }

@@ -71,6 +71,9 @@ class Tuning:
     freeze_gc_after_sync: bool = True
     # Credentials that expire within this margin are refreshed before a request.
     credential_expiry_margin: float = 30.0
+    # Loading credentials (an exec plugin: a cloud CLI, a browser login) gives up after this
+    # long; the hung plugin's thread is left to finish, and no second one starts meanwhile.
+    credential_timeout: float = 120.0
     # Kubeconfig files are polled for changes this often (simple mtime poll).
     kubeconfig_poll_interval: float = 2.0
 

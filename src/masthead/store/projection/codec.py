@@ -22,7 +22,7 @@ from masthead.kube.codec import (
     ListPage,
     WatchEvent,
 )
-from masthead.kube.errors import ApiStatus, StreamError
+from masthead.kube.errors import ApiStatus, UndecodableObject
 from masthead.store.projection.base import InputT, Interner, Projection, RowT
 from masthead.store.table import ReplaceCounts, Table
 
@@ -31,6 +31,16 @@ class _ListMeta(msgspec.Struct, gc=False):
     resourceVersion: str = ""
     continue_: str = msgspec.field(default="", name="continue")
     remainingItemCount: int | None = None
+
+
+class _RawListDoc(msgspec.Struct, gc=False):
+    """A list whose items are left undecoded: the slow path when one item is malformed."""
+
+    items: list[msgspec.Raw] = msgspec.field(default_factory=list)
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+
+
+_NO_IDENTITY = "object without metadata.name or metadata.uid"
 
 
 class _EventDoc(msgspec.Struct, gc=False):
@@ -68,16 +78,37 @@ class ProjectionCodec(Generic[InputT, RowT]):
             gc=False,
         )
         self._list = msgspec.json.Decoder(list_doc)
+        self._raw_list = msgspec.json.Decoder(_RawListDoc)
         self._event = msgspec.json.Decoder(_EventDoc)
         self._object = msgspec.json.Decoder(projection.input_type)
         self._bookmark = msgspec.json.Decoder(_Bookmark)
 
     def decode_list(self, body: bytes) -> ListPage[RowT]:
-        doc: Any = self._list.decode(body)
+        """Rows of a LIST page; items that do not decode or have no identity are skipped and
+        named in `rejected` (a body that is not a list at all still raises)."""
+        rejected: list[str] = []
+        doc: Any
+        try:
+            doc = self._list.decode(body)
+            items = doc.items
+        except (msgspec.ValidationError, UnicodeDecodeError):  # a bad item: one by one
+            doc = self._raw_list.decode(body)
+            items = []
+            for raw in doc.items:
+                try:
+                    items.append(self._object.decode(raw))
+                except (msgspec.DecodeError, UnicodeDecodeError) as e:
+                    rejected.append(str(e))
         build, interner = self.projection.build, self.interner
-        rows = [build(item, interner) for item in doc.items]
+        rows = []
+        for item in items:
+            row = build(item, interner)
+            if row.uid and row.name:
+                rows.append(row)
+            else:
+                rejected.append(_NO_IDENTITY)
         m: _ListMeta = doc.metadata
-        return ListPage(rows, m.resourceVersion, m.continue_, m.remainingItemCount)
+        return ListPage(rows, m.resourceVersion, m.continue_, m.remainingItemCount, rejected)
 
     def decode_event(self, line: bytes) -> WatchEvent[RowT]:
         try:
@@ -91,9 +122,11 @@ class ProjectionCodec(Generic[InputT, RowT]):
                 end = (bm.annotations or {}).get(INITIAL_EVENTS_END) == "true"
                 return WatchEvent(BOOKMARK, None, bm.resourceVersion, initial_events_end=end)
             item = self._object.decode(ev.object)
-        except (msgspec.DecodeError, orjson.JSONDecodeError) as e:
-            raise StreamError(f"undecodable watch event: {e}") from e
+        except (msgspec.DecodeError, orjson.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UndecodableObject(f"undecodable watch event: {e}") from e
         row = self.projection.build(item, self.interner)
+        if not (row.uid and row.name):
+            raise UndecodableObject(f"{ev.type} event: {_NO_IDENTITY}")
         return WatchEvent(ev.type, row, self.projection.resource_version(item))
 
     def decode_object(self, body: bytes) -> RowT:
@@ -109,6 +142,8 @@ class TableSink(Generic[RowT]):
 
     A relist's `replace` goes through `Table.replace`, which deletes every row whose object is
     not in the new list, so nothing deleted while the watch was down survives as a ghost.
+    Reflectors call `replace_steps` (kube.sink.SteppedSink): a subclass extends that, never
+    `replace` alone.
     """
 
     def __init__(self, table: Table[RowT]) -> None:

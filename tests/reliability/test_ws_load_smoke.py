@@ -1,0 +1,40 @@
+"""bench/ws_load.py end to end on a tiny world (full runs: `make load`, `make soak`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import ws_load
+
+pytestmark = pytest.mark.slow
+
+
+def test_ws_load_smoke() -> None:
+    summary = ws_load.main(
+        [
+            "--scenario",
+            "demo",
+            "--clients",
+            "4",
+            "--duration",
+            "4",
+            "--rate",
+            "50",
+            "--sample-every",
+            "1",
+            "--no-results",
+        ]
+    )
+    assert summary["subscriptions"] == 4 * len(ws_load.SUBSCRIPTIONS)
+    assert (
+        summary["frames_answered"] >= 1 and summary["changes_probed"] >= summary["frames_answered"]
+    )
+    assert summary["frames_per_client"]["min"] > 0  # every client got frames
+    assert summary["latency_ms"]["p50"] > 0
+    assert len(summary["rss_mb"]["samples"]) >= 3 and summary["rss_mb"]["start"] > 0
+    assert summary["max_queue_depth"] >= 0 and summary["frames_dropped"] >= 0
+
+
+def test_duration_is_bounded() -> None:
+    with pytest.raises(SystemExit):
+        ws_load.parse(["--duration", "100000"])
