@@ -67,9 +67,13 @@ async def resolve_view(session: ClusterSession, name: str, browse: tuple[str, ..
     # Gone from discovery (its CRD deleted) while its sources are open: the page goes on
     # answering, its sources `unavailable` with the API's message, rather than a bare 404.
     for g in session.resources:
-        t = g.resource
-        if t is not None and (t.group, t.version, t.resource) == (group, version, resource):
-            return browse_view(t)
+        known = g.resource
+        if known is not None and (known.group, known.version, known.resource) == (
+            group,
+            version,
+            resource,
+        ):
+            return browse_view(known)
     raise ApiProblem(
         404,
         f"the server doesn't serve {resource!r} in {group or CORE_GROUP}/{version}",
