@@ -159,13 +159,13 @@ async def test_slow_reader_does_not_grow_the_queue() -> None:
                 i += 1
                 await asyncio.sleep(0.005)
 
-            async def dropping() -> bool:
+            async def coalescing() -> bool:
                 sockets = (await s.diagnostics())["live"]["sockets"]
-                return any(x["dropped"] > 0 for x in sockets)
+                return any(x["coalesced"] > 0 for x in sockets)
 
-            await eventually_async(dropping, 5)
+            await eventually_async(coalescing, 5)
             sockets = (await s.diagnostics())["live"]["sockets"]
-            slow = max(sockets, key=lambda x: x["dropped"])
+            slow = max(sockets, key=lambda x: x["coalesced"])
             # At most one pending page per subscription (+ a cluster frame).
             assert slow["pending"] <= subs + 1
             assert slow["pending_bytes"] <= (subs + 1) * 400_000

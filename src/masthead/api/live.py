@@ -14,10 +14,11 @@ the hub's `SharedPages` keeps the pages built lately by version, which already n
 cluster, view, sources' versions, query and window, so subscriptions with the same query and
 window (other tabs, other users of one context) share one page build per change.
 
-Frames go through the connection's `SendQueue`: one pending page frame per subscription (a
-newer one replaces it, counted as dropped) plus a bounded queue of control frames (cluster,
-error, heartbeat; the oldest dropped past the cap). A slow reader therefore costs at most one
-frame per subscription, never a growing backlog.
+Frames go through the connection's `SendQueue`: at most one pending page per subscription,
+queued as a renderer and built when the writer sends it (a change while it waits is absorbed,
+counted as `coalesced`), plus a bounded queue of control frames (cluster, error, heartbeat; the
+oldest dropped past the cap). A slow reader therefore costs at most one frame per subscription
+and no page builds while it does not read, never a growing backlog.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class LiveCounters:
     not_woken: int = 0  # change notifications outside the subscription's namespaces
     pages_built: int = 0
     pages_shared: int = 0  # evaluations served by a page another subscription built
+    coalesced: int = 0  # changes absorbed by a page already waiting to be sent
 
 
 class SharedPages:
@@ -119,6 +121,7 @@ class LiveHub:
             "not_woken": c.not_woken,
             "pages_built": c.pages_built,
             "pages_shared": c.pages_shared,
+            "coalesced": c.coalesced,
             "shared_pages": len(self.pages),
             "shared_pages_evicted": self.pages.evicted,
             "sockets": [x.as_dict() for x in self.connections],
@@ -132,17 +135,29 @@ class LiveHub:
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("masthead.live", LiveHub)
 
 
+# A pending page: the frame itself, or a renderer the writer calls when it sends (None: the
+# window turned out unchanged, nothing to send).
+PendingPage = str | Callable[[], str | None]
+
+
 class SendQueue:
-    """Pending frames of one socket: latest page per subscription, bounded control frames."""
+    """Pending frames of one socket: one page per subscription, bounded control frames.
+
+    Window pages are queued as renderers and built when the writer sends them, so a change
+    that arrives while a subscription's page is still waiting costs nothing (`coalesced`): a
+    reader that falls behind gets the latest state when it catches up, and a socket that reads
+    nothing costs no page builds at all.
+    """
 
     def __init__(self, control_cap: int, counters: LiveCounters) -> None:
-        self._pages: dict[str, str] = {}
+        self._pages: dict[str, PendingPage] = {}
         self._control: deque[str] = deque()
         self._cap = control_cap
         self._counters = counters
         self._ready = asyncio.Event()
         self._taken = asyncio.Event()
         self.dropped = 0
+        self.coalesced = 0
         self.sent = 0
 
     def __len__(self) -> int:
@@ -150,13 +165,21 @@ class SendQueue:
 
     @property
     def pending_bytes(self) -> int:
-        return sum(map(len, self._pages.values())) + sum(map(len, self._control))
+        built = (p for p in self._pages.values() if isinstance(p, str))
+        return sum(map(len, built)) + sum(map(len, self._control))
 
-    def put_page(self, key: str, frame: str) -> None:
+    def has_page(self, key: str) -> bool:
+        return key in self._pages
+
+    def put_page(self, key: str, page: PendingPage) -> None:
         if key in self._pages:
             self._drop()
-        self._pages[key] = frame
+        self._pages[key] = page
         self._ready.set()
+
+    def coalesce(self) -> None:
+        self.coalesced += 1
+        self._counters.coalesced += 1
 
     def put_control(self, frame: str) -> None:
         if len(self._control) >= self._cap:
@@ -173,14 +196,18 @@ class SendQueue:
         self._counters.frames_dropped += 1
 
     async def get(self) -> str:
-        while not self._control and not self._pages:
-            self._ready.clear()
-            await self._ready.wait()
-        self._taken.set()
-        if self._control:
-            return self._control.popleft()
-        key = next(iter(self._pages))
-        return self._pages.pop(key)
+        while True:
+            while not self._control and not self._pages:
+                self._ready.clear()
+                await self._ready.wait()
+            self._taken.set()
+            if self._control:
+                return self._control.popleft()
+            key = next(iter(self._pages))
+            page = self._pages.pop(key)
+            frame = page if isinstance(page, str) else page()
+            if frame is not None:
+                return frame
 
     async def below(self, limit: int) -> None:
         """Wait until at most `limit` frames are pending (log streams pull at this pace)."""
@@ -284,13 +311,23 @@ class WindowSubscription:
         self._timer = None
         if self.closed or self.group is None or self.query is None:
             return
+        queue = self.conn.queue
+        if queue.has_page(self.sub):  # the waiting page renders the latest state anyway
+            queue.coalesce()
+            return
+        queue.put_page(self.sub, self._render)
+
+    def _render(self) -> str | None:
+        """The window's frame as of now, or None when nothing it shows changed."""
+        if self.closed or self.group is None or self.query is None:
+            return None
         counters = self.conn.hub.counters
         counters.evaluations += 1
         sources = PageSources(self.session.id, self.view, self.group, self.demand_metrics())
         version = sources.version(self.query)
         if not self._force and version == self._last_version:
             counters.unchanged += 1
-            return
+            return None
         hub = self.conn.hub
         page = hub.pages.get(version)
         if page is None:
@@ -304,7 +341,7 @@ class WindowSubscription:
         content = (page.rows, page.total, page.offset, states, page.body["warnings"])
         if not self._force and content == self._last_content:
             counters.unchanged += 1
-            return
+            return None
         self._last_content = content
         self._force = False
         body = page.body
@@ -322,7 +359,7 @@ class WindowSubscription:
         if self.seq is not None:
             frame["seq"] = self.seq
         self._last_frame_at = asyncio.get_running_loop().time()
-        self.conn.queue.put_page(self.sub, _frame(frame))
+        return _frame(frame)
 
     def close(self) -> None:
         self.closed = True
@@ -360,6 +397,7 @@ class LiveConnection:
             "pending_bytes": self.queue.pending_bytes,
             "sent": self.queue.sent,
             "dropped": self.queue.dropped,
+            "coalesced": self.queue.coalesced,
         }
 
     # ------------------------------------------------------------------ loops
@@ -578,7 +616,7 @@ class LiveConnection:
             return
 
         def on_status(status: ClusterStatus) -> None:
-            self.queue.put_page(f"\0cluster:{session.id}", cluster_frame(session, status))
+            self._queue_cluster(session)
             for s in list(self.subs.values()):
                 if s.session is not session:
                     continue
@@ -591,7 +629,15 @@ class LiveConnection:
                     s.changed()  # freshness is part of the frame
 
         self._cluster_listeners[session.id] = session.subscribe(on_status)
-        self.queue.put_page(f"\0cluster:{session.id}", cluster_frame(session, session.status))
+        self._queue_cluster(session)
+
+    def _queue_cluster(self, session: ClusterSession) -> None:
+        """The cluster's state as of sending: a change while one waits is absorbed."""
+        key = f"\0cluster:{session.id}"
+        if self.queue.has_page(key):
+            self.queue.coalesce()
+        else:
+            self.queue.put_page(key, lambda: cluster_frame(session, session.status))
 
     def _spawn(self, start: Callable[[], Awaitable[None]]) -> None:
         async def guarded() -> None:

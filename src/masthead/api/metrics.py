@@ -174,6 +174,19 @@ class MastheadCollector(Collector):
             live.frames_dropped,
         )
         yield _counter("masthead_live_evaluations", "window re-evaluations", live.evaluations)
+        yield _counter(
+            "masthead_live_frames_coalesced",
+            "changes absorbed by a window page already waiting to be sent",
+            live.coalesced,
+        )
+        yield _counter(
+            "masthead_live_pages_built", "window pages built (shared ones once)", live.pages_built
+        )
+        yield _counter(
+            "masthead_live_pages_shared",
+            "window frames served by a page another window built",
+            live.pages_shared,
+        )
         yield _gauge(
             "masthead_live_queue_depth",
             "frames waiting on all live sockets",
