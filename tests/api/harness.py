@@ -6,11 +6,11 @@ import asyncio
 import functools
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -22,6 +22,7 @@ from masthead.server import Server, ServerConfig
 from masthead.sim.app import SimConfig, Simulator
 from tests.kube.kubesim import FAST
 
+T = TypeVar("T")
 TOKEN = "test-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 TUNING = replace(FAST, access_recheck_interval=0.5)
@@ -210,6 +211,7 @@ class ThreadedServer:
     def __init__(self, **kw: Any) -> None:
         self._kw = kw
         self.base = ""
+        self.served: Served | None = None
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -235,10 +237,20 @@ class ThreadedServer:
         self._stop = asyncio.Event()
         async with served(**self._kw) as s:
             self.base = s.base
+            self.served = s
             self._ready.set()
             await self._stop.wait()
+
+    def run(self, make: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
+        """Run a coroutine on the server's loop (where the simulator lives); its result."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(_awaited(make), self._loop).result(timeout)
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)
+
+
+async def _awaited(make: Callable[[], Awaitable[T]]) -> T:
+    return await make()
