@@ -172,6 +172,7 @@ test("pods view: rows, sort by restarts, live badge, filter, object panel", { ti
     await rows.filter({ hasText: target }).first().click();
     const panel = page.locator('aside[aria-label="object"]');
     await panel.waitFor();
+    await panel.getByRole("tab", { name: "YAML" }).click();
     const yaml = panel.locator("pre.yaml");
     await yaml.waitFor();
     const text = await yaml.textContent();
