@@ -1,4 +1,4 @@
-// Test double for `fetch` (unit tests only): answers by method + URL prefix, records requests,
+// Test double for `fetch` (unit tests only): answers by method + URL, records requests,
 // and builds SSE bodies as streams.
 
 export interface Recorded {
@@ -45,7 +45,7 @@ export class FakeApi {
   readonly requests: Recorded[] = [];
   private readonly routes: Array<{ method: string; prefix: string; answer: (body: unknown) => Response }> = [];
 
-  /** Later routes win over earlier ones for the same request. */
+  /** `url`: exact, or ending in "?" for that path with any query. Later routes win. */
   on(method: string, prefix: string, answer: Response | ((body: unknown) => Response)): this {
     this.routes.unshift({ method, prefix, answer: typeof answer === "function" ? answer : () => answer.clone() });
     return this;
@@ -57,7 +57,10 @@ export class FakeApi {
     const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
     this.requests.push({ method, url, body });
     if (init?.signal?.aborted) throw new DOMException("aborted", "AbortError");
-    const route = this.routes.find((r) => r.method === method && (url === r.prefix || url.startsWith(r.prefix)));
+    // Exact URLs first; a route ending in "?" answers that path with any query.
+    const route =
+      this.routes.find((r) => r.method === method && url === r.prefix) ??
+      this.routes.find((r) => r.method === method && r.prefix.endsWith("?") && url.startsWith(r.prefix));
     if (!route) return problem(404, "NotFound", `no endpoint ${method} ${url}`);
     return route.answer(body);
   };
