@@ -6,80 +6,13 @@
 // On failure a screenshot is written to /tmp/masthead-e2e-<time>.png and the server's output is
 // printed.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, "..", "..");
-const MASTHEAD = process.env.MASTHEAD_BIN ?? join(REPO, ".venv", "bin", "masthead");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const TEST_BUDGET_MS = 60_000;
-const SERVER_START_MS = 20_000;
-const WAIT_MS = 15_000;
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
-
-/** Starts `masthead --demo` on a free port; resolves with the launch URL it prints. */
-function startServer(token, dataDir) {
-  const child = spawn(
-    MASTHEAD,
-    ["--demo", "--no-browser", "--port", "0", "--token", token, "--data-dir", dataDir],
-    { cwd: REPO, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const output = [];
-  const url = new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`masthead printed no URL within ${SERVER_START_MS} ms`)), SERVER_START_MS);
-    let buffered = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      output.push(chunk);
-      buffered += chunk;
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        const match = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\s*$/.exec(line.trim());
-        if (match) {
-          clearTimeout(timer);
-          resolveUrl(match[1]);
-        }
-      }
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk) => output.push(chunk));
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`masthead exited early (code ${code}, signal ${signal})`));
-    });
-  });
-  return { child, url, output };
-}
-
-async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once("exit", done));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+import { CHROMIUM, CHROMIUM_ARGS, MASTHEAD, REPO, TEST_BUDGET_MS, WAIT_MS, startServer, stopServer } from "./harness.mjs";
 
 test("pods view: rows, sort by restarts, live badge, filter, object panel", { timeout: TEST_BUDGET_MS }, async (t) => {
   assert.ok(existsSync(MASTHEAD), `${MASTHEAD} missing: run \`make setup\``);

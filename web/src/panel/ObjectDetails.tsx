@@ -78,9 +78,11 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
   const logTarget = logTargetOf(current);
   const isHelm = current.resource === "secrets" && data?.type === HELM_RELEASE_TYPE;
   const relationsMissing = relations.status === 404;
+  // Shown once the endpoint answered, so the tab does not appear and vanish on older servers.
+  const relationsShown = relations.data !== null || (relations.error !== null && !relationsMissing);
 
   const tabs: PanelTab[] = ["summary", "yaml", "events"];
-  if (!relationsMissing) tabs.push("relations");
+  if (relationsShown) tabs.push("relations");
   if (logTarget) tabs.push("logs");
   if (isHelm) tabs.push("helm");
   tabs.push("audit");
