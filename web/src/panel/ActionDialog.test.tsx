@@ -185,3 +185,21 @@ it("the bar disables everything on a read-only context and a forbidden action af
   expect(restart).toHaveProperty("disabled", true);
   expect(restart.getAttribute("title")).toBe("Forbidden: jane cannot patch deployments");
 });
+
+it("Esc closes the dialog without reaching the view's own Esc handler", async () => {
+  api.on("POST", `${A}/restart`, json({}));
+  const onClose = vi.fn();
+  const viewEsc = vi.fn((event: KeyboardEvent) => event.defaultPrevented || event.key !== "Escape" ? undefined : "closed-panel");
+  const results: unknown[] = [];
+  const listener = (event: KeyboardEvent) => results.push(viewEsc(event));
+  document.addEventListener("keydown", listener);
+  try {
+    dialog({ action: "restart", onClose });
+    await screen.findByTestId("dry-run");
+    fireEvent.keyDown(screen.getByRole("button", { name: "Cancel" }), { key: "Escape" });
+    expect(onClose).toHaveBeenCalledOnce();
+    expect(results).not.toContain("closed-panel");
+  } finally {
+    document.removeEventListener("keydown", listener);
+  }
+});

@@ -10,6 +10,7 @@ import { errorReason, errorStatus, errorText, ApiError, sendJson } from "./http"
 import type { KubeObject } from "./kubeObject";
 import { clusterUrl, refLabel, type Ref } from "./refs";
 import { RevisionPicker } from "./RevisionPicker";
+import { ModalFrame } from "./ModalFrame";
 import "./panel.css";
 
 type Preview =
@@ -90,122 +91,120 @@ export function ActionDialog({ cluster, action, target, object, confirmContext, 
   const set = (changes: Partial<ActionInput>) => setInput((current) => ({ ...current, ...changes }));
 
   return (
-    <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-label={`${ACTION_LABELS[action]} ${refLabel(target)}`} className="dialog">
-        <h3>
-          {ACTION_LABELS[action]} {target.kind || target.resource} <span className="mono">{refLabel(target)}</span>
-        </h3>
-        {action === "scale" && (
+    <ModalFrame label={`${ACTION_LABELS[action]} ${refLabel(target)}`} onClose={onClose}>
+      <h3>
+        {ACTION_LABELS[action]} {target.kind || target.resource} <span className="mono">{refLabel(target)}</span>
+      </h3>
+      {action === "scale" && (
+        <label>
+          replicas{" "}
+          <input
+            type="number"
+            aria-label="replicas"
+            min={0}
+            value={input.replicas ?? 0}
+            onChange={(e) => set({ replicas: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
+          />
+        </label>
+      )}
+      {action === "delete" && (
+        <div className="dialog-fields">
           <label>
-            replicas{" "}
+            propagation{" "}
+            <select
+              aria-label="propagation"
+              value={input.propagationPolicy}
+              onChange={(e) => set({ propagationPolicy: e.target.value as ActionInput["propagationPolicy"] })}
+            >
+              <option>Background</option>
+              <option>Foreground</option>
+              <option>Orphan</option>
+            </select>
+          </label>
+          <label>
+            grace period (s){" "}
             <input
               type="number"
-              aria-label="replicas"
+              aria-label="grace period"
               min={0}
-              value={input.replicas ?? 0}
-              onChange={(e) => set({ replicas: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
+              placeholder="default"
+              disabled={input.force}
+              value={input.gracePeriodSeconds ?? ""}
+              onChange={(e) => set({ gracePeriodSeconds: e.target.value === "" ? null : Math.max(0, Math.floor(Number(e.target.value))) })}
             />
           </label>
-        )}
-        {action === "delete" && (
-          <div className="dialog-fields">
-            <label>
-              propagation{" "}
-              <select
-                aria-label="propagation"
-                value={input.propagationPolicy}
-                onChange={(e) => set({ propagationPolicy: e.target.value as ActionInput["propagationPolicy"] })}
-              >
-                <option>Background</option>
-                <option>Foreground</option>
-                <option>Orphan</option>
-              </select>
+          {target.resource === "pods" && object?.metadata?.deletionTimestamp && (
+            <label className="tone-bad">
+              <input type="checkbox" aria-label="force" checked={input.force === true} onChange={(e) => set({ force: e.target.checked })} /> force
+              (pod stuck terminating since {object.metadata.deletionTimestamp}; skips the kubelet's confirmation)
             </label>
-            <label>
-              grace period (s){" "}
-              <input
-                type="number"
-                aria-label="grace period"
-                min={0}
-                placeholder="default"
-                disabled={input.force}
-                value={input.gracePeriodSeconds ?? ""}
-                onChange={(e) => set({ gracePeriodSeconds: e.target.value === "" ? null : Math.max(0, Math.floor(Number(e.target.value))) })}
-              />
-            </label>
-            {target.resource === "pods" && object?.metadata?.deletionTimestamp && (
-              <label className="tone-bad">
-                <input type="checkbox" aria-label="force" checked={input.force === true} onChange={(e) => set({ force: e.target.checked })} /> force
-                (pod stuck terminating since {object.metadata.deletionTimestamp}; skips the kubelet's confirmation)
-              </label>
-            )}
-          </div>
-        )}
-        {action === "drain" && (
-          <div className="dialog-fields">
-            <label>
-              timeout (s){" "}
-              <input
-                type="number"
-                aria-label="timeout"
-                min={1}
-                value={input.timeoutSeconds ?? 300}
-                onChange={(e) => set({ timeoutSeconds: Math.max(1, Math.floor(Number(e.target.value) || 300)) })}
-              />
-            </label>
-            <label>
-              <input type="checkbox" checked={input.deleteEmptyDirData === true} onChange={(e) => set({ deleteEmptyDirData: e.target.checked })} />{" "}
-              delete emptyDir data
-            </label>
-            <label>
-              <input type="checkbox" checked={input.force === true} onChange={(e) => set({ force: e.target.checked })} /> force (pods without a controller)
-            </label>
-          </div>
-        )}
-        {action === "rollback" && <RevisionPicker cluster={cluster} target={target} value={input.revision} onChange={(revision) => set({ revision })} />}
-
-        <p className="plan">{actionPlan(action, target, object, input)}</p>
-        {ready && stale && (
-          <button type="button" onClick={() => runPreview(input)}>
-            Dry run again
-          </button>
-        )}
-        {!stale && preview.state === "running" && <p className="muted">Dry run…</p>}
-        {!stale && preview.state === "ok" && (
-          <p className="tone-ok" data-testid="dry-run">
-            Dry run: {preview.outcome}
-          </p>
-        )}
-        {!stale && preview.state === "unsupported" && <p className="muted">No dry run for this request; the plan above is what will be sent.</p>}
-        {!stale && preview.state === "error" && (
-          <div className="error" role="alert">
-            Dry run refused — {preview.message}
-          </div>
-        )}
-        {needsName && (
-          <label className="confirm-name">
-            This context requires confirmation: type <strong className="mono">{target.name}</strong>{" "}
-            <input aria-label="confirm name" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
-          </label>
-        )}
-        {outcome?.state === "error" && (
-          <div className="error" role="alert">
-            {outcome.message}
-          </div>
-        )}
-        {outcome?.state === "done" && <p className="tone-ok">{outcome.message}</p>}
-        {outcome?.state === "drain" && <DrainProgress cluster={cluster} initial={outcome.drain} />}
-        <div className="dialog-buttons">
-          {outcome?.state !== "done" && outcome?.state !== "drain" && (
-            <button type="button" className={DESTRUCTIVE.has(action) ? "danger" : "primary"} disabled={!canConfirm} onClick={confirm}>
-              {outcome?.state === "running" ? "Working…" : `Confirm ${ACTION_LABELS[action].toLowerCase()}`}
-            </button>
           )}
-          <button type="button" onClick={onClose}>
-            {outcome?.state === "done" || outcome?.state === "drain" ? "Close" : "Cancel"}
-          </button>
         </div>
+      )}
+      {action === "drain" && (
+        <div className="dialog-fields">
+          <label>
+            timeout (s){" "}
+            <input
+              type="number"
+              aria-label="timeout"
+              min={1}
+              value={input.timeoutSeconds ?? 300}
+              onChange={(e) => set({ timeoutSeconds: Math.max(1, Math.floor(Number(e.target.value) || 300)) })}
+            />
+          </label>
+          <label>
+            <input type="checkbox" checked={input.deleteEmptyDirData === true} onChange={(e) => set({ deleteEmptyDirData: e.target.checked })} />{" "}
+            delete emptyDir data
+          </label>
+          <label>
+            <input type="checkbox" checked={input.force === true} onChange={(e) => set({ force: e.target.checked })} /> force (pods without a controller)
+          </label>
+        </div>
+      )}
+      {action === "rollback" && <RevisionPicker cluster={cluster} target={target} value={input.revision} onChange={(revision) => set({ revision })} />}
+
+      <p className="plan">{actionPlan(action, target, object, input)}</p>
+      {ready && stale && (
+        <button type="button" onClick={() => runPreview(input)}>
+          Dry run again
+        </button>
+      )}
+      {!stale && preview.state === "running" && <p className="muted">Dry run…</p>}
+      {!stale && preview.state === "ok" && (
+        <p className="tone-ok" data-testid="dry-run">
+          Dry run: {preview.outcome}
+        </p>
+      )}
+      {!stale && preview.state === "unsupported" && <p className="muted">No dry run for this request; the plan above is what will be sent.</p>}
+      {!stale && preview.state === "error" && (
+        <div className="error" role="alert">
+          Dry run refused — {preview.message}
+        </div>
+      )}
+      {needsName && (
+        <label className="confirm-name">
+          This context requires confirmation: type <strong className="mono">{target.name}</strong>{" "}
+          <input aria-label="confirm name" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+        </label>
+      )}
+      {outcome?.state === "error" && (
+        <div className="error" role="alert">
+          {outcome.message}
+        </div>
+      )}
+      {outcome?.state === "done" && <p className="tone-ok">{outcome.message}</p>}
+      {outcome?.state === "drain" && <DrainProgress cluster={cluster} initial={outcome.drain} />}
+      <div className="dialog-buttons">
+        {outcome?.state !== "done" && outcome?.state !== "drain" && (
+          <button type="button" className={DESTRUCTIVE.has(action) ? "danger" : "primary"} disabled={!canConfirm} onClick={confirm}>
+            {outcome?.state === "running" ? "Working…" : `Confirm ${ACTION_LABELS[action].toLowerCase()}`}
+          </button>
+        )}
+        <button type="button" onClick={onClose}>
+          {outcome?.state === "done" || outcome?.state === "drain" ? "Close" : "Cancel"}
+        </button>
       </div>
-    </div>
+    </ModalFrame>
   );
 }

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { errorText, ApiError, sendJson } from "./http";
 import { clusterUrl, refLabel, type Ref } from "./refs";
 import { useFetched } from "./useFetched";
+import { ModalFrame } from "./ModalFrame";
 import "./panel.css";
 
 export interface Conflict {
@@ -66,92 +67,90 @@ export function EditYaml({
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-label={`Edit ${refLabel(target)}`} className="dialog dialog-wide">
-        <h3>
-          Edit <span className="mono">{refLabel(target)}</span>
-        </h3>
-        {original.error && (
-          <div className="error" role="alert">
-            {original.error}
-          </div>
-        )}
-        <textarea
-          aria-label="manifest"
-          className="yaml-edit"
-          spellCheck={false}
-          value={manifest}
-          onChange={(e) => {
-            setText(e.target.value);
-            setStep({ state: "editing" });
-          }}
-        />
-        <label>
-          <input type="checkbox" aria-label="force" checked={force} onChange={(e) => setForce(e.target.checked)} /> force (take ownership of conflicting
-          fields)
-        </label>
-        {needsName && (
-          <label className="confirm-name">
-            This context requires confirmation: type <strong className="mono">{target.name}</strong>{" "}
-            <input aria-label="confirm name" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
-          </label>
-        )}
-        {step.state === "diff" &&
-          (step.diff ? (
-            <pre className="diff" data-testid="diff">
-              {step.diff.split("\n").map((line, i) => (
-                <div key={i} className={line.startsWith("+") ? "diff-add" : line.startsWith("-") ? "diff-del" : undefined}>
-                  {line}
-                  {"\n"}
-                </div>
-              ))}
-            </pre>
-          ) : (
-            <p className="muted">No changes.</p>
-          ))}
-        {step.state === "error" && (
-          <div className="error" role="alert">
-            {step.message}
-            {step.conflicts.length > 0 && (
-              <table className="conflicts">
-                <thead>
-                  <tr>
-                    <th>field</th>
-                    <th>manager</th>
-                    <th>message</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {step.conflicts.map((c) => (
-                    <tr key={c.field + c.manager}>
-                      <td className="mono">{c.field}</td>
-                      <td>{c.manager}</td>
-                      <td>{c.message}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </div>
-        )}
-        {step.state === "applied" && <p className="tone-ok">Applied.</p>}
-        <div className="dialog-buttons">
-          <button type="button" disabled={step.state === "running" || !manifest} onClick={() => send(true)}>
-            Dry run (diff)
-          </button>
-          <button
-            type="button"
-            className="primary"
-            disabled={step.state !== "diff" || (needsName && typed !== target.name)}
-            onClick={() => send(false)}
-          >
-            Apply
-          </button>
-          <button type="button" onClick={onClose}>
-            {step.state === "applied" ? "Close" : "Cancel"}
-          </button>
+    <ModalFrame label={`Edit ${refLabel(target)}`} wide onClose={onClose}>
+      <h3>
+        Edit <span className="mono">{refLabel(target)}</span>
+      </h3>
+      {original.error && (
+        <div className="error" role="alert">
+          {original.error}
         </div>
+      )}
+      <textarea
+        aria-label="manifest"
+        className="yaml-edit"
+        spellCheck={false}
+        value={manifest}
+        onChange={(e) => {
+          setText(e.target.value);
+          setStep({ state: "editing" });
+        }}
+      />
+      <label>
+        <input type="checkbox" aria-label="force" checked={force} onChange={(e) => setForce(e.target.checked)} /> force (take ownership of conflicting
+        fields)
+      </label>
+      {needsName && (
+        <label className="confirm-name">
+          This context requires confirmation: type <strong className="mono">{target.name}</strong>{" "}
+          <input aria-label="confirm name" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+        </label>
+      )}
+      {step.state === "diff" &&
+        (step.diff ? (
+          <pre className="diff" data-testid="diff">
+            {step.diff.split("\n").map((line, i) => (
+              <div key={i} className={line.startsWith("+") ? "diff-add" : line.startsWith("-") ? "diff-del" : undefined}>
+                {line}
+                {"\n"}
+              </div>
+            ))}
+          </pre>
+        ) : (
+          <p className="muted">No changes.</p>
+        ))}
+      {step.state === "error" && (
+        <div className="error" role="alert">
+          {step.message}
+          {step.conflicts.length > 0 && (
+            <table className="conflicts">
+              <thead>
+                <tr>
+                  <th>field</th>
+                  <th>manager</th>
+                  <th>message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {step.conflicts.map((c) => (
+                  <tr key={c.field + c.manager}>
+                    <td className="mono">{c.field}</td>
+                    <td>{c.manager}</td>
+                    <td>{c.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+      {step.state === "applied" && <p className="tone-ok">Applied.</p>}
+      <div className="dialog-buttons">
+        <button type="button" disabled={step.state === "running" || !manifest} onClick={() => send(true)}>
+          Dry run (diff)
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={step.state !== "diff" || (needsName && typed !== target.name)}
+          onClick={() => send(false)}
+        >
+          Apply
+        </button>
+        <button type="button" onClick={onClose}>
+          {step.state === "applied" ? "Close" : "Cancel"}
+        </button>
       </div>
-    </div>
+    </ModalFrame>
   );
 }

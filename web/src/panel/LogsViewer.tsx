@@ -72,9 +72,17 @@ export function LogsViewer({ cluster, target, containers = [], cap, now = Date.n
     overscan: 20,
     getItemKey: (index) => lines[index]?.seq ?? index,
   });
+  // New lines scroll into view only while the reader is at the bottom: scrolling up to read
+  // stops the jump, scrolling back down (or "Latest") resumes it.
+  const [atBottom, setAtBottom] = useState(true);
+  const lastSeq = lines.at(-1)?.seq ?? -1;
   useEffect(() => {
-    if (!paused && lines.length > 0) virtualizer.scrollToIndex(lines.length - 1, { align: "end" });
-  }, [lines.length, paused, virtualizer]);
+    if (!paused && atBottom && lines.length > 0) virtualizer.scrollToIndex(lines.length - 1, { align: "end" });
+  }, [lastSeq, lines.length, paused, atBottom, virtualizer]);
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (el) setAtBottom(el.scrollTop + el.clientHeight >= el.scrollHeight - 2 * LINE_HEIGHT);
+  };
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -184,7 +192,12 @@ export function LogsViewer({ cluster, target, containers = [], cap, now = Date.n
           </span>
         )}
       </div>
-      <div ref={scrollRef} className={`logs-scroll${look.wrap ? " logs-wrap" : ""}`} data-testid="logs-scroll">
+      {!atBottom && !paused && (
+        <button type="button" className="logs-jump" onClick={() => setAtBottom(true)}>
+          ↓ Latest
+        </button>
+      )}
+      <div ref={scrollRef} className={`logs-scroll${look.wrap ? " logs-wrap" : ""}`} data-testid="logs-scroll" onScroll={onScroll}>
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((item) => {
             const line = lines[item.index];

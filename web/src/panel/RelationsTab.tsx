@@ -23,8 +23,10 @@ function Section({ title, refs, onOpen }: { title: string; refs: Ref[]; onOpen: 
   );
 }
 
-export function RelationsTab({ relations, onOpen }: { relations: Relations; onOpen: (ref: Ref) => void }) {
-  const volumes = relations.volumes ?? [];
+export function RelationsTab({ relations: raw, onOpen }: { relations: Partial<Relations>; onOpen: (ref: Ref) => void }) {
+  // A server may leave out empty lists.
+  const relations = { owners: [], owned: [], pods: [], services: [], volumes: [], node: null, ...raw };
+  const volumes = relations.volumes;
   const empty =
     relations.owners.length + relations.owned.length + relations.pods.length + relations.services.length + volumes.length === 0 &&
     !relations.node;

@@ -50,9 +50,13 @@ export function useLogStream(url: string | null, cap?: number): { state: LogStre
     let status: LogStreamState["status"] = "connecting";
     let error: string | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Lines wait here until the flush: the buffer trims (an O(cap) splice) once per batch.
+    let pending: LogLine[] = [];
     const publish = () => {
       timer = undefined;
       if (abort.signal.aborted) return;
+      buffer.push(pending);
+      pending = [];
       setState({
         lines: buffer.snapshot(),
         droppedClient: buffer.droppedClient,
@@ -70,7 +74,14 @@ export function useLogStream(url: string | null, cap?: number): { state: LogStre
       url,
       (event) => {
         status = "streaming";
-        if (event.event === "line") buffer.push([JSON.parse(event.data) as LogLine]);
+        if (event.event === "line") {
+          pending.push(JSON.parse(event.data) as LogLine);
+          // A flood between flushes (or a throttled background tab) trims now, not at the flush.
+          if (pending.length >= buffer.cap) {
+            buffer.push(pending);
+            pending = [];
+          }
+        }
         else if (event.event === "dropped") buffer.serverDropped((JSON.parse(event.data) as { dropped: number }).dropped);
         else if (event.event === "notice") notices = [...notices, JSON.parse(event.data) as LogNotice].slice(-NOTICE_CAP);
         else if (event.event === "end") status = "ended";
