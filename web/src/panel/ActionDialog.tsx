@@ -39,7 +39,9 @@ export function ActionDialog({ cluster, action, target, object, confirmContext, 
   const [input, setInput] = useState<ActionInput>(() => defaultInput(action, object));
   const [previewed, setPreviewed] = useState<ActionInput | null>(null);
   const [preview, setPreview] = useState<Preview>({ state: "running" });
-  const [needsName, setNeedsName] = useState(confirmContext && DESTRUCTIVE.has(action));
+  // The server may also ask (428) when the clusters list was not read yet or is older.
+  const [askedForName, setNeedsName] = useState(false);
+  const needsName = askedForName || (confirmContext && DESTRUCTIVE.has(action));
   const [typed, setTyped] = useState("");
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const url = clusterUrl(cluster, `actions/${action}`);
@@ -64,9 +66,9 @@ export function ActionDialog({ cluster, action, target, object, confirmContext, 
     [url, action, target, onForbidden],
   );
 
+  // Opening the dialog dry-runs the defaults once; later inputs go through "Dry run again".
   useEffect(() => {
     if (ready) runPreview(defaultInput(action, object));
-    // The first preview only; later ones follow input changes through "Dry run again".
   }, []);
 
   const stale = previewed === null || JSON.stringify(previewed) !== JSON.stringify(input);

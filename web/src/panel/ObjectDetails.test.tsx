@@ -191,3 +191,21 @@ it("shows the YAML tab with a copy button", async () => {
   await screen.findByText("copied");
   expect(writeText).toHaveBeenCalledWith("kind: ConfigMap\nmetadata:\n  name: cfg\n");
 });
+
+it("reads the context's guard rails from the clusters list: read-only banner, confirm by name", async () => {
+  api
+    .on("GET", "/api/v1/clusters", json([{ id: "c1", name: "c1", state: "ready", readOnly: false, confirm: true }]))
+    .on("GET", `${O}/core/v1/configmaps/shop/cfg`, json({ kind: "ConfigMap", metadata: { name: "cfg", namespace: "shop", uid: "u" } }))
+    .on("POST", "/api/v1/clusters/c1/actions/delete", json({}));
+  renderPanel(ref("", "configmaps", "shop", "cfg"));
+  await waitFor(() => expect(document.querySelector(".panel-head h3")?.textContent).toBe("ConfigMap shop/cfg"));
+  fireEvent.click(screen.getByRole("button", { name: "Delete" }));
+  expect(await screen.findByLabelText("confirm name")).toBeTruthy();
+  cleanup();
+
+  api.on("GET", "/api/v1/clusters", json([{ id: "c1", name: "c1", state: "ready", readOnly: true }]));
+  renderPanel(ref("", "configmaps", "shop", "cfg"));
+  await screen.findByText("Read-only context: actions are disabled.");
+  expect(screen.getByRole("button", { name: "Delete" })).toHaveProperty("disabled", true);
+  expect(screen.getByRole("button", { name: "Edit YAML" })).toHaveProperty("disabled", true);
+});

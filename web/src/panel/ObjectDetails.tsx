@@ -112,7 +112,7 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
           {target.kind && <span className="muted">{target.kind} </span>}
           {atRoot ? title : refLabel(current)}
         </h3>
-        <button type="button" aria-label={expanded ? "collapse" : "expand"} aria-pressed={expanded} onClick={() => setExpanded(!expanded)}>
+        <button type="button" aria-label={expanded ? "collapse" : "expand"} title={expanded ? "Back to the side panel" : "Expand over the table"} aria-pressed={expanded} onClick={() => setExpanded(!expanded)}>
           {expanded ? "⇥" : "⇤"}
         </button>
         <button type="button" aria-label="close" onClick={onClose}>
