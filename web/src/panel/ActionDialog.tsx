@@ -11,6 +11,7 @@ import type { KubeObject } from "./kubeObject";
 import { clusterUrl, refLabel, type Ref } from "./refs";
 import { RevisionPicker } from "./RevisionPicker";
 import { ModalFrame } from "./ModalFrame";
+import { ErrorNote } from "./ErrorNote";
 import "./panel.css";
 
 type Preview =
@@ -180,9 +181,9 @@ export function ActionDialog({ cluster, action, target, object, confirmContext, 
       )}
       {!stale && preview.state === "unsupported" && <p className="muted">No dry run for this request; the plan above is what will be sent.</p>}
       {!stale && preview.state === "error" && (
-        <div className="error" role="alert">
+        <ErrorNote>
           Dry run refused — {preview.message}
-        </div>
+        </ErrorNote>
       )}
       {needsName && (
         <label className="confirm-name">
@@ -191,9 +192,9 @@ export function ActionDialog({ cluster, action, target, object, confirmContext, 
         </label>
       )}
       {outcome?.state === "error" && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {outcome.message}
-        </div>
+        </ErrorNote>
       )}
       {outcome?.state === "done" && <p className="tone-ok">{outcome.message}</p>}
       {outcome?.state === "drain" && <DrainProgress cluster={cluster} initial={outcome.drain} />}

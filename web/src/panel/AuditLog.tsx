@@ -3,6 +3,7 @@
 
 import { useState } from "react";
 import type { Ref } from "./refs";
+import { ErrorNote } from "./ErrorNote";
 import { useFetched } from "./useFetched";
 
 export interface AuditItem {
@@ -37,9 +38,9 @@ export function AuditLog({ cluster, target }: { cluster?: string; target?: Ref }
         </button>
       </p>
       {page.error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {page.error}
-        </div>
+        </ErrorNote>
       )}
       {page.loading && <p className="muted">Loading…</p>}
       {page.data && items.length === 0 && <p className="muted">No actions recorded{target ? " for this object" : ""}.</p>}

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { fetchJson } from "../app/api";
 import { errorText, sendJson } from "./http";
 import { clusterUrl } from "./refs";
+import { ErrorNote } from "./ErrorNote";
 import { readSse } from "./sse";
 
 export interface DrainPod {
@@ -70,9 +71,9 @@ export function DrainProgress({ cluster, initial }: { cluster: string; initial: 
         )}
       </p>
       {error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {error}
-        </div>
+        </ErrorNote>
       )}
       <ul className="drain-pods">
         {drain.pods.map((pod) => (

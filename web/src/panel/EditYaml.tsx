@@ -7,6 +7,7 @@ import { errorText, ApiError, sendJson } from "./http";
 import { clusterUrl, refLabel, type Ref } from "./refs";
 import { useFetched } from "./useFetched";
 import { ModalFrame } from "./ModalFrame";
+import { ErrorNote } from "./ErrorNote";
 import "./panel.css";
 
 export interface Conflict {
@@ -72,9 +73,9 @@ export function EditYaml({
         Edit <span className="mono">{refLabel(target)}</span>
       </h3>
       {original.error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {original.error}
-        </div>
+        </ErrorNote>
       )}
       <textarea
         aria-label="manifest"
@@ -110,7 +111,7 @@ export function EditYaml({
           <p className="muted">No changes.</p>
         ))}
       {step.state === "error" && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {step.message}
           {step.conflicts.length > 0 && (
             <table className="conflicts">
@@ -132,7 +133,7 @@ export function EditYaml({
               </tbody>
             </table>
           )}
-        </div>
+        </ErrorNote>
       )}
       {step.state === "applied" && <p className="tone-ok">Applied.</p>}
       <div className="dialog-buttons">

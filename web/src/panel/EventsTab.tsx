@@ -4,6 +4,7 @@
 import { fetchJson } from "../app/api";
 import { useEffect, useState } from "react";
 import { errorStatus, errorText } from "./http";
+import { ErrorNote } from "./ErrorNote";
 import { clusterUrl, objectUrl, type Ref } from "./refs";
 
 export interface EventRow {
@@ -45,9 +46,9 @@ export function EventsTab({ cluster, target, uid }: { cluster: string; target: R
 
   if (state.error)
     return (
-      <div className="error" role="alert">
+      <ErrorNote>
         {state.error}
-      </div>
+      </ErrorNote>
     );
   if (!state.items) return <p className="muted">Loading…</p>;
   if (state.items.length === 0) return <p className="muted">No events recorded for this object.</p>;

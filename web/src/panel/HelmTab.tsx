@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { objectUrl, type Ref } from "./refs";
 import { useFetched } from "./useFetched";
+import { ErrorNote } from "./ErrorNote";
 import { YamlView } from "./YamlView";
 
 export interface HelmRelease {
@@ -33,9 +34,9 @@ export function HelmTab({ cluster, target }: { cluster: string; target: Ref }) {
   if (release.status === 404) return <p className="muted">This server does not decode Helm releases yet.</p>;
   if (release.error || !release.data)
     return (
-      <div className="error" role="alert">
+      <ErrorNote>
         {release.error}
-      </div>
+      </ErrorNote>
     );
   const r = release.data;
   return (

@@ -11,6 +11,7 @@ import { LogLineView, type LineLook } from "./LogLineView";
 import { logStreamUrl, DEFAULT_LOG_OPTIONS, SINCE_CHOICES, type LogOptions, type LogTarget } from "./logSource";
 import { compileRegex, regexError, splitTerms } from "./logText";
 import { useLogStream } from "./useLogStream";
+import { ErrorNote } from "./ErrorNote";
 import "./panel.css";
 
 const LINE_HEIGHT = 18;
@@ -163,14 +164,14 @@ export function LogsViewer({ cluster, target, containers = [], cap, now = Date.n
         </button>
       </form>
       {draftRegexError && (
-        <div className="error" role="alert">
+        <ErrorNote>
           regex: {draftRegexError}
-        </div>
+        </ErrorNote>
       )}
       {state.error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {state.error}
-        </div>
+        </ErrorNote>
       )}
       {(state.droppedServer > 0 || state.droppedClient > 0) && (
         <div className="warning" role="note" data-testid="logs-dropped">

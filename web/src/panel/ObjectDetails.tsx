@@ -19,6 +19,7 @@ import { RelationsTab } from "./RelationsTab";
 import { SummaryTab } from "./SummaryTab";
 import { useFetched } from "./useFetched";
 import { YamlView } from "./YamlView";
+import { ErrorNote } from "./ErrorNote";
 import "./panel.css";
 
 export type PanelTab = "summary" | "yaml" | "events" | "relations" | "logs" | "helm" | "audit";
@@ -121,9 +122,9 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
       </div>
       <ActionBar key={`${current.resource}/${refLabel(current)}`} cluster={cluster} target={target} object={data} flags={flags} onChanged={changed} />
       {object.error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {object.error}
-        </div>
+        </ErrorNote>
       )}
       <div className="tabs" role="tablist" aria-label="object tabs">
         {tabs.map((t) => (
@@ -141,9 +142,9 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
         )}
         {shown === "yaml" &&
           (yaml.error ? (
-            <div className="error" role="alert">
+            <ErrorNote>
               {yaml.error}
-            </div>
+            </ErrorNote>
           ) : yaml.data === null ? (
             <p className="muted">Loading…</p>
           ) : (
@@ -152,9 +153,9 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
         {shown === "events" && <EventsTab key={refLabel(current)} cluster={cluster} target={current} uid={uid} />}
         {shown === "relations" &&
           (relations.error ? (
-            <div className="error" role="alert">
+            <ErrorNote>
               {relations.error}
-            </div>
+            </ErrorNote>
           ) : relations.data ? (
             <RelationsTab relations={relations.data} onOpen={open} />
           ) : (

@@ -2,6 +2,7 @@
 // one cannot be picked).
 
 import { objectUrl, type Ref } from "./refs";
+import { ErrorNote } from "./ErrorNote";
 import { useFetched } from "./useFetched";
 
 export interface Revision {
@@ -28,9 +29,9 @@ export function RevisionPicker({
   if (history.status === 404) return <p className="muted">This server has no revision history for {target.resource}: rollback is unavailable.</p>;
   if (history.error)
     return (
-      <div className="error" role="alert">
+      <ErrorNote>
         {history.error}
-      </div>
+      </ErrorNote>
     );
   const items = [...(history.data?.items ?? [])].sort((a, b) => b.revision - a.revision);
   return (

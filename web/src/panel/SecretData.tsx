@@ -3,6 +3,7 @@
 
 import { useState } from "react";
 import { errorText, sendJson } from "./http";
+import { ErrorNote } from "./ErrorNote";
 import { objectUrl, type Ref } from "./refs";
 
 interface Revealed {
@@ -39,9 +40,9 @@ export function SecretData({ cluster, target, lengths }: { cluster: string; targ
         )}
       </h4>
       {error && (
-        <div className="error" role="alert">
+        <ErrorNote>
           {error}
-        </div>
+        </ErrorNote>
       )}
       {keys.length === 0 ? (
         <p className="muted">no data</p>

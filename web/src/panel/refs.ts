@@ -1,6 +1,8 @@
 // Object references (`Ref`, the contract shared with the relations endpoint) and the URLs of an
 // object and its sub-endpoints under `/api/v1/clusters/{id}/objects/...`.
 
+import type { OwnerRef } from "./kubeObject";
+
 export interface Ref {
   /** "" = core. */
   group: string;
@@ -92,16 +94,8 @@ export function resourceOfKind(kind: string): string {
   return `${lower}s`;
 }
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-}
-
 /** An ownerReference of an object in `namespace` as a Ref (owners share the namespace). */
-export function refOfOwner(owner: OwnerReference, namespace: string): Ref {
+export function refOfOwner(owner: OwnerRef, namespace: string): Ref {
   const [group, version] = owner.apiVersion.includes("/") ? owner.apiVersion.split("/", 2) : ["", owner.apiVersion];
   return {
     group: group ?? "",
