@@ -10,6 +10,7 @@ import { AuditLog } from "./AuditLog";
 import { useClusterFlags } from "./clusterFlags";
 import { EventsTab } from "./EventsTab";
 import { HelmTab } from "./HelmTab";
+import { useKinds } from "./kinds";
 import { containersOf, HELM_RELEASE_TYPE, type KubeObject } from "./kubeObject";
 import { LogsViewer } from "./LogsViewer";
 import type { LogTarget } from "./logSource";
@@ -64,6 +65,7 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
   const [tab, setTab] = useState<PanelTab>("summary");
   const [expanded, setExpanded] = useState(false);
   const flags = useClusterFlags(cluster);
+  const resolveKind = useKinds(cluster);
   const current = stack[stack.length - 1] ?? root;
   const atRoot = stack.length === 1;
 
@@ -136,7 +138,7 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
       <div className="tab-body" role="tabpanel" aria-label={TAB_TITLES[shown]}>
         {shown === "summary" && (
           <>
-            <SummaryTab cluster={cluster} target={target} row={atRoot ? row : null} columns={columns} object={data} onOpen={open} />
+            <SummaryTab cluster={cluster} target={target} row={atRoot ? row : null} columns={columns} object={data} resolveKind={resolveKind} onOpen={open} />
             {relationsMissing && <p className="muted note">Relations are not served by this server version.</p>}
           </>
         )}

@@ -3,6 +3,7 @@
 
 import type { Row } from "../live/protocol";
 import { renderCell, type ColumnDef } from "../table/columns";
+import type { KindResolver } from "./kinds";
 import type { KubeObject } from "./kubeObject";
 import { refOfOwner, type Ref } from "./refs";
 import { RefLink } from "./RefLink";
@@ -35,6 +36,7 @@ export function SummaryTab({
   row,
   columns,
   object,
+  resolveKind,
   onOpen,
 }: {
   cluster: string;
@@ -42,6 +44,7 @@ export function SummaryTab({
   row: Row | null;
   columns: ColumnDef[];
   object: KubeObject | null;
+  resolveKind: KindResolver;
   onOpen: (ref: Ref) => void;
 }) {
   const meta = object?.metadata;
@@ -86,7 +89,7 @@ export function SummaryTab({
           <ul className="refs">
             {owners.map((owner) => (
               <li key={owner.uid}>
-                <RefLink target={refOfOwner(owner, target.namespace)} onOpen={onOpen} />
+                <RefLink target={refOfOwner(owner, target.namespace, resolveKind)} onOpen={onOpen} />
               </li>
             ))}
           </ul>

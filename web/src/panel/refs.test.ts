@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { kindResolver } from "./kinds";
 import { objectUrl, parseObjectPath, refOfOwner, resourceOfKind } from "./refs";
 
 it("parses an object URL and builds it back", () => {
@@ -34,4 +35,13 @@ it("turns ownerReferences into refs", () => {
   expect(resourceOfKind("Gadget")).toBe("gadgets");
   expect(resourceOfKind("Policy")).toBe("policies");
   expect(resourceOfKind("Ingress")).toBe("ingresses");
+});
+
+it("resolves owner kinds through the kinds list when the server has one", () => {
+  const resolve = kindResolver([{ group: "example.com", version: "v1", kind: "Octopus", resource: "octopi", namespaced: true }]);
+  const owner = { apiVersion: "example.com/v1", kind: "Octopus", name: "o", uid: "u" };
+  expect(refOfOwner(owner, "sea", resolve)).toMatchObject({ group: "example.com", resource: "octopi", namespace: "sea" });
+  expect(refOfOwner(owner, "sea", kindResolver(null)).resource).toBe("octopuses");
+  const scoped = kindResolver([{ group: "example.com", version: "v1", kind: "Reef", resource: "reefs", namespaced: false }]);
+  expect(refOfOwner({ apiVersion: "example.com/v1", kind: "Reef", name: "r", uid: "u" }, "sea", scoped).namespace).toBe("");
 });

@@ -94,15 +94,25 @@ export function resourceOfKind(kind: string): string {
   return `${lower}s`;
 }
 
-/** An ownerReference of an object in `namespace` as a Ref (owners share the namespace). */
-export function refOfOwner(owner: OwnerRef, namespace: string): Ref {
+/** An ownerReference of an object in `namespace` as a Ref (owners share the namespace unless
+ * the resolver knows the kind is cluster-scoped). */
+export function refOfOwner(
+  owner: OwnerRef,
+  namespace: string,
+  resolve: (group: string, kind: string) => { resource: string; namespaced: boolean | null } = (_group, kind) => ({
+    resource: resourceOfKind(kind),
+    namespaced: null,
+  }),
+): Ref {
   const [group, version] = owner.apiVersion.includes("/") ? owner.apiVersion.split("/", 2) : ["", owner.apiVersion];
+  const resolved = resolve(group ?? "", owner.kind);
+  const clusterScoped = resolved.namespaced === false || (resolved.namespaced === null && owner.kind === "Node");
   return {
     group: group ?? "",
     version: version ?? "v1",
-    resource: resourceOfKind(owner.kind),
+    resource: resolved.resource,
     kind: owner.kind,
-    namespace: owner.kind === "Node" ? "" : namespace,
+    namespace: clusterScoped ? "" : namespace,
     name: owner.name,
     uid: owner.uid,
   };
