@@ -118,3 +118,14 @@ it("downloads the buffer as plain text", async () => {
   expect(await created[0]!.text()).toBe("2026-01-01T00:00:00Z bold text\n");
   expect(logsAsText([{ seq: 0, t: "t", pod: "p", container: "c", line: "x" }], true)).toBe("t p/c x\n");
 });
+
+it("a pod with several containers offers a container picker and tags lines with their container", async () => {
+  api.on("GET", STREAM, sseStream([line("web-0", "hello")]).response);
+  render(<LogsViewer cluster="c1" target={{ namespace: "shop", pod: "web-0" }} containers={["app", "proxy"]} />);
+  await waitFor(() => expect(shownLines()).toEqual(["hello"]));
+  expect(lastUrl().searchParams.has("container")).toBe(false);
+  expect(document.querySelector(".log-src")?.textContent).toBe("web-0/app");
+  api.on("GET", STREAM, sseStream([]).response);
+  fireEvent.change(screen.getByLabelText("container"), { target: { value: "proxy" } });
+  await waitFor(() => expect(lastUrl().searchParams.get("container")).toBe("proxy"));
+});
