@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from bench.results_format import Figure
-from masthead.sim.podgen import realistic_pod
+from masthead.sim.podgen import pod_namespace, realistic_pod
 from masthead.store.projection import Interner, PodRow, ProjectionCodec
 from masthead.store.projection.pods import PODS
 from masthead.store.table import Table
@@ -42,7 +42,7 @@ def list_pages(pods: int) -> list[bytes]:
     pages = []
     for start in range(0, pods, PAGE):
         items = [
-            realistic_pod(i, f"ns-{i % NAMESPACES:03d}", f"node-{i % NODES:04d}")
+            realistic_pod(i, pod_namespace(i, NAMESPACES), f"node-{i % NODES:04d}")
             for i in range(start, min(start + PAGE, pods))
         ]
         for item in items:  # list items carry neither kind nor apiVersion

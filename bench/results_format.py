@@ -69,8 +69,8 @@ def _commit() -> str:
         return "unknown"
 
 
-def write_results(figures: list[Figure]) -> Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+def write_results(figures: list[Figure], directory: Path = RESULTS_DIR) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     doc = {
         "commit": _commit(),
@@ -79,9 +79,9 @@ def write_results(figures: list[Figure]) -> Path:
         "figures": [f.to_json() for f in figures],
     }
     data = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
-    path = RESULTS_DIR / f"{started.replace(':', '')}.json"
+    path = directory / f"{started.replace(':', '')}.json"
     path.write_bytes(data)
-    shutil.copyfile(path, RESULTS_DIR / "latest.json")
+    shutil.copyfile(path, directory / "latest.json")
     return path
 
 

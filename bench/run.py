@@ -1,7 +1,8 @@
 """`make bench` / `make bench-quick`: run every benchmark, write results JSON and a table.
 
 Each benchmark module exposes `run(mode) -> list[Figure]`. One that fails is reported as a
-failed figure (with the reason) instead of aborting the whole run.
+failed figure (with the reason) instead of aborting the whole run. `--smoke` runs the modules
+that have a tiny mode (`SMOKE`) at that size, to check they work — its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import argparse
 import importlib
 import time
 import traceback
+from pathlib import Path
 
-from bench.results_format import Figure, markdown_table, write_results
+from bench.results_format import RESULTS_DIR, Figure, markdown_table, write_results
 
 # Order matters only for readability of the table; each runs its own simulator.
 BENCHMARKS = (
@@ -26,12 +28,17 @@ BENCHMARKS = (
     "feeds_events",
     "peer_sync",
     "api_pages",
+    "api_load",
+    "recovery",
+    "ui_bench",
 )
 
 
 # Too slow for the <= 6 min quick run (the Python peers and kubectl take ~8 min alone at 20k
 # pods); `make bench` runs it.
 QUICK_SKIP = frozenset({"peer_sync"})
+# Modules with a `smoke` mode (seconds, a hundred pods): what `--smoke` runs.
+SMOKE = ("api_load", "recovery", "ui_bench")
 
 
 def run_one(name: str, mode: str) -> list[Figure]:
@@ -48,10 +55,22 @@ def run_one(name: str, mode: str) -> list[Figure]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--mode", choices=("quick", "full"), default="quick")
+    p.add_argument(
+        "--smoke", action="store_true", help=f"tiny sizes, only {', '.join(SMOKE)}: a check"
+    )
     p.add_argument("--only", action="append", help="run only these benchmark modules")
+    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write")
     args = p.parse_args()
+    if args.smoke:
+        args.mode = "smoke"
+        unknown = set(args.only or ()) - set(SMOKE)
+        if unknown:
+            p.error(f"--smoke: no smoke mode in {', '.join(sorted(unknown))}")
     figures: list[Figure] = []
-    chosen = args.only or [b for b in BENCHMARKS if args.mode == "full" or b not in QUICK_SKIP]
+    if args.smoke:
+        chosen = args.only or list(SMOKE)
+    else:
+        chosen = args.only or [b for b in BENCHMARKS if args.mode == "full" or b not in QUICK_SKIP]
     for name in chosen:
         started = time.monotonic()
         try:
@@ -63,7 +82,7 @@ def main() -> None:
         print(
             f"[bench] {name}: {len(got)} figures in {time.monotonic() - started:.0f} s", flush=True
         )
-    path = write_results(figures)
+    path = write_results(figures, args.results_dir)
     print(markdown_table(figures))
     print(f"\nresults: {path}")
 

@@ -193,6 +193,20 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         help="refuse actions on every context whose name matches this glob, e.g. '*prod*' "
         "(repeatable)",
     )
+    p.add_argument(
+        "--confirm",
+        action="append",
+        default=[],
+        metavar="CONTEXT",
+        help="destructive actions on this context need the object's name typed back (repeatable)",
+    )
+    p.add_argument(
+        "--confirm-pattern",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="as --confirm for every context whose name matches this glob (repeatable)",
+    )
 
 
 async def _run_server(args: argparse.Namespace) -> int:
@@ -208,6 +222,8 @@ async def _run_server(args: argparse.Namespace) -> int:
             demo=demo,
             read_only=args.read_only,
             read_only_patterns=args.read_only_pattern,
+            confirm=args.confirm,
+            confirm_patterns=args.confirm_pattern,
             data_dir=args.data_dir,
         )
     )

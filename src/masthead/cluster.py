@@ -388,6 +388,8 @@ class ClusterSession:
             await self.credentials.get()
             await self.discovery.refresh()
             self._connected = True
+        else:  # two 304s unless CRDs changed; then unresolved views may resolve now
+            await self.discovery.refresh()
         since = self.access.now()
         # Also the health probe: one cheap review even when no source runs.
         await self.access.username(fresh_since=since)
@@ -582,6 +584,11 @@ class ClusterSession:
             listener(new)
 
     # ------------------------------------------------------------------ diagnostics
+    @property
+    def relists(self) -> int:
+        """Syncs beyond each source's first."""
+        return sum(max(0, src.syncs - 1) for src in self.sources())
+
     def snapshot(self) -> dict[str, object]:
         """Everything diagnostics shows about this cluster: state, load caused, access, sources."""
         s = self.stats
@@ -603,7 +610,7 @@ class ClusterSession:
             "load": {
                 **s.as_dict(),
                 "requests_by_verb": dict(sorted(by_verb.items())),
-                "relists": sum(max(0, src.syncs - 1) for src in self.sources()),
+                "relists": self.relists,
                 "syncs": sum(src.syncs for src in self.sources()),
             },
             "access": {

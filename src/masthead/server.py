@@ -45,6 +45,8 @@ class ServerConfig:
     demo_churn: float | None = DEMO_CHURN  # None: a still world
     read_only: Sequence[str] = ()
     read_only_patterns: Sequence[str] = ()  # globs of context names, e.g. "*prod*"
+    confirm: Sequence[str] = ()  # contexts where destructive actions need `confirm`
+    confirm_patterns: Sequence[str] = ()
     web_dist: Path | None = DEFAULT_DIST
     tuning: Tuning = DEFAULT_TUNING
     live: LiveTuning = field(default_factory=LiveTuning)
@@ -96,6 +98,8 @@ class Server:
             security=self.security,
             read_only=frozenset(c.read_only),
             read_only_patterns=tuple(c.read_only_patterns),
+            confirm=frozenset(c.confirm),
+            confirm_patterns=tuple(c.confirm_patterns),
             web_dist=c.web_dist,
             live=c.live,
             feeds=self.feeds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -77,12 +78,13 @@ async def served(
     sim: Simulator | None = None,
     read_only: tuple[str, ...] = (),
     read_only_patterns: tuple[str, ...] = (),
+    confirm: tuple[str, ...] = (),
     **sim_config: Any,
 ) -> AsyncIterator[Served]:
     """masthead (data in `data_dir`, a fresh temporary directory by default) against `sim`,
     or a new simulator of `scenario` (no controllers: a still world the tests compare pages
     against; `sim_config` adds SimConfig fields)."""
-    guard = (read_only, read_only_patterns)
+    guard = (read_only, read_only_patterns, confirm)
     with tempfile.TemporaryDirectory(prefix="masthead-data-") as tmp:
         if sim is not None:
             async with _serve(
@@ -106,7 +108,7 @@ async def _serve(
     web_dist: Path | None,
     live: LiveTuning | None,
     feeds: FeedTuning | None,
-    guard: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    guard: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ()),
 ) -> AsyncIterator[Served]:
     assert sim.kubeconfig_path is not None
     server = Server(
@@ -121,6 +123,7 @@ async def _serve(
             feeds=feeds or FeedTuning(),
             read_only=guard[0],
             read_only_patterns=guard[1],
+            confirm=guard[2],
         )
     )
     await server.start()
@@ -189,3 +192,44 @@ class Live:
 async def live_socket(s: Served, headers: dict[str, str] | None = None) -> AsyncIterator[Live]:
     async with s.http.ws_connect(s.base + "/api/v1/live", headers=headers) as ws:
         yield Live(ws)
+
+
+class ThreadedServer:
+    """`served(**kw)` on an event loop of its own thread, until `stop()`: for synchronous
+    clients (schemathesis, hypothesis examples each running their own loop)."""
+
+    def __init__(self, **kw: Any) -> None:
+        self._kw = kw
+        self.base = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="fuzzed server", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(60)
+        if self._error is not None:
+            raise self._error
+        assert self.base, "the server did not start"
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as e:  # reported by start()
+            self._error = e
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with served(**self._kw) as s:
+            self.base = s.base
+            self._ready.set()
+            await self._stop.wait()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)

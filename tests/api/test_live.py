@@ -170,3 +170,56 @@ async def test_slow_reader_does_not_grow_the_queue() -> None:
             assert slow["pending"] <= subs + 1
             assert slow["pending_bytes"] <= (subs + 1) * 400_000
             assert slow["sent"] < i  # frames were replaced, not queued
+
+
+async def test_equal_windows_share_one_page_build_and_other_namespaces_do_not_wake() -> None:
+    async with (
+        served(connect=("admin",)) as s,
+        live_socket(s) as tab1,
+        live_socket(s) as tab2,
+    ):
+        pods = objects(s.sim, ("", "pods"))
+        namespaces = sorted({p.namespace for p in pods})
+        assert len(namespaces) >= 2
+        here, elsewhere = namespaces[0], namespaces[1]
+        window = {"offset": 0, "limit": 10}
+        for live in (tab1, tab2):
+            await live.send(
+                op="subscribe",
+                sub="all",
+                cluster="admin",
+                view="pods",
+                query=POD_QUERY,
+                window=window,
+            )
+            await live.send(
+                op="subscribe",
+                sub="here",
+                cluster="admin",
+                view="pods",
+                query={**POD_QUERY, "namespace": here},
+                window=window,
+            )
+            await live.page("all", total=len(pods))
+            await live.page("here", total=sum(p.namespace == here for p in pods))
+        await asyncio.sleep(0.3)  # nothing pending from the sync
+        before = (await s.diagnostics())["live"]
+
+        # A change elsewhere: the namespaced windows are not even evaluated; the two equal
+        # unfiltered windows get their frame from one page build.
+        pod = next(p for p in pods if p.namespace == elsewhere)
+        bump_restarts(s.sim, pod.namespace, pod.name, 4242)
+        for live in (tab1, tab2):
+            frame = await live.page("all", timeout=3)
+            assert frame["rows"][0]["uid"] == pod.uid
+        after = (await s.diagnostics())["live"]
+        assert after["not_woken"] - before["not_woken"] == 2
+        assert after["pages_built"] - before["pages_built"] == 1
+        assert after["pages_shared"] - before["pages_shared"] == 1
+
+        # A change in `here` wakes and updates the namespaced windows too.
+        mine = next(p for p in pods if p.namespace == here)
+        bump_restarts(s.sim, mine.namespace, mine.name, 5151)
+        for live in (tab1, tab2):
+            frame = await live.page("here", timeout=3)
+            assert frame["rows"][0]["uid"] == mine.uid

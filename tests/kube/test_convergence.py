@@ -527,16 +527,8 @@ async def _check_live_during(w: World, subject: Watched, since: float) -> None:
     assert not bad, f"{subject.name} left live: {bad}"
 
 
-KNOWN_BUGS = {
-    "stall-watches-persistent": (
-        "kube/reflector.py: Reflector._watch calls _live() as soon as a watch's response "
-        "headers arrive, which publishes LIVE and resets _down_since; under a persistent stall "
-        "each watchdog reconnect opens another silent stream, so the source alternates "
-        "live/reconnecting forever and never reports stale although no byte arrives "
-        "(the fix is a policy choice: LIVE only after the first line of a watch opened after a "
-        "failure, at the cost of 'reconnecting' until the first bookmark on idle resources)"
-    ),
-}
+# Case id → the defect (file, function, why) that makes it fail; run as strict xfail.
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _params() -> list[Any]:

@@ -63,7 +63,7 @@ async def test_resolve_refreshes_for_a_new_crd() -> None:
     async with Simulator() as sim:
         t = transport_for(sim)
         try:
-            d = Discovery(t)
+            d = Discovery(t, miss_refresh_interval=0)
             await d.types()
             crds = sim.info("apiextensions.k8s.io", "v1", "customresourcedefinitions")
             sim.registry.create(crds, "", CRD, WriteContext("test"))
@@ -75,5 +75,46 @@ async def test_resolve_refreshes_for_a_new_crd() -> None:
                 except UnknownResource:
                     await asyncio.sleep(0.05)
             assert (g.group, g.resource, g.namespaced) == ("fix.example.com", "gadgets", True)
+        finally:
+            await t.close()
+
+
+async def test_refresh_revalidates_with_etags_and_notices_crd_changes() -> None:
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            d = Discovery(t)
+            await d.types()
+            assert d.used_aggregated is True
+            generation = d.generation
+            await d.refresh()
+            assert (d.not_modified, d.generation) == (1, generation)
+            assert t.stats.count("discovery", 304) == 2
+
+            crds = sim.info("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            sim.registry.create(crds, "", CRD, WriteContext("test"))
+            for _ in range(100):  # the CRD is served once established
+                await d.refresh()
+                if d.generation != generation:
+                    break
+                await asyncio.sleep(0.05)
+            assert d.generation == generation + 1
+            g = await d.resolve("gadgets")
+            assert (g.group, g.kind) == ("fix.example.com", "Gadget")
+        finally:
+            await t.close()
+
+
+async def test_unknown_names_refresh_at_most_once_per_interval() -> None:
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            d = Discovery(t, miss_refresh_interval=60)
+            await d.types()
+            before = t.stats.count("discovery")
+            for _ in range(5):
+                with pytest.raises(UnknownResource):
+                    await d.resolve("nosuchthings")
+            assert t.stats.count("discovery") == before
         finally:
             await t.close()

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from masthead.store import table as table_module
+from masthead.store.table import Table
 from masthead.store.text_index import TextIndex, search_terms
+from tests.store import synthetic
 
 
 def test_terms_match_case_insensitively_and_all_must_match() -> None:
@@ -26,3 +34,43 @@ def test_discarded_rows_are_not_found() -> None:
     index.discard("u1")
     assert index.search(["web"]) == set()
     assert len(index) == 0
+
+
+# Fragments of names, namespaces, statuses, nodes and labels, in mixed case, and across a "=".
+TERMS = ("web", "WEB", "1", "ns", "Kube", "run", "n2", "app=w", "p=web", "=", "tier=d", "x")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    table_rows=st.lists(synthetic.rows(), max_size=12),
+    text=st.lists(st.sampled_from(TERMS), min_size=1, max_size=3).map(" ".join),
+    within=st.none() | st.sets(st.sampled_from([f"u{i}" for i in range(10)])),
+    rowwise_max=st.sampled_from([0, 3000]),
+)
+def test_table_search_equals_a_field_by_field_check(
+    table_rows: list[synthetic.PodLike],
+    text: str,
+    within: set[str] | None,
+    rowwise_max: int,
+) -> None:
+    """Both paths of Table.search_text (distinct values + own text, and row by row) against
+    the definition: every term inside one field, case-insensitively."""
+    table = Table(synthetic.COLUMNS)
+    table.replace(table_rows)
+    rows = {r.uid: r for r in table_rows}
+    if within is not None:
+        within &= rows.keys()  # candidates always come from the table's own indexes
+    expected = {
+        uid
+        for uid in (rows if within is None else within)
+        if all(any(term in f.lower() for f in _fields(rows[uid])) for term in search_terms(text))
+    }
+    with patch.object(table_module, "_ROWWISE_SEARCH_MAX", rowwise_max):
+        assert table.search_text(search_terms(text), within) == expected
+
+
+def _fields(row: synthetic.PodLike) -> list[str]:
+    fields = [row.name, row.namespace, *(f"{k}={v}" for k, v in row.labels.items())]
+    return fields + [
+        str(c.key(row)) for c in synthetic.COLUMNS if c.text and c.key(row) is not None
+    ]

@@ -1,11 +1,16 @@
-// Shared by the e2e tests: `masthead --demo` on a free port (its launch URL read from stdout)
-// and the Chromium settings. Debian's /usr/bin/chromium through playwright-core, never a
-// downloaded browser.
+// Shared by the e2e tests: start `masthead --demo` on a free port (resolving the launch URL it
+// prints), stop it, and open Debian's Chromium through playwright-core (never a downloaded
+// browser) with a screenshot and the server's output on failure.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 
-export const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..", "..");
 export const MASTHEAD = process.env.MASTHEAD_BIN ?? join(REPO, ".venv", "bin", "masthead");
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
@@ -69,4 +74,48 @@ export async function stopServer(child) {
   const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Runs `body({ page, url, server, token })` against a fresh `masthead --demo` (plus `serverArgs`)
+ * and a headless Chromium with its own profile; on failure writes a screenshot and prints the
+ * server's output; always closes the browser, stops the server and removes the temporary
+ * directory.
+ */
+export async function withDemo(body, { viewport = { width: 1400, height: 900 }, serverArgs = [] } = {}) {
+  assert.ok(existsSync(MASTHEAD), `${MASTHEAD} missing: run \`make setup\``);
+  assert.ok(existsSync(join(REPO, "web", "dist", "index.html")), "web/dist missing: run `make web`");
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
+  const token = randomBytes(12).toString("hex");
+  const tmp = mkdtempSync(join(tmpdir(), "masthead-e2e-"));
+  const server = startServer(token, join(tmp, "data"), serverArgs);
+  let context = null;
+  let page = null;
+  try {
+    const url = await server.url;
+    context = await chromium.launchPersistentContext(join(tmp, "profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      timeout: WAIT_MS,
+    });
+    context.setDefaultTimeout(WAIT_MS);
+    page = context.pages()[0] ?? (await context.newPage());
+    await body({ page, url, server, token });
+  } catch (error) {
+    if (page) {
+      const shot = join(tmpdir(), `masthead-e2e-${Date.now()}.png`);
+      await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 }).then(
+        () => console.error(`e2e: screenshot at ${shot}`),
+        (e) => console.error(`e2e: no screenshot (${e})`),
+      );
+    }
+    console.error(`e2e: masthead output:\n${server.output.join("")}`);
+    throw error;
+  } finally {
+    await context?.close().catch(() => {});
+    await stopServer(server.child);
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

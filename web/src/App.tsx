@@ -1,18 +1,34 @@
-// The app shell: header (cluster switcher, clusters link, connection indicator), left nav of the
-// server's view catalogue, and the current screen. The screen lives in the URL hash
-// (app/urlState.ts) so a reload restores it; the last opened cluster reopens.
+// The app shell: header (cluster switcher with the cluster's accent colour, clusters and
+// diagnostics links, theme toggle, connection indicator), left nav (the cluster's overview, the
+// server's view catalogue, browse all kinds), the current screen, and the Ctrl/Cmd-K command
+// palette. The screen lives in the URL hash (app/urlState.ts) so a reload restores it; the
+// last opened cluster reopens on its overview.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type CSSProperties } from "react";
 import { fetchCatalogue } from "./app/api";
-import type { ViewDef } from "./app/catalogue";
+import { resolveView, type ViewDef } from "./app/catalogue";
 import { ClusterPicker, lastCluster, rememberCluster } from "./app/ClusterPicker";
 import { useClusters } from "./app/clusters";
 import { ClustersScreen } from "./app/ClustersScreen";
 import { ConnectionIndicator } from "./app/ConnectionIndicator";
+import { KindsScreen } from "./app/KindsScreen";
 import { useLiveClient } from "./app/liveClient";
 import { NavList } from "./app/NavList";
 import { ResourceView } from "./app/ResourceView";
-import { decodeRoute, encodeRoute, viewRoute, type Route, type ViewRoute } from "./app/urlState";
+import {
+  decodeRoute,
+  encodeRoute,
+  overviewRoute,
+  routeCluster,
+  viewRoute,
+  type Route,
+  type ViewRoute,
+} from "./app/urlState";
+import { DiagnosticsScreen } from "./diagnostics/DiagnosticsScreen";
+import { OverviewScreen } from "./overview/OverviewScreen";
+import { CommandPalette, isPaletteShortcut } from "./palette/CommandPalette";
+import { clusterAccent } from "./theme/accent";
+import { ThemeToggle } from "./theme/ThemeToggle";
 
 function readRoute(): Route | null {
   return decodeRoute(window.location.hash);
@@ -22,7 +38,7 @@ function initialRoute(): Route | null {
   const fromUrl = readRoute();
   if (fromUrl) return fromUrl;
   const last = lastCluster();
-  return last ? viewRoute(last) : null;
+  return last ? overviewRoute(last) : null;
 }
 
 export function App() {
@@ -31,6 +47,7 @@ export function App() {
   const { clusters, error: clustersError, refresh } = useClusters(connection);
   const [catalogue, setCatalogue] = useState<ViewDef[] | null>(null);
   const [catalogueError, setCatalogueError] = useState<string | null>(null);
+  const [paletteOpen, setPaletteOpen] = useState(false);
 
   // Navigation: push for new screens, replace for edits of the current one (typing, sorting).
   const navigate = useCallback((next: Route, mode: "push" | "replace" = "push") => {
@@ -56,6 +73,16 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!isPaletteShortcut(event)) return;
+      event.preventDefault();
+      setPaletteOpen((open) => !open);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  useEffect(() => {
     const abort = new AbortController();
     fetchCatalogue(abort.signal)
       .then((views) => setCatalogue(Array.isArray(views) ? views : []))
@@ -65,52 +92,76 @@ export function App() {
     return () => abort.abort();
   }, []);
 
-  // No route yet: open the first cluster once the list arrives; keep the URL in step.
+  // No route yet: open the first cluster's overview once the list arrives; keep the URL in step.
   useEffect(() => {
     if (route === null && clusters) {
       const first = clusters[0];
-      navigate(first ? viewRoute(first.id) : { screen: "clusters" }, "replace");
+      navigate(first ? overviewRoute(first.id) : { screen: "clusters" }, "replace");
     } else if (route && !window.location.hash) {
       window.history.replaceState(null, "", encodeRoute(route));
     }
   }, [route, clusters, navigate]);
 
-  const cluster = route?.screen === "view" ? route.cluster : "";
+  const cluster = routeCluster(route);
   useEffect(() => {
     if (cluster) rememberCluster(cluster);
   }, [cluster]);
 
+  // Switching clusters keeps the screen (a view stays that view, without the other cluster's filters).
   const openCluster = (id: string) => {
-    const view = route?.screen === "view" ? route.view : undefined;
-    navigate(viewRoute(id, view));
+    if (route?.screen === "view") navigate(viewRoute(id, route.view));
+    else if (route?.screen === "kinds") navigate({ screen: "kinds", cluster: id });
+    else navigate(overviewRoute(id));
   };
   const onRouteChange = useCallback((next: ViewRoute) => navigate(next, "replace"), [navigate]);
 
-  const currentView = route?.screen === "view" ? catalogue?.find((v) => v.name === route.view) : undefined;
+  const currentView = route?.screen === "view" && catalogue ? resolveView(catalogue, route.view) : null;
   const navCluster = cluster || lastCluster() || clusters?.[0]?.id || "";
+  const accent = clusterAccent(navCluster);
+  const accentStyle = accent ? ({ "--cluster-accent": accent } as CSSProperties) : undefined;
 
   return (
-    <div className="app">
+    <div className="app" style={accentStyle} data-cluster={navCluster || undefined}>
       <header className="app-header">
         <h1>masthead</h1>
         <ClusterPicker clusters={clusters} value={cluster || navCluster} onChange={openCluster} />
         <a href="#/clusters" className={route?.screen === "clusters" ? "active" : undefined}>
           Clusters
         </a>
+        <a href="#/diagnostics" className={route?.screen === "diagnostics" ? "active" : undefined}>
+          Diagnostics
+        </a>
+        <button type="button" className="link palette-hint" onClick={() => setPaletteOpen(true)} title="Command palette (Ctrl+K / ⌘K)">
+          Jump to… <kbd>Ctrl K</kbd>
+        </button>
         <div className="spacer" />
+        <ThemeToggle />
         <ConnectionIndicator connection={connection} />
       </header>
       <div className="app-body">
-        {catalogue && navCluster && (
+        {navCluster && (
           <NavList
-            catalogue={catalogue}
-            current={route?.screen === "view" ? route.view : ""}
+            catalogue={catalogue ?? []}
+            current={route?.screen === "view" ? route.view : route?.screen === "overview" || route?.screen === "kinds" ? `~${route.screen}` : ""}
             hrefFor={(view) => encodeRoute(viewRoute(navCluster, view))}
+            overviewHref={encodeRoute(overviewRoute(navCluster))}
+            kindsHref={encodeRoute({ screen: "kinds", cluster: navCluster })}
           />
         )}
         <main className="app-main">
           {route?.screen === "clusters" ? (
             <ClustersScreen clusters={clusters} error={clustersError} current={cluster || lastCluster()} onOpen={openCluster} onChanged={refresh} />
+          ) : route?.screen === "diagnostics" ? (
+            <DiagnosticsScreen />
+          ) : route?.screen === "overview" ? (
+            <OverviewScreen
+              key={route.cluster}
+              cluster={route.cluster}
+              info={clusters?.find((c) => c.id === route.cluster)}
+              onClusterChanged={refresh}
+            />
+          ) : route?.screen === "kinds" ? (
+            <KindsScreen key={route.cluster} cluster={route.cluster} onOpen={(view) => navigate(viewRoute(route.cluster, view))} />
           ) : route?.screen === "view" ? (
             currentView ? (
               <ResourceView
@@ -134,6 +185,16 @@ export function App() {
           )}
         </main>
       </div>
+      {paletteOpen && (
+        <CommandPalette
+          clusters={clusters ?? []}
+          catalogue={catalogue ?? []}
+          cluster={navCluster}
+          route={route}
+          onNavigate={(next) => navigate(next)}
+          onClose={() => setPaletteOpen(false)}
+        />
+      )}
     </div>
   );
 }

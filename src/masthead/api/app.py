@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from masthead.api import actions, clusters, diagnostics, events, live, logs, objects, pages, static
+from masthead.api import (
+    actions,
+    audit,
+    clusters,
+    diagnostics,
+    drains,
+    events,
+    helm,
+    history,
+    kinds,
+    live,
+    logs,
+    metrics,
+    object_events,
+    objects,
+    openapi,
+    pages,
+    relations,
+    secrets,
+    static,
+)
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
@@ -12,6 +32,7 @@ from masthead.api.security import security_headers, security_middleware
 
 V1 = "/api/v1"
 C = V1 + "/clusters/{cluster}"
+OBJ = C + "/objects/{group}/{version}/{resource}/{namespace}/{name}"
 
 
 async def _api_not_found(request: web.Request) -> web.Response:
@@ -29,6 +50,7 @@ def create_app(ctx: ApiContext) -> web.Application:
         if ctx.feeds is not None:  # SSE handlers and log followers end now, not at a timeout
             await ctx.feeds.close_followers()
         await hub.close()
+        await ctx.drains.close()
 
     app.on_shutdown.append(close_sockets)
     r = app.router
@@ -41,14 +63,28 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/views", pages.view_catalogue)
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)
-    r.add_get(C + "/objects/{group}/{version}/{resource}/{namespace}/{name}", objects.get_object)
+    r.add_get(C + "/kinds", kinds.list_kinds)
+    r.add_get(C + "/helm", helm.list_releases)
+    r.add_get(C + "/helm/{namespace}/{release}", helm.get_release)
+    r.add_get(OBJ, objects.get_object)
+    r.add_get(OBJ + "/events", object_events.object_events)
+    r.add_get(OBJ + "/helm", helm.helm_release)
+    r.add_get(OBJ + "/relations", relations.object_relations)
+    r.add_post(OBJ + "/reveal", secrets.reveal_secret)
     r.add_get(C + "/events", events.events_history)
     r.add_get(C + "/events/stream", events.events_stream)
     r.add_get(C + "/logs/stream", logs.logs_stream)
     r.add_post(C + "/actions/{action}", actions.run_action)
-    r.add_get(V1 + "/audit", actions.audit_log)
+    r.add_get(C + "/drains/{drain}", drains.get_drain)
+    r.add_delete(C + "/drains/{drain}", drains.cancel_drain)
+    r.add_get(C + "/drains/{drain}/stream", drains.drain_stream)
+    r.add_get(C + "/objects/apps/v1/{resource}/{namespace}/{name}/history", history.get_history)
+    r.add_get(V1 + "/audit", audit.audit_log)
+    r.add_get(V1 + "/audit/export", audit.audit_export)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_get(V1 + "/openapi.json", openapi.serve)
+    r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)
     r.add_get("/assets/{path:.+}", static.asset)
     r.add_get("/{tail:.*}", static.index)

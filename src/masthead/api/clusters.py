@@ -6,9 +6,19 @@ from aiohttp import web
 
 from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import json_response
-from masthead.cluster import ClusterSession
+from masthead.cluster import ClusterSession, Source
 from masthead.kube.access import AccessMode
 from masthead.views.page import rfc3339
+
+
+def source_id(src: Source) -> str:
+    """`<resource>@<namespace>` (`*`: all namespaces), as pages name their sources."""
+    return f"{src.resource.qualified}@{src.namespace or '*'}"
+
+
+def source_items(src: Source) -> int:
+    """Rows in the source's table (0 before it first started)."""
+    return len(getattr(src.sink, "table", ()))
 
 
 def summary(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
@@ -23,6 +33,7 @@ def summary(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
         "stateSince": rfc3339(status.since),
         "message": status.message,
         "readOnly": ctx.is_read_only(session),
+        "confirm": ctx.needs_confirm(session),
         "version": session.version,
     }
 
@@ -35,7 +46,7 @@ def details(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
             f = src.freshness.current
             sources.append(
                 {
-                    "id": f"{src.resource.qualified}@{src.namespace or '*'}",
+                    "id": source_id(src),
                     "resource": src.resource.qualified,
                     "namespace": src.namespace,
                     "running": src.running,
@@ -43,7 +54,7 @@ def details(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
                     "since": rfc3339(f.since),
                     "message": f.message or None,
                     "syncs": src.syncs,
-                    "items": len(getattr(src.sink, "table", ())),
+                    "items": source_items(src),
                 }
             )
     accessible: set[str] = set()

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from masthead.actions.drain_runs import DrainRuns
 from masthead.api.errors import ApiProblem
 from masthead.api.security import Security
 from masthead.cluster import ClusterSession
+from masthead.objects.cache import ObjectCache
+from masthead.objects.reader import ObjectReader
 from masthead.views.catalogue import ViewSpec
 from masthead.views.sources import ViewRegistry
 
@@ -33,8 +36,12 @@ class LiveTuning:
     max_subscriptions: int = 64
     # Non-page frames (cluster, error, heartbeat) waiting to be sent; past it the oldest go.
     control_queue: int = 256
-    # Largest client message accepted (ops are small JSON objects).
+    # Largest client message accepted (ops are small JSON objects): a larger one gets an
+    # error frame and the socket stays open.
     max_message: int = 64 * 1024
+    # Largest WebSocket message read at all: past it aiohttp closes the socket (1009) without
+    # buffering the rest, so a runaway client costs at most this much memory.
+    max_frame: int = 1024 * 1024
 
 
 @dataclass
@@ -50,6 +57,9 @@ class ApiContext:
     security: Security
     read_only: frozenset[str] = frozenset()  # context names (or ids) protected from actions
     read_only_patterns: tuple[str, ...] = ()  # globs (`*prod*`) of protected context names
+    # Contexts where destructive actions need the object's name typed back (`confirm`).
+    confirm: frozenset[str] = frozenset()
+    confirm_patterns: tuple[str, ...] = ()
     web_dist: Path | None = None
     live: LiveTuning = field(default_factory=LiveTuning)
     counters: ApiCounters = field(default_factory=ApiCounters)
@@ -57,6 +67,14 @@ class ApiContext:
     first_sync_wait: float = 3.0
     # The feed engines (events history, metrics pollers, log followers); None: not served.
     feeds: Feeds | None = None
+    # Node drains running in the background (actions), bounded per cluster.
+    drains: DrainRuns = field(default_factory=DrainRuns)
+    # Full objects read on demand, cached while the watch vouches for them.
+    object_cache: ObjectCache = field(default_factory=ObjectCache)
+    objects: ObjectReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.objects = ObjectReader(self.registry, self.object_cache)
 
     def session(self, cluster_id: str) -> ClusterSession:
         """The cluster by id (or context name); 404 when unknown."""
@@ -64,7 +82,11 @@ class ApiContext:
             return self.registry.get(cluster_id)
         except KeyError:
             raise ApiProblem(
-                404, f"no cluster {cluster_id!r}", reason="NotFound", cluster=cluster_id
+                404,
+                f"no cluster {cluster_id!r}",
+                reason="NotFound",
+                cluster=cluster_id,
+                details={"parameter": "cluster"},
             ) from None
 
     def metrics_for(
@@ -84,10 +106,18 @@ class ApiContext:
         return self.feeds
 
     def is_read_only(self, session: ClusterSession) -> bool:
-        e = session.entry
-        if e.context in self.read_only or e.id in self.read_only:
-            return True
-        return any(fnmatchcase(e.context, p) for p in self.read_only_patterns)
+        return _named(session, self.read_only, self.read_only_patterns)
+
+    def needs_confirm(self, session: ClusterSession) -> bool:
+        return _named(session, self.confirm, self.confirm_patterns)
+
+
+def _named(session: ClusterSession, names: frozenset[str], patterns: tuple[str, ...]) -> bool:
+    """The session's context (or id) is one of `names` or matches one of the globs."""
+    e = session.entry
+    if e.context in names or e.id in names:
+        return True
+    return any(fnmatchcase(e.context, p) for p in patterns)
 
 
 CONTEXT: web.AppKey[ApiContext] = web.AppKey("masthead.context", ApiContext)

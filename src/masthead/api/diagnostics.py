@@ -18,6 +18,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "change_fanouts": t.hub.fanouts,
             "listeners": t.hub.listeners(),
             "interned": len(t.interner),
+            "object_cache": ctx.object_cache.cluster_dict(cid),
         }
         for cid, t in ctx.registry.tables.items()
     }
@@ -29,10 +30,12 @@ async def diagnostics(request: web.Request) -> web.Response:
                 "objects_fetched": c.objects_fetched,
                 "refused": dict(ctx.security.refused),
             },
+            "object_cache": ctx.object_cache.as_dict(),
             "live": request.app[LIVE_HUB].as_dict(),
             "tables": tables,
             "registry": ctx.registry.snapshot(),
             "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
+            "drains": ctx.drains.as_dict(),
         }
     )
 

@@ -17,6 +17,7 @@ from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import bad_parameter, json_response
 from masthead.api.logs import last_event_id, open_sse, parse_time, sse_event
 from masthead.api.pages import open_sources
+from masthead.api.params import int_param
 from masthead.cluster import ClusterSession
 from masthead.feeds.events_history import EventFilter
 from masthead.views.catalogue import VIEWS
@@ -24,6 +25,7 @@ from masthead.views.page import rfc3339
 from masthead.views.query import MAX_LIMIT
 
 _FILTERS = ("namespace", "type", "involved")
+EVENT_TYPES = ("Normal", "Warning")  # core/v1 Event types
 
 
 def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...]) -> EventFilter:
@@ -31,11 +33,14 @@ def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...
     unknown = [k for k in q if k not in (*_FILTERS, *extra)]
     if unknown:
         raise bad_parameter(unknown[0], f"unknown parameter {unknown[0]!r}")
+    kind = q.get("type") or None
+    if kind is not None and kind not in EVENT_TYPES:
+        raise bad_parameter("type", f"type must be one of {', '.join(EVENT_TYPES)}, got {kind!r}")
     return EventFilter(
         cluster=session.id,
         namespace=q.get("namespace") or None,
         involved_uid=q.get("involved") or None,
-        type=q.get("type") or None,
+        type=kind,
     )
 
 
@@ -95,19 +100,8 @@ async def events_history(request: web.Request) -> web.Response:
     ctx = context_of(request)
     session = ctx.session(request.match_info["cluster"])
     flt = _filter(session, request, ("since", "before", "limit"))
-    q = request.query
-    try:
-        limit = int(q.get("limit", "100"))
-    except ValueError:
-        raise bad_parameter("limit", f"limit must be an integer, got {q.get('limit')!r}") from None
-    if not 0 <= limit <= MAX_LIMIT:
-        raise bad_parameter("limit", f"limit must be between 0 and {MAX_LIMIT}, got {limit}")
-    before: int | None = None
-    if q.get("before"):
-        try:
-            before = int(q["before"])
-        except ValueError:
-            raise bad_parameter("before", "before must be an event id (integer)") from None
+    limit = int_param(request, "limit", 100, 0, MAX_LIMIT)
+    before = int_param(request, "before", None)
     feeds = ctx.need_feeds()
     await feeds.history.flush()
     rows = await feeds.history.query(

@@ -8,6 +8,12 @@ the window depends on moved), then the window's rows + total + source states, an
 difference becomes a frame. Ops (subscribe / window / query) always answer with a frame that
 echoes the op's `seq`.
 
+Cost follows what is watched, not how many watch it: a change wakes only the subscriptions whose
+namespace filter includes the changed object's namespace (the hub reports them per flush), and
+the hub's `SharedPages` keeps the pages built lately by version, which already names the
+cluster, view, sources' versions, query and window, so subscriptions with the same query and
+window (other tabs, other users of one context) share one page build per change.
+
 Frames go through the connection's `SendQueue`: one pending page frame per subscription (a
 newer one replaces it, counted as dropped) plus a bounded queue of control frames (cluster,
 error, heartbeat; the oldest dropped past the cap). A slow reader therefore costs at most one
@@ -21,7 +27,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +43,7 @@ from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, Resour
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
 from masthead.views.catalogue import BROWSE, ViewSpec
-from masthead.views.page import PageSources, build_page, rfc3339
+from masthead.views.page import BuiltPage, PageSources, build_page, rfc3339
 from masthead.views.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -58,6 +64,36 @@ class LiveCounters:
     unchanged: int = 0  # evaluations that found the window as last sent
     frames_sent: int = 0
     frames_dropped: int = 0  # replaced before they could be sent (latest wins) or overflow
+    woken: int = 0  # change notifications that scheduled an evaluation
+    not_woken: int = 0  # change notifications outside the subscription's namespaces
+    pages_built: int = 0
+    pages_shared: int = 0  # evaluations served by a page another subscription built
+
+
+class SharedPages:
+    """Pages built lately, by version (a version fixes the page's content). Bounded: least
+    recently used first out, counted in `evicted`."""
+
+    def __init__(self, cap: int = 256) -> None:
+        self.cap = cap
+        self.evicted = 0
+        self._pages: OrderedDict[str, BuiltPage] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, version: str) -> BuiltPage | None:
+        page = self._pages.get(version)
+        if page is not None:
+            self._pages.move_to_end(version)
+        return page
+
+    def put(self, version: str, page: BuiltPage) -> None:
+        self._pages[version] = page
+        self._pages.move_to_end(version)
+        while len(self._pages) > self.cap:
+            self._pages.popitem(last=False)
+            self.evicted += 1
 
 
 class LiveHub:
@@ -67,6 +103,7 @@ class LiveHub:
         self.ctx = ctx
         self.counters = LiveCounters()
         self.connections: set[LiveConnection] = set()
+        self.pages = SharedPages()
 
     def as_dict(self) -> dict[str, object]:
         c = self.counters
@@ -78,6 +115,12 @@ class LiveHub:
             "unchanged": c.unchanged,
             "frames_sent": c.frames_sent,
             "frames_dropped": c.frames_dropped,
+            "woken": c.woken,
+            "not_woken": c.not_woken,
+            "pages_built": c.pages_built,
+            "pages_shared": c.pages_shared,
+            "shared_pages": len(self.pages),
+            "shared_pages_evicted": self.pages.evicted,
             "sockets": [x.as_dict() for x in self.connections],
         }
 
@@ -212,9 +255,17 @@ class WindowSubscription:
         self._stop_listening = tables.hub.listen(key, self.changed)
         poller = self.demand_metrics()
         if poller is not None and self._stop_metrics is None:
-            self._stop_metrics = poller.subscribe(lambda p: self.changed())
+            self._stop_metrics = poller.subscribe(lambda p: self.changed(None))
 
-    def changed(self) -> None:
+    def changed(self, namespaces: frozenset[str] | None = None) -> None:
+        """The hub's wake-up: skipped when every changed object lies outside the namespaces
+        this window filters on (a relist or a cluster-scoped change reports None: any)."""
+        counters = self.conn.hub.counters
+        wanted = self.query.namespaces if self.query is not None else None
+        if namespaces is not None and wanted is not None and namespaces.isdisjoint(wanted):
+            counters.not_woken += 1
+            return
+        counters.woken += 1
         self.schedule()
 
     def answer(self) -> None:
@@ -240,7 +291,14 @@ class WindowSubscription:
         if not self._force and version == self._last_version:
             counters.unchanged += 1
             return
-        page = build_page(sources, self.query, version)
+        hub = self.conn.hub
+        page = hub.pages.get(version)
+        if page is None:
+            page = build_page(sources, self.query, version)
+            hub.pages.put(version, page)
+            counters.pages_built += 1
+        else:
+            counters.pages_shared += 1
         self._last_version = version
         states = [(s["id"], s["state"], s.get("message")) for s in page.body["sources"]]  # type: ignore[attr-defined]
         content = (page.rows, page.total, page.offset, states, page.body["warnings"])
@@ -350,8 +408,11 @@ class LiveConnection:
     async def _handle(self, data: str) -> None:
         sub_id: str | None = None
         try:
-            if len(data) > self.ctx.live.max_message:
-                raise ApiProblem(400, f"message larger than {self.ctx.live.max_message} bytes")
+            limit = self.ctx.live.max_message
+            if len(data) > limit:
+                raise ApiProblem(
+                    400, f"message larger than {limit} bytes", details={"limit": limit}
+                )
             try:
                 msg = orjson.loads(data)
             except orjson.JSONDecodeError as e:
@@ -382,6 +443,20 @@ class LiveConnection:
                 raise ApiProblem(400, f"unknown op {op!r}", details={"parameter": "op"})
         except ApiProblem as p:
             self.queue.put_control(error_frame(p, sub_id))
+        except Exception:  # a bug in one op must not take the socket (and its windows) down
+            log.exception("live op failed")
+            self.queue.put_control(error_frame(ApiProblem(500, "internal error"), sub_id))
+
+    def _check_room(self) -> None:
+        """Windows and log streams together stay under the per-socket cap."""
+        cap = self.ctx.live.max_subscriptions
+        if len(self.subs) + len(self.logs) >= cap:
+            raise ApiProblem(
+                429,
+                f"at most {cap} subscriptions per socket (unsubscribe one first)",
+                reason="TooManySubscriptions",
+                details={"parameter": "sub", "limit": cap},
+            )
 
     def _sub(self, sub_id: str) -> WindowSubscription:
         s = self.subs.get(sub_id)
@@ -393,10 +468,7 @@ class LiveConnection:
         old = self.subs.pop(sub_id, None)
         if old is not None:
             old.close()
-        if len(self.subs) >= self.ctx.live.max_subscriptions:
-            raise ApiProblem(
-                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
-            )
+        self._check_room()
         cluster, view_name = msg.get("cluster"), msg.get("view")
         if not isinstance(cluster, str) or not cluster:
             raise ApiProblem(400, "subscribe needs a cluster", details={"parameter": "cluster"})
@@ -411,10 +483,11 @@ class LiveConnection:
                 details={"parameter": "view"},
             )
         self._listen_cluster(session)
+        seq = _seq(msg)
         view = await resolve_view(session, name, tuple(browse) if browse else ("", "", ""))
         s = WindowSubscription(self, sub_id, session, view)
         s.query = _parse(view, msg.get("query"), msg.get("window"))
-        s.seq = _seq(msg)
+        s.seq = seq
         self.subs[sub_id] = s
         await self._open(s)
 
@@ -438,15 +511,15 @@ class LiveConnection:
     def _window(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         offset, limit = _window(msg.get("window"))
-        s.query = s.query.with_window(offset, limit)
         s.seq = _seq(msg, s.seq)
+        s.query = s.query.with_window(offset, limit)
         s.answer()
 
     def _query(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         q = _parse(s.view, msg.get("query"), {"offset": s.query.offset, "limit": s.query.limit})
-        s.query = q
         s.seq = _seq(msg, s.seq)
+        s.query = q
         s.answer()
 
     # ------------------------------------------------------------------ logs
@@ -456,10 +529,7 @@ class LiveConnection:
         if old is not None:
             old.close()
         await self._stop_logs(sub_id)
-        if len(self.subs) + len(self.logs) >= self.ctx.live.max_subscriptions:
-            raise ApiProblem(
-                429, f"at most {self.ctx.live.max_subscriptions} subscriptions per socket"
-            )
+        self._check_room()
         cluster = msg.get("cluster")
         if not isinstance(cluster, str) or not cluster:
             raise ApiProblem(400, "logs needs a cluster", details={"parameter": "cluster"})
@@ -555,7 +625,11 @@ def _need_sub(sub: str | None) -> str:
 
 def _seq(msg: dict[str, Any], default: int | None = None) -> int | None:
     seq = msg.get("seq")
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else default
+    if seq is None:
+        return default
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ApiProblem(400, "seq must be an integer", details={"parameter": "seq"})
+    return seq
 
 
 def _window(window: Any) -> tuple[int, int]:
@@ -607,7 +681,7 @@ def _parse(view: ViewSpec, query: Any, window: Any) -> ViewQuery:
 
 async def live(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[LIVE_HUB]
-    ws = web.WebSocketResponse(max_msg_size=hub.ctx.live.max_message, autoping=True)
+    ws = web.WebSocketResponse(max_msg_size=hub.ctx.live.max_frame, autoping=True)
     await ws.prepare(request)
     conn = LiveConnection(hub, ws)
     hub.connections.add(conn)

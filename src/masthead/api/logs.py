@@ -24,6 +24,7 @@ from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import ApiProblem, bad_parameter
 from masthead.api.feeds import Feeds, SharedFollower
 from masthead.api.pages import first_sync, not_connected, open_sources
+from masthead.api.params import parse_int
 from masthead.cluster import ClusterSession
 from masthead.feeds.logs import LogBatch, LogFollower, LogOptions, PodLogTarget
 from masthead.selectors import LabelSelector, SelectorError, parse_label_selector
@@ -294,13 +295,7 @@ def last_event_id(request: web.Request, param: str = "lastEventId") -> int | Non
     raw = request.headers.get("Last-Event-ID") or request.query.get(param)
     if raw is None or raw.strip() == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _bad("Last-Event-ID", f"Last-Event-ID must be an integer, got {raw!r}") from None
-    if value < 0:
-        raise _bad("Last-Event-ID", "Last-Event-ID must be >= 0")
-    return value
+    return parse_int(raw.strip(), "Last-Event-ID")
 
 
 def _batch_bytes(batch: LogBatch) -> bytes:

@@ -3,12 +3,16 @@
 Asks for aggregated discovery v2 (two requests for the whole server) with the Accept list of
 client-go ≥ 0.30 and picks the parser by the response Content-Type, as client-go does; a server
 that answers plain JSON gets the legacy walk (/api, /apis, then every preferred group-version
-in parallel). The result is cached until `refresh()` (call it when CRDs change).
+in parallel). The result is cached until `refresh()`. Aggregated documents are revalidated with
+their ETags, so the cluster session refreshes on every permission pass (a CRD added or removed
+shows up within one pass) for two 304s; an unknown name refreshes at most once per
+`MISS_REFRESH_INTERVAL`, so a mistyped view cannot turn into a discovery storm.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +26,7 @@ ACCEPT_AGGREGATED = (
     "application/json"
 )
 _AGGREGATED_MARK = "g=apidiscovery.k8s.io"
+MISS_REFRESH_INTERVAL = 5.0  # seconds between refreshes caused by unknown names
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +63,23 @@ class UnknownResource(KubeError):
 
 
 class Discovery:
-    def __init__(self, transport: Transport, aggregated: bool = True) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        aggregated: bool = True,
+        miss_refresh_interval: float = MISS_REFRESH_INTERVAL,
+    ) -> None:
         self.transport = transport
+        self.miss_refresh_interval = miss_refresh_interval
         self.aggregated = aggregated  # False forces the legacy walk (older servers, tests)
         self._types: list[ResourceType] | None = None
         self._lock = asyncio.Lock()
         self.used_aggregated: bool | None = None  # what the last refresh actually got
+        self.generation = 0  # grows when the set of types changes
+        self.not_modified = 0  # refreshes answered 304 for both documents
+        # path → (ETag, content type, document) of the last aggregated answer
+        self._cached: dict[str, tuple[str, str, Any]] = {}
+        self._refreshed_at = -miss_refresh_interval
 
     async def types(self) -> list[ResourceType]:
         if self._types is None:
@@ -74,15 +90,40 @@ class Discovery:
     async def refresh(self) -> None:
         async with self._lock:
             accept = ACCEPT_AGGREGATED if self.aggregated else "application/json"
-            core = await self.transport.request("discovery", "/api", headers={"Accept": accept})
-            groups = await self.transport.request("discovery", "/apis", headers={"Accept": accept})
-            if _AGGREGATED_MARK in core.content_type and _AGGREGATED_MARK in groups.content_type:
-                types = [*_from_aggregated(core.json()), *_from_aggregated(groups.json())]
+            self._refreshed_at = time.monotonic()
+            core = await self._fetch("/api", accept)
+            groups = await self._fetch("/apis", accept)
+            if core is None and groups is None and self._types is not None:
+                self.not_modified += 1
+                return
+            core = core or self._cached["/api"][1:]
+            groups = groups or self._cached["/apis"][1:]
+            if _AGGREGATED_MARK in core[0] and _AGGREGATED_MARK in groups[0]:
+                types = [*_from_aggregated(core[1]), *_from_aggregated(groups[1])]
                 self.used_aggregated = True
             else:
-                types = await self._legacy(core.json(), groups.json())
+                types = await self._legacy(core[1], groups[1])
                 self.used_aggregated = False
+            if types != self._types:
+                self.generation += 1
             self._types = types
+
+    async def _fetch(self, path: str, accept: str) -> tuple[str, Any] | None:
+        """(content type, document), or None when the cached aggregated one is still current."""
+        headers = {"Accept": accept}
+        cached = self._cached.get(path)
+        if cached is not None:
+            headers["If-None-Match"] = cached[0]
+        resp = await self.transport.request("discovery", path, headers=headers)
+        if resp.status == 304 and cached is not None:
+            return None
+        doc = resp.json()
+        etag = resp.headers.get("ETag")
+        if etag and _AGGREGATED_MARK in resp.content_type:
+            self._cached[path] = (etag, resp.content_type, doc)
+        else:
+            self._cached.pop(path, None)
+        return resp.content_type, doc
 
     async def _legacy(self, api: Mapping[str, Any], apis: Mapping[str, Any]) -> list[ResourceType]:
         gvs: list[tuple[str, str, bool]] = [("", v, i == 0) for i, v in enumerate(api["versions"])]
@@ -109,7 +150,7 @@ class Discovery:
         or group-qualified plural (`deployments.apps`); the preferred version wins."""
         types = await self.types()
         found = resolve_in(types, name)
-        if found is None:
+        if found is None and time.monotonic() - self._refreshed_at >= self.miss_refresh_interval:
             await self.refresh()  # a CRD may have appeared since the cache was filled
             found = resolve_in(await self.types(), name)
         if found is None:

@@ -12,6 +12,15 @@ TOO_MANY_REQUESTS = "the server has received too many requests and has asked us 
 
 
 @dataclass(frozen=True, slots=True)
+class StatusCause:
+    """One metav1.StatusCause: `reason` (its `type`), `message` and `field`."""
+
+    reason: str
+    message: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ApiStatus:
     """The parts of a metav1.Status a caller acts on or shows."""
 
@@ -20,18 +29,27 @@ class ApiStatus:
     message: str
     retry_after: float | None = None
     causes: tuple[str, ...] = ()
+    # The causes in full (SSA conflicts name the field and the other manager in them).
+    cause_details: tuple[StatusCause, ...] = ()
 
     @classmethod
     def from_status_object(cls, obj: dict[str, Any]) -> ApiStatus:
         details = obj.get("details") or {}
-        causes = tuple(c.get("reason", "") for c in details.get("causes") or ())
+        full = tuple(
+            StatusCause(
+                str(c.get("reason", "")), str(c.get("message", "")), str(c.get("field", ""))
+            )
+            for c in details.get("causes") or ()
+            if isinstance(c, dict)
+        )
         retry = details.get("retryAfterSeconds")
         return cls(
             code=int(obj.get("code") or 0),
             reason=str(obj.get("reason") or ""),
             message=str(obj.get("message") or ""),
             retry_after=float(retry) if retry else None,
-            causes=causes,
+            causes=tuple(c.reason for c in full),
+            cause_details=full,
         )
 
     @classmethod
@@ -46,7 +64,14 @@ class ApiStatus:
                 obj = None
             if isinstance(obj, dict) and obj.get("kind") == "Status":
                 s = cls.from_status_object(obj)
-                return cls(code, s.reason, s.message, retry_after or s.retry_after, s.causes)
+                return cls(
+                    code,
+                    s.reason,
+                    s.message,
+                    retry_after or s.retry_after,
+                    s.causes,
+                    s.cause_details,
+                )
         text = body.decode(errors="replace").strip()
         if code == 429 and not text:
             text = TOO_MANY_REQUESTS

@@ -120,6 +120,9 @@ class Reflector(Generic[T]):
         self.syncs = 0  # completed lists / WatchList syncs
         self.last_error: BaseException | None = None
         self._down_since: float | None = None
+        # Set when the watchdog found a watch silent: the server may accept watches and then
+        # send nothing, so until a line arrives an open watch proves nothing (ADR 001 §8).
+        self._stall_suspected = False
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -244,7 +247,8 @@ class Reflector(Generic[T]):
         opened = self.clocks.monotonic()
         params = self._watch_params(self.resource_version)
         async with self.transport.stream("watch", self.path, params) as resp:
-            self._live()
+            if not self._stall_suspected:
+                self._live()
             lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
             await self._consume(lines, opened, events=0)
 
@@ -252,6 +256,9 @@ class Reflector(Generic[T]):
         yielder = _Yielder(self.tuning.yield_every)
         async for line in lines:
             self._apply(self.codec.decode_event(line))
+            if self._stall_suspected:
+                self._stall_suspected = False
+                self._live()
             events += 1
             await yielder.tick()
         if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
@@ -286,6 +293,8 @@ class Reflector(Generic[T]):
         delay = self.backoff.next_delay()
         if isinstance(e, ApiError) and e.status.retry_after is not None:
             delay = max(delay, min(e.status.retry_after, t.retry_after_cap))
+        if isinstance(e, WatchStalled):
+            self._stall_suspected = True
         if not _resumable(e):
             self.resource_version = ""  # 410, too-large RV, 5xx, undecodable: list again
         now = self.clocks.monotonic()

@@ -98,9 +98,13 @@ class Transport:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        max_retries: int | None = None,
     ) -> Response:
-        """One request with retries; returns a 2xx/3xx `Response` or raises."""
+        """One request with retries (`max_retries`, default the tuning's; 0 for requests
+        whose 429 means something else, as an eviction blocked by a disruption budget);
+        returns a 2xx/3xx `Response` or raises."""
         timeout = self.tuning.get_timeout if timeout is None else timeout
+        limit = self.tuning.max_retries if max_retries is None else max_retries
         backoff = Backoff(self.tuning, self._rng)
         retries = 0
         while True:
@@ -110,7 +114,7 @@ class Transport:
                     self.stats.bytes_received += len(data)
                     return Response(resp.status, resp.headers, data)
             except ApiError as e:
-                if not _retriable(e) or retries >= self.tuning.max_retries:
+                if not _retriable(e) or retries >= limit:
                     raise
                 retries += 1
                 self.stats.retries += 1

@@ -10,9 +10,10 @@ series.count bumped) is a new row, an update that does not change the count is n
 `metrics_rollups`: coarse metrics samples per (cluster, scope, key) for sparklines
 (feeds/metrics.py); scope is node, namespace, workload or cluster.
 
-`audit`: every action asked of the server (api/actions.py), allowed or refused: who (the local
-user and how the request was authenticated), when, cluster, object, action, its parameters
-(JSON), whether it was a dry run, and the outcome (HTTP code, reason, message).
+`audit`: every action asked of the server (api/actions.py; rows written by api/audit.py),
+allowed or refused: who (the local user and how the request was authenticated), when, cluster,
+object, action, its parameters (JSON), whether it was a dry run, and the outcome (HTTP code,
+reason, message).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The simulator's admin API under `/_sim/` on the API port (admin bearer token required).
 
-    GET    /_sim/state              faults in force, recent actions, churn, revision, watches
+    GET    /_sim/state              faults in force, recent actions, churn, revision, watches,
+                                    requests answered by client, verb and resource
     POST   /_sim/faults/<name>      set a fault; JSON body = its parameters (see faults.py)
     DELETE /_sim/faults/<name>      clear it (undoing what it did); DELETE /_sim/faults: all
     POST   /_sim/churn              start churn: {"rate", "duration", "count", "mix", "seed",
@@ -89,6 +90,8 @@ class SimAdmin:
     def state(self) -> dict[str, Any]:
         out = self.sim.faults.state()
         out["churn"] = None if self.churn is None else self._churn_state(keys=False)
+        server = self.sim.server
+        out["requests"] = server.request_counts.to_json() if server is not None else None
         return out
 
     def _churn_state(self, *, keys: bool, log: bool = False) -> dict[str, Any]:

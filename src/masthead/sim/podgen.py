@@ -18,14 +18,25 @@ IMAGES = (
     "docker.io/bitnami/postgresql:16.2.0",
 )
 POD_KEY = ("", "pods")
+# Pods per ReplicaSet: consecutive indexes share one (name prefix, pod-template-hash, owner uid,
+# labels), as a Deployment's pods do; a generator with one ReplicaSet per pod would measure a
+# cluster that does not exist (100k ReplicaSets for 100k pods).
+REPLICAS = 4
+
+
+def pod_namespace(i: int, namespaces: int) -> str:
+    """The namespace of pod `i` when spread over `namespaces`: a ReplicaSet's pods share one."""
+    return f"ns-{(i // REPLICAS) % namespaces:03d}"
 
 
 def realistic_pod(
     i: int, namespace: str, node: str, created: str = "2026-11-01T10:00:00Z"
 ) -> dict[str, Any]:
-    app = f"svc-{i % 997}"
-    rs = f"{app}-{(i * 7919) % 100000:05d}f9c"
-    name = f"{rs}-{uuid.UUID(int=i * 2654435761 % (1 << 128)).hex[:5]}"
+    group = i // REPLICAS
+    app = f"svc-{group % 997}"
+    template_hash = f"{(group * 7919) % 100000:05d}f9c"
+    rs = f"{app}-{template_hash}"
+    name = f"{rs}-{(i * 2654435761) & 0xFFFFF:05x}"  # odd multiplier: distinct in a group
     uid = str(uuid.UUID(int=(i + 1) * 0x9E3779B97F4A7C15 % (1 << 128)))
     image = IMAGES[i % len(IMAGES)]
     ip = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
@@ -105,8 +116,8 @@ def realistic_pod(
             "creationTimestamp": created,
             "labels": {
                 "app.kubernetes.io/name": app,
-                "pod-template-hash": rs[-9:],
-                "tier": ("web", "api", "worker")[i % 3],
+                "pod-template-hash": template_hash,
+                "tier": ("web", "api", "worker")[group % 3],
             },
             "annotations": {
                 "kubectl.kubernetes.io/restartedAt": created,
@@ -117,7 +128,7 @@ def realistic_pod(
                     "apiVersion": "apps/v1",
                     "kind": "ReplicaSet",
                     "name": rs,
-                    "uid": str(uuid.UUID(int=(i // 3 + 7) * 0x51ED27 % (1 << 128))),
+                    "uid": str(uuid.UUID(int=(group + 7) * 0x51ED27 % (1 << 128))),
                     "controller": True,
                     "blockOwnerDeletion": True,
                 }
@@ -268,5 +279,5 @@ def load_pods(store: ObjectStore, n: int, namespaces: int = 50, nodes: int = 100
 
     for i in range(n):
         store.put(
-            POD_KEY, realistic_pod(i, f"ns-{i % namespaces:03d}", f"node-{i % nodes:04d}"), fields
+            POD_KEY, realistic_pod(i, pod_namespace(i, namespaces), f"node-{i % nodes:04d}"), fields
         )

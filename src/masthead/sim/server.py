@@ -27,6 +27,7 @@ from masthead.sim.catalog import Catalog
 from masthead.sim.discovery import AGGREGATED_V2, Discovery
 from masthead.sim.errors import ApiError
 from masthead.sim.eventconv import core_to_events_v1, events_v1_to_core
+from masthead.sim.eviction import evict
 from masthead.sim.fieldsets import check_field_selector
 from masthead.sim.listing import list_body, parse_list_request, run_list
 from masthead.sim.managedfields import manager_from_user_agent
@@ -35,6 +36,7 @@ from masthead.sim.patch import parse_patch_body
 from masthead.sim.protobuf import decode_protobuf
 from masthead.sim.rbac import Attributes, RbacAuthorizer, UserInfo, forbidden_error
 from masthead.sim.registry import DeleteOptions, Registry, WriteContext, now_rfc3339
+from masthead.sim.request_counts import RequestCounts
 from masthead.sim.resources import REVIEW_RESOURCES, ResourceInfo
 from masthead.sim.routing import DiscoveryRoute, ResourceRoute, UnknownResource, route
 from masthead.sim.store import ObjectStore, Stored
@@ -212,6 +214,8 @@ class SimServer:
         self.openapi_cache: tuple[int, OpenApiBuilder] | None = None
         self.settings = settings
         self.requests_total = 0
+        # By client, verb and resource: what reached the API past the fault hooks.
+        self.request_counts = RequestCounts()
         self.watches_open = 0
         # Seams for the simulated world (faults, admin API, aggregated APIs, pod logs):
         # - prefix_handlers: paths served outside the Kubernetes API (e.g. "/_sim/")
@@ -264,15 +268,19 @@ class SimServer:
                 return answer
         user = self.authn.authenticate(request.headers)
         user = self._impersonate(user, request)
+        agent = request.headers.get("User-Agent", "")
         if path in OPEN_PATHS or path.startswith(("/livez/", "/readyz/", "/healthz/")):
+            self.request_counts.record(agent, "get", "health")
             return self._health_or_version(request, path)
         r = route(self.catalog, path)
         if r is None:
             if path.startswith("/openapi/"):
+                self.request_counts.record(agent, "get", "openapi")
                 self._authorize_path(user, path, "get")
                 return await self._openapi(request, path)
             raise errors.page_not_found()
         if isinstance(r, DiscoveryRoute):
+            self.request_counts.record(agent, "get", "discovery")
             self._authorize_path(user, path, "get")
             return self._discovery(request, r)
         if isinstance(r, UnknownResource):
@@ -392,6 +400,11 @@ class SimServer:
         verb = _verb(method, r, is_watch)
         if verb is None:
             raise errors.method_not_allowed()
+        self.request_counts.record(
+            request.headers.get("User-Agent", ""),
+            verb,
+            f"{info.group}/{info.resource}" if info.group else info.resource,
+        )
         if r.subresource is None and verb not in info.verbs and verb != "deletecollection":
             raise errors.method_not_allowed()
         if verb == "deletecollection" and verb not in info.verbs:
@@ -785,7 +798,22 @@ class SimServer:
             return json_response(self.registry.finalize_namespace(name, body, ctx))
         if sub == "log" and method == "GET":
             return await self._log(request, info, ns, name)
+        if sub == "eviction" and method == "POST":
+            body = await self._json_body(request, "Eviction")
+            status = evict(self.store, self.registry, ns, name, body, ctx.dry_run)
+            return json_response(status, 201)
         raise errors.method_not_allowed()
+
+    async def _json_body(self, request: web.Request, kind: str) -> dict[str, Any]:
+        try:
+            body = orjson.loads(await request.read() or b"{}")
+        except orjson.JSONDecodeError:
+            raise errors.bad_request(
+                f"the body of the request could not be decoded as {kind}"
+            ) from None
+        if not isinstance(body, dict):
+            raise errors.bad_request(f"the body of the request could not be decoded as {kind}")
+        return body
 
     def _must_get(self, info: ResourceInfo, ns: str, name: str) -> Stored:
         s = self.store.get(info.storage_key, ns, name)

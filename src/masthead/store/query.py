@@ -20,7 +20,7 @@ import heapq
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import filterfalse, islice
 from operator import itemgetter
 from typing import Generic, Protocol
 
@@ -167,7 +167,7 @@ def _filter(table: Table[RowT], q: Query) -> set[str] | None:
     if q.text is not None:
         terms = search_terms(q.text)
         if terms:
-            candidates = table.text_index.search(terms, candidates)
+            candidates = table.search_text(terms, candidates)
     return candidates
 
 
@@ -200,6 +200,9 @@ def _intersect(base: set[str] | None, others: Collection[set[str]]) -> set[str] 
 
 def _facet_counts(table: Table[RowT], match: _Match) -> dict[str, dict[FacetValue, int]]:
     counts: dict[str, dict[FacetValue, int]] = {}
+    # The rows a broad `match.rows` leaves out: shared by every facet without a filter of its
+    # own, so computed once.
+    outside_matches: set[str] | None = None
     for column_id, column in table.columns.items():
         if not column.facet:
             continue
@@ -209,16 +212,36 @@ def _facet_counts(table: Table[RowT], match: _Match) -> dict[str, dict[FacetValu
             scope = _intersect(match.filtered, others)
         else:
             scope = match.rows
-        counts[column_id] = (
-            index.counts() if scope is None else _count_within(table, column, index, scope)
-        )
+        if scope is None:
+            counts[column_id] = index.counts()
+        elif len(table) - len(scope) < len(scope):
+            # A broad filter ("running" matches 90% of pods): count the few rows it leaves out
+            # and subtract, so the cost follows min(matched, unmatched).
+            if scope is match.rows:
+                if outside_matches is None:
+                    outside_matches = _outside(table, scope)
+                rest = outside_matches
+            else:
+                rest = _outside(table, scope)
+            totals = index.counts()
+            excluded = _count_within(table, column, index, rest, totals)
+            counts[column_id] = {v: n - excluded.get(v, 0) for v, n in totals.items()}
+        else:
+            counts[column_id] = _count_within(table, column, index, scope, index.counts())
     return counts
 
 
+def _outside(table: Table[RowT], scope: Set[str]) -> set[str]:
+    return set(filterfalse(scope.__contains__, table.by_uid))
+
+
 def _count_within(
-    table: Table[RowT], column: Column[RowT], index: ValueIndex[FacetValue], scope: Set[str]
+    table: Table[RowT],
+    column: Column[RowT],
+    index: ValueIndex[FacetValue],
+    scope: Set[str],
+    totals: Mapping[FacetValue, int],
 ) -> dict[FacetValue, int]:
-    totals = index.counts()
     # Intersecting a value's uids with the scope probes the smaller of the two.
     probes = sum(min(n, len(scope)) for n in totals.values())
     if len(scope) * _ROW_COUNT_COST_IN_PROBES <= probes:

@@ -11,19 +11,23 @@ so no row of an object that vanished while the watch was down can survive it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence, ValuesView
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set, ValuesView
 from dataclasses import dataclass
-from typing import Generic
+from typing import Any, Generic
 
 from masthead.store.columns import Column, FacetValue, Tiebreak, tiebreak
 from masthead.store.rows import RowT
 from masthead.store.sorted_index import SortedIndex
-from masthead.store.text_index import TextIndex
+from masthead.store.text_index import FIELD_SEPARATOR, TextIndex
 from masthead.store.value_index import ValueIndex
 
 # A relist that changes more than this share of the rows rebuilds the indexes in bulk: one sort
 # per column beats that many O(log N) inserts and removes.
 _REBUILD_SHARE = 0.25
+
+# Once earlier terms left this many rows, the next term is checked on those rows directly
+# (a join and a lower() each, ~2 µs) instead of scanning every row's text and distinct value.
+_ROWWISE_SEARCH_MAX = 1000
 
 # A sorted index not read for this long is dropped (and rebuilt if a page asks for it again).
 SORTED_IDLE_S = 30 * 60.0
@@ -57,6 +61,10 @@ class Table(Generic[RowT]):
             self._columns[column.id] = column
         self._faceted = tuple(c for c in columns if c.facet)
         self._searchable = tuple(c for c in columns if c.text)
+        # Text columns with a facet index are searched through their distinct values (like
+        # namespaces and labels); only the others are kept as per-row text (see search_text).
+        self._own_text = tuple(c for c in self._searchable if not c.facet)
+        self._valued_text = tuple(c for c in self._searchable if c.facet)
         self._rows: dict[str, RowT] = {}
         self._version = 0
         self._eager = frozenset(eager_sorts)
@@ -132,9 +140,48 @@ class Table(Generic[RowT]):
         """(label key, label value) → uids: the candidates of equality selectors."""
         return self._by_label
 
-    @property
-    def text_index(self) -> TextIndex:
-        return self._text
+    def search_text(self, terms: Sequence[str], within: Set[str] | None = None) -> set[str]:
+        """Uids (among `within`, all rows when None) whose name, namespace, labels ("k=v") or
+        text columns contain every term, case-insensitively, each term inside one field.
+
+        Fields held by many rows (namespace, labels, faceted columns such as status and node)
+        are matched once per distinct value and expanded through their value index; only
+        names and the other text columns are kept as per-row text. That halves the index's
+        memory and keeps a term's cost at one short scan plus a few thousand distinct values.
+        Terms run longest first over what the previous ones left; once that is a few thousand
+        rows, the rest are checked row by row.
+        """
+        found: Set[str] | None = within
+        for term in sorted(set(terms), key=len, reverse=True):
+            if found is not None and len(found) <= _ROWWISE_SEARCH_MAX:
+                rows = self._rows
+                found = {uid for uid in found if term in self._full_text(rows[uid])}
+            else:
+                found = self._rows_with(term, found)
+            if not found:
+                break
+        if found is None:
+            return set(self._rows)
+        return found if isinstance(found, set) and found is not within else set(found)
+
+    def _rows_with(self, term: str, within: Set[str] | None) -> set[str]:
+        found = self._text.search([term], within)  # a fresh set: updated in place below
+        sources: list[tuple[ValueIndex[Any], Callable[[Any], str | None]]] = [
+            (self._by_namespace, _as_text),
+            (self._by_label, _label_text),
+        ]
+        sources.extend((self._facets[c.id], _as_text) for c in self._valued_text)
+        for index, render in sources:
+            values = [v for v in index.values() if term in (render(v) or "").lower()]
+            if values:
+                rows = index.union(values)
+                if within is not None:
+                    rows &= within
+                found |= rows
+        return found
+
+    def _full_text(self, row: RowT) -> str:
+        return FIELD_SEPARATOR.join(self._search_fields(row)).lower()
 
     def sorted_index(self, column_id: str) -> SortedIndex:
         """The column's order, built now if no page was sorted by it lately."""
@@ -267,7 +314,7 @@ class Table(Generic[RowT]):
                 self._by_label.remove(pair, uid)
             for pair in labels_new - labels_old:
                 self._by_label.add(pair, uid)
-        self._text.put(uid, self._search_fields(new))
+        self._text.put(uid, self._own_fields(new))
 
     def _index_unsorted(self, row: RowT) -> None:
         uid = row.uid
@@ -280,7 +327,7 @@ class Table(Generic[RowT]):
             self._by_owner.add(owner, uid)
         for pair in row.labels.items():
             self._by_label.add(pair, uid)
-        self._text.put(uid, self._search_fields(row))
+        self._text.put(uid, self._own_fields(row))
 
     def _unindex_unsorted(self, row: RowT) -> None:
         uid = row.uid
@@ -295,6 +342,14 @@ class Table(Generic[RowT]):
             self._by_label.remove(pair, uid)
         self._text.discard(uid)
 
+    def _own_fields(self, row: RowT) -> list[str]:
+        fields = [row.name]
+        for c in self._own_text:
+            value = c.key(row)
+            if value is not None:
+                fields.append(str(value))
+        return fields
+
     def _search_fields(self, row: RowT) -> list[str]:
         fields = [row.name, row.namespace]
         fields.extend(f"{k}={v}" for k, v in row.labels.items())
@@ -303,3 +358,11 @@ class Table(Generic[RowT]):
             if value is not None:
                 fields.append(str(value))
         return fields
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _label_text(pair: tuple[str, str]) -> str:
+    return f"{pair[0]}={pair[1]}"

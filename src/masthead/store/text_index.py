@@ -1,4 +1,5 @@
-"""Substring search over one precomputed lowercase string per row."""
+"""Substring search over one precomputed lowercase string per row: the row's own fields (name,
+unfaceted text columns). Table.search_text adds the fields searched by distinct value."""
 
 from __future__ import annotations
 

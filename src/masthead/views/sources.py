@@ -31,7 +31,15 @@ if TYPE_CHECKING:
 ResourceKey = tuple[str, str]  # (group, plural)
 # The resources whose every object goes to the events history as well as to the table.
 EVENT_RESOURCES: frozenset[ResourceKey] = frozenset({("", "events")})
-Listener = Callable[[], None]
+# Called with the namespaces whose objects changed since the last call; None when any object
+# may have (a relist) or the resource is cluster-scoped.
+Listener = Callable[[frozenset[str] | None], None]
+# What a sink reports after a change: the object's namespace, or None for a relist.
+ChangeReport = Callable[[str | None], None]
+# (namespace, name) of an object the watch saw change or go; (None, None): a relist, any object
+# of the resource may have changed. Called for every event, even one that left the row equal.
+ObjectTouched = Callable[[str | None, str | None], None]
+ObjectListener = Callable[[ResourceKey, str | None, str | None], None]
 
 # Sinks are numbered for the whole process: a page version names the sinks it read, so a
 # reconnected cluster (new tables, versions from 0 again) never repeats an old ETag.
@@ -41,32 +49,47 @@ _serials = itertools.count(1)
 class ObservedTableSink(TableSink[Any]):
     """A `TableSink` that calls `on_change` after an operation that changed the table."""
 
-    def __init__(self, table: Table[Any], on_change: Listener) -> None:
+    def __init__(
+        self, table: Table[Any], on_change: ChangeReport, on_object: ObjectTouched | None = None
+    ) -> None:
         super().__init__(table)
         self.serial = next(_serials)
         self._on_change = on_change
+        self._on_object = on_object
 
     def replace(self, objects: Iterable[Any], resource_version: str) -> None:
         before = self.table.version
         super().replace(objects, resource_version)
+        if self._on_object is not None:
+            self._on_object(None, None)
         if self.table.version != before:
-            self._on_change()
+            self._on_change(None)
 
     def upsert(self, obj: Any) -> None:
+        if self._on_object is not None:
+            self._on_object(obj.namespace, obj.name)
         if self.table.upsert(obj):
-            self._on_change()
+            self._on_change(obj.namespace or None)
 
     def delete(self, obj: Any) -> None:
+        if self._on_object is not None:
+            self._on_object(obj.namespace, obj.name)
         if self.table.delete(obj.uid):
-            self._on_change()
+            self._on_change(obj.namespace or None)
 
 
 class HistoryTableSink(ObservedTableSink):
     """An events table sink that first records every event in the cluster's history
     (`EventsHistory.sink(cluster)`: deduplicated, persisted, published to SSE followers)."""
 
-    def __init__(self, table: Table[Any], on_change: Listener, history: HistorySink) -> None:
-        super().__init__(table, on_change)
+    def __init__(
+        self,
+        table: Table[Any],
+        on_change: ChangeReport,
+        history: HistorySink,
+        on_object: ObjectTouched | None = None,
+    ) -> None:
+        super().__init__(table, on_change, on_object)
         self.history = history
 
     def replace(self, objects: Iterable[Any], resource_version: str) -> None:
@@ -84,7 +107,9 @@ class ChangeHub:
 
     def __init__(self) -> None:
         self._listeners: dict[ResourceKey, set[Listener]] = {}
-        self._dirty: set[ResourceKey] = set()
+        self._object_listeners: list[ObjectListener] = []
+        # resource → namespaces changed since the last flush; None: any (relist, cluster scope)
+        self._dirty: dict[ResourceKey, set[str] | None] = {}
         self._scheduled = False
         self.notifications = 0  # table changes reported by sinks
         self.fanouts = 0  # coalesced wake-ups delivered
@@ -101,23 +126,42 @@ class ChangeHub:
 
         return stop
 
+    def listen_objects(self, listener: ObjectListener) -> Callable[[], None]:
+        """Call `listener` synchronously for every object event of every resource (the object
+        cache's invalidation: it must not serve an object the watch already saw change)."""
+        self._object_listeners.append(listener)
+        return lambda: self._object_listeners.remove(listener)
+
+    def object_touched(self, key: ResourceKey, namespace: str | None, name: str | None) -> None:
+        for listener in self._object_listeners:
+            listener(key, namespace, name)
+
     def listeners(self) -> int:
         return sum(len(v) for v in self._listeners.values())
 
-    def changed(self, key: ResourceKey) -> None:
+    def changed(self, key: ResourceKey, namespace: str | None = None) -> None:
         self.notifications += 1
-        self._dirty.add(key)
+        if key not in self._dirty:
+            self._dirty[key] = None if namespace is None else {namespace}
+        else:
+            dirty = self._dirty[key]
+            if dirty is not None:
+                if namespace is None:
+                    self._dirty[key] = None
+                else:
+                    dirty.add(namespace)
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._scheduled = False
-        dirty, self._dirty = self._dirty, set()
-        for key in dirty:
+        dirty, self._dirty = self._dirty, {}
+        for key, namespaces in dirty.items():
+            changed = None if namespaces is None else frozenset(namespaces)
             for listener in list(self._listeners.get(key, ())):
                 self.fanouts += 1
-                listener()
+                listener(changed)
 
 
 class ClusterTables:
@@ -132,11 +176,18 @@ class ClusterTables:
     def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
         key = (rtype.group, rtype.resource)
         table: Table[Any] = Table(projection_for(rtype).columns)
+
+        def touched(namespace: str | None, name: str | None) -> None:
+            self.hub.object_touched(key, namespace, name)
+
+        def report(namespace: str | None) -> None:
+            self.hub.changed(key, namespace)
+
         if self.history is not None and key in EVENT_RESOURCES:
             # `inner` stays None: the table sink below is the one sources and pages see.
             recorder = self.history.sink(self.cluster, None)
-            return HistoryTableSink(table, lambda: self.hub.changed(key), recorder)
-        return ObservedTableSink(table, lambda: self.hub.changed(key))
+            return HistoryTableSink(table, report, recorder, touched)
+        return ObservedTableSink(table, report, touched)
 
     def codec(self, rtype: ResourceType) -> ProjectionCodec[Any, Any]:
         return ProjectionCodec(projection_for(rtype), self.interner)

@@ -1,5 +1,6 @@
 // Header cluster switcher (the Clusters screen has the details); remembers the last cluster.
 
+import { ClusterSwatch } from "../theme/ClusterSwatch";
 import type { ClusterInfo } from "./api";
 
 const LAST_CLUSTER_KEY = "masthead.cluster";
@@ -33,6 +34,7 @@ export function ClusterPicker({
   const options = value && !known.some((c) => c.id === value) ? [{ id: value, name: value, state: "" }, ...known] : known;
   return (
     <label className="cluster-picker">
+      <ClusterSwatch cluster={value} />
       <span>Cluster</span>
       <select aria-label="cluster" value={value} onChange={(event) => onChange(event.target.value)}>
         {!value && <option value="">—</option>}

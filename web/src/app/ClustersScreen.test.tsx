@@ -10,7 +10,7 @@ afterEach(cleanup);
 
 const LIST: ClusterInfo[] = [
   { id: "prod", name: "prod", state: "ready", message: "", readOnly: true, server: "https://prod" },
-  { id: "dev", name: "dev", state: "idle", message: "" },
+  { id: "dev", name: "dev", state: "idle", message: "", confirm: true },
   { id: "lab", name: "lab", state: "auth-failed", message: "token expired" },
 ];
 
@@ -47,6 +47,10 @@ it("lists contexts with state, message and read-only marker; connects, and follo
   expect(rows[0]!.textContent).toContain("read-only");
   expect(rows[0]!.textContent).toContain("ready");
   expect(rows[2]!.textContent).toContain("auth-failed");
+  expect(rows[1]!.textContent).toContain("confirm");
+  expect(rows[0]!.textContent).not.toContain("confirm");
+  // Each context carries its accent swatch.
+  expect(rows.map((r) => r.querySelector("[data-cluster-swatch]")?.getAttribute("data-cluster-swatch"))).toEqual(["prod", "dev", "lab"]);
 
   fireEvent.click(screen.getByRole("button", { name: "Connect" }));
   await waitFor(() => expect(calls).toContainEqual(["POST", "/api/v1/clusters/dev/connect"]));

@@ -1,7 +1,8 @@
 // Clusters: every kubeconfig context with its state and message, connect / disconnect, the
-// read-only marker; clicking a name opens its views.
+// read-only and confirm markers, each cluster's accent colour; clicking a name opens its overview.
 
 import { useState } from "react";
+import { ClusterSwatch } from "../theme/ClusterSwatch";
 import { clusterAction, type ClusterInfo } from "./api";
 import { clusterTone } from "./clusters";
 
@@ -67,10 +68,12 @@ export function ClustersScreen({
               return (
                 <tr key={cluster.id} className={cluster.id === current ? "current" : undefined} data-cluster={cluster.id}>
                   <td>
+                    <ClusterSwatch cluster={cluster.id} />{" "}
                     <button type="button" className="link" onClick={() => onOpen(cluster.id)}>
                       {cluster.name}
                     </button>
                     {cluster.readOnly && <span className="badge badge-muted ro">read-only</span>}
+                    {cluster.confirm && <span className="badge badge-muted ro">confirm</span>}
                     {cluster.namespace && <span className="muted"> ns {cluster.namespace}</span>}
                   </td>
                   <td>

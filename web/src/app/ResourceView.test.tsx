@@ -200,11 +200,167 @@ it("reopens the object named in the URL and keeps it while the first frame arriv
   expect(onRouteChange).not.toHaveBeenCalled();
 });
 
-it("lists every catalogue view in the nav, marking the current one", () => {
+it("lists the overview, every catalogue view and browse in the nav, marking the current one", () => {
   const views: ViewDef[] = [PODS, { ...PODS, name: "nodes", title: "Nodes" }, { ...PODS, name: "events", title: "Events" }];
-  render(<NavList catalogue={views} current="nodes" hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })} />);
+  const nav = (current: string) => (
+    <NavList
+      catalogue={views}
+      current={current}
+      hrefFor={(view) => encodeRoute({ screen: "view", cluster: "c1", view, namespaces: [] })}
+      overviewHref="#/c/c1"
+      kindsHref="#/c/c1/~kinds"
+    />
+  );
+  const { rerender } = render(nav("nodes"));
   const links = screen.getAllByRole("link");
-  expect(links.map((a) => a.textContent)).toEqual(["Nodes", "Events", "Pods"]);
-  expect(links[0]!.getAttribute("aria-current")).toBe("page");
-  expect(links[2]!.getAttribute("href")).toBe("#/c/c1/pods");
+  expect(links.map((a) => a.textContent)).toEqual(["Overview", "Nodes", "Events", "Pods", "Browse all kinds"]);
+  expect(links[1]!.getAttribute("aria-current")).toBe("page");
+  expect(links[3]!.getAttribute("href")).toBe("#/c/c1/pods");
+  expect(links[4]!.getAttribute("href")).toBe("#/c/c1/~kinds");
+  rerender(nav("~overview"));
+  expect(screen.getByRole("link", { name: "Overview" }).getAttribute("aria-current")).toBe("page");
+  expect(screen.getByRole("link", { name: "Nodes" }).getAttribute("aria-current")).toBeNull();
+});
+
+it("starts with the URL's facet and selector filters, removes a facet chip, and sends a typed selector", () => {
+  vi.stubGlobal("fetch", vi.fn(async () => new Response("", { status: 200 })));
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  const routes: ViewRoute[] = [];
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({
+      screen: "view",
+      cluster: "c1",
+      view: "pods",
+      namespaces: [],
+      selector: "app=web",
+      facets: { status: "CrashLoopBackOff,Error" },
+    });
+    return (
+      <ResourceView
+        subscriptions={subscriptions}
+        view={PODS}
+        route={route}
+        onRouteChange={(next) => {
+          routes.push(next);
+          setRoute(next);
+        }}
+      />
+    );
+  }
+  render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const subscribe = ops().find((m) => m.op === "subscribe" && m.view === "pods") as Extract<ClientMessage, { op: "subscribe" }>;
+  expect(subscribe.query).toEqual({ selector: "app=web", "facet.status": "CrashLoopBackOff,Error", sort: "name", desc: 0 });
+
+  const chip = screen.getByRole("button", { name: /status: CrashLoopBackOff, Error/ });
+  fireEvent.click(chip);
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { selector: "app=web", sort: "name", desc: 0 } });
+  expect((ops().at(-1) as Extract<ClientMessage, { op: "query" }>).query).not.toHaveProperty("facet.status");
+  expect(routes.at(-1)?.facets).toBeUndefined();
+  expect(screen.queryByRole("button", { name: /status:/ })).toBeNull();
+
+  const selector = screen.getByRole("searchbox", { name: "label selector" });
+  expect((selector as HTMLInputElement).value).toBe("app=web");
+  fireEvent.change(selector, { target: { value: "tier in (db, cache) " } });
+  expect(routes.at(-1)).toMatchObject({ selector: "tier in (db, cache)" });
+  act(() => clock.advance(300));
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { selector: "tier in (db, cache)" } });
+
+  // The server names a bad selector: the box is marked and the error shown.
+  const lastQuery = ops().at(-1) as Extract<ClientMessage, { op: "query" }>;
+  act(() => {
+    server.last.receive({
+      type: "error",
+      sub: subscribe.sub,
+      error: { code: 400, reason: "BadRequest", message: "selector: unexpected end", details: { parameter: "selector" } },
+    });
+  });
+  expect(lastQuery.seq).toBeGreaterThan(0);
+  expect(screen.getByRole("alert").textContent).toContain("selector: unexpected end");
+  expect(selector.getAttribute("aria-invalid")).toBe("true");
+});
+
+it("shows status facets with counts, toggles values into the filter, and hides columns per view", async () => {
+  window.localStorage.clear();
+  const counts: Record<string, number> = { Running: 40, Pending: 2, CrashLoopBackOff: 1 };
+  const countCalls: URL[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: string) => {
+      const url = new URL(input, "http://127.0.0.1");
+      countCalls.push(url);
+      const value = url.searchParams.get("facet.status") ?? "";
+      return new Response(JSON.stringify({ total: counts[value] ?? 0, offset: 0, rows: [], sources: [], warnings: [] }), { status: 200 });
+    }),
+  );
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+    window.localStorage.clear();
+  });
+  connection.start();
+  server.last.accept();
+  const faceted: ViewDef = { ...PODS, columns: PODS.columns.map((c) => (c.id === "status" ? { ...c, facet: true } : c)) };
+  const routes: ViewRoute[] = [];
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: ["team-a"] });
+    return (
+      <ResourceView
+        subscriptions={subscriptions}
+        view={faceted}
+        route={route}
+        onRouteChange={(next) => {
+          routes.push(next);
+          setRoute(next);
+        }}
+      />
+    );
+  }
+  const { unmount } = render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+
+  const running = await screen.findByRole("button", { name: "Running 40" });
+  expect(screen.getByRole("button", { name: "CrashLoopBackOff 1" })).toBeTruthy();
+  expect(screen.queryByRole("button", { name: /^Evicted/ })).toBeNull(); // zero counts are not offered
+  const sample = countCalls.find((u) => u.searchParams.get("facet.status") === "Running")!;
+  expect(sample.pathname).toBe("/api/v1/clusters/c1/views/pods");
+  expect(sample.searchParams.get("limit")).toBe("0");
+  expect(sample.searchParams.get("namespace")).toBe("team-a");
+
+  fireEvent.click(running);
+  expect(ops().at(-1)).toMatchObject({ op: "query", query: { namespace: "team-a", "facet.status": "Running" } });
+  expect(routes.at(-1)?.facets).toEqual({ status: "Running" });
+  fireEvent.click(screen.getByRole("button", { name: "Pending 2" }));
+  expect(routes.at(-1)?.facets).toEqual({ status: "Running,Pending" });
+  expect(screen.getByRole("button", { name: "Pending 2" }).getAttribute("aria-pressed")).toBe("true");
+  fireEvent.click(screen.getByRole("button", { name: "Running 40" }));
+  fireEvent.click(screen.getByRole("button", { name: "Pending 2" }));
+  expect(routes.at(-1)?.facets).toBeUndefined();
+  expect((ops().at(-1) as Extract<ClientMessage, { op: "query" }>).query).not.toHaveProperty("facet.status");
+
+  // Columns: hide QoS; the header loses it, and the choice survives a remount (per view).
+  const headers = () => screen.getAllByRole("columnheader").map((h) => h.textContent?.replace(/[▲▼]/g, ""));
+  expect(headers()).toContain("QoS");
+  fireEvent.click(screen.getByRole("button", { name: /^Columns/ }));
+  fireEvent.click(within(screen.getByRole("group", { name: "columns" })).getByRole("checkbox", { name: "QoS" }));
+  expect(headers()).not.toContain("QoS");
+  expect((within(screen.getByRole("group", { name: "columns" })).getByRole("checkbox", { name: "Name" }) as HTMLInputElement).disabled).toBe(true);
+  expect(window.localStorage.getItem("masthead.columns.pods")).toBe('["qos"]');
+  unmount();
+  render(<Harness />);
+  expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).not.toContain("QoS");
+  expect(screen.getByRole("button", { name: /^Columns \(4\/5\)/ })).toBeTruthy();
 });

@@ -1,6 +1,6 @@
 // A generic live view of any catalogue entry: server-sorted, filtered, virtualized table with
-// namespace and text filters, the view's freshness badge and warnings, keyboard selection and
-// the object panel.
+// namespace, text, label-selector and facet filters, the view's freshness badge and warnings,
+// keyboard selection and the object panel.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { Row } from "../live/protocol";
@@ -9,23 +9,21 @@ import type { SortState } from "../table/columns";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
-import { summarizeFreshness } from "./freshness";
+import { ColumnChooser } from "./ColumnChooser";
+import { useHiddenColumns } from "./columnPrefs";
+import { FacetBar } from "./FacetBar";
+import { statusFacetColumn, useFacetCounts } from "./facetCounts";
+import { FreshnessBadge } from "./FreshnessBadge";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
 import { objectKey, parseObjectKey, routeQuery, type ViewRoute } from "./urlState";
+import { useNow } from "./useNow";
 
 const PAGE_KEYS = 20;
 
-/** `Date.now()` that advances every `ms`, so relative ages tick. */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), ms);
-    return () => window.clearInterval(timer);
-  }, [ms]);
-  return now;
-}
+// Re-exported from its old home for existing importers.
+export { useNow };
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -59,7 +57,9 @@ export function ResourceView({
   const snapshot = table.snapshot;
   const page = snapshot?.page ?? null;
   const now = useNow(1000);
-  const columns = useMemo(() => columnsFor(view, now), [view, now]);
+  const [hiddenColumns, toggleColumn, resetColumns] = useHiddenColumns(view.name);
+  const allColumns = useMemo(() => columnsFor(view, now), [view, now]);
+  const columns = useMemo(() => allColumns.filter((column) => !hiddenColumns.includes(column.id)), [allColumns, hiddenColumns]);
   const namespaced = view.namespaced !== false;
 
   const routeRef = useRef(route);
@@ -76,6 +76,36 @@ export function ResourceView({
     table.setQuery(q ? { ...rest, q } : rest); // debounced by the live client
     update({ q: q || undefined });
   };
+
+  const [selector, setSelectorText] = useState(route.selector ?? "");
+  const setSelector = (text: string) => {
+    setSelectorText(text);
+    const { selector: _old, ...rest } = currentQuery();
+    const trimmed = text.trim();
+    table.setQuery(trimmed ? { ...rest, selector: trimmed } : rest);
+    update({ selector: trimmed || undefined });
+  };
+
+  const facets = route.facets ?? {};
+  /** Sets (or, with no values, removes) one facet filter. */
+  const setFacet = (column: string, values: string[]) => {
+    const query = { ...currentQuery() };
+    delete query[`facet.${column}`];
+    const { [column]: _old, ...others } = facets;
+    const next = values.length > 0 ? { ...others, [column]: values.join(",") } : others;
+    if (values.length > 0) query[`facet.${column}`] = values.join(",");
+    table.setQuery(query, { immediate: true });
+    update({ facets: Object.keys(next).length > 0 ? next : undefined });
+  };
+
+  const facetColumn = statusFacetColumn(view);
+  const facetValues = facetColumn ? (facets[facetColumn] ?? "").split(",").filter(Boolean) : [];
+  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, snapshot?.query ?? initialQuery, page?.rows, facetValues);
+  const toggleFacetValue = (value: string) => {
+    if (!facetColumn) return;
+    setFacet(facetColumn, facetValues.includes(value) ? facetValues.filter((v) => v !== value) : [...facetValues, value]);
+  };
+  const otherFacets = Object.entries(facets).filter(([column]) => column !== facetColumn);
 
   const setNamespaces = (namespaces: string[]) => {
     const { namespace: _old, ...rest } = currentQuery();
@@ -149,8 +179,6 @@ export function ResourceView({
   }, [openKey, selectedRow, page]);
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
-  const freshness = page ? summarizeFreshness(page.sources) : null;
-
   return (
     <section className="view" aria-label={view.title}>
       <div className="view-bar">
@@ -167,17 +195,35 @@ export function ResourceView({
           value={filter}
           onChange={(event) => setText(event.target.value)}
         />
+        <input
+          className="filter selector"
+          type="search"
+          placeholder="Label selector (app=web)"
+          aria-label="label selector"
+          aria-invalid={snapshot?.error?.details?.parameter === "selector" || undefined}
+          value={selector}
+          onChange={(event) => setSelector(event.target.value)}
+        />
+        <ColumnChooser columns={view.columns} hidden={hiddenColumns} onToggle={toggleColumn} onReset={resetColumns} />
         <span className="total" aria-live="polite">
           {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
         </span>
         <div className="spacer" />
         {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {freshness && (
-          <span className={`badge badge-${freshness.state} tone-${freshness.tone}`} title={freshness.title} data-testid="freshness">
-            {freshness.label}
-          </span>
-        )}
+        {page && <FreshnessBadge sources={page.sources} />}
       </div>
+      {facetColumn && (
+        <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
+      )}
+      {otherFacets.length > 0 && (
+        <div className="chips" aria-label="facet filters">
+          {otherFacets.map(([column, values]) => (
+            <button key={column} type="button" className="chip" aria-pressed="true" title="Remove this filter" onClick={() => setFacet(column, [])}>
+              {column}: {values.split(",").join(", ")} ✕
+            </button>
+          ))}
+        </div>
+      )}
       {snapshot?.error && (
         <div className="error" role="alert">
           {snapshot.error.reason}: {snapshot.error.message}
@@ -207,7 +253,7 @@ export function ResourceView({
             title={openKey}
             path={panelPath}
             row={panelRow}
-            columns={columns}
+            columns={allColumns}
             onClose={() => {
               dispatch({ type: "escape" });
               update({ open: undefined });

@@ -6,6 +6,7 @@ import {
   formatQuantity,
   navGroups,
   objectPath,
+  resolveView,
   statusTone,
   type ViewDef,
 } from "./catalogue";
@@ -117,5 +118,25 @@ describe("nav and object paths", () => {
       "/api/v1/clusters/c1/objects/apps/v1/deployments/a/d",
     );
     expect(objectPath("c1", view("browse"), { uid: "u", name: "x" })).toBeNull();
+  });
+
+  it("resolves catalogue views and concrete browse views (with their version for object URLs)", () => {
+    const generic = view("browse", { path: "browse/{group|core}/{version}/{resource}", columns: [{ id: "name", title: "Name", type: "string" }] });
+    const catalogue = [view("pods", { resource: { group: "", resource: "pods" } }), generic];
+    expect(resolveView(catalogue, "pods")?.name).toBe("pods");
+    expect(resolveView(catalogue, "browse")).toBeNull(); // the template itself is not a view
+    expect(resolveView(catalogue, "widgets")).toBeNull();
+    const gadgets = resolveView(catalogue, "browse/example.com/v1alpha1/gadgets");
+    expect(gadgets).toMatchObject({
+      name: "browse/example.com/v1alpha1/gadgets",
+      title: "gadgets (example.com/v1alpha1)",
+      resource: { group: "example.com", resource: "gadgets", version: "v1alpha1" },
+      columns: generic.columns,
+    });
+    expect(gadgets).not.toHaveProperty("path");
+    expect(objectPath("c1", gadgets!, { uid: "u", namespace: "ns", name: "g" })).toBe("/api/v1/clusters/c1/objects/example.com/v1alpha1/gadgets/ns/g");
+    expect(resolveView(catalogue, "browse/core/v1/configmaps")?.resource).toEqual({ group: "", resource: "configmaps", version: "v1" });
+    expect(resolveView(catalogue, "browse/core/v1")).toBeNull();
+    expect(resolveView([], "browse/core/v1/pods")).toBeNull();
   });
 });

@@ -20,7 +20,8 @@ export interface CatalogueColumn {
 export interface ViewDef {
   name: string;
   title: string;
-  resource?: { group: string; resource: string } | null;
+  /** `version` is known for browse views (the catalogue's named views imply it by group). */
+  resource?: { group: string; resource: string; version?: string } | null;
   namespaced?: boolean | null;
   /** Views with a path template (browse) need more than a name to subscribe. */
   path?: string;
@@ -66,6 +67,32 @@ export function navGroups(catalogue: ViewDef[]): NavGroup[] {
   return groups;
 }
 
+export const BROWSE_PREFIX = "browse/";
+
+/** The view name of the generic browse view of a resource (`browse/<group|core>/<version>/<resource>`). */
+export function browseViewName(group: string, version: string, resource: string): string {
+  return `${BROWSE_PREFIX}${group || "core"}/${version}/${resource}`;
+}
+
+/**
+ * The ViewDef of a view name: a catalogue entry, or for `browse/g/v/r` the catalogue's generic
+ * browse entry made concrete (its columns, that resource). Null when neither.
+ */
+export function resolveView(catalogue: ViewDef[], name: string, title?: string): ViewDef | null {
+  if (!name.startsWith(BROWSE_PREFIX)) return catalogue.find((view) => view.name === name && !view.path) ?? null;
+  const parts = name.slice(BROWSE_PREFIX.length).split("/");
+  const generic = catalogue.find((view) => view.name === "browse");
+  if (!generic || parts.length !== 3 || parts.some((part) => !part)) return null;
+  const [group, version, resource] = parts as [string, string, string];
+  const { path: _template, ...rest } = generic;
+  return {
+    ...rest,
+    name,
+    title: title ?? `${resource} (${group === "core" ? "" : `${group}/`}${version})`,
+    resource: { group: group === "core" ? "" : group, resource, version },
+  };
+}
+
 /** The API version of a catalogue resource (the catalogue names group + resource only). */
 const GROUP_VERSIONS: Record<string, string> = {
   "": "v1",
@@ -82,7 +109,7 @@ const GROUP_VERSIONS: Record<string, string> = {
 export function objectPath(cluster: string, view: ViewDef, row: Row): string | null {
   if (!view.resource) return null;
   const { group, resource } = view.resource;
-  const version = GROUP_VERSIONS[group] ?? "v1";
+  const version = view.resource.version ?? GROUP_VERSIONS[group] ?? "v1";
   const namespace = typeof row.namespace === "string" && row.namespace ? row.namespace : "_";
   return [
     "/api/v1/clusters",

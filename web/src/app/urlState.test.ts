@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { decodeRoute, encodeRoute, objectKey, parseObjectKey, routeQuery, viewRoute, type ViewRoute } from "./urlState";
+import {
+  decodeRoute,
+  encodeRoute,
+  objectKey,
+  overviewRoute,
+  parseObjectKey,
+  routeCluster,
+  routeQuery,
+  viewRoute,
+  type ViewRoute,
+} from "./urlState";
 
 describe("URL state", () => {
   it("round-trips a view route with sort, filter, namespaces and open object", () => {
@@ -20,7 +30,35 @@ describe("URL state", () => {
 
   it("keeps a bare view short and decodes it with defaults", () => {
     expect(encodeRoute(viewRoute("admin", "pods"))).toBe("#/c/admin/pods");
-    expect(decodeRoute("#/c/admin")).toEqual({ screen: "view", cluster: "admin", view: "pods", namespaces: [] });
+    expect(decodeRoute("#/c/admin/pods")).toEqual({ screen: "view", cluster: "admin", view: "pods", namespaces: [] });
+  });
+
+  it("opens a cluster on its overview; knows diagnostics and the kinds screen", () => {
+    expect(encodeRoute(overviewRoute("prod eu"))).toBe("#/c/prod%20eu");
+    expect(decodeRoute("#/c/prod%20eu")).toEqual({ screen: "overview", cluster: "prod eu" });
+    expect(decodeRoute("#/c/admin/")).toEqual({ screen: "overview", cluster: "admin" });
+    expect(encodeRoute({ screen: "diagnostics" })).toBe("#/diagnostics");
+    expect(decodeRoute("#/diagnostics")).toEqual({ screen: "diagnostics" });
+    expect(encodeRoute({ screen: "kinds", cluster: "a" })).toBe("#/c/a/~kinds");
+    expect(decodeRoute("#/c/a/~kinds")).toEqual({ screen: "kinds", cluster: "a" });
+    expect(routeCluster({ screen: "kinds", cluster: "a" })).toBe("a");
+    expect(routeCluster({ screen: "diagnostics" })).toBe("");
+    expect(routeCluster(null)).toBe("");
+  });
+
+  it("keeps a browse view name (with its slashes) in one path segment", () => {
+    const route = viewRoute("a", "browse/apps/v1/deployments");
+    expect(encodeRoute(route)).toBe("#/c/a/browse%2Fapps%2Fv1%2Fdeployments");
+    expect(decodeRoute(encodeRoute(route))).toEqual(route);
+  });
+
+  it("round-trips selector and facet filters and turns them into the live query", () => {
+    const route = viewRoute("a", "pods", { selector: "app=web,tier!=db", facets: { status: "CrashLoopBackOff,Error", qos: "Burstable" } });
+    const hash = encodeRoute(route);
+    expect(hash).toContain("facet.status=CrashLoopBackOff%2CError");
+    expect(decodeRoute(hash)).toEqual(route);
+    expect(routeQuery(route)).toEqual({ selector: "app=web,tier!=db", "facet.status": "CrashLoopBackOff,Error", "facet.qos": "Burstable" });
+    expect(decodeRoute("#/c/a/pods?facet.=x&facet.status=")).not.toHaveProperty("facets");
   });
 
   it("drops desc without sort and ignores empty namespaces", () => {

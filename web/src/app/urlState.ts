@@ -1,7 +1,13 @@
 // What the address bar holds, so a reload (or a shared link) restores the screen:
 //   #/clusters
-//   #/c/<cluster>/<view>?sort=age&desc=1&q=web&ns=a,b&open=<namespace>/<name>
+//   #/diagnostics
+//   #/c/<cluster>                 the cluster's overview (the default screen of a cluster)
+//   #/c/<cluster>/~kinds          every kind the cluster serves (browse)
+//   #/c/<cluster>/<view>?sort=age&desc=1&q=web&ns=a,b&selector=app%3Dweb&facet.status=Pending&open=<namespace>/<name>
+// Browse views are named `browse/<group|core>/<version>/<resource>` (one encoded path segment).
 // Hash routing: the server serves index.html at `/` and needs to know no client routes.
+
+import type { ViewQuery } from "../live/protocol";
 
 export interface ViewRoute {
   screen: "view";
@@ -11,6 +17,10 @@ export interface ViewRoute {
   desc?: boolean;
   q?: string;
   namespaces: string[];
+  /** Label selector, upstream syntax. */
+  selector?: string;
+  /** Facet filters by column id, each a comma-separated value list (`status: "Pending,Failed"`). */
+  facets?: Record<string, string>;
   /** The object whose panel is open: `namespace/name`, or `name` for cluster-scoped ones. */
   open?: string;
 }
@@ -19,17 +29,50 @@ export interface ClustersRoute {
   screen: "clusters";
 }
 
-export type Route = ViewRoute | ClustersRoute;
+export interface DiagnosticsRoute {
+  screen: "diagnostics";
+}
+
+export interface OverviewRoute {
+  screen: "overview";
+  cluster: string;
+}
+
+export interface KindsRoute {
+  screen: "kinds";
+  cluster: string;
+}
+
+export type Route = ViewRoute | ClustersRoute | DiagnosticsRoute | OverviewRoute | KindsRoute;
 
 export const DEFAULT_VIEW = "pods";
+/** Path segment of the kinds screen; `~` keeps it apart from any view name. */
+const KINDS_SEGMENT = "~kinds";
+const FACET_PARAM = "facet.";
+
+/** The cluster a route belongs to ("" for the cross-cluster screens). */
+export function routeCluster(route: Route | null): string {
+  return route && "cluster" in route ? route.cluster : "";
+}
+
+export function overviewRoute(cluster: string): OverviewRoute {
+  return { screen: "overview", cluster };
+}
 
 export function encodeRoute(route: Route): string {
   if (route.screen === "clusters") return "#/clusters";
+  if (route.screen === "diagnostics") return "#/diagnostics";
+  if (route.screen === "overview") return `#/c/${encodeURIComponent(route.cluster)}`;
+  if (route.screen === "kinds") return `#/c/${encodeURIComponent(route.cluster)}/${KINDS_SEGMENT}`;
   const params = new URLSearchParams();
   if (route.sort) params.set("sort", route.sort);
   if (route.sort && route.desc) params.set("desc", "1");
   if (route.q) params.set("q", route.q);
   if (route.namespaces.length > 0) params.set("ns", route.namespaces.join(","));
+  if (route.selector) params.set("selector", route.selector);
+  for (const [column, values] of Object.entries(route.facets ?? {})) {
+    if (values) params.set(FACET_PARAM + column, values);
+  }
   if (route.open) params.set("open", route.open);
   const query = params.toString();
   const path = `#/c/${encodeURIComponent(route.cluster)}/${encodeURIComponent(route.view)}`;
@@ -42,12 +85,15 @@ export function decodeRoute(hash: string): Route | null {
   const [path = "", query = ""] = splitOnce(raw, "?");
   const parts = path.split("/").filter(Boolean).map(safeDecode);
   if (parts[0] === "clusters" && parts.length === 1) return { screen: "clusters" };
+  if (parts[0] === "diagnostics" && parts.length === 1) return { screen: "diagnostics" };
   if (parts[0] !== "c" || !parts[1]) return null;
+  if (!parts[2]) return overviewRoute(parts[1]);
+  if (parts[2] === KINDS_SEGMENT) return { screen: "kinds", cluster: parts[1] };
   const params = new URLSearchParams(query);
   const route: ViewRoute = {
     screen: "view",
     cluster: parts[1],
-    view: parts[2] || DEFAULT_VIEW,
+    view: parts[2],
     namespaces: (params.get("ns") ?? "")
       .split(",")
       .map((ns) => ns.trim())
@@ -60,13 +106,20 @@ export function decodeRoute(hash: string): Route | null {
   }
   const q = params.get("q");
   if (q) route.q = q;
+  const selector = params.get("selector");
+  if (selector) route.selector = selector;
+  const facets: Record<string, string> = {};
+  for (const [name, value] of params) {
+    if (name.startsWith(FACET_PARAM) && name.length > FACET_PARAM.length && value) facets[name.slice(FACET_PARAM.length)] = value;
+  }
+  if (Object.keys(facets).length > 0) route.facets = facets;
   const open = params.get("open");
   if (open) route.open = open;
   return route;
 }
 
-export function viewRoute(cluster: string, view: string = DEFAULT_VIEW): ViewRoute {
-  return { screen: "view", cluster, view, namespaces: [] };
+export function viewRoute(cluster: string, view: string = DEFAULT_VIEW, extra: Partial<Omit<ViewRoute, "screen" | "cluster" | "view">> = {}): ViewRoute {
+  return { screen: "view", cluster, view, namespaces: [], ...extra };
 }
 
 /** `namespace/name` (or `name`) identifying a row in the URL. */
@@ -88,10 +141,14 @@ function safeDecode(part: string): string {
 }
 
 /** The live query a view route asks for. */
-export function routeQuery(route: ViewRoute): import("../live/protocol").ViewQuery {
-  const query: import("../live/protocol").ViewQuery = {};
+export function routeQuery(route: ViewRoute): ViewQuery {
+  const query: ViewQuery = {};
   if (route.namespaces.length > 0) query.namespace = route.namespaces.join(",");
   if (route.q) query.q = route.q;
+  if (route.selector) query.selector = route.selector;
+  for (const [column, values] of Object.entries(route.facets ?? {})) {
+    if (values) query[`facet.${column}`] = values;
+  }
   if (route.sort) {
     query.sort = route.sort;
     query.desc = route.desc ? 1 : 0;

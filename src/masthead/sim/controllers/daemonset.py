@@ -21,6 +21,7 @@ from masthead.sim.controllers.objects import (
     int_or_percent,
     template_hash,
 )
+from masthead.sim.controllers.revisions import sync_revisions
 from masthead.sim.controllers.runtime import PodView
 from masthead.sim.controllers.settings import DAEMONSET
 from masthead.sim.controllers.workloads import WorkloadController, pod_from_template
@@ -128,6 +129,7 @@ class DaemonSetController(WorkloadController):
         template = spec.get("template") or {}
         tspec = template.get("spec") or {}
         rev = template_hash(template)
+        sync_revisions(self.store, self.registry, ds, DAEMONSETS, rev)
         gen = str(ds["metadata"].get("generation", 1))
         eligible = {n.name for n in self.ctx.nodes.all() if self._eligible(tspec, n)}
         by_node: dict[str, list[PodView]] = {}

@@ -16,6 +16,7 @@ from masthead.sim.controllers.objects import (
     Obj,
     template_hash,
 )
+from masthead.sim.controllers.revisions import sync_revisions
 from masthead.sim.controllers.runtime import PodView
 from masthead.sim.controllers.settings import STATEFULSET
 from masthead.sim.controllers.workloads import KCM, WorkloadController, pod_from_template
@@ -115,6 +116,7 @@ class StatefulSetController(WorkloadController):
         want = int(spec.get("replicas", 1))
         parallel = spec.get("podManagementPolicy") == "Parallel"
         update_rev = f"{name}-{template_hash(spec.get('template') or {})}"
+        sync_revisions(self.store, self.registry, sts, STATEFULSETS, update_rev[len(name) + 1 :])
         pods: dict[int, PodView] = {}
         for p in self.ctx.pods.owned_by(self.registry, sts["metadata"]["uid"]):
             o = _ordinal(name, p.name)

@@ -1,0 +1,190 @@
+// Browser figures of masthead's web UI in Debian's headless Chromium, driven through the
+// playwright-core that web/ already depends on (it never downloads a browser). Started by
+// bench/ui_bench.py with masthead and a simulator already running and synced:
+//
+//   node bench/ui/ui_bench.mjs '<json: launchUrl, base, simUrl, simToken, loads, frameSeconds,
+//                               churnPerS, paintChanges>'
+//
+// Prints one JSON line: firstRowsMs[] (navigation → first real rows painted, one per load; the
+// first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
+// (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
+// stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
+// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (simulator write → the
+// new row painted; the write's clock and the page's are the same machine's wall clock).
+// Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, "..", "..");
+const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const WAIT_MS = 30_000;
+const SCROLL_PX = 40;
+const PAINT_PREFIX = "aaaa-paint-";
+const ROWS = '.vt-body [role="row"]:not(.vt-placeholder)';
+
+const cfg = JSON.parse(process.argv[2]);
+
+/** Installed before any page script: when the first real row appears, and the frame after. */
+function observeFirstRows(selector) {
+  const mark = () => {
+    if (window.__firstRowsMs !== undefined || !document.querySelector(selector)) return false;
+    window.__firstRowsMs = null;
+    requestAnimationFrame(() => (window.__firstRowsMs = performance.now()));
+    return true;
+  };
+  new MutationObserver((_, obs) => mark() && obs.disconnect()).observe(document, { childList: true, subtree: true });
+}
+
+/** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame (0: still). */
+function scrollFrames({ seconds, px }) {
+  const table = document.querySelector('[role="table"]');
+  return new Promise((done) => {
+    const deltas = [];
+    let last = null;
+    const end = performance.now() + seconds * 1000;
+    const frame = (now) => {
+      if (last !== null) deltas.push(now - last);
+      last = now;
+      const max = table.scrollHeight - table.clientHeight;
+      if (px) table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
+      if (now < end) requestAnimationFrame(frame);
+      else done(deltas);
+    };
+    requestAnimationFrame(frame);
+  });
+}
+
+/** In the page: wall-clock ms when a row whose cells include `name` is painted. */
+function paintedAt(name) {
+  // The whole document: an empty view may mount its table body only with the first row.
+  const has = () => [...document.querySelectorAll('.vt-body [role="cell"]')].some((c) => c.textContent === name);
+  return new Promise((done) => {
+    const check = () => {
+      if (!has()) return false;
+      const seen = performance.timeOrigin + performance.now();
+      requestAnimationFrame(() => done({ seen, painted: performance.timeOrigin + performance.now() }));
+      return true;
+    };
+    if (check()) return;
+    const obs = new MutationObserver(() => check() && obs.disconnect());
+    obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+async function sim(method, path, body) {
+  const r = await fetch(cfg.simUrl + path, {
+    method,
+    headers: { Authorization: `Bearer ${cfg.simToken}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+async function heapMb(cdp) {
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+  return usedSize / 1e6;
+}
+
+function pct(values, q) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+const profile = mkdtempSync(join(tmpdir(), "masthead-ui-bench-"));
+let context = null;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    timeout: WAIT_MS,
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.addInitScript(observeFirstRows, ROWS);
+  const view = `${cfg.base}/#/c/admin/pods?sort=name`;
+
+  // Loads: the first through the launch URL (token → cookie, cold cache), then the view again.
+  const firstRowsMs = [];
+  for (let i = 0; i < cfg.loads; i++) {
+    if (i > 0) await page.goto("about:blank");
+    // The fragment survives the launch URL's redirect, so every load opens the same view.
+    await page.goto(i === 0 ? cfg.launchUrl + new URL(view).hash : view);
+    await page.waitForFunction(() => typeof window.__firstRowsMs === "number");
+    firstRowsMs.push(await page.evaluate(() => window.__firstRowsMs));
+  }
+  const cdp = await context.newCDPSession(page);
+  const afterLoad = await heapMb(cdp);
+
+  // Frames: scrolling the virtual table while the simulator churns (rows change under it).
+  await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: 2 * cfg.frameSeconds + 60 });
+  const deltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX });
+  // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
+  // visible rows under the reader.
+  await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
+  const restarts = page.locator('[role="columnheader"]', { hasText: "Restarts" });
+  await restarts.getByRole("button").click();
+  await page.waitForFunction(() => /sort=restarts/.test(location.hash));
+  await restarts.getByRole("button").click();
+  await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
+  const churnDeltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 });
+  await sim("DELETE", "/_sim/churn");
+  const afterWork = await heapMb(cdp);
+
+  // Paint: a pod created in the simulator, seen in a view filtered to such pods.
+  await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
+  await page.getByLabel("filter", { exact: true }).fill(PAINT_PREFIX);
+  // The filter applied: no such pod exists yet, so the view counts none.
+  await page.waitForFunction(() => /^0\D/.test(document.querySelector(".view-bar .total")?.textContent ?? ""));
+  const paintMs = [];
+  const tag = Math.random().toString(36).slice(2, 7);
+  for (let n = 0; n < cfg.paintChanges; n++) {
+    const name = `${PAINT_PREFIX}${tag}-${String(n).padStart(4, "0")}`;
+    const seen = page.evaluate(paintedAt, name);
+    const t0 = performance.timeOrigin + performance.now();
+    await sim("POST", "/api/v1/namespaces/default/pods", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] },
+    });
+    const got = await Promise.race([
+      seen,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} not painted within ${WAIT_MS} ms`)), WAIT_MS)),
+    ]);
+    paintMs.push(got.painted - t0);
+    await page.waitForTimeout(200);
+  }
+  const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
+  const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
+  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs }) + "\n");
+} catch (error) {
+  // What the page showed: a screenshot and the visible rows, for the failure's reason.
+  const page = context?.pages()[0];
+  if (page) {
+    const shot = join(tmpdir(), `masthead-ui-bench-${Date.now()}.png`);
+    await page.screenshot({ path: shot, timeout: 5_000 }).catch(() => {});
+    const rows = await page.locator(ROWS).allTextContents().catch(() => []);
+    console.error(`ui_bench: screenshot ${shot}; hash ${await page.evaluate(() => location.hash)}; rows ${JSON.stringify(rows.slice(0, 5))}`);
+  }
+  throw error;
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}

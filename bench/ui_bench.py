@@ -1,0 +1,167 @@
+"""Browser figures: masthead's built web UI in headless Chromium on a synced simulator world.
+
+    python -m bench.ui_bench [--mode smoke|quick|full]
+
+The simulator (plain HTTP, so the browser driver can write to it without a CA) and masthead run
+as their own processes; `bench/ui/ui_bench.mjs` drives Debian's Chromium through web/'s
+playwright-core and measures:
+
+- `ui.first_rows_ms`: navigation → the first real rows of the pods view painted (the frame
+  after they enter the DOM); one per page load, the first with a cold cache;
+- `ui.frame.p95`: requestAnimationFrame deltas while the virtual table scrolls 40 px a frame
+  and the simulator churns; `ui.frame.p95.churn`: the same with the table still, sorted by
+  restarts, while the churn's pod restarts re-sort the visible rows;
+- `ui.heap_mb`: JS heap in use after a forced GC, after the loads, scrolling and churn
+  (`ui.heap_mb.after_load`: the same right after the loads);
+- `live.paint.p50` / `live.paint.p99`: a pod created in the simulator → its row painted in a
+  view filtered to such pods (write and paint timed on the same machine's wall clock).
+
+Needs web/dist: built here (`npm ci`, `npm run build` in web/) when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.results_format import Figure
+from bench.stack import REPO, Masthead, SimWorld, World, wait_synced
+
+SCRIPT = REPO / "bench" / "ui" / "ui_bench.mjs"
+WEB = REPO / "web"
+CHROMIUM = Path(os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium"))
+NODE_TIMEOUT_S = 900
+
+
+@dataclass(frozen=True)
+class Params:
+    world: World
+    loads: int
+    frame_s: float
+    churn_per_s: float
+    paint_changes: int
+
+
+MODES = {
+    "smoke": Params(World(20, 5, 5, 5), loads=2, frame_s=2, churn_per_s=5, paint_changes=5),
+    "quick": Params(World(115, 8, 20, 20), loads=3, frame_s=8, churn_per_s=20, paint_changes=20),
+    "full": Params(
+        World(1000, 10, 200, 100), loads=5, frame_s=30, churn_per_s=100, paint_changes=100
+    ),
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ensure_web_dist() -> None:
+    if (WEB / "dist" / "index.html").is_file():
+        return
+    if not (WEB / "node_modules" / "playwright-core").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
+    subprocess.run(["npm", "run", "build"], cwd=WEB, check=True)
+
+
+async def measure(p: Params) -> dict[str, Any]:
+    with SimWorld(p.world, ["--http"]) as sim, Masthead(sim.kubeconfig) as mh:
+        async with mh.session() as http:
+            await wait_synced(http, p.world.pods, timeout=600)
+        cfg = {
+            "launchUrl": f"{mh.base}/?token={mh.token}",
+            "base": mh.base,
+            "simUrl": sim.url,
+            "simToken": sim.token,
+            "loads": p.loads,
+            "frameSeconds": p.frame_s,
+            "churnPerS": p.churn_per_s,
+            "paintChanges": p.paint_changes,
+        }
+        out = await asyncio.to_thread(
+            subprocess.run,
+            ["node", str(SCRIPT), orjson.dumps(cfg).decode()],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=NODE_TIMEOUT_S,
+        )
+    if out.returncode != 0:
+        # The error's own lines, not the stack under them.
+        lines = [ln.strip() for ln in out.stderr.splitlines() if ln.strip()]
+        why = " | ".join(ln for ln in lines if not ln.startswith("at "))[-800:]
+        raise RuntimeError(f"ui_bench.mjs exited {out.returncode}: {why}")
+    result: dict[str, Any] = orjson.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def figures(p: Params, r: dict[str, Any]) -> list[Figure]:
+    pods = p.world.label
+    churn = f"churn {p.churn_per_s:g}/s"
+    paint: list[float] = r["paintMs"]
+    return [
+        Figure(
+            "ui.first_rows_ms",
+            f"{pods}, pods view, first load cold",
+            "ms",
+            [round(v, 1) for v in r["firstRowsMs"]],
+        ),
+        Figure(
+            "ui.frame.p95",
+            f"{pods}, scrolling 40 px/frame, {churn}, {r['frame']['scroll']['count']} frames",
+            "ms",
+            [round(r["frame"]["scroll"]["p95"], 2)],
+        ),
+        Figure(
+            "ui.frame.p95.churn",
+            f"{pods}, still, sorted by restarts, {churn}, {r['frame']['churn']['count']} frames",
+            "ms",
+            [round(r["frame"]["churn"]["p95"], 2)],
+        ),
+        Figure(
+            "ui.heap_mb",
+            f"{pods}, after loads, scrolling and {churn}",
+            "MB",
+            [round(r["heapMb"]["afterWork"], 2)],
+        ),
+        Figure("ui.heap_mb.after_load", pods, "MB", [round(r["heapMb"]["afterLoad"], 2)]),
+        Figure(
+            "live.paint.p50",
+            f"{pods}, pod created → row painted, {len(paint)} changes",
+            "ms",
+            [round(pct(paint, 0.5), 1)],
+        ),
+        Figure(
+            "live.paint.p99",
+            f"{pods}, pod created → row painted, {len(paint)} changes",
+            "ms",
+            [round(pct(paint, 0.99), 1)],
+        ),
+    ]
+
+
+def run(mode: str) -> list[Figure]:
+    p = MODES[mode]
+    ensure_web_dist()
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} missing: apt-get install -y chromium")
+    return figures(p, asyncio.run(measure(p)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="quick", choices=tuple(MODES))
+    args = ap.parse_args()
+    for f in run(args.mode):
+        print(orjson.dumps(f.to_json()).decode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""`python -m bench.run --smoke`: each end-to-end benchmark runs at a tiny size against a real
+simulator and masthead, and writes the figures it promises — ids, units and sane values (the
+values themselves are not judged here: performance lives in bench/, not in tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def smoke(module: str, tmp_path: Path, timeout: float) -> dict[str, dict[str, Any]]:
+    """Run one module's smoke mode through bench.run; its figures by id."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--only", module, "--results-dir", tmp_path],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    doc = orjson.loads((tmp_path / "latest.json").read_bytes())
+    assert doc["commit"] and doc["machine"]["cpus"] >= 1
+    figures = {f["id"]: f for f in doc["figures"]}
+    for f in figures.values():
+        assert "failed" not in f["masthead"], f
+    return figures
+
+
+def median(fig: dict[str, Any]) -> float:
+    value: float = fig["masthead"]["median"]
+    return value
+
+
+def test_api_load_counts_requests_lists_bytes_and_rss(tmp_path: Path) -> None:
+    figs = smoke("api_load", tmp_path, timeout=240)
+    units = {
+        "api.requests_per_min": "req/min",
+        "api.lists_per_hour": "lists/h",
+        "api.metrics_lists_per_hour": "lists/h",
+        "api.bytes_received_per_min": "kB/min",
+        "rss.growth_10min": "%",
+    }
+    for fid, unit in units.items():
+        assert figs[fid]["unit"] == unit, figs.get(fid)
+    # The open pods subscription keeps the metrics poller running: its lists are in the window
+    # and are the requests masthead made; they are told apart from other LISTs.
+    assert median(figs["api.metrics_lists_per_hour"]) > 0
+    assert median(figs["api.requests_per_min"]) > 0
+    assert median(figs["api.requests_per_min.list"]) > 0
+    assert median(figs["api.lists_per_hour"]) >= 0
+    assert median(figs["api.bytes_received_per_min"]) > 0
+    assert "extrapolated" in figs["rss.growth_10min"]["scenario"]
+    assert median(figs["rss.growth_10min"]) > -100
+    peers = figs["api.requests_per_min"]["peers"]
+    assert set(peers) == {"kubectl", "python-kubernetes"}
+    for name, p in peers.items():
+        assert "failed" not in p, (name, p)
+        assert p["median"] >= 0
+
+
+def test_recovery_times_every_fault_and_the_python_peer(tmp_path: Path) -> None:
+    figs = smoke("recovery", tmp_path, timeout=300)
+    for fault in ("watch_drop", "410_storm", "server_down", "sleep"):
+        fig = figs[f"recovery.{fault}_s"]
+        assert fig["unit"] == "s"
+        assert 0 < median(fig) < 120, fig
+        if fault == "sleep":
+            assert "peers" not in fig  # only masthead is frozen
+            continue
+        peer = fig["peers"]["python-kubernetes"]
+        assert "failed" not in peer, peer
+        assert peer["median"] >= 0
+        assert fig["ratio"]["python-kubernetes"] > 0
+
+
+def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> None:
+    figs = smoke("ui_bench", tmp_path, timeout=300)
+    units = {
+        "ui.first_rows_ms": "ms",
+        "ui.frame.p95": "ms",
+        "ui.frame.p95.churn": "ms",
+        "ui.heap_mb": "MB",
+        "ui.heap_mb.after_load": "MB",
+        "live.paint.p50": "ms",
+        "live.paint.p99": "ms",
+    }
+    for fid, unit in units.items():
+        assert figs[fid]["unit"] == unit, figs.get(fid)
+        assert median(figs[fid]) > 0, figs[fid]
+    assert figs["ui.first_rows_ms"]["masthead"]["runs"] == 2  # one per page load
+    # A frame delta is at least one vsync-ish tick and a heap holds more than a few rows.
+    assert median(figs["ui.frame.p95"]) >= 1
+    assert 0.5 < median(figs["ui.heap_mb"]) < 500
+    assert median(figs["live.paint.p99"]) >= median(figs["live.paint.p50"])

@@ -1,0 +1,175 @@
+// End-to-end: the app shell around the views — a cluster's overview (numbers that agree with the
+// API, problem links opening filtered views), diagnostics, the Ctrl-K palette, themes and the
+// cluster accent, browse all kinds, keyboard navigation of a table. One demo server, one browser.
+//
+// Bounded: a 60 s budget for the whole test, every wait has its own timeout, nothing retries.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TEST_BUDGET_MS, withDemo } from "./harness.mjs";
+
+/** The API as the page sees it (same origin, its session cookie). */
+const api = (page, path) =>
+  page.evaluate(async (p) => {
+    const response = await fetch(p);
+    return { status: response.status, body: await response.json() };
+  }, path);
+
+const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
+
+test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeout: TEST_BUDGET_MS }, async (t) => {
+  await withDemo(async ({ page, url }) => {
+    await page.goto(url);
+
+    // A cluster opens on its overview.
+    const overview = page.locator('section[aria-label="Overview"]');
+    await overview.waitFor();
+    assert.match(await hash(page), /^#\/c\/admin$/);
+
+    await t.test("overview numbers agree with the API", async () => {
+      const nodesCard = page.locator('[data-card="nodes"]');
+      await nodesCard.locator('[data-stat="ready"] dd').waitFor();
+      const nodes = (await api(page, "/api/v1/clusters/admin/views/nodes?limit=1000")).body.rows;
+      const ready = nodes.filter((n) => String(n.status).split(",").includes("Ready")).length;
+      const shownReady = Number(await nodesCard.locator('[data-stat="ready"] dd').textContent());
+      const shownNotReady = Number(await nodesCard.locator('[data-stat="not ready"] dd').textContent());
+      assert.equal(shownReady + shownNotReady, nodes.length, "ready + not ready = all nodes");
+      assert.ok(Math.abs(shownReady - ready) <= 1, `ready nodes ${shownReady} vs API ${ready}`);
+
+      const podsCard = page.locator('[data-card="pods"]');
+      await podsCard.locator('[data-stat="total"] dd').waitFor();
+      const total = (await api(page, "/api/v1/clusters/admin/views/pods?limit=0")).body.total;
+      const shownTotal = Number((await podsCard.locator('[data-stat="total"] dd').textContent()).replace(/\D/g, ""));
+      // The demo world churns: allow a few pods of drift between the two reads.
+      assert.ok(Math.abs(shownTotal - total) <= Math.max(5, total * 0.05), `pods ${shownTotal} vs API ${total}`);
+      await page.waitForFunction(() => document.querySelector('[data-testid="freshness-pods"]')?.textContent === "live");
+
+      // Metrics come up `ok` in the demo: usage is shown as a value, not a dash.
+      const used = page.locator('[data-card="capacity"] [data-resource="cpu"] [data-value="used"]');
+      await page.waitForFunction(
+        () => /\d/.test(document.querySelector('[data-card="capacity"] [data-resource="cpu"] [data-value="used"]')?.textContent ?? ""),
+      );
+      assert.match(await used.textContent(), /^[\d.]+( cores|m) \(\d+%\)$/);
+
+      const events = page.locator('[data-card="events"] .event-list li');
+      await events.first().waitFor();
+    });
+
+    await t.test("a problem link opens the filtered view", async () => {
+      const group = page.locator('[data-problem="failing-pods"] h4 a');
+      await group.waitFor();
+      const expected = Number((await group.locator(".count").textContent()).replace(/\D/g, ""));
+      await group.click();
+      await page.locator('section.view[aria-label="Pods"]').waitFor();
+      assert.match(await hash(page), /facet\.status=CrashLoopBackOff,Error/);
+      // The status facet chips show the filter's values pressed, with their counts.
+      await page.locator('.chips .chip[data-facet-value="CrashLoopBackOff"][aria-pressed="true"] .count').waitFor();
+      const rows = page.locator('.vt-body [role="row"]:not(.vt-placeholder)');
+      await rows.first().waitFor();
+      const statuses = await rows.locator(".status").allTextContents();
+      assert.ok(statuses.length >= 1 && Math.abs(statuses.length - expected) <= 2, `${statuses.length} rows, card said ${expected}`);
+      for (const s of statuses) assert.match(s, /CrashLoopBackOff|Error|ImagePull|ErrImagePull|OOMKilled|Evicted|Failed|Create|Invalid|RunContainer|ContainerStatusUnknown/);
+    });
+
+    await t.test("tables: arrows select, Enter opens the panel, Esc closes it", async () => {
+      await page.locator("body").click({ position: { x: 700, y: 5 } }).catch(() => {});
+      await page.locator(".vt").click({ position: { x: 5, y: 5 } }).catch(() => {});
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("ArrowDown");
+      await page.locator(".vt-selected").waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator('aside[aria-label="object"]').waitFor();
+      assert.match(await hash(page), /open=/);
+      await page.keyboard.press("Escape");
+      await page.locator('aside[aria-label="object"]').waitFor({ state: "detached" });
+    });
+
+    await t.test("command palette: view, namespace and object by name", async () => {
+      const palette = page.getByRole("dialog", { name: "command palette" });
+      const input = page.getByRole("combobox", { name: "jump to" });
+      await page.keyboard.press("Control+k");
+      await palette.waitFor();
+      await input.fill("deploym");
+      await page.keyboard.press("Enter");
+      await palette.waitFor({ state: "detached" });
+      await page.locator('section.view[aria-label="Deployments"]').waitFor();
+      assert.match(await hash(page), /^#\/c\/admin\/deployments/);
+
+      await page.keyboard.press("Control+k");
+      await input.fill("kube-system");
+      await page.locator('[role="option"][data-kind="namespace"]', { hasText: "kube-system" }).waitFor();
+      await page.locator('[role="option"][data-kind="namespace"]', { hasText: "kube-system" }).click();
+      await page.waitForFunction(() => decodeURIComponent(location.hash).includes("ns=kube-system"));
+      assert.match(await hash(page), /^#\/c\/admin\/deployments\?.*ns=kube-system/);
+
+      const pod = (await api(page, "/api/v1/clusters/admin/views/pods?limit=1&sort=name")).body.rows[0];
+      await page.keyboard.press("Control+k");
+      await input.fill(pod.name);
+      const option = page.locator('[role="option"][data-kind="object"]', { hasText: pod.name }).first();
+      await option.waitFor();
+      await option.click();
+      // The panel opens on Summary; the YAML tab names the object.
+      await page.locator('aside[aria-label="object"]').getByRole("tab", { name: "YAML" }).click();
+      await page.locator('aside[aria-label="object"] pre.yaml').waitFor();
+      assert.ok((await hash(page)).includes(`/pods?open=${pod.namespace}/${pod.name}`), await hash(page));
+      assert.match(await page.locator('aside[aria-label="object"] pre.yaml').textContent(), new RegExp(`name: ${pod.name}`));
+    });
+
+    await t.test("diagnostics: sources, watches and rates", async () => {
+      await page.getByRole("link", { name: "Diagnostics" }).click();
+      const admin = page.locator('.diag-table[aria-label="clusters"] tr[data-cluster="admin"]');
+      await admin.waitFor();
+      assert.ok(Number(await admin.locator('[data-col="watches"]').textContent()) >= 1);
+      await page.locator('table[aria-label="admin sources"] tr[data-source="pods@*"]').waitFor();
+      // A second poll gives a rate.
+      await page.waitForFunction(
+        () => /\/s$/.test(document.querySelector('tr[data-cluster="admin"] [data-col="rate"]')?.textContent ?? ""),
+        null,
+        { timeout: 8_000 },
+      );
+    });
+
+    await t.test("themes: toggle persists; the cluster accent follows the cluster", async () => {
+      const toggle = page.locator(".theme-toggle");
+      await toggle.click(); // system → light
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+      const light = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--bg").trim());
+      await toggle.click(); // light → dark
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+      const dark = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--bg").trim());
+      assert.notEqual(light, dark);
+      await page.reload();
+      await page.locator(".theme-toggle").waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+      assert.equal(await page.evaluate(() => localStorage.getItem("masthead.theme")), "dark");
+
+      const accent = () => page.evaluate(() => getComputedStyle(document.querySelector(".app-header")).borderTopColor);
+      const adminAccent = await accent();
+      await page.getByRole("combobox", { name: "cluster" }).selectOption("restricted");
+      await page.waitForFunction(() => location.hash.startsWith("#/c/restricted"));
+      const restrictedAccent = await accent();
+      assert.notEqual(adminAccent, restrictedAccent);
+      await page.getByRole("combobox", { name: "cluster" }).selectOption("admin");
+      await page.waitForFunction(() => location.hash.startsWith("#/c/admin"));
+      assert.equal(await accent(), adminAccent, "the same cluster keeps its colour");
+    });
+
+    await t.test("browse all kinds: lists kinds or falls back, opens a browse view", async () => {
+      await page.getByRole("link", { name: "Browse all kinds" }).click();
+      await page.locator('section[aria-label="Browse all kinds"]').waitFor();
+      const kinds = await api(page, "/api/v1/clusters/admin/kinds");
+      if (kinds.status === 404) {
+        await page.getByRole("note").filter({ hasText: "does not list kinds yet" }).waitFor();
+        await page.getByRole("textbox", { name: "resource path" }).fill("apps/v1/deployments");
+        await page.getByRole("button", { name: "Open" }).click();
+      } else {
+        await page.locator('a[data-kind="Deployment"]').first().click();
+      }
+      await page.waitForFunction(() => decodeURIComponent(location.hash).includes("/browse/apps/v1/deployments"));
+      const rows = page.locator('.vt-body [role="row"]:not(.vt-placeholder)');
+      await rows.first().waitFor();
+      const total = (await api(page, "/api/v1/clusters/admin/views/browse/apps/v1/deployments?limit=0")).body.total;
+      const label = (await page.locator(".view-bar .total").textContent()) ?? "";
+      assert.equal(Number(/^[\d,]+/.exec(label)?.[0].replace(/,/g, "")), total, label);
+    });
+  });
+});
