@@ -5,7 +5,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-li
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { ObjectDetails } from "./ObjectDetails";
 import type { Ref } from "./refs";
-import { FakeApi, json, problem } from "./testing/fakeApi";
+import { FakeApi, json, problem, sseStream } from "./testing/fakeApi";
 
 const O = "/api/v1/clusters/c1/objects";
 let api: FakeApi;
@@ -117,6 +117,12 @@ it("opens related objects in place and goes back", async () => {
 
   fireEvent.click(screen.getByRole("button", { name: "back" }));
   await waitFor(() => expect(document.querySelector(".panel-head h3")?.textContent).toBe("Deployment shop/web"));
+
+  // The Logs tab follows the whole Deployment and links to the same logs as a page.
+  api.on("GET", "/api/v1/clusters/c1/logs/stream?", sseStream([]).response);
+  fireEvent.click(screen.getByRole("tab", { name: "Logs" }));
+  expect(screen.getByRole("link", { name: "Open logs" }).getAttribute("href")).toBe("#/logs/c1/shop/Deployment/web");
+  await waitFor(() => expect(api.requests.some((r) => r.url.includes("kind=Deployment&name=web"))).toBe(true));
 });
 
 it("masks Secret values until Reveal and forgets them when the panel closes", async () => {

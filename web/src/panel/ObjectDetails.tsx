@@ -13,10 +13,11 @@ import { HelmTab } from "./HelmTab";
 import { useKinds } from "./kinds";
 import { containersOf, HELM_RELEASE_TYPE, type KubeObject } from "./kubeObject";
 import { LogsViewer } from "./LogsViewer";
-import type { LogTarget } from "./logSource";
+import { logTargetFor } from "./logSource";
 import { objectUrl, refLabel, sameRef, type Ref } from "./refs";
 import type { Relations } from "./relations";
 import { RelationsTab } from "./RelationsTab";
+import { encodePanelRoute } from "./screenRoutes";
 import { SummaryTab } from "./SummaryTab";
 import { useFetched } from "./useFetched";
 import { YamlView } from "./YamlView";
@@ -34,22 +35,6 @@ const TAB_TITLES: Record<PanelTab, string> = {
   helm: "Helm",
   audit: "Audit",
 };
-
-const WORKLOAD_KINDS: Record<string, string> = {
-  deployments: "Deployment",
-  statefulsets: "StatefulSet",
-  daemonsets: "DaemonSet",
-  replicasets: "ReplicaSet",
-  jobs: "Job",
-};
-
-export function logTargetOf(ref: Ref): LogTarget | null {
-  if (!ref.namespace) return null;
-  if (ref.group === "" && ref.resource === "pods") return { namespace: ref.namespace, pod: ref.name };
-  const kind = WORKLOAD_KINDS[ref.resource];
-  if (kind && (ref.group === "apps" || (ref.group === "batch" && ref.resource === "jobs"))) return { namespace: ref.namespace, kind, name: ref.name };
-  return null;
-}
 
 export interface ObjectDetailsProps {
   cluster: string;
@@ -78,7 +63,7 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
     [current, data],
   );
   const uid = target.uid || (atRoot && row ? row.uid : "");
-  const logTarget = logTargetOf(current);
+  const logTarget = logTargetFor(current);
   const isHelm = current.resource === "secrets" && data?.type === HELM_RELEASE_TYPE;
   const relationsMissing = relations.status === 404;
   // Shown once the endpoint answered, so the tab does not appear and vanish on older servers.
@@ -164,7 +149,13 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
             <p className="muted">Loading…</p>
           ))}
         {shown === "logs" && logTarget && (
-          <LogsViewer key={refLabel(current)} cluster={cluster} target={logTarget} containers={containersOf(data)} />
+          <>
+            <p className="logs-open">
+              <a href={encodePanelRoute({ screen: "logs", cluster, target: logTarget })}>Open logs</a>
+              <span className="muted"> as a page</span>
+            </p>
+            <LogsViewer key={refLabel(current)} cluster={cluster} target={logTarget} containers={containersOf(data)} />
+          </>
         )}
         {shown === "helm" && <HelmTab cluster={cluster} target={current} />}
         {shown === "audit" && <AuditLog cluster={cluster} target={current} />}

@@ -26,8 +26,28 @@ export const DEFAULT_LOG_OPTIONS: LogOptions = {
   since: "",
 };
 
-/** Workload kinds the server resolves to their pods. */
-export const LOG_WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+/** Workloads the server resolves to their pods, by resource (plural), with their API group. */
+const LOG_WORKLOADS: Readonly<Record<string, { group: string; kind: string }>> = {
+  deployments: { group: "apps", kind: "Deployment" },
+  statefulsets: { group: "apps", kind: "StatefulSet" },
+  daemonsets: { group: "apps", kind: "DaemonSet" },
+  replicasets: { group: "apps", kind: "ReplicaSet" },
+  jobs: { group: "batch", kind: "Job" },
+};
+export const LOG_WORKLOAD_KINDS = new Set(Object.values(LOG_WORKLOADS).map((w) => w.kind));
+
+/**
+ * What to follow for a namespaced pod or workload named by its resource (and, when known, its
+ * group: a custom resource may reuse a built-in plural); null when it has no logs.
+ */
+export function logTargetFor(object: { group?: string; resource: string; namespace: string; name: string }): LogTarget | null {
+  const { group, resource, namespace, name } = object;
+  if (!namespace || !name) return null;
+  if (resource === "pods") return group === undefined || group === "" ? { namespace, pod: name } : null;
+  const workload = LOG_WORKLOADS[resource];
+  if (!workload || (group !== undefined && group !== workload.group)) return null;
+  return { namespace, kind: workload.kind, name };
+}
 
 export function logStreamUrl(cluster: string, target: LogTarget, options: LogOptions): string {
   const params = new URLSearchParams();
