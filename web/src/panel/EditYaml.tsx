@@ -1,6 +1,6 @@
-// Edit YAML → dry-run diff → apply (server-side apply). A conflict lists each field with the
-// manager that owns it; "Force" takes ownership (destructive: on `confirm` contexts the name
-// must be typed).
+// Edit YAML → dry-run diff → apply (server-side apply). The editor starts from the object's YAML
+// without its status (editableManifest.ts). A conflict lists each field with the manager that
+// owns it; "Force" takes ownership (destructive: on `confirm` contexts the name must be typed).
 
 import { useState } from "react";
 import { errorText, ApiError, sendJson } from "./http";
@@ -8,6 +8,7 @@ import { clusterUrl, refLabel, type Ref } from "./refs";
 import { useFetched } from "./useFetched";
 import { ModalFrame } from "./ModalFrame";
 import { ErrorNote } from "./ErrorNote";
+import { withoutStatus } from "./editableManifest";
 import "./panel.css";
 
 export interface Conflict {
@@ -49,7 +50,7 @@ export function EditYaml({
   const [force, setForce] = useState(false);
   const [typed, setTyped] = useState("");
   const [step, setStep] = useState<Step>({ state: "editing" });
-  const manifest = text ?? original.data ?? "";
+  const manifest = text ?? (original.data === null ? "" : withoutStatus(original.data));
   const needsName = confirmContext && force;
 
   const send = (dryRun: boolean) => {

@@ -8,7 +8,9 @@ import { ErrorNote } from "./ErrorNote";
 import { clusterUrl, objectUrl, type Ref } from "./refs";
 
 export interface EventRow {
-  id: number;
+  /** null for an event only in the live table, not yet in the history. */
+  id: number | null;
+  uid?: string;
   type: string;
   reason: string;
   message: string;
@@ -20,6 +22,12 @@ export interface EventRow {
 }
 
 const LIMIT = 200;
+
+/** Newest first by last-seen (RFC 3339 strings compare in time order), then by history id. */
+export function newestFirst(a: EventRow, b: EventRow): number {
+  const seen = (b.last_seen ?? b.first_seen ?? "").localeCompare(a.last_seen ?? a.first_seen ?? "");
+  return seen !== 0 ? seen : (b.id ?? -1) - (a.id ?? -1);
+}
 
 export async function fetchObjectEvents(cluster: string, target: Ref, uid: string, signal?: AbortSignal): Promise<EventRow[]> {
   try {
@@ -37,7 +45,7 @@ export function EventsTab({ cluster, target, uid }: { cluster: string; target: R
     const abort = new AbortController();
     setState({});
     fetchObjectEvents(cluster, target, uid, abort.signal)
-      .then((items) => setState({ items: [...items].sort((a, b) => b.id - a.id) }))
+      .then((items) => setState({ items: [...items].sort(newestFirst) }))
       .catch((reason: unknown) => {
         if (!abort.signal.aborted) setState({ error: errorText(reason) });
       });
@@ -54,8 +62,8 @@ export function EventsTab({ cluster, target, uid }: { cluster: string; target: R
   if (state.items.length === 0) return <p className="muted">No events recorded for this object.</p>;
   return (
     <ul className="events" aria-label="events">
-      {state.items.map((event) => (
-        <li key={event.id} className={event.type === "Warning" ? "event-warning" : "event-normal"}>
+      {state.items.map((event, i) => (
+        <li key={event.uid ?? event.id ?? i} className={event.type === "Warning" ? "event-warning" : "event-normal"}>
           <span className="event-time muted">{event.last_seen ?? event.first_seen}</span>{" "}
           <strong className={event.type === "Warning" ? "tone-bad" : undefined}>{event.reason}</strong>
           {event.count && event.count > 1 ? <span className="muted"> ×{event.count}</span> : null} {event.message}

@@ -84,10 +84,22 @@ it("shows a pod's summary, hides Relations when the endpoint 404s, falls back to
 it("uses the per-object events endpoint when it answers", async () => {
   api
     .on("GET", `${O}/core/v1/configmaps/shop/cfg`, json({ kind: "ConfigMap", metadata: { name: "cfg", namespace: "shop", uid: "u" } }))
-    .on("GET", `${O}/core/v1/configmaps/shop/cfg/events?`, json({ items: [{ id: 1, type: "Normal", reason: "Synced", message: "ok" }], history: true }));
+    .on(
+      "GET",
+      `${O}/core/v1/configmaps/shop/cfg/events?`,
+      json({
+        items: [
+          { id: 7, uid: "e1", type: "Normal", reason: "Older", message: "first", last_seen: "2026-01-01T00:00:01Z" },
+          // Only in the live table so far: no history id.
+          { id: null, uid: "e2", type: "Normal", reason: "Synced", message: "ok", last_seen: "2026-01-01T00:00:05Z" },
+        ],
+        history: true,
+      }),
+    );
   renderPanel(ref("", "configmaps", "shop", "cfg"));
   fireEvent.click(await screen.findByRole("tab", { name: "Events" }));
   await screen.findByText("Synced");
+  expect(within(screen.getByRole("list", { name: "events" })).getAllByRole("listitem").map((li) => li.querySelector("strong")?.textContent)).toEqual(["Synced", "Older"]);
   expect(api.requests.some((r) => r.url.includes("involved="))).toBe(false);
   expect(tabNames()).not.toContain("Logs");
 });
