@@ -99,7 +99,7 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
       await page.locator('aside[aria-label="object"]').waitFor({ state: "detached" });
     });
 
-    await t.test("command palette: view, namespace and object by name", async () => {
+    await t.test("command palette: view, namespace, object by name, its logs, the audit log", async () => {
       const palette = page.getByRole("dialog", { name: "command palette" });
       const input = page.getByRole("combobox", { name: "jump to" });
       await page.keyboard.press("Control+k");
@@ -128,6 +128,20 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
       await page.locator('aside[aria-label="object"] pre.yaml').waitFor();
       assert.ok((await hash(page)).includes(`/pods?open=${pod.namespace}/${pod.name}`), await hash(page));
       assert.match(await page.locator('aside[aria-label="object"] pre.yaml').textContent(), new RegExp(`name: ${pod.name}`));
+
+      // The same pod's logs page, and the audit log of the current cluster.
+      await page.keyboard.press("Control+k");
+      await input.fill(pod.name);
+      const logs = page.locator('[role="option"][data-kind="logs"]', { hasText: pod.name }).first();
+      await logs.waitFor();
+      await logs.click();
+      await page.locator('section[aria-label="Logs"]').getByRole("heading", { name: `Logs — Pod ${pod.namespace}/${pod.name}` }).waitFor();
+      assert.equal(await hash(page), `#/logs/admin/${pod.namespace}/Pod/${pod.name}`);
+      await page.keyboard.press("Control+k");
+      await input.fill("audit log");
+      await page.locator('[role="option"][data-kind="screen"]', { hasText: "actions taken on admin" }).click();
+      await page.locator('section[aria-label="Audit"]').getByRole("heading", { name: "Audit log — admin" }).waitFor();
+      assert.equal(await hash(page), "#/audit/admin");
     });
 
     await t.test("diagnostics: sources, watches and rates", async () => {
