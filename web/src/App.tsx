@@ -1,8 +1,9 @@
 // The app shell: header (cluster switcher with the cluster's accent colour, clusters,
 // diagnostics and audit links, theme toggle, connection indicator), left nav (the cluster's
 // overview, the server's view catalogue, browse all kinds), the current screen (the panel
-// package's audit and logs pages among them), and the Ctrl/Cmd-K command palette. The screen lives in the URL hash (app/urlState.ts) so a reload restores it; the
-// last opened cluster reopens on its overview.
+// package's audit and logs pages among them), and the Ctrl/Cmd-K command palette. The screen
+// lives in the URL hash (app/urlState.ts) so a reload restores it; the last opened cluster
+// reopens on its overview.
 
 import { useCallback, useEffect, useState, type CSSProperties } from "react";
 import { fetchCatalogue } from "./app/api";

@@ -2,7 +2,8 @@
 // app/urlState.ts):
 //   #/logs/<cluster>/<namespace>/<Kind>/<name>    a workload's (or, Kind "Pod", a pod's) logs
 //   #/audit[/<cluster>]                           the audit log
-// The shell mounts them (`PanelScreen`) for hashes `decodePanelRoute` recognises.
+// app/urlState.ts makes them part of the shell's Route (decoding with `decodePanelRoute`);
+// App.tsx mounts `PanelScreen` for them.
 
 import type { LogTarget } from "./logSource";
 import { LOG_WORKLOAD_KINDS } from "./logSource";
