@@ -29,10 +29,10 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Starts `masthead --demo` on a free port; resolves with the launch URL it prints. */
-export function startServer(token, dataDir) {
+export function startServer(token, dataDir, extraArgs = []) {
   const child = spawn(
     MASTHEAD,
-    ["--demo", "--no-browser", "--port", "0", "--token", token, "--data-dir", dataDir],
+    ["--demo", "--no-browser", "--port", "0", "--token", token, "--data-dir", dataDir, ...extraArgs],
     { cwd: REPO, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const output = [];
@@ -77,17 +77,18 @@ export async function stopServer(child) {
 }
 
 /**
- * Runs `body({ page, url, server })` against a fresh `masthead --demo` and a headless Chromium
- * with its own profile; on failure writes a screenshot and prints the server's output; always
- * closes the browser, stops the server and removes the temporary directory.
+ * Runs `body({ page, url, server, token })` against a fresh `masthead --demo` (plus `serverArgs`)
+ * and a headless Chromium with its own profile; on failure writes a screenshot and prints the
+ * server's output; always closes the browser, stops the server and removes the temporary
+ * directory.
  */
-export async function withDemo(body, { viewport = { width: 1400, height: 900 } } = {}) {
+export async function withDemo(body, { viewport = { width: 1400, height: 900 }, serverArgs = [] } = {}) {
   assert.ok(existsSync(MASTHEAD), `${MASTHEAD} missing: run \`make setup\``);
   assert.ok(existsSync(join(REPO, "web", "dist", "index.html")), "web/dist missing: run `make web`");
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
   const token = randomBytes(12).toString("hex");
   const tmp = mkdtempSync(join(tmpdir(), "masthead-e2e-"));
-  const server = startServer(token, join(tmp, "data"));
+  const server = startServer(token, join(tmp, "data"), serverArgs);
   let context = null;
   let page = null;
   try {
@@ -101,7 +102,7 @@ export async function withDemo(body, { viewport = { width: 1400, height: 900 } }
     });
     context.setDefaultTimeout(WAIT_MS);
     page = context.pages()[0] ?? (await context.newPage());
-    await body({ page, url, server });
+    await body({ page, url, server, token });
   } catch (error) {
     if (page) {
       const shot = join(tmpdir(), `masthead-e2e-${Date.now()}.png`);

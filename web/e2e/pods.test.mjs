@@ -3,40 +3,15 @@
 // (`npm run test:e2e` in web/, after `make setup web`). Not part of the unit `npm test`.
 //
 // Bounded: the whole test has a 60 s budget, every wait has its own timeout, nothing retries.
-// On failure a screenshot is written to /tmp/masthead-e2e-<time>.png and the server's output is
-// printed.
+// On failure harness.mjs writes a screenshot to /tmp/masthead-e2e-<time>.png and prints the
+// server's output.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, MASTHEAD, REPO, startServer, stopServer, TEST_BUDGET_MS, WAIT_MS } from "./harness.mjs";
+import { TEST_BUDGET_MS, withDemo } from "./harness.mjs";
 
 test("pods view: rows, sort by restarts, live badge, filter, object panel", { timeout: TEST_BUDGET_MS }, async (t) => {
-  assert.ok(existsSync(MASTHEAD), `${MASTHEAD} missing: run \`make setup\``);
-  assert.ok(existsSync(join(REPO, "web", "dist", "index.html")), "web/dist missing: run `make web`");
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
-
-  const token = randomBytes(12).toString("hex");
-  const tmp = mkdtempSync(join(tmpdir(), "masthead-e2e-"));
-  const server = startServer(token, join(tmp, "data"));
-  let context = null;
-  let page = null;
-  try {
-    const url = await server.url;
+  await withDemo(async ({ page, url, token }) => {
     assert.equal(url.endsWith(`?token=${token}`), true, `unexpected launch URL ${url}`);
-
-    context = await chromium.launchPersistentContext(join(tmp, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-      timeout: WAIT_MS,
-    });
-    context.setDefaultTimeout(WAIT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
     await page.goto(url);
     // A cluster opens on its overview; the pods view is one nav click away.
     await page.getByRole("navigation", { name: "views" }).getByRole("link", { name: "Pods", exact: true }).click();
@@ -107,24 +82,11 @@ test("pods view: rows, sort by restarts, live badge, filter, object panel", { ti
     await rows.filter({ hasText: target }).first().click();
     const panel = page.locator('aside[aria-label="object"]');
     await panel.waitFor();
+    await panel.getByRole("tab", { name: "YAML" }).click();
     const yaml = panel.locator("pre.yaml");
     await yaml.waitFor();
     const text = await yaml.textContent();
     assert.match(text ?? "", /^kind: Pod$/m);
     assert.ok((text ?? "").includes(`name: ${target}`), "YAML is not the clicked pod's");
-  } catch (error) {
-    if (page) {
-      const shot = join(tmpdir(), `masthead-e2e-${Date.now()}.png`);
-      await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 }).then(
-        () => console.error(`e2e: screenshot at ${shot}`),
-        (e) => console.error(`e2e: no screenshot (${e})`),
-      );
-    }
-    console.error(`e2e: masthead output:\n${server.output.join("")}`);
-    throw error;
-  } finally {
-    await context?.close().catch(() => {});
-    await stopServer(server.child);
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 });

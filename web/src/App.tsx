@@ -1,8 +1,9 @@
-// The app shell: header (cluster switcher with the cluster's accent colour, clusters and
-// diagnostics links, theme toggle, connection indicator), left nav (the cluster's overview, the
-// server's view catalogue, browse all kinds), the current screen, and the Ctrl/Cmd-K command
-// palette. The screen lives in the URL hash (app/urlState.ts) so a reload restores it; the
-// last opened cluster reopens on its overview.
+// The app shell: header (cluster switcher with the cluster's accent colour, clusters,
+// diagnostics and audit links, theme toggle, connection indicator), left nav (the cluster's
+// overview, the server's view catalogue, browse all kinds), the current screen (the panel
+// package's audit and logs pages among them), and the Ctrl/Cmd-K command palette. The screen
+// lives in the URL hash (app/urlState.ts) so a reload restores it; the last opened cluster
+// reopens on its overview.
 
 import { useCallback, useEffect, useState, type CSSProperties } from "react";
 import { fetchCatalogue } from "./app/api";
@@ -27,6 +28,7 @@ import {
 import { DiagnosticsScreen } from "./diagnostics/DiagnosticsScreen";
 import { OverviewScreen } from "./overview/OverviewScreen";
 import { CommandPalette, isPaletteShortcut } from "./palette/CommandPalette";
+import { PanelScreen } from "./panel/PanelScreen";
 import { clusterAccent } from "./theme/accent";
 import { ThemeToggle } from "./theme/ThemeToggle";
 
@@ -111,6 +113,7 @@ export function App() {
   const openCluster = (id: string) => {
     if (route?.screen === "view") navigate(viewRoute(id, route.view));
     else if (route?.screen === "kinds") navigate({ screen: "kinds", cluster: id });
+    else if (route?.screen === "audit" && route.cluster) navigate({ screen: "audit", cluster: id });
     else navigate(overviewRoute(id));
   };
   const onRouteChange = useCallback((next: ViewRoute) => navigate(next, "replace"), [navigate]);
@@ -130,6 +133,9 @@ export function App() {
         </a>
         <a href="#/diagnostics" className={route?.screen === "diagnostics" ? "active" : undefined}>
           Diagnostics
+        </a>
+        <a href="#/audit" className={route?.screen === "audit" ? "active" : undefined} title="Actions taken through masthead, all clusters">
+          Audit
         </a>
         <button type="button" className="link palette-hint" onClick={() => setPaletteOpen(true)} title="Command palette (Ctrl+K / ⌘K)">
           Jump to… <kbd>Ctrl K</kbd>
@@ -160,6 +166,8 @@ export function App() {
               info={clusters?.find((c) => c.id === route.cluster)}
               onClusterChanged={refresh}
             />
+          ) : route?.screen === "audit" || route?.screen === "logs" ? (
+            <PanelScreen key={encodeRoute(route)} route={route} />
           ) : route?.screen === "kinds" ? (
             <KindsScreen key={route.cluster} cluster={route.cluster} onOpen={(view) => navigate(viewRoute(route.cluster, view))} />
           ) : route?.screen === "view" ? (

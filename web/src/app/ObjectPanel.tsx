@@ -1,10 +1,12 @@
-// Side panel for one object: a summary (the row's columns) and its YAML from the server
-// (Secrets arrive masked). Esc closes it (handled by the view's keyboard map).
+// Side panel for one object (the table's open row): mounts the panel (web/src/panel) for the
+// object's URL; a view without a resource has nothing to fetch. Esc closes it (handled by the
+// view's keyboard map).
 
-import { useEffect, useState } from "react";
+import { useMemo } from "react";
 import type { Row } from "../live/protocol";
-import { renderCell, type ColumnDef } from "../table/columns";
-import { fetchText } from "./api";
+import type { ColumnDef } from "../table/columns";
+import { ObjectDetails } from "../panel/ObjectDetails";
+import { parseObjectPath } from "../panel/refs";
 
 export function ObjectPanel({
   title,
@@ -15,52 +17,25 @@ export function ObjectPanel({
 }: {
   /** `namespace/name` */
   title: string;
-  /** The object's YAML URL, or null when the view has no resource to fetch. */
+  /** The object's URL, or null when the view has no resource to fetch. */
   path: string | null;
   row: Row | null;
   columns: ColumnDef[];
   onClose: () => void;
 }) {
-  const [yaml, setYaml] = useState<{ path: string; text?: string; error?: string } | null>(null);
-  useEffect(() => {
-    if (!path) return;
-    const abort = new AbortController();
-    setYaml({ path });
-    fetchText(`${path}?format=yaml`, abort.signal)
-      .then((text) => setYaml({ path, text }))
-      .catch((reason: unknown) => {
-        if (!abort.signal.aborted) setYaml({ path, error: reason instanceof Error ? reason.message : String(reason) });
-      });
-    return () => abort.abort();
-  }, [path]);
-
-  return (
-    <aside className="panel" aria-label="object">
-      <div className="panel-head">
-        <h3 title={title}>{title}</h3>
-        <button type="button" aria-label="close" onClick={onClose}>
-          ✕
-        </button>
-      </div>
-      {row && (
-        <dl className="summary">
-          {columns.map((column) => (
-            <div key={column.id}>
-              <dt>{column.title}</dt>
-              <dd>{renderCell(column, row)}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-      <h4>YAML</h4>
-      {!path && <p className="muted">No object to fetch for this view.</p>}
-      {yaml?.error && (
-        <div className="error" role="alert">
-          {yaml.error}
+  const parsed = useMemo(() => (path ? parseObjectPath(path) : null), [path]);
+  if (!parsed)
+    return (
+      <aside className="panel" aria-label="object">
+        <div className="panel-head">
+          <h3 title={title}>{title}</h3>
+          <button type="button" aria-label="close" onClick={onClose}>
+            ✕
+          </button>
         </div>
-      )}
-      {yaml && !yaml.error && yaml.text === undefined && <p className="muted">Loading…</p>}
-      {yaml?.text !== undefined && <pre className="yaml">{yaml.text}</pre>}
-    </aside>
-  );
+        <p className="muted">No object to fetch for this view.</p>
+      </aside>
+    );
+  // Keyed by the object: another row is a fresh panel (tabs, back stack and revealed secrets reset).
+  return <ObjectDetails key={path} cluster={parsed.cluster} root={parsed.ref} title={title} row={row} columns={columns} onClose={onClose} />;
 }

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The generic view end to end at unit level over a fake socket: catalogue columns, the initial
 // query from the URL, freshness badge and warnings, `/` + typing → debounced query op, arrow keys
-// + Enter → object panel with YAML, Esc closes.
+// + Enter → object panel (YAML tab), Esc closes.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { useState } from "react";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
@@ -150,9 +150,10 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
   fireEvent.keyDown(document.body, { key: "Enter" });
   expect(routes.at(-1)).toMatchObject({ open: "team-a/pod-1" });
   const panel = await screen.findByRole("complementary", { name: "object" });
+  expect(panel.textContent).toContain("Burstable");
+  fireEvent.click(within(panel).getByRole("tab", { name: "YAML" }));
   await waitFor(() => expect(panel.querySelector(".yaml")?.textContent).toContain("kind: Pod"));
   expect(fetched).toContain("/api/v1/clusters/c1/objects/core/v1/pods/team-a/pod-1?format=yaml");
-  expect(panel.textContent).toContain("Burstable");
 
   // Esc closes the panel (and clears it from the URL).
   fireEvent.keyDown(document.body, { key: "Escape" });
@@ -194,6 +195,7 @@ it("reopens the object named in the URL and keeps it while the first frame arriv
     server.last.receive({ type: "page", sub: subscribe.sub, seq: subscribe.seq, version: "v", total: 0, offset: 0, rows: [], sources: [], warnings: [] });
   });
   const panel = await screen.findByRole("complementary", { name: "object" });
+  fireEvent.click(within(panel).getByRole("tab", { name: "YAML" }));
   await waitFor(() => expect(panel.querySelector(".yaml")?.textContent).toContain("kind: Node"));
   expect(onRouteChange).not.toHaveBeenCalled();
 });

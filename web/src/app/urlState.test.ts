@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   decodeRoute,
   encodeRoute,
+  logsRoute,
   objectKey,
   overviewRoute,
   parseObjectKey,
@@ -73,6 +74,25 @@ describe("URL state", () => {
     expect(decodeRoute("")).toBeNull();
     expect(decodeRoute("#/whatever")).toBeNull();
     expect(decodeRoute("#/c/%E0%A4%A/pods")).toMatchObject({ cluster: "%E0%A4%A" });
+  });
+
+  it("routes the audit and logs pages, with their cluster", () => {
+    const logs = { screen: "logs", cluster: "prod eu", target: { namespace: "shop", kind: "Deployment", name: "web" } } as const;
+    expect(encodeRoute(logs)).toBe("#/logs/prod%20eu/shop/Deployment/web");
+    expect(decodeRoute("#/logs/prod%20eu/shop/Deployment/web")).toEqual(logs);
+    expect(routeCluster(logs)).toBe("prod eu");
+    expect(decodeRoute("#/audit")).toEqual({ screen: "audit" });
+    expect(routeCluster({ screen: "audit" })).toBe("");
+    expect(encodeRoute({ screen: "audit", cluster: "admin" })).toBe("#/audit/admin");
+    expect(routeCluster(decodeRoute("#/audit/admin"))).toBe("admin");
+    // A logs page of a kind without logs names no screen (the shell picks its default).
+    expect(decodeRoute("#/logs/admin/shop/Service/web")).toBeNull();
+    expect(logsRoute("admin", "daemonsets", { namespace: "kube-system", name: "proxy" })).toEqual({
+      screen: "logs",
+      cluster: "admin",
+      target: { namespace: "kube-system", kind: "DaemonSet", name: "proxy" },
+    });
+    expect(logsRoute("admin", "services", { namespace: "shop", name: "web" })).toBeNull();
   });
 
   it("turns a route into the live query", () => {

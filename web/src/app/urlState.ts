@@ -4,10 +4,15 @@
 //   #/c/<cluster>                 the cluster's overview (the default screen of a cluster)
 //   #/c/<cluster>/~kinds          every kind the cluster serves (browse)
 //   #/c/<cluster>/<view>?sort=age&desc=1&q=web&ns=a,b&selector=app%3Dweb&facet.status=Pending&open=<namespace>/<name>
+//   #/audit[/<cluster>]           the audit log (all clusters, or one)
+//   #/logs/<cluster>/<namespace>/<Kind>/<name>   a pod's or workload's logs
+// (the last two are the panel package's pages, encoded by panel/screenRoutes.ts).
 // Browse views are named `browse/<group|core>/<version>/<resource>` (one encoded path segment).
 // Hash routing: the server serves index.html at `/` and needs to know no client routes.
 
 import type { ViewQuery } from "../live/protocol";
+import { logTargetFor } from "../panel/logSource";
+import { decodePanelRoute, encodePanelRoute, type PanelRoute } from "../panel/screenRoutes";
 
 export interface ViewRoute {
   screen: "view";
@@ -43,7 +48,7 @@ export interface KindsRoute {
   cluster: string;
 }
 
-export type Route = ViewRoute | ClustersRoute | DiagnosticsRoute | OverviewRoute | KindsRoute;
+export type Route = ViewRoute | ClustersRoute | DiagnosticsRoute | OverviewRoute | KindsRoute | PanelRoute;
 
 export const DEFAULT_VIEW = "pods";
 /** Path segment of the kinds screen; `~` keeps it apart from any view name. */
@@ -52,7 +57,7 @@ const FACET_PARAM = "facet.";
 
 /** The cluster a route belongs to ("" for the cross-cluster screens). */
 export function routeCluster(route: Route | null): string {
-  return route && "cluster" in route ? route.cluster : "";
+  return route && "cluster" in route ? (route.cluster ?? "") : "";
 }
 
 export function overviewRoute(cluster: string): OverviewRoute {
@@ -64,6 +69,7 @@ export function encodeRoute(route: Route): string {
   if (route.screen === "diagnostics") return "#/diagnostics";
   if (route.screen === "overview") return `#/c/${encodeURIComponent(route.cluster)}`;
   if (route.screen === "kinds") return `#/c/${encodeURIComponent(route.cluster)}/${KINDS_SEGMENT}`;
+  if (route.screen === "audit" || route.screen === "logs") return encodePanelRoute(route);
   const params = new URLSearchParams();
   if (route.sort) params.set("sort", route.sort);
   if (route.sort && route.desc) params.set("desc", "1");
@@ -86,6 +92,7 @@ export function decodeRoute(hash: string): Route | null {
   const parts = path.split("/").filter(Boolean).map(safeDecode);
   if (parts[0] === "clusters" && parts.length === 1) return { screen: "clusters" };
   if (parts[0] === "diagnostics" && parts.length === 1) return { screen: "diagnostics" };
+  if (parts[0] === "audit" || parts[0] === "logs") return decodePanelRoute(hash);
   if (parts[0] !== "c" || !parts[1]) return null;
   if (!parts[2]) return overviewRoute(parts[1]);
   if (parts[2] === KINDS_SEGMENT) return { screen: "kinds", cluster: parts[1] };
@@ -120,6 +127,12 @@ export function decodeRoute(hash: string): Route | null {
 
 export function viewRoute(cluster: string, view: string = DEFAULT_VIEW, extra: Partial<Omit<ViewRoute, "screen" | "cluster" | "view">> = {}): ViewRoute {
   return { screen: "view", cluster, view, namespaces: [], ...extra };
+}
+
+/** The logs page of a row of a pod or workload view (`pods`, `deployments`, ...); null for other views. */
+export function logsRoute(cluster: string, view: string, row: { namespace?: unknown; name: string }): PanelRoute | null {
+  const target = logTargetFor({ resource: view, namespace: typeof row.namespace === "string" ? row.namespace : "", name: row.name });
+  return target ? { screen: "logs", cluster, target } : null;
 }
 
 /** `namespace/name` (or `name`) identifying a row in the URL. */

@@ -103,6 +103,11 @@ it("summarises nodes, pods, capacity, workloads, problems and warning events wit
 
   await waitFor(() => expect(screen.getByTestId("degraded-count").textContent).toBe("1 below desired replicas"));
   expect(hrefRoute(within(card("Workloads")).getByRole("link", { name: "shop/web" }))).toMatchObject({ view: "deployments", open: "shop/web" });
+  expect(hrefRoute(within(card("Workloads")).getByRole("link", { name: "logs" }))).toEqual({
+    screen: "logs",
+    cluster: "c1",
+    target: { namespace: "shop", kind: "Deployment", name: "web" },
+  });
 
   await waitFor(() => expect(card("Problems").querySelector('[data-problem="failed-jobs"]')).not.toBeNull());
   const problems = card("Problems");
@@ -111,6 +116,11 @@ it("summarises nodes, pods, capacity, workloads, problems and warning events wit
   expect(hrefRoute(within(problems).getByRole("link", { name: /Pending pods/ }))).toMatchObject({ view: "pods", facets: { status: "Pending" } });
   expect(hrefRoute(within(problems).getByRole("link", { name: "n3" }))).toMatchObject({ view: "nodes", open: "n3" });
   expect(hrefRoute(within(problems).getByRole("link", { name: "data/etl" }))).toMatchObject({ view: "jobs", open: "data/etl" });
+  // Failing pods and failed jobs link to their logs; pending pods (nothing ran yet) do not.
+  const logsLinks = within(problems).getAllByRole("link", { name: "logs" }).map(hrefRoute);
+  expect(logsLinks).toContainEqual({ screen: "logs", cluster: "c1", target: { namespace: "shop", pod: "web-2" } });
+  expect(logsLinks).toContainEqual({ screen: "logs", cluster: "c1", target: { namespace: "data", kind: "Job", name: "etl" } });
+  expect(within(problems.querySelector('[data-problem="pending-pods"]') as HTMLElement).queryByRole("link", { name: "logs" })).toBeNull();
 
   await waitFor(() => expect(card("Recent warning events").textContent).toContain("Back-off restarting failed container"));
   expect(card("Recent warning events").textContent).toContain("Pod/shop/web-2");

@@ -10,7 +10,7 @@ import { ageText } from "../table/age";
 import { Card } from "./Card";
 import { fetchRows, type RowList } from "./pages";
 import { FAILING_POD_STATUSES, notReadyStatuses, summarizeNodes } from "./summary";
-import { FAST_POLL_MS, LIST_LIMIT, objectHref, facetHref, sourcesOf, type CardProps } from "./shared";
+import { FAST_POLL_MS, LIST_LIMIT, objectHref, facetHref, logsHref, sourcesOf, type CardProps } from "./shared";
 
 interface Problems {
   failing: RowList;
@@ -33,7 +33,8 @@ interface ProblemGroup {
   title: string;
   total: number;
   href: string;
-  items: Array<{ key: string; href: string; label: string; detail: string }>;
+  /** `logs`: the logs page of a failing pod or job. */
+  items: Array<{ key: string; href: string; label: string; detail: string; logs?: string | null }>;
 }
 
 export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollState<RowList> }) {
@@ -55,6 +56,7 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
         href: objectHref(cluster, "pods", row),
         label: objectKey(row),
         detail: `${String(row.status)} · ${String(row.restarts ?? 0)} restarts`,
+        logs: logsHref(cluster, "pods", row),
       })),
     });
     groups.push({
@@ -81,7 +83,13 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
       title: "Failed jobs",
       total: p.failedJobs.total,
       href: facetHref(cluster, "jobs", "status", ["Failed"]),
-      items: p.failedJobs.rows.map((row) => ({ key: row.uid, href: objectHref(cluster, "jobs", row), label: objectKey(row), detail: `${String(row.failed ?? 0)} failed` })),
+      items: p.failedJobs.rows.map((row) => ({
+        key: row.uid,
+        href: objectHref(cluster, "jobs", row),
+        label: objectKey(row),
+        detail: `${String(row.failed ?? 0)} failed`,
+        logs: logsHref(cluster, "jobs", row),
+      })),
     });
   }
   const shown = groups.filter((g) => g.total > 0);
@@ -106,6 +114,14 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
             {group.items.map((item) => (
               <li key={item.key}>
                 <a href={item.href}>{item.label}</a> <span className="muted">{item.detail}</span>
+                {item.logs && (
+                  <>
+                    {" "}
+                    <a className="logs-link" href={item.logs}>
+                      logs
+                    </a>
+                  </>
+                )}
               </li>
             ))}
           </ul>

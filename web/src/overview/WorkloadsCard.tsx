@@ -7,7 +7,7 @@ import type { Row, SourceFreshness } from "../live/protocol";
 import { Card } from "./Card";
 import { fetchRows } from "./pages";
 import { degradedWorkloads } from "./summary";
-import { FAST_POLL_MS, ROW_CAP, LIST_LIMIT, viewHref, objectHref, sourcesOf, type CardProps } from "./shared";
+import { FAST_POLL_MS, ROW_CAP, LIST_LIMIT, viewHref, objectHref, logsHref, sourcesOf, type CardProps } from "./shared";
 
 const WORKLOAD_VIEWS = ["deployments", "statefulsets", "daemonsets"] as const;
 
@@ -53,7 +53,10 @@ export function WorkloadsCard({ cluster, now }: CardProps) {
                   <span className="muted">{d.view.replace(/s$/, "")}</span>{" "}
                   <span className="tone-warn">
                     {String(row.ready_replicas ?? 0)}/{String(row.desired ?? 0)} ready
-                  </span>
+                  </span>{" "}
+                  <a className="logs-link" href={logsHref(cluster, d.view, row) ?? undefined}>
+                    logs
+                  </a>
                 </li>
               )),
             )}

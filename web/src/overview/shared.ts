@@ -1,7 +1,7 @@
 // What the overview cards share: refresh intervals, row caps, links into filtered views and the
 // sources a card's freshness badge reads.
 
-import { encodeRoute, objectKey, viewRoute } from "../app/urlState";
+import { encodeRoute, logsRoute, objectKey, viewRoute } from "../app/urlState";
 import type { PollState } from "../app/usePoll";
 import type { Row, SourceFreshness } from "../live/protocol";
 import { withoutMetrics } from "./summary";
@@ -24,6 +24,12 @@ export const viewHref = (cluster: string, view: string, extra: Parameters<typeof
   encodeRoute(viewRoute(cluster, view, extra));
 
 export const objectHref = (cluster: string, view: string, row: Row) => viewHref(cluster, view, { open: objectKey(row) });
+
+/** The logs page of a pod or workload row; null for rows without logs. */
+export function logsHref(cluster: string, view: string, row: Row): string | null {
+  const route = logsRoute(cluster, view, row);
+  return route ? encodeRoute(route) : null;
+}
 
 export const facetHref = (cluster: string, view: string, column: string, values: string[]) =>
   viewHref(cluster, view, { facets: { [column]: values.join(",") } });

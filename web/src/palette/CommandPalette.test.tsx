@@ -102,6 +102,22 @@ it("finds objects by name with q= (debounced) and names views it could not searc
   expect(new Set(searches.map((c) => c.url.searchParams.get("q")))).toEqual(new Set(["web"]));
   expect(searches.every((c) => c.url.searchParams.get("limit") === "5")).toBe(true);
   expect(screen.getByText(/Not searched: nodes/)).toBeTruthy();
-  fireEvent.click(screen.getByText("web-7d9f8-x2k4p"));
+  const found = (kind: string) => screen.getAllByRole("option").filter((o) => o.getAttribute("data-kind") === kind);
+  expect(found("object").map((o) => o.textContent)).toEqual(["web-7d9f8-x2k4ppod · shop"]);
+  fireEvent.click(found("object")[0]!);
   expect(navigate).toHaveBeenLastCalledWith({ screen: "view", cluster: "admin", view: "pods", namespaces: [], open: "shop/web-7d9f8-x2k4p" });
+  // A pod found is also a jump to its logs page.
+  expect(found("logs").map((o) => o.textContent)).toEqual(["web-7d9f8-x2k4plogs · pod · shop"]);
+  fireEvent.click(found("logs")[0]!);
+  expect(navigate).toHaveBeenLastCalledWith({ screen: "logs", cluster: "admin", target: { namespace: "shop", pod: "web-7d9f8-x2k4p" } });
+});
+
+it("jumps to the audit log of all clusters or of the current one", () => {
+  fakeApi();
+  const { navigate, input } = open();
+  fireEvent.change(input, { target: { value: "audit" } });
+  const audit = screen.getAllByRole("option").filter((o) => o.querySelector(".palette-label")?.textContent === "Audit log");
+  expect(audit.map((o) => o.querySelector(".palette-detail")?.textContent)).toEqual(["actions taken, all clusters", "actions taken on admin"]);
+  fireEvent.click(audit[1]!);
+  expect(navigate).toHaveBeenLastCalledWith({ screen: "audit", cluster: "admin" });
 });

@@ -1,13 +1,14 @@
-// What the palette can jump to: clusters, screens and views of the current cluster, namespaces
-// (setting the namespace filter of the current view) and objects found by name (`q=`).
+// What the palette can jump to: clusters, screens (the audit log among them) and views of the
+// current cluster, namespaces (setting the namespace filter of the current view) and objects
+// found by name (`q=`), with the logs page of each pod and workload found.
 
 import type { ClusterInfo, ViewPage } from "../app/api";
 import { viewPageUrl } from "../app/api";
 import { navGroups, type ViewDef } from "../app/catalogue";
 import type { RevalidatingFetcher } from "../app/revalidate";
-import { DEFAULT_VIEW, objectKey, overviewRoute, viewRoute, type Route } from "../app/urlState";
+import { DEFAULT_VIEW, logsRoute, objectKey, overviewRoute, viewRoute, type Route } from "../app/urlState";
 
-export type ItemKind = "cluster" | "screen" | "view" | "namespace" | "object";
+export type ItemKind = "cluster" | "screen" | "view" | "namespace" | "object" | "logs";
 
 export interface PaletteItem {
   id: string;
@@ -31,7 +32,9 @@ export function staticItems(clusters: ClusterInfo[], catalogue: ViewDef[], clust
   }));
   items.push({ id: "screen:clusters", kind: "screen", label: "Clusters", detail: "all contexts", route: { screen: "clusters" } });
   items.push({ id: "screen:diagnostics", kind: "screen", label: "Diagnostics", detail: "sources, watches, rates", route: { screen: "diagnostics" } });
+  items.push({ id: "screen:audit", kind: "screen", label: "Audit log", detail: "actions taken, all clusters", route: { screen: "audit" } });
   if (!cluster) return items;
+  items.push({ id: "screen:audit-cluster", kind: "screen", label: "Audit log", detail: `actions taken on ${cluster}`, route: { screen: "audit", cluster } });
   items.push({ id: "screen:overview", kind: "screen", label: "Overview", detail: cluster, route: overviewRoute(cluster) });
   items.push({ id: "screen:kinds", kind: "screen", label: "Browse all kinds", detail: cluster, route: { screen: "kinds", cluster } });
   for (const group of navGroups(catalogue)) {
@@ -70,6 +73,7 @@ export async function searchObjects(
     OBJECT_VIEWS.map((view) => fetcher.get<ViewPage>(viewPageUrl(cluster, view, { q: query, limit: OBJECTS_PER_VIEW }), signal)),
   );
   const items: PaletteItem[] = [];
+  const logs: PaletteItem[] = [];
   const failures: string[] = [];
   results.forEach((result, i) => {
     const view = OBJECT_VIEWS[i]!;
@@ -79,8 +83,12 @@ export async function searchObjects(
     }
     for (const row of result.value.body.rows) {
       const key = objectKey(row);
-      items.push({ id: `obj:${view}:${key}`, kind: "object", label: row.name, detail: `${view.replace(/s$/, "")}${row.namespace ? ` · ${row.namespace}` : ""}`, route: viewRoute(cluster, view, { open: key }) });
+      const what = `${view.replace(/s$/, "")}${row.namespace ? ` · ${row.namespace}` : ""}`;
+      items.push({ id: `obj:${view}:${key}`, kind: "object", label: row.name, detail: what, route: viewRoute(cluster, view, { open: key }) });
+      const logsPage = logsRoute(cluster, view, row);
+      if (logsPage) logs.push({ id: `logs:${view}:${key}`, kind: "logs", label: row.name, detail: `logs · ${what}`, route: logsPage });
     }
   });
-  return { items, failures };
+  // Objects first: opening one is the more common jump; its logs follow.
+  return { items: [...items, ...logs], failures };
 }
