@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from masthead.sim.app import Simulator
 from masthead.sim.errors import ApiError
 from masthead.sim.managedfields import (
     decode,
@@ -21,6 +22,7 @@ from masthead.sim.managedfields import (
     server_side_apply,
     union,
 )
+from masthead.sim.registry import WriteContext
 from tests.conftest import exchange, load_fixture
 
 TS = "<ts>"  # the fixtures normalise every time to this, so passing it allows exact comparison
@@ -418,3 +420,48 @@ def test_created_configmap_owns_exactly_its_keys(data: dict[str, str]) -> None:
     entries = out["metadata"].get("managedFields", [])
     expected = {".data"} | {f".data.{k}" for k in data} if data else {".data"}
     assert set(paths(decode(entries[0]["fieldsV1"]))) == expected
+
+
+async def test_status_in_an_apply_to_the_main_resource_is_ignored() -> None:
+    """Upstream resets status on the main endpoint before computing ownership: a manifest
+    carrying the controller's status neither conflicts with it nor takes it over."""
+    async with Simulator() as sim:
+        info = sim.info("apps", "v1", "deployments")
+        sim.registry.create(info, "default", _deployment(), WriteContext("kubectl-create"))
+        stored = sim.registry.get(info, "default", "web")
+        stored["status"] = {"replicas": 2, "readyReplicas": 2}
+        sim.registry.update(
+            info,
+            "default",
+            "web",
+            stored,
+            WriteContext("kube-controller-manager"),
+            subresource="status",
+        )
+        manifest = _deployment()
+        manifest["metadata"]["labels"] = {"team": "shop"}
+        manifest["status"] = {"replicas": 9, "readyReplicas": 0}
+        out, _ = sim.registry.patch(
+            info, "default", "web", "apply", manifest, WriteContext("masthead")
+        )
+        assert out["metadata"]["labels"] == {"team": "shop"}
+        assert out["status"] == {"replicas": 2, "readyReplicas": 2}
+        mine = [e for e in out["metadata"]["managedFields"] if e["manager"] == "masthead"]
+        assert len(mine) == 1 and "f:status" not in mine[0]["fieldsV1"]
+
+
+def _deployment(replicas: int = 2) -> dict[str, Any]:
+    labels = {"app": "web"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+            },
+        },
+    }

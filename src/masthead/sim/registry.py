@@ -498,6 +498,11 @@ class Registry:
     ) -> tuple[dict[str, Any], bool]:
         if not isinstance(applied, dict):
             raise errors.bad_request("apply patch body must be an object")
+        if subresource is None and info.has_status and "status" in applied:
+            # The strategy's reset fields: status sent to the main resource is ignored before
+            # ownership is computed, so it neither conflicts with the controller that owns it
+            # nor becomes the applier's (upstream's fieldmanager resetFieldsFilter).
+            applied = {k: v for k, v in applied.items() if k != "status"}
         t = now_rfc3339(self.clock())
         if cur is None:
             if subresource is not None:
