@@ -37,7 +37,9 @@ async def test_subscribe_change_window_query_unsubscribe() -> None:
         pod = objects(s.sim, ("", "pods"))[5]
         started = time.monotonic()
         bump_restarts(s.sim, pod.namespace, pod.name, 9999)
-        frame = await live.page(timeout=3)
+        frame = await live.next(
+            lambda f: f.get("type") == "page" and f["rows"][0]["restarts"] == 9999, timeout=3
+        )
         assert time.monotonic() - started < 2.0
         assert frame["rows"][0]["uid"] == pod.uid and frame["rows"][0]["restarts"] == 9999
         assert frame["version"] != first["version"]
@@ -178,6 +180,8 @@ async def test_equal_windows_share_one_page_build_and_other_namespaces_do_not_wa
         live_socket(s) as tab1,
         live_socket(s) as tab2,
     ):
+        for joined in ("replicasets", "deployments"):  # the pods view's workload join, synced
+            await s.page("admin", joined, limit=1)
         pods = objects(s.sim, ("", "pods"))
         namespaces = sorted({p.namespace for p in pods})
         assert len(namespaces) >= 2

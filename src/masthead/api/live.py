@@ -39,11 +39,12 @@ from aiohttp import WSMsgType, web
 from masthead.api import logs as logs_api
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.errors import ApiProblem
-from masthead.api.pages import open_sources, resolve_view
+from masthead.api.pages import attach_joins, open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
 from masthead.views.catalogue import BROWSE, ViewSpec
+from masthead.views.joins import needs_of
 from masthead.views.page import BuiltPage, PageSources, build_page, rfc3339
 from masthead.views.query import (
     DEFAULT_LIMIT,
@@ -279,7 +280,13 @@ class WindowSubscription:
             self._stop_listening()
         tables = self.conn.ctx.registry.tables_of(self.session.id)
         key = (self.view.group, self.view.resource)
-        self._stop_listening = tables.hub.listen(key, self.changed)
+        stops = [tables.hub.listen(k, self.changed) for k in (key, *needs_of(self.view.joins))]
+
+        def stop_listening() -> None:
+            for stop in stops:
+                stop()
+
+        self._stop_listening = stop_listening
         poller = self.demand_metrics()
         if poller is not None and self._stop_metrics is None:
             self._stop_metrics = poller.subscribe(lambda p: self.changed(None))
@@ -324,6 +331,7 @@ class WindowSubscription:
         counters = self.conn.hub.counters
         counters.evaluations += 1
         sources = PageSources(self.session.id, self.view, self.group, self.demand_metrics())
+        attach_joins(self.session, sources)
         version = sources.version(self.query)
         if not self._force and version == self._last_version:
             counters.unchanged += 1
@@ -338,7 +346,8 @@ class WindowSubscription:
             counters.pages_shared += 1
         self._last_version = version
         states = [(s["id"], s["state"], s.get("message")) for s in page.body["sources"]]  # type: ignore[attr-defined]
-        content = (page.rows, page.total, page.offset, states, page.body["warnings"])
+        # The rendered rows: overlaid metrics and join columns change without the stored rows.
+        content = (page.body["rows"], page.total, page.offset, states, page.body["warnings"])
         if not self._force and content == self._last_content:
             counters.unchanged += 1
             return None

@@ -16,9 +16,12 @@ from aiohttp import web
 from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
 from masthead.cluster import ClusterSession, ClusterState
+from masthead.feeds.metrics import MetricsState
 from masthead.kube.access import AccessMode
 from masthead.kube.freshness import SourceState
+from masthead.objects.tables import resource_tables
 from masthead.views.catalogue import BROWSE, CORE_GROUP, VIEWS, ViewSpec, browse_view, catalogue
+from masthead.views.joins import JoinTables, needs_of, source_name
 from masthead.views.page import PageSources, build_page
 from masthead.views.query import BadParameter, ViewQuery, parse_query
 
@@ -113,23 +116,69 @@ async def open_sources(session: ClusterSession, view: ViewSpec) -> PageSources:
             source=view.source,
             details={"parameter": "resource"},
         )
-    return PageSources(session.id, view, group)
+    sources = PageSources(session.id, view, group)
+    for key in needs_of(view.joins):
+        joined = await session.ensure_source(source_name(key))
+        sources.join_sources.extend(joined.sources.values())
+    attach_joins(session, sources)
+    return sources
+
+
+def attach_joins(session: ClusterSession, sources: PageSources) -> None:
+    """The joined resources' current tables (a source may have started or stopped since the
+    last page), with a warning for each one read only in some namespaces or not at all."""
+    view = sources.view
+    if not view.joins:
+        return
+    needs = needs_of(view.joins)
+    sources.joined = JoinTables({key: resource_tables(session, *key) for key in needs})
+    warnings: list[str] = []
+    plans = {
+        (g.resource.group, g.resource.resource): g.plan for g in session.resources if g.resource
+    }
+    for key in needs:
+        plan = plans.get(key)
+        columns = ", ".join(j.column.id for j in view.joins if key in j.needs)
+        if plan is None or plan.mode in (AccessMode.FORBIDDEN, AccessMode.UNSUPPORTED):
+            warnings.append(f"{source_name(key)} cannot be listed: {columns} left empty")
+        elif plan.mode is AccessMode.NAMESPACES:
+            warnings.append(
+                f"{source_name(key)} read only in {len(plan.namespaces)} namespaces: {columns} "
+                "count what they hold"
+            )
+    sources.join_warnings = warnings
 
 
 async def first_sync(sources: PageSources, timeout: float) -> None:
     """A source opened by this very request has nothing yet: wait (bounded) for its first
-    sync, so a tool's first page is not an empty "connecting" one. Later pages never wait."""
+    sync — and for the metrics poller's first answer when the view overlays metrics — so a
+    tool's first page is not an empty "connecting" one. Later pages never wait."""
     pending = [
         s.freshness
-        for s in sources.sources
+        for s in (*sources.sources, *sources.join_sources)
         if s.syncs == 0 and s.running and s.freshness.current.state in _FIRST_SYNC
     ]
-    if not pending or timeout <= 0:
+    metrics = sources.metrics
+    kind = sources.view.metrics
+    unanswered = (
+        metrics is not None
+        and kind is not None
+        and metrics.status(kind).state is MetricsState.UNKNOWN
+    )
+    if (not pending and not unanswered) or timeout <= 0:
         return
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(timeout):
-            for f in pending:
-                await f.wait_for(lambda c: c.state not in _FIRST_SYNC)
+    answered = asyncio.Event()
+    stop = metrics.subscribe(lambda _: answered.set()) if metrics is not None else None
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                for f in pending:
+                    await f.wait_for(lambda c: c.state not in _FIRST_SYNC)
+                if unanswered:
+                    await answered.wait()
+    finally:
+        if stop is not None:
+            stop()
 
 
 def parse(view: ViewSpec, request: web.Request) -> ViewQuery:

@@ -14,6 +14,7 @@ from typing import Any
 from masthead.kube.discovery import ResourceType
 from masthead.store.columns import Column
 from masthead.store.projection import PROJECTIONS, Projection, projection_for
+from masthead.views.joins import JOINS, JoinColumn
 
 # Columns whose values come from the cluster's `MetricsPoller`, overlaid at serve time (never
 # stored in the table): CPU in millicores, memory in bytes. Sortable; a row without a sample
@@ -42,6 +43,8 @@ class ViewSpec:
     desc: bool = False
     # "pods" or "nodes": the view overlays `METRIC_COLUMNS` from that kind of metrics.
     metrics: str | None = None
+    # Columns computed from other resources' tables for the window's rows (views/joins.py).
+    joins: tuple[JoinColumn, ...] = ()
 
     @property
     def source(self) -> str:
@@ -54,22 +57,26 @@ class ViewSpec:
         by_id = {c.id: c for c in self.projection.columns}
         if self.metrics is not None:
             by_id.update(METRIC_COLUMNS)
+        joined = tuple(j.column for j in self.joins)
         if self.columns is None:
-            return tuple(by_id.values())
-        return tuple(by_id[c] for c in self.columns)
+            return (*by_id.values(), *joined)
+        return (*(by_id[c] for c in self.columns), *joined)
 
     def column(self, column_id: str) -> Column[Any] | None:
         for c in self.projection.columns:
             if c.id == column_id:
                 return c
-        if self.metrics is not None:
-            return METRIC_COLUMNS.get(column_id)
-        return None
+        if self.metrics is not None and column_id in METRIC_COLUMNS:
+            return METRIC_COLUMNS[column_id]
+        return next((j.column for j in self.joins if j.column.id == column_id), None)
 
     def shown_all(self) -> tuple[Column[Any], ...]:
         """Every column the view can sort or filter by (projection + metric overlay)."""
         extra = tuple(METRIC_COLUMNS.values()) if self.metrics is not None else ()
         return (*self.projection.columns, *extra)
+
+    def is_joined(self, column_id: str) -> bool:
+        return any(j.column.id == column_id for j in self.joins)
 
     def is_metric(self, column_id: str) -> bool:
         return self.metrics is not None and column_id in METRIC_COLUMNS
@@ -122,6 +129,7 @@ def _view(
         sort=sort,
         desc=desc,
         metrics=metrics,
+        joins=JOINS.get(name, ()),
     )
     assert all(spec.column(c) is not None for c in spec.columns or ()), name
     return spec

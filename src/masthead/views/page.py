@@ -23,6 +23,7 @@ from masthead.kube.freshness import SourceState
 from masthead.store.query import query_tables
 from masthead.store.table import Table
 from masthead.views.catalogue import ViewSpec
+from masthead.views.joins import JoinTables
 from masthead.views.query import ViewQuery
 from masthead.views.sources import ObservedTableSink
 
@@ -64,6 +65,11 @@ class PageSources:
         # The cluster's poller when the view overlays metrics (None: no metric columns, or no
         # poller — then the `metrics` source says "unavailable").
         self.metrics = metrics if view.metrics is not None else None
+        # The joined resources' tables, when the view has join columns (views/joins.py), and
+        # what the page must say about them (a joined resource read only in some namespaces).
+        self.joined: JoinTables | None = None
+        self.join_warnings: list[str] = []
+        self.join_sources: list[Source] = []  # the joined resources' sources (first sync)
         self.sources: list[Source] = sorted(group.sources.values(), key=lambda s: s.namespace or "")
 
     @property
@@ -99,6 +105,9 @@ class PageSources:
             total += tv
             parts.append(f"{src.namespace}:{serial}:{tv}:{src.freshness.version}")
         parts.extend(self.group.warnings)
+        if self.joined is not None:
+            parts.extend(self.joined.versions())
+            parts.extend(self.join_warnings)
         if self.view.metrics is not None:
             m = self.metrics
             if m is None:
@@ -176,6 +185,7 @@ class PageSources:
 
     def warnings(self, query: ViewQuery) -> list[Warning]:
         out = [Warning("PartialAccess", w) for w in self.group.warnings]
+        out.extend(Warning("PartialJoin", w) for w in self.join_warnings)
         plan = self.group.plan
         if query.namespaces is not None and plan is not None and plan.mode is AccessMode.NAMESPACES:
             name = self.group.resource.qualified if self.group.resource else self.view.source
@@ -190,7 +200,9 @@ def row_renderer(view: ViewSpec) -> Callable[[Any], dict[str, object]]:
     getters = [
         (c.id, c.key)
         for c in view.shown
-        if c.id not in ("name", "namespace") and not view.is_metric(c.id)
+        if c.id not in ("name", "namespace")
+        and not view.is_metric(c.id)
+        and not view.is_joined(c.id)
     ]
     namespaced = view.namespaced
 
@@ -245,6 +257,11 @@ def build_page(sources: PageSources, query: ViewQuery, version: str | None = Non
     if usage is not None:
         for d, r in zip(rendered, rows, strict=True):
             d["cpu"], d["memory"] = usage(r)
+    if view.joins:
+        joined = sources.joined or JoinTables({})
+        for d, r in zip(rendered, rows, strict=True):
+            for j in view.joins:
+                d[j.column.id] = j.value(r, joined)
     body: dict[str, object] = {
         "view": sources.view.name,
         "cluster": sources.cluster,
