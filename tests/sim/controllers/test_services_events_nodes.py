@@ -207,3 +207,33 @@ async def test_node_heartbeats_and_not_ready_transition() -> None:
             return cond["status"] == "True" and not nd["spec"].get("taints")
 
         await eventually(healed, what="node healed")
+
+
+async def test_similar_events_are_combined_and_spam_is_dropped() -> None:
+    """client-go's correlator: >10 similar events (same object, reason; other messages) in 10
+    minutes become one combined event whose count grows; past 25 per source + object, events
+    are dropped until the bucket refills (one per 5 minutes)."""
+    async with cluster(controllers=frozenset()) as c:
+        rec = c.sim.controllers.recorder
+        ds = {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {"name": "agent", "namespace": NS, "uid": "u-ds"},
+        }
+        for i in range(40):
+            rec.record(
+                ds,
+                "Warning",
+                "FailedCreate",
+                f'pods "agent-{i:05d}" is forbidden',
+                component="daemonset-controller",
+            )
+        evs = await items(c, EVENTS)
+        distinct = [e for e in evs if not e["message"].startswith("(combined from similar events)")]
+        combined = [e for e in evs if e["message"].startswith("(combined from similar events)")]
+        assert len(distinct) == 10 and len(combined) == 1
+        assert combined[0]["count"] == 25 - 10  # the burst, less the first ten
+        assert rec.spam_dropped == 40 - 25
+        # Another object has its own bucket.
+        other = {**ds, "metadata": {"name": "other", "namespace": NS, "uid": "u-2"}}
+        assert rec.record(other, "Warning", "FailedCreate", "x", component="daemonset-controller")

@@ -6,6 +6,13 @@ object, field path, type, reason, message and source) updates the existing objec
 the older recorder (kubelet, kube-controller-manager) bumps `count` and `lastTimestamp`; the
 newer one (the scheduler, `new_style=True`) fills `eventTime` once and then `series`.
 
+Before that, client-go's `EventCorrelator` steps run: the spam filter (a token bucket per
+source + involved object: burst 25, one token per 5 minutes; events past it are dropped) and
+the aggregator (more than 10 events of one source, object, type and reason with different
+messages within 10 minutes become one "(combined from similar events): ..." event whose count
+grows). Without them a controller retrying a failing create (a DaemonSet whose pods are
+forbidden, the message naming a new random pod each time) writes a new Event per attempt.
+
 `EventTTL` deletes every Event (whoever wrote it) `event_ttl` seconds after its last write, as
 kube-apiserver's `--event-ttl` lease does; the delete is an ordinary DELETED watch event.
 """
@@ -25,6 +32,14 @@ from masthead.sim.store import DELETED, ObjectStore, WatchEvent
 
 # client-go's EventCorrelator keeps this many recent events for deduplication.
 CACHE_SIZE = 4096
+# client-go's EventSourceObjectSpamFilter: burst and refill period per source + object.
+SPAM_BURST = 25
+SPAM_REFILL_S = 300.0
+# client-go's EventAggregator: similar events (messages differ) past this many in the window
+# are combined into one.
+AGGREGATE_MAX = 10
+AGGREGATE_WINDOW_S = 600.0
+COMBINED = "(combined from similar events): "
 NORMAL = "Normal"
 WARNING = "Warning"
 
@@ -58,9 +73,42 @@ class EventRecorder:
         self.store = store
         self.settings = settings
         self._cache: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
+        # source + object → (tokens, last refill time)
+        self._spam: OrderedDict[tuple[Any, ...], tuple[float, float]] = OrderedDict()
+        # source + object + type + reason → (messages seen, window start)
+        self._similar: OrderedDict[tuple[Any, ...], tuple[set[str], float]] = OrderedDict()
         self._last_ns = 0
         self.created = 0
         self.updated = 0
+        self.spam_dropped = 0
+        self.aggregated = 0
+
+    def _allowed(self, source: tuple[Any, ...], t: float) -> bool:
+        tokens, last = self._spam.get(source, (float(SPAM_BURST), t))
+        tokens = min(float(SPAM_BURST), tokens + (t - last) / SPAM_REFILL_S)
+        allowed = tokens >= 1.0
+        self._spam[source] = (tokens - 1.0 if allowed else tokens, t)
+        self._spam.move_to_end(source)
+        if len(self._spam) > CACHE_SIZE:
+            self._spam.popitem(last=False)
+        if not allowed:
+            self.spam_dropped += 1
+        return allowed
+
+    def _aggregate(self, similar: tuple[Any, ...], message: str, t: float) -> str | None:
+        """The combined message once too many similar events came in the window, else None."""
+        seen, start = self._similar.get(similar, (set(), t))
+        if t - start > AGGREGATE_WINDOW_S:
+            seen, start = set(), t
+        seen.add(message)
+        self._similar[similar] = (seen, start)
+        self._similar.move_to_end(similar)
+        if len(self._similar) > CACHE_SIZE:
+            self._similar.popitem(last=False)
+        if len(seen) > AGGREGATE_MAX:
+            self.aggregated += 1
+            return COMBINED + message
+        return None
 
     def _name_suffix(self) -> str:
         ns = int(self.settings.clock() * 1e9)
@@ -86,6 +134,13 @@ class EventRecorder:
         """Record one occurrence; returns the Event as stored (None if the namespace is gone)."""
         ref = _reference(obj, field_path)
         namespace = ref.get("namespace") or "default"
+        t = self.settings.clock()
+        source = (component, host, ref["kind"], namespace, ref["name"], ref["uid"])
+        if not self._allowed(source, t):
+            return None
+        combined = self._aggregate((*source, type_, reason), message, t)
+        if combined is not None:
+            message, field_path = combined, None  # one event for all the similar ones
         key = (
             ref["kind"],
             namespace,
@@ -94,13 +149,12 @@ class EventRecorder:
             field_path,
             type_,
             reason,
-            message,
+            None if combined is not None else message,
             component,
             host,
         )
         manager = MANAGERS.get(component, "kube-controller-manager")
         ctx = WriteContext(manager)
-        t = self.settings.clock()
         try:
             hit = self._cache.get(key)
             if hit is not None:

@@ -608,6 +608,15 @@ class WorldBuilder:
         spec_extra: dict[str, Any],
     ) -> None:
         created = self.ago(86400 * 150)
+        account = spec_extra.get("serviceAccountName")
+        if account and self.registry.store.get(("", "serviceaccounts"), ns, account) is None:
+            # Its pods are forbidden without it (the ServiceAccount admission plugin).
+            sa: dict[str, Any] = {
+                "kind": "ServiceAccount",
+                "apiVersion": "v1",
+                "metadata": _meta(self.ids, "ServiceAccount", ns, account, created),
+            }
+            self.put("", "serviceaccounts", sa)
         rev_hash = self.ids.suffix(10, ns, name, "rev")
         labels = {**selector}
         ds = self.defaulted(
