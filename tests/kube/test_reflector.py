@@ -4,6 +4,7 @@ the inactivity watchdog and clock-jump reconnects."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import msgspec
@@ -315,3 +316,23 @@ async def test_unreachable_server_goes_reconnecting_then_stale() -> None:
         f = await src.reflector.freshness.wait_for(lambda f: f.state is SourceState.STALE, 10)
         assert f.attempt > 1 and src.reflector.resource_version  # kept for the resume
         assert src.transport.stats.count("watch", 0) >= 2  # counted as no HTTP answer
+
+
+@pytest.mark.parametrize("healthy_after", [0.3, 1000.0], ids=["healthy-watch", "flapping"])
+async def test_a_watch_that_streamed_a_while_starts_the_backoff_over(healthy_after: float) -> None:
+    """ADR 001 §9: a dropped watch that had been streaming for `backoff_healthy_watch` waits
+    the initial delay, whatever earlier incidents did to the backoff."""
+    tuning = replace(FAST, backoff_healthy_watch=healthy_after)
+    async with Simulator() as sim, reflecting(sim, "configmaps", tuning=tuning) as src:
+        r = src.reflector
+        await r.freshness.wait_for(live, 10)
+        r.backoff.attempt = 5  # an earlier incident escalated it
+        await asyncio.sleep(0.5)  # the watch streams (bookmarks) for a while
+        syncs = r.syncs
+        dropped = await sim.faults.set("drop-watches", {})
+        assert dropped
+        await eventually(lambda: r.last_error is not None, what="the drop")
+        # Reset then one failure: attempt 1; escalated: attempt 6.
+        assert r.backoff.attempt == (1 if healthy_after < 1 else 6)
+        await r.freshness.wait_for(live, 10)
+        assert r.syncs == syncs  # resumed from its resourceVersion, no relist

@@ -129,6 +129,7 @@ class Reflector(Generic[T]):
         # Set when the watchdog found a watch silent: the server may accept watches and then
         # send nothing, so until a line arrives an open watch proves nothing (ADR 001 §8).
         self._stall_suspected = False
+        self._watch_opened: float | None = None  # monotonic time the current watch opened
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -210,6 +211,7 @@ class Reflector(Generic[T]):
                     collected = await self._initial_events(lines)
                     self.capabilities.watch_list = True
                     await self._synced(collected.values(), self.resource_version)
+                self._watch_opened = self.clocks.monotonic()  # a watch from here on
                 await self._consume(lines, opened, events=len(collected) + 1)
         except ApiError as e:
             if e.code in (400, 422):
@@ -265,6 +267,7 @@ class Reflector(Generic[T]):
         opened = self.clocks.monotonic()
         params = self._watch_params(self.resource_version)
         async with self.transport.stream("watch", self.path, params) as resp:
+            self._watch_opened = self.clocks.monotonic()
             if not self._stall_suspected:
                 self._live()
             lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
@@ -313,6 +316,10 @@ class Reflector(Generic[T]):
             self.resource_version = ""
             self.freshness.denied(SourceState.UNAVAILABLE, e.status.message, t.forbidden_retry)
             return t.forbidden_retry
+        opened, self._watch_opened = self._watch_opened, None
+        now = self.clocks.monotonic()
+        if opened is not None and now - opened >= t.backoff_healthy_watch:
+            self.backoff.reset()  # a new incident, not the last one's escalation
         delay = self.backoff.next_delay()
         if isinstance(e, ApiError) and e.status.retry_after is not None:
             delay = max(delay, min(e.status.retry_after, t.retry_after_cap))
@@ -320,7 +327,6 @@ class Reflector(Generic[T]):
             self._stall_suspected = True
         if not _resumable(e):
             self.resource_version = ""  # 410, too-large RV, 5xx, undecodable: list again
-        now = self.clocks.monotonic()
         self._down_since = self._down_since if self._down_since is not None else now
         stale = now - self._down_since >= t.stale_after
         self.freshness.disconnected(self.backoff.attempt, delay, stale, _message(e))

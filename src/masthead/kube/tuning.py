@@ -23,6 +23,9 @@ class Tuning:
     backoff_max: float = 30.0
     backoff_factor: float = 2.0
     backoff_reset_after: float = 120.0
+    # A watch that streamed this long before it failed was healthy: its failure starts the
+    # backoff again from `backoff_initial` (ADR 001 §9) rather than escalating an old incident's.
+    backoff_healthy_watch: float = 10.0
     # A watch that ends this soon with no events is an error (client-go's "very short watch").
     short_watch: float = 1.0
     # Upstream bookmarks about once a minute; no bytes for 3 periods means a dead connection.
