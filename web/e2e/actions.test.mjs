@@ -51,10 +51,9 @@ async function apply(api, manifest) {
 /** Polls `probe` until it returns a truthy value (which it resolves with), or fails naming `what`. */
 async function eventually(what, probe, timeoutMs = WAIT_MS) {
   const deadline = Date.now() + timeoutMs;
-  let last;
   for (;;) {
-    last = await probe();
-    if (last) return last;
+    const value = await probe();
+    if (value) return value;
     if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
     await new Promise((done) => setTimeout(done, POLL_MS));
   }
