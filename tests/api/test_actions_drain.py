@@ -37,16 +37,23 @@ def drains(cluster: str, drain_id: str, tail: str = "") -> str:
 
 async def follow(s: Served, drain_id: str) -> list[dict[str, Any]]:
     """Every `drain` event of the SSE stream, until the server ends it."""
-    frames: list[dict[str, Any]] = []
+    return [frame for _, frame in await follow_versions(s, drain_id)]
+
+
+async def follow_versions(s: Served, drain_id: str) -> list[tuple[int, dict[str, Any]]]:
+    """Every `drain` event of the SSE stream with its id (the drain's version)."""
+    frames: list[tuple[int, dict[str, Any]]] = []
     async with s.http.get(s.base + drains("admin", drain_id, "/stream")) as r:
         assert r.status == 200 and r.content_type == "text/event-stream"
-        event = ""
+        event, version = "", -1
         async for raw in r.content:
             line = raw.decode().rstrip("\n")
-            if line.startswith("event: "):
+            if line.startswith("id: "):
+                version = int(line[len("id: ") :])
+            elif line.startswith("event: "):
                 event = line[len("event: ") :]
             elif line.startswith("data: ") and event == "drain":
-                frames.append(orjson.loads(line[len("data: ") :]))
+                frames.append((version, orjson.loads(line[len("data: ") :])))
     return frames
 
 
@@ -110,9 +117,18 @@ async def test_drain_blocked_by_a_budget_times_out_then_completes() -> None:
         assert status == 202, started
         assert started["node"] == "node-a" and started["state"] == "running"
         assert started["finishedAt"] is None
-        frames = await follow(s, started["id"])
-        last = frames[-1]
+        frames = await follow_versions(s, started["id"])
+        last = frames[-1][1]
         assert last["state"] == "timeout" and last["finishedAt"], last
+        # Retried every 0.1 s for 2 s, the blocked pods changed nothing more: the only change
+        # after both were blocked is the end (no `evicting` flash at each retry).
+        both_blocked = next(
+            v
+            for v, frame in frames
+            if [p["state"] for p in frame["pods"] if p["name"].startswith("web-")]
+            == ["blocked", "blocked"]
+        )
+        assert frames[-1][0] == both_blocked + 1, [(v, f["state"]) for v, f in frames]
         by_state = {p["name"].split("-")[0]: p["state"] for p in last["pods"]}
         assert by_state == {"agent": "skipped", "web": "blocked"}
         web = [p for p in last["pods"] if p["name"].startswith("web-")]

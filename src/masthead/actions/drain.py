@@ -296,7 +296,11 @@ class Drain:
         }
         while True:
             async with gate:
-                self._set(pod, EVICTING)
+                # A blocked pod stays `blocked`, with the budget's message, while it is retried:
+                # flipping it to `evicting` at each retry would flash in the progress list, wake
+                # every stream twice per retry, and a drain ending mid-retry would report it so.
+                if pod.state != BLOCKED:
+                    self._set(pod, EVICTING)
                 try:
                     # A 429 here is a disruption budget's answer, not load: no transport retry.
                     await transport.request(

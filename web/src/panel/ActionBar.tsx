@@ -1,5 +1,7 @@
 // The panel header's actions for the object's kind. A read-only context shows a banner and
 // disables all of them; an action the permission pre-check refused stays disabled, saying why.
+// Until the object has loaded they are disabled too: which actions apply (Cordon or Uncordon)
+// and a dialog's defaults (Scale's replica count) come from it.
 
 import { useCallback, useState } from "react";
 import { ActionDialog } from "./ActionDialog";
@@ -10,17 +12,22 @@ import type { KubeObject } from "./kubeObject";
 import { objectUrl, type Ref } from "./refs";
 import "./panel.css";
 
+const LOADING = "loading the object…";
+
 export function ActionBar({
   cluster,
   target,
   object,
   flags,
+  loading = false,
   onChanged,
 }: {
   cluster: string;
   target: Ref;
   object: KubeObject | null;
   flags: ClusterFlags;
+  /** The object is being fetched (not yet known). */
+  loading?: boolean;
   onChanged: () => void;
 }) {
   const [open, setOpen] = useState<ActionName | "edit" | null>(null);
@@ -44,15 +51,15 @@ export function ActionBar({
             key={action}
             type="button"
             className={DESTRUCTIVE.has(action) ? "danger-outline" : undefined}
-            disabled={flags.readOnly || forbidden[action] !== undefined}
-            title={forbidden[action] ?? (flags.readOnly ? "read-only context" : undefined)}
+            disabled={flags.readOnly || loading || forbidden[action] !== undefined}
+            title={forbidden[action] ?? (flags.readOnly ? "read-only context" : loading ? LOADING : undefined)}
             onClick={() => setOpen(action)}
           >
             {ACTION_LABELS[action]}
           </button>
         ))}
         {editable && (
-          <button type="button" disabled={flags.readOnly} onClick={() => setOpen("edit")}>
+          <button type="button" disabled={flags.readOnly || loading} title={loading ? LOADING : undefined} onClick={() => setOpen("edit")}>
             Edit YAML
           </button>
         )}

@@ -115,7 +115,7 @@ it("opens related objects in place and goes back", async () => {
     )
     .on("GET", `${O}/core/v1/pods/shop/web-0`, json({ kind: "Pod", metadata: { name: "web-0", namespace: "shop", uid: "p" } }))
     .on("GET", `${O}/core/v1/pods/shop/web-0/relations`, json({ owners: [], owned: [], pods: [], node, volumes: [], services: [] }));
-  renderPanel({ ...ref("apps", "deployments", "shop", "web") });
+  renderPanel(ref("apps", "deployments", "shop", "web"));
   await waitFor(() => expect(tabNames()).toContain("Relations"));
   expect(tabNames()).toContain("Logs");
   expect(screen.getByRole("button", { name: "Scale" })).toBeTruthy();
@@ -226,4 +226,37 @@ it("reads the context's guard rails from the clusters list: read-only banner, co
   await screen.findByText("Read-only context: actions are disabled.");
   expect(screen.getByRole("button", { name: "Delete" })).toHaveProperty("disabled", true);
   expect(screen.getByRole("button", { name: "Edit YAML" })).toHaveProperty("disabled", true);
+});
+
+it("keeps the actions disabled until the object has loaded: Scale starts from its replica count", async () => {
+  let release = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      release = () => {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ kind: "Deployment", metadata: { name: "web", namespace: "shop", uid: "u" }, spec: { replicas: 5 } })));
+        controller.close();
+      };
+    },
+  });
+  api
+    .on("GET", `${O}/apps/v1/deployments/shop/web`, () => new Response(body, { headers: { "Content-Type": "application/json" } }))
+    .on("POST", "/api/v1/clusters/c1/actions/scale", json({ spec: { replicas: 5 } }));
+  renderPanel(ref("apps", "deployments", "shop", "web"));
+  const toolbar = screen.getByRole("toolbar", { name: "actions" });
+  const buttons = within(toolbar).getAllByRole("button");
+  expect(buttons.map((b) => [b.textContent, (b as HTMLButtonElement).disabled, b.getAttribute("title")])).toEqual([
+    ["Scale", true, "loading the object…"],
+    ["Restart", true, "loading the object…"],
+    ["Rollback", true, "loading the object…"],
+    ["Delete", true, "loading the object…"],
+    ["Edit YAML", true, "loading the object…"],
+  ]);
+
+  release();
+  const scale = within(toolbar).getByRole("button", { name: "Scale" });
+  await waitFor(() => expect(scale).toHaveProperty("disabled", false));
+  expect(scale.getAttribute("title")).toBeNull();
+  fireEvent.click(scale);
+  expect((screen.getByLabelText("replicas") as HTMLInputElement).value).toBe("5");
+  await screen.findByText("Scale Deployment shop/web from 5 to 5 replicas.");
 });

@@ -107,7 +107,7 @@ export function ObjectDetails({ cluster, root, title, row, columns, onClose }: O
           ✕
         </button>
       </div>
-      <ActionBar key={`${current.resource}/${refLabel(current)}`} cluster={cluster} target={target} object={data} flags={flags} onChanged={changed} />
+      <ActionBar key={`${current.resource}/${refLabel(current)}`} cluster={cluster} target={target} object={data} flags={flags} loading={object.loading} onChanged={changed} />
       {object.error && (
         <ErrorNote>
           {object.error}
