@@ -8,12 +8,14 @@ import type { Subscriptions } from "../live/subscriptions";
 import type { SortState } from "../table/columns";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
+import { metricsSource } from "../overview/summary";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
 import { ColumnChooser } from "./ColumnChooser";
 import { useHiddenColumns } from "./columnPrefs";
 import { FacetBar } from "./FacetBar";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
 import { FreshnessBadge } from "./FreshnessBadge";
+import { MetricsNote } from "./MetricsNote";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
@@ -177,6 +179,8 @@ export function ResourceView({
     if (selectedRow && objectKey(selectedRow) === openKey) return selectedRow;
     return page?.rows.find((row) => objectKey(row) === openKey) ?? null;
   }, [openKey, selectedRow, page]);
+  // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
+  const metrics = page ? metricsSource(page.sources) : null;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
   return (
@@ -234,6 +238,7 @@ export function ResourceView({
           <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
         </div>
       ))}
+      {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
       <div className="view-body">
         <VirtualTable
           label={view.name}
