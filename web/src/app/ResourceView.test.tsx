@@ -365,7 +365,7 @@ it("shows status facets with counts, toggles values into the filter, and hides c
   expect(screen.getByRole("button", { name: /^Columns \(4\/5\)/ })).toBeTruthy();
 });
 
-it("says why usage is missing while metrics are not ok, and stops once they are", () => {
+it("says why usage is missing while metrics are not ok, and stops once they are; offline is not live", () => {
   const clock = new FakeClock();
   const server = new FakeSocketServer();
   const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
@@ -402,4 +402,8 @@ it("says why usage is missing while metrics are not ok, and stops once they are"
   expect(screen.getByTestId("freshness").textContent).toBe("live");
   act(() => server.last.receive(page({ id: "metrics", state: "ok" })));
   expect(screen.queryByTestId("metrics-state")).toBeNull();
+  // The socket to masthead drops: the rows stay, but the badge no longer claims they are live.
+  act(() => server.last.serverClose(1006));
+  expect(screen.getByTestId("freshness").textContent).toBe("reconnecting");
+  expect(screen.getByText("pod-1")).toBeTruthy();
 });

@@ -214,7 +214,13 @@ export function ResourceView({
         </span>
         <div className="spacer" />
         {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {page && <FreshnessBadge sources={page.sources} />}
+        {page && snapshot?.offline ? (
+          <span className="badge badge-reconnecting tone-warn" data-testid="freshness" title="the connection to masthead is down: rows as last seen">
+            reconnecting
+          </span>
+        ) : (
+          page && <FreshnessBadge sources={page.sources} />
+        )}
       </div>
       {facetColumn && (
         <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
