@@ -190,7 +190,7 @@ export async function withDemo(body, { viewport = { width: 1400, height: 900 }, 
 /**
  * As `withDemo`, with the cluster in a separate `masthead sim` process (plus `simArgs`) and
  * masthead on its kubeconfig (plus `serverArgs`). `body` gets `{ page, url, token, sim,
- * restartServer }`: `sim` is `{ url, adminToken, admin(method, path, body) }` (the simulator's
+ * restartServer, output }` (`output()`: both processes' output so far, for subtest failures): `sim` is `{ url, adminToken, admin(method, path, body) }` (the simulator's
  * admin API), `restartServer()` stops masthead and starts it again on the same port, token and
  * data directory while the simulator keeps running.
  */
@@ -214,7 +214,7 @@ export async function withSim(body, { viewport = { width: 1400, height: 900 }, s
       server = start(port);
       assert.equal(await server.url, url, "masthead came back on another URL");
     };
-    await withBrowser(tmp, viewport, output, (page) => body({ page, url, token, sim: { url: simUrl, adminToken, admin }, restartServer }));
+    await withBrowser(tmp, viewport, output, (page) => body({ page, url, token, sim: { url: simUrl, adminToken, admin }, restartServer, output }));
   } finally {
     if (server) await stopServer(server.child);
     await stopServer(sim.child);

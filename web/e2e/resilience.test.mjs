@@ -33,6 +33,21 @@ const api = (page, path, method = "GET", body = undefined) =>
     { p: path, m: method, b: body },
   );
 
+/**
+ * Reads `path` every 200 ms until `predicate(body)` holds (a bounded wait, not a retry of
+ * something that failed). page.waitForFunction cannot do this: a Promise is truthy at once.
+ */
+async function untilApi(page, path, predicate, timeout) {
+  const deadline = Date.now() + timeout;
+  let last = null;
+  while (Date.now() < deadline) {
+    last = await api(page, path);
+    if (last.status === 200 && predicate(last.body)) return last.body;
+    await page.waitForTimeout(200);
+  }
+  assert.fail(`${path} never matched within ${timeout} ms; last: ${JSON.stringify(last)}`);
+}
+
 const origin = (url) => new URL(url).origin;
 const rowsLocator = (page) => page.locator('.vt-body [role="row"]:not(.vt-placeholder)');
 
@@ -124,7 +139,7 @@ test("100,000 pods sorted by name: scrolled to row 90,000 the rows are the API's
 
 test("metrics absent, restricted user, watch drop, masthead restart; screenshots", { timeout: 120_000 }, async (t) => {
   await withSim(
-    async ({ page, url, sim, restartServer }) => {
+    async ({ page, url, sim, restartServer, output }) => {
       await page.goto(url);
       const base = origin(url);
 
@@ -214,14 +229,13 @@ test("metrics absent, restricted user, watch drop, masthead restart; screenshots
         await page.waitForFunction(() => document.querySelector(".view-bar .total")?.textContent === "1 pods");
         const restarted = restartServer();
         await page.waitForFunction(() => document.querySelector(".conn")?.textContent?.startsWith("Reconnecting") ?? false, null, { timeout: 10_000, polling: 100 });
+        // Rows as last seen stay on screen, but nothing claims they are live meanwhile.
+        assert.equal((await page.getByTestId("freshness").textContent()).trim(), "reconnecting");
+        assert.equal(await page.locator(".view-bar .total").textContent(), "1 pods");
         await restarted;
         await page.waitForFunction(() => document.querySelector(".conn")?.textContent?.startsWith("Live") ?? false, null, { timeout: 30_000, polling: 200 });
         // The new process connects to the cluster lazily, as the page asks for it again.
-        await page.waitForFunction(
-          async () => (await (await fetch("/api/v1/clusters/admin")).json()).state === "ready",
-          null,
-          { timeout: 30_000, polling: 250 },
-        );
+        await untilApi(page, "/api/v1/clusters/admin", (body) => body.state === "ready", 30_000);
         await badgeMatches(page, /^live$/, 30_000);
         await page.waitForFunction(() => document.querySelector(".view-bar .total")?.textContent === "1 pods");
         // Live again: deleting the pod (through the restarted server) takes its row away.
@@ -231,7 +245,7 @@ test("metrics absent, restricted user, watch drop, masthead restart; screenshots
           name: pod.name,
           force: true,
         });
-        assert.ok(deleted.status < 300, JSON.stringify(deleted.body));
+        assert.ok(deleted.status < 300, `${JSON.stringify(deleted.body)}\n${output()}`);
         await page.waitForFunction(() => document.querySelector(".view-bar .total")?.textContent === "0 pods", null, { timeout: 15_000 });
       });
     },
