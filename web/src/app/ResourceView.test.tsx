@@ -407,3 +407,35 @@ it("says why usage is missing while metrics are not ok, and stops once they are;
   expect(screen.getByTestId("freshness").textContent).toBe("reconnecting");
   expect(screen.getByText("pod-1")).toBeTruthy();
 });
+
+it("follows the URL when it changes under the view (back/forward, a followed link)", () => {
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  let navigate: (route: ViewRoute) => void = () => {};
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: [] });
+    navigate = setRoute;
+    return <ResourceView subscriptions={subscriptions} view={PODS} route={route} onRouteChange={setRoute} />;
+  }
+  render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const before = ops().length;
+  act(() => navigate({ screen: "view", cluster: "c1", view: "pods", namespaces: ["team-b"], q: "web", selector: "app=web" }));
+  expect(ops().slice(before)).toEqual([
+    expect.objectContaining({ op: "query", query: { namespace: "team-b", q: "web", selector: "app=web", sort: "name", desc: 0 } }),
+  ]);
+  expect((screen.getByRole("searchbox", { name: "filter" }) as HTMLInputElement).value).toBe("web");
+  expect((screen.getByRole("searchbox", { name: "label selector" }) as HTMLInputElement).value).toBe("app=web");
+  // The view's own change goes out once (debounced), not again when it comes back as the URL.
+  fireEvent.change(screen.getByRole("searchbox", { name: "filter" }), { target: { value: "api" } });
+  act(() => clock.advance(300));
+  expect(ops().filter((m) => m.op === "query").map((m) => (m as { query: { q?: string } }).query.q)).toEqual(["web", "api"]);
+});

@@ -19,7 +19,7 @@ import { MetricsNote } from "./MetricsNote";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
-import { objectKey, parseObjectKey, routeQuery, type ViewRoute } from "./urlState";
+import { objectKey, parseObjectKey, routeQuery, sameQuery, type ViewRoute } from "./urlState";
 import { useNow } from "./useNow";
 
 const PAGE_KEYS = 20;
@@ -47,14 +47,15 @@ export function ResourceView({
   const { cluster } = route;
   // The query a subscription starts with; later changes go out as `query` ops (the component is
   // keyed by cluster + view, so this is read once per subscription).
-  const [initialQuery] = useState(() => {
-    const query = routeQuery(route);
+  const queryOf = (current: ViewRoute) => {
+    const query = routeQuery(current);
     if (!query.sort && view.sort) {
       query.sort = view.sort.column;
       query.desc = view.sort.desc ? 1 : 0;
     }
     return query;
-  });
+  };
+  const [initialQuery] = useState(() => queryOf(route));
   const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
   const snapshot = table.snapshot;
   const page = snapshot?.page ?? null;
@@ -87,6 +88,17 @@ export function ResourceView({
     table.setQuery(trimmed ? { ...rest, selector: trimmed } : rest);
     update({ selector: trimmed || undefined });
   };
+
+  // The URL changed under the view (back/forward, a followed or pasted link): follow it. The
+  // view's own changes reach the URL with the query already sent, so they compare equal here.
+  const wantedQuery = queryOf(route);
+  const wantedKey = JSON.stringify(wantedQuery);
+  useEffect(() => {
+    if (sameQuery(wantedQuery, table.snapshot?.query ?? initialQuery)) return;
+    table.setQuery(wantedQuery, { immediate: true });
+    setFilter(routeRef.current.q ?? "");
+    setSelectorText(routeRef.current.selector ?? "");
+  }, [wantedKey]);
 
   const facets = route.facets ?? {};
   /** Sets (or, with no values, removes) one facet filter. */
