@@ -38,6 +38,14 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ):
         p.add_argument(flag, type=int, default=None, metavar="N", help=what)
     p.add_argument(
+        "--bulk-pods",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also load N realistic pods straight into storage, without controllers "
+        "(masthead.sim.podgen.load_pods: fast, for large-table tests)",
+    )
+    p.add_argument(
         "--epoch", type=float, default=None, help="world anchor time, Unix s (default: now)"
     )
     p.add_argument(
@@ -111,7 +119,15 @@ async def _run_sim(args: argparse.Namespace) -> int:
         return 2
     cfg.metrics = args.metrics
     cfg.logs.rate = args.log_rate
+    if args.bulk_pods < 0:
+        print("masthead sim: --bulk-pods: must be >= 0", file=sys.stderr)
+        return 2
     sim = Simulator(cfg)
+    if args.bulk_pods:
+        from masthead.sim.podgen import load_pods
+
+        load_pods(sim.store, args.bulk_pods)
+        print(f"masthead sim: {args.bulk_pods} bulk pods loaded", flush=True)
     await sim.start()
     print(f"masthead sim: Kubernetes API on {sim.url}", flush=True)
     if sim.world is not None:

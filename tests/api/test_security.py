@@ -7,6 +7,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from masthead.api.security import COOKIE, Security
+from masthead.sim.app import SimConfig, Simulator
 from tests.api.harness import TOKEN, served
 
 
@@ -136,3 +138,25 @@ async def test_cross_origin_sse_preflight_and_bearer_posts_are_refused() -> None
                     headers={"Host": f"evil.example:{port}", "Authorization": f"Bearer {TOKEN}"},
                 )
             assert e.value.status == 421
+
+
+async def test_session_cookie_survives_a_restart_with_the_same_token() -> None:
+    """A browser left open across a restart (same `--token`) stays signed in; the cookie is not
+    the token, and another token's server refuses it."""
+    async with Simulator(SimConfig(controllers=frozenset())) as sim:
+        async with (
+            served(sim=sim, connect=()) as first,
+            aiohttp.ClientSession() as browser,
+            browser.get(first.server.url, allow_redirects=False) as r,
+        ):
+            assert r.status == 303
+            cookie = r.cookies[COOKIE].value
+        assert cookie and TOKEN not in cookie
+        async with served(sim=sim, connect=()) as second, aiohttp.ClientSession() as browser:
+            url = second.base + "/api/v1/clusters"
+            async with browser.get(url, headers={"Cookie": f"{COOKIE}={cookie}"}) as r:
+                assert r.status == 200
+            async with browser.get(url, headers={"Cookie": f"{COOKIE}={cookie}x"}) as r:
+                assert r.status == 401
+        assert Security("another-token").session != cookie
+        assert Security(TOKEN).session == cookie

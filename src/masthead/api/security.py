@@ -4,8 +4,9 @@
   `localhost:PORT` or `[::1]:PORT`, else 421 — a page on evil.example that rebinds its name
   to 127.0.0.1 still sends `Host: evil.example`.
 - **Launch token**: random per run (or `--token`). The browser opens `/?token=T`, which sets an
-  HttpOnly SameSite=Strict session cookie (a separate random value, so the URL in the history
-  is not the cookie) and redirects to the same path without the token. Tools send
+  HttpOnly SameSite=Strict session cookie (a keyed hash of the token, so the URL in the history
+  is not the cookie, yet a server restarted with the same `--token` accepts the cookie of the
+  browser that is still open) and redirects to the same path without the token. Tools send
   `Authorization: Bearer T`. Everything else gets 401 (`/healthz` and `/readyz` excepted).
 - **Origin check** on WebSocket upgrades and on every method other than GET/HEAD: a present
   Origin must be this server's own; a missing one is accepted only with a bearer token
@@ -39,10 +40,16 @@ signed in for as long as masthead runs.</p>
 """
 
 
+def session_cookie_value(token: str) -> str:
+    """The cookie the launch URL sets: derived from the token (one-way), so it is the same
+    after a restart with the same token and says nothing about the token itself."""
+    return hmac.new(token.encode(), b"masthead session cookie", "sha256").hexdigest()
+
+
 class Security:
     def __init__(self, token: str | None = None) -> None:
         self.token = token or secrets.token_urlsafe(24)
-        self.session = secrets.token_urlsafe(32)  # the cookie's value
+        self.session = session_cookie_value(self.token)
         self.hosts: frozenset[str] = frozenset()
         self.origins: frozenset[str] = frozenset()
         self.refused: dict[str, int] = {"host": 0, "auth": 0, "origin": 0}

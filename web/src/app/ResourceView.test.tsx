@@ -364,3 +364,78 @@ it("shows status facets with counts, toggles values into the filter, and hides c
   expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).not.toContain("QoS");
   expect(screen.getByRole("button", { name: /^Columns \(4\/5\)/ })).toBeTruthy();
 });
+
+it("says why usage is missing while metrics are not ok, and stops once they are; offline is not live", () => {
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  render(
+    <ResourceView
+      subscriptions={subscriptions}
+      view={PODS}
+      route={{ screen: "view", cluster: "c1", view: "pods", namespaces: [] }}
+      onRouteChange={() => {}}
+    />,
+  );
+  const subscribe = server.last.messages.find((m) => m.op === "subscribe" && m.view === "pods") as Extract<ClientMessage, { op: "subscribe" }>;
+  const page = (metrics: { id: string; state: string; message?: string }) => ({
+    type: "page" as const,
+    sub: subscribe.sub,
+    seq: subscribe.seq,
+    version: `v-${metrics.state}`,
+    total: 2,
+    offset: 0,
+    rows: rows(2),
+    sources: [{ id: "pods@*", state: "live", items: 2 }, metrics],
+    warnings: [],
+  });
+  act(() => server.last.receive(page({ id: "metrics", state: "absent", message: "404 page not found" })));
+  expect(screen.getByTestId("metrics-state").textContent).toBe("Usage not shown — metrics absent: 404 page not found");
+  // The rows themselves are live: an absent feed does not make the badge lie about them.
+  expect(screen.getByTestId("freshness").textContent).toBe("live");
+  act(() => server.last.receive(page({ id: "metrics", state: "ok" })));
+  expect(screen.queryByTestId("metrics-state")).toBeNull();
+  // The socket to masthead drops: the rows stay, but the badge no longer claims they are live.
+  act(() => server.last.serverClose(1006));
+  expect(screen.getByTestId("freshness").textContent).toBe("reconnecting");
+  expect(screen.getByText("pod-1")).toBeTruthy();
+});
+
+it("follows the URL when it changes under the view (back/forward, a followed link)", () => {
+  const clock = new FakeClock();
+  const server = new FakeSocketServer();
+  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
+  const subscriptions = new Subscriptions(connection, { clock });
+  restore.push(() => {
+    subscriptions.dispose();
+    connection.stop();
+  });
+  connection.start();
+  server.last.accept();
+  let navigate: (route: ViewRoute) => void = () => {};
+  function Harness() {
+    const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: [] });
+    navigate = setRoute;
+    return <ResourceView subscriptions={subscriptions} view={PODS} route={route} onRouteChange={setRoute} />;
+  }
+  render(<Harness />);
+  const ops = () => server.last.messages.filter((m) => m.op !== "ping");
+  const before = ops().length;
+  act(() => navigate({ screen: "view", cluster: "c1", view: "pods", namespaces: ["team-b"], q: "web", selector: "app=web" }));
+  expect(ops().slice(before)).toEqual([
+    expect.objectContaining({ op: "query", query: { namespace: "team-b", q: "web", selector: "app=web", sort: "name", desc: 0 } }),
+  ]);
+  expect((screen.getByRole("searchbox", { name: "filter" }) as HTMLInputElement).value).toBe("web");
+  expect((screen.getByRole("searchbox", { name: "label selector" }) as HTMLInputElement).value).toBe("app=web");
+  // The view's own change goes out once (debounced), not again when it comes back as the URL.
+  fireEvent.change(screen.getByRole("searchbox", { name: "filter" }), { target: { value: "api" } });
+  act(() => clock.advance(300));
+  expect(ops().filter((m) => m.op === "query").map((m) => (m as { query: { q?: string } }).query.q)).toEqual(["web", "api"]);
+});

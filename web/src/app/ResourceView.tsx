@@ -8,16 +8,18 @@ import type { Subscriptions } from "../live/subscriptions";
 import type { SortState } from "../table/columns";
 import { useLiveTable } from "../table/useLiveTable";
 import { VirtualTable } from "../table/VirtualTable";
+import { metricsSource } from "../overview/summary";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
 import { ColumnChooser } from "./ColumnChooser";
 import { useHiddenColumns } from "./columnPrefs";
 import { FacetBar } from "./FacetBar";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
 import { FreshnessBadge } from "./FreshnessBadge";
+import { MetricsNote } from "./MetricsNote";
 import { NamespaceFilter } from "./NamespaceFilter";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
-import { objectKey, parseObjectKey, routeQuery, type ViewRoute } from "./urlState";
+import { objectKey, parseObjectKey, routeQuery, sameQuery, type ViewRoute } from "./urlState";
 import { useNow } from "./useNow";
 
 const PAGE_KEYS = 20;
@@ -45,14 +47,15 @@ export function ResourceView({
   const { cluster } = route;
   // The query a subscription starts with; later changes go out as `query` ops (the component is
   // keyed by cluster + view, so this is read once per subscription).
-  const [initialQuery] = useState(() => {
-    const query = routeQuery(route);
+  const queryOf = (current: ViewRoute) => {
+    const query = routeQuery(current);
     if (!query.sort && view.sort) {
       query.sort = view.sort.column;
       query.desc = view.sort.desc ? 1 : 0;
     }
     return query;
-  });
+  };
+  const [initialQuery] = useState(() => queryOf(route));
   const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
   const snapshot = table.snapshot;
   const page = snapshot?.page ?? null;
@@ -85,6 +88,17 @@ export function ResourceView({
     table.setQuery(trimmed ? { ...rest, selector: trimmed } : rest);
     update({ selector: trimmed || undefined });
   };
+
+  // The URL changed under the view (back/forward, a followed or pasted link): follow it. The
+  // view's own changes reach the URL with the query already sent, so they compare equal here.
+  const wantedQuery = queryOf(route);
+  const wantedKey = JSON.stringify(wantedQuery);
+  useEffect(() => {
+    if (sameQuery(wantedQuery, table.snapshot?.query ?? initialQuery)) return;
+    table.setQuery(wantedQuery, { immediate: true });
+    setFilter(routeRef.current.q ?? "");
+    setSelectorText(routeRef.current.selector ?? "");
+  }, [wantedKey]);
 
   const facets = route.facets ?? {};
   /** Sets (or, with no values, removes) one facet filter. */
@@ -177,6 +191,8 @@ export function ResourceView({
     if (selectedRow && objectKey(selectedRow) === openKey) return selectedRow;
     return page?.rows.find((row) => objectKey(row) === openKey) ?? null;
   }, [openKey, selectedRow, page]);
+  // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
+  const metrics = page ? metricsSource(page.sources) : null;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
   return (
@@ -210,7 +226,13 @@ export function ResourceView({
         </span>
         <div className="spacer" />
         {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {page && <FreshnessBadge sources={page.sources} />}
+        {page && snapshot?.offline ? (
+          <span className="badge badge-reconnecting tone-warn" data-testid="freshness" title="the connection to masthead is down: rows as last seen">
+            reconnecting
+          </span>
+        ) : (
+          page && <FreshnessBadge sources={page.sources} />
+        )}
       </div>
       {facetColumn && (
         <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
@@ -234,6 +256,7 @@ export function ResourceView({
           <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
         </div>
       ))}
+      {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
       <div className="view-body">
         <VirtualTable
           label={view.name}

@@ -60,6 +60,9 @@ describe("catalogue → columns", () => {
     expect(byId.cpu_request!.render!(row)).toBe("250m");
     expect(byId.memory_request!.render!(row)).toBe("768Mi");
     expect(formatQuantity("cpu", 2000)).toBe("2");
+    expect(formatQuantity("cpu", 33.693368)).toBe("34m");
+    expect(formatQuantity("cpu", 1999.6)).toBe("2");
+    expect(formatQuantity("cpu", 0)).toBe("0m");
     expect(formatQuantity("capacity", 107374182400)).toBe("100Gi");
     expect(formatQuantity("capacity", null)).toBe("");
     expect(formatBytes(512)).toBe("512");

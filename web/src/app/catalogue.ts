@@ -168,7 +168,11 @@ export function formatBytes(bytes: number): string {
 /** A quantity column: CPU in millicores (`250m`, `2`), anything else in bytes. */
 export function formatQuantity(columnId: string, value: unknown): string {
   if (typeof value !== "number" || !Number.isFinite(value)) return text(value);
-  if (/cpu/i.test(columnId)) return value % 1000 === 0 ? `${value / 1000}` : `${value}m`;
+  if (/cpu/i.test(columnId)) {
+    // Usage from metrics comes fractional (33.693368m); like `kubectl top`, whole millicores.
+    const millicores = Math.round(value);
+    return millicores % 1000 === 0 && millicores > 0 ? `${millicores / 1000}` : `${millicores}m`;
+  }
   if (/pods?$/i.test(columnId)) return String(value);
   return formatBytes(value);
 }

@@ -169,6 +169,17 @@ export function routeQuery(route: ViewRoute): ViewQuery {
   return query;
 }
 
+/** Whether two queries ask for the same rows (key order and empty values do not matter). */
+export function sameQuery(a: ViewQuery, b: ViewQuery): boolean {
+  const canonical = (query: ViewQuery) =>
+    JSON.stringify(
+      Object.entries(query)
+        .filter(([, value]) => value !== undefined && value !== "")
+        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
+  return canonical(a) === canonical(b);
+}
+
 /** `namespace/name` → its parts (cluster-scoped objects have no slash). */
 export function parseObjectKey(key: string): { namespace?: string; name: string } {
   const index = key.indexOf("/");

@@ -270,6 +270,23 @@ describe("Subscriptions", () => {
     expect(ops(server.last).filter((m) => m.op === "query")).toEqual([]);
   });
 
+  it("marks pages offline while the socket is down (the last page stays, nothing in it is live)", () => {
+    const { clock, server, subscriptions } = setup();
+    const pods = subscriptions.open({ cluster: "c1", view: "pods" });
+    expect(pods.get().offline).toBe(false);
+    server.last.receive(page(pods.id, { version: "before" }));
+    const seen: boolean[] = [];
+    pods.subscribe(() => seen.push(pods.get().offline));
+    server.last.serverClose(1006);
+    expect(pods.get()).toMatchObject({ offline: true, page: { version: "before" } });
+    // Opened while down: offline from the start.
+    expect(subscriptions.open({ cluster: "c1", view: "nodes" }).get().offline).toBe(true);
+    clock.advance(1_000);
+    server.last.accept();
+    expect(pods.get().offline).toBe(false);
+    expect(seen.filter((offline, i) => offline !== seen[i - 1])).toEqual([true, false]);
+  });
+
   it("re-subscribes after a watchdog reconnect too", () => {
     const { clock, server, subscriptions } = setup();
     const sub = subscriptions.open({ cluster: "c1", view: "pods" });

@@ -24,6 +24,8 @@ export interface LiveTransport {
   send(message: ClientMessage): boolean;
   onOpen(listener: () => void): () => void;
   onMessage(listener: (message: ServerMessage) => void): () => void;
+  /** The socket's state (`Connection.state`): while it is not `open`, pages are marked offline. */
+  readonly state?: ReadonlyObservable<{ status: string }>;
 }
 
 export interface SubscriptionsOptions {
@@ -65,6 +67,8 @@ export interface SubscriptionSnapshot {
   loading: boolean;
   /** Unsubscribed because the tab is hidden; `page` is the last one seen. */
   paused: boolean;
+  /** The socket to masthead is down: `page` is the last one seen and nothing in it is live. */
+  offline: boolean;
 }
 
 export class Subscriptions {
@@ -75,6 +79,7 @@ export class Subscriptions {
   private readonly detachers: Array<() => void>;
   private nextId = 0;
   private hiddenPaused = false;
+  private offline: boolean;
   readonly options: Required<Omit<SubscriptionsOptions, "clock" | "visibility">>;
 
   constructor(
@@ -90,10 +95,13 @@ export class Subscriptions {
       pauseHiddenAfterMs: options.pauseHiddenAfterMs ?? PAUSE_HIDDEN_AFTER_MS,
     };
     this.pauseTimer = new Timer(this.clock, () => this.pauseAll());
+    const state = transport.state;
+    this.offline = state !== undefined && state.get().status !== "open";
     this.detachers = [
       transport.onOpen(() => this.resubscribeAll()),
       transport.onMessage((message) => this.dispatch(message)),
       this.visibility.onChange(() => this.visibilityChanged()),
+      ...(state ? [state.subscribe(() => this.connectionChanged(state.get().status !== "open"))] : []),
     ];
     if (this.visibility.hidden) this.pauseTimer.arm(this.options.pauseHiddenAfterMs);
   }
@@ -114,6 +122,7 @@ export class Subscriptions {
       send: (message) => this.transport.send(message),
       release: (id) => this.subs.delete(id),
       paused: this.hiddenPaused,
+      offline: this.offline,
     });
     this.subs.set(sub.id, sub);
     return sub;
@@ -128,6 +137,12 @@ export class Subscriptions {
 
   private resubscribeAll(): void {
     for (const sub of this.subs.values()) sub.resubscribe();
+  }
+
+  private connectionChanged(offline: boolean): void {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    for (const sub of this.subs.values()) sub.setOffline(offline);
   }
 
   private dispatch(message: ServerMessage): void {
@@ -160,6 +175,7 @@ interface SubscriptionContext {
   send(message: ClientMessage): boolean;
   release(id: string): void;
   paused: boolean;
+  offline: boolean;
 }
 
 /** One live view window (`sub`): what the UI asks for and the latest page answering it. */
@@ -197,6 +213,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
       error: null,
       loading: true,
       paused: context.paused,
+      offline: context.offline,
     };
     this.queryTimer = new Timer(context.clock, () => this.flushQuery());
     this.windowTimer = new Timer(context.clock, () => this.windowThrottleOpened());
@@ -258,6 +275,12 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
   /** @internal Subscriptions: the connection (re)opened. */
   resubscribe(): void {
     if (!this.closed && !this.snapshot.paused) this.sendSubscribe();
+  }
+
+  /** @internal Subscriptions: the socket closed (true) or opened again (false). */
+  setOffline(offline: boolean): void {
+    if (this.closed || this.snapshot.offline === offline) return;
+    this.publish({ offline });
   }
 
   /** @internal Subscriptions: the tab has been hidden for a while. */

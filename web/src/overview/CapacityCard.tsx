@@ -3,6 +3,7 @@
 
 import { useCallback } from "react";
 import { formatBytes } from "../app/catalogue";
+import { MetricsNote } from "../app/MetricsNote";
 import { pageFetcher } from "../app/revalidate";
 import { usePoll, type PollState } from "../app/usePoll";
 import { Card } from "./Card";
@@ -32,12 +33,7 @@ export function CapacityCard({ cluster, nodes, now }: CardProps & { nodes: PollS
         <>
           <ResourceBar label="CPU" line={totals.cpu} format={formatCpu} />
           <ResourceBar label="Memory" line={totals.memory} format={formatBytes} />
-          {metrics?.state !== "ok" && (
-            <p className="metrics-state tone-warn" data-testid="metrics-state">
-              Usage not shown — metrics {metrics?.state ?? "not reported"}
-              {metrics?.message ? `: ${String(metrics.message)}` : ""}
-            </p>
-          )}
+          {metrics?.state !== "ok" && <MetricsNote source={metrics} />}
           {totals.podsSummed < totals.podsTotal && (
             <p className="muted">
               Requests summed over the first {totals.podsSummed.toLocaleString()} of {totals.podsTotal.toLocaleString()} pods.
