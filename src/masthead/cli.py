@@ -210,6 +210,15 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         "(repeatable)",
     )
     p.add_argument(
+        "--namespaces",
+        action="append",
+        default=[],
+        type=_context_namespaces,
+        metavar="CONTEXT=NS[,NS...]",
+        help="namespaces to try in a context whose user cannot list namespaces (repeatable; "
+        "the context's own namespace is always tried)",
+    )
+    p.add_argument(
         "--confirm",
         action="append",
         default=[],
@@ -223,6 +232,15 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         metavar="GLOB",
         help="as --confirm for every context whose name matches this glob (repeatable)",
     )
+
+
+def _context_namespaces(value: str) -> tuple[str, tuple[str, ...]]:
+    """`--namespaces CONTEXT=a,b`: the context's name and its namespaces."""
+    context, sep, names = value.partition("=")
+    namespaces = tuple(n.strip() for n in names.split(",") if n.strip())
+    if not sep or not context.strip() or not namespaces:
+        raise argparse.ArgumentTypeError(f"--namespaces wants CONTEXT=NS[,NS...], got {value!r}")
+    return context.strip(), namespaces
 
 
 async def _run_server(args: argparse.Namespace) -> int:
@@ -240,6 +258,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             read_only_patterns=args.read_only_pattern,
             confirm=args.confirm,
             confirm_patterns=args.confirm_pattern,
+            namespaces=dict(args.namespaces),
             data_dir=args.data_dir,
         )
     )

@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +47,8 @@ class ServerConfig:
     read_only_patterns: Sequence[str] = ()  # globs of context names, e.g. "*prod*"
     confirm: Sequence[str] = ()  # contexts where destructive actions need `confirm`
     confirm_patterns: Sequence[str] = ()
+    # Namespaces to try per context name, for users who cannot list namespaces.
+    namespaces: Mapping[str, Sequence[str]] = field(default_factory=dict)
     web_dist: Path | None = DEFAULT_DIST
     tuning: Tuning = DEFAULT_TUNING
     live: LiveTuning = field(default_factory=LiveTuning)
@@ -87,7 +89,9 @@ class Server:
             paths = [self.sim.kubeconfig_path]
             to_open = to_open or ["admin", "restricted"]
         self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
-        self.registry = ViewRegistry(paths, tuning=c.tuning, history=self.feeds.history)
+        self.registry = ViewRegistry(
+            paths, tuning=c.tuning, history=self.feeds.history, namespaces=c.namespaces
+        )
         await self.registry.start()
         if not to_open:
             default = c.context or self.registry.current_context
