@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from typing import Any
 
@@ -22,10 +21,11 @@ from tests.sim.controllers.helpers import (
     deployment,
     eventually,
     items,
+    living_kubectl,
     node,
     ready,
 )
-from tests.sim.kubectl_env import KUBECTLS, Kubectl, SimThread
+from tests.sim.kubectl_env import KUBECTLS, SimThread
 from tests.sim.simclient import SimClient
 
 PDBS = f"/apis/policy/v1/namespaces/{NS}/poddisruptionbudgets"
@@ -158,15 +158,7 @@ async def test_two_budgets_bad_names_rbac_and_unbudgeted_pods() -> None:
 @pytest.mark.kubectl
 @pytest.mark.parametrize("binary", KUBECTLS)
 def test_kubectl_drain_waits_for_the_budget(binary: str | None) -> None:
-    if binary is None:
-        pytest.skip("kubectl binary not installed")
-    cfg = SimConfig(
-        https=True, controllers=ALL_CONTROLLERS, controller_settings=ControllerSettings.fast()
-    )
-    with SimThread(cfg) as sim, tempfile.TemporaryDirectory(prefix="kubectl-cache-") as cache:
-        assert sim.kubeconfig_path is not None
-        k = Kubectl(binary, sim.kubeconfig_path, cache)
-        k.ok("apply", "-f", "-", stdin=json.dumps(node("node-a")))
+    with living_kubectl(binary) as k:
         k.ok("apply", "-n", NS, "-f", "-", stdin=json.dumps(deployment("web", 2)))
         k.ok("rollout", "status", "-n", NS, "deploy/web", "--timeout=20s")
         k.ok("apply", "-n", NS, "-f", "-", stdin=json.dumps(pdb("web", "web", minAvailable=2)))

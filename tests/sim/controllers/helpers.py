@@ -4,13 +4,18 @@ builders, and polling over real HTTP until the cluster converges."""
 from __future__ import annotations
 
 import asyncio
+import json
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
+
+import pytest
 
 from masthead.sim.app import SimConfig
 from masthead.sim.controllers import ALL_CONTROLLERS, ControllerSettings
+from tests.sim.kubectl_env import Kubectl, SimThread
 from tests.sim.simclient import SimClient, running_sim
 
 T = TypeVar("T")
@@ -109,3 +114,19 @@ async def add_nodes(c: SimClient, *names: str, **kw: Any) -> None:
     for n in names:
         r = await c.post(NODES, node(n, **kw))
         assert r.status == 201, r.text
+
+
+@contextmanager
+def living_kubectl(binary: str | None) -> Iterator[Kubectl]:
+    """A real kubectl against a simulator (HTTPS, every controller, fast settings) with one
+    node `node-a` applied; skips when the binary is not installed."""
+    if binary is None:
+        pytest.skip("kubectl binary not installed")
+    cfg = SimConfig(
+        https=True, controllers=ALL_CONTROLLERS, controller_settings=ControllerSettings.fast()
+    )
+    with SimThread(cfg) as sim, tempfile.TemporaryDirectory(prefix="kubectl-cache-") as cache:
+        assert sim.kubeconfig_path is not None
+        k = Kubectl(binary, sim.kubeconfig_path, cache)
+        k.ok("apply", "-f", "-", stdin=json.dumps(node("node-a")))
+        yield k

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import tempfile
 
 import pytest
 
-from masthead.sim.app import SimConfig
-from masthead.sim.controllers import ALL_CONTROLLERS, ControllerSettings
-from tests.sim.controllers.helpers import deployment, node
-from tests.sim.kubectl_env import KUBECTLS, Kubectl, SimThread
+from tests.sim.controllers.helpers import deployment, living_kubectl
+from tests.sim.kubectl_env import KUBECTLS
 
 pytestmark = pytest.mark.kubectl
 
 
 @pytest.mark.parametrize("binary", KUBECTLS)
 def test_kubectl_rollout_status_and_update(binary: str | None) -> None:
-    if binary is None:
-        pytest.skip("kubectl binary not installed")
-    cfg = SimConfig(
-        https=True, controllers=ALL_CONTROLLERS, controller_settings=ControllerSettings.fast()
-    )
-    with SimThread(cfg) as sim, tempfile.TemporaryDirectory(prefix="kubectl-cache-") as cache:
-        assert sim.kubeconfig_path is not None
-        k = Kubectl(binary, sim.kubeconfig_path, cache)
-        k.ok("apply", "-f", "-", stdin=json.dumps(node("node-a")))
+    with living_kubectl(binary) as k:
         k.ok("apply", "-n", "team-a", "-f", "-", stdin=json.dumps(deployment("web", 3)))
         out = k.ok("rollout", "status", "-n", "team-a", "deploy/web", "--timeout=20s")
         assert 'deployment "web" successfully rolled out' in out

@@ -5,15 +5,12 @@ revision becomes the newest, as upstream's controller history does)."""
 from __future__ import annotations
 
 import json
-import tempfile
 
 import pytest
 
-from masthead.sim.app import SimConfig
-from masthead.sim.controllers import ALL_CONTROLLERS, ControllerSettings
 from masthead.sim.controllers.revisions import HASH_LABEL
-from tests.sim.controllers.helpers import NS, container, node
-from tests.sim.kubectl_env import KUBECTLS, Kubectl, SimThread
+from tests.sim.controllers.helpers import NS, container, living_kubectl
+from tests.sim.kubectl_env import KUBECTLS, Kubectl
 
 pytestmark = pytest.mark.kubectl
 
@@ -42,15 +39,7 @@ def revisions(k: Kubectl, app: str) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("binary", KUBECTLS)
 def test_kubectl_rollout_history_and_undo_of_sets(binary: str | None) -> None:
-    if binary is None:
-        pytest.skip("kubectl binary not installed")
-    cfg = SimConfig(
-        https=True, controllers=ALL_CONTROLLERS, controller_settings=ControllerSettings.fast()
-    )
-    with SimThread(cfg) as sim, tempfile.TemporaryDirectory(prefix="kubectl-cache-") as cache:
-        assert sim.kubeconfig_path is not None
-        k = Kubectl(binary, sim.kubeconfig_path, cache)
-        k.ok("apply", "-f", "-", stdin=json.dumps(node("node-a")))
+    with living_kubectl(binary) as k:
         for kind, name, ref in (
             ("StatefulSet", "db", "sts/db"),
             ("DaemonSet", "agent", "ds/agent"),
