@@ -17,9 +17,9 @@ from aiohttp import web
 
 from masthead.api.context import context_of
 from masthead.api.errors import ApiProblem, json_response
-from masthead.api.objects import address_of, connected, fetch, kube_errors, only_params
+from masthead.api.objects import connected, fetch, kube_errors, only_params
 from masthead.api.pages import first_sync, open_sources
-from masthead.api.secrets import NO_STORE
+from masthead.api.secrets import NO_STORE, secret_address
 from masthead.cluster import ClusterSession
 from masthead.kube.errors import ApiError, TransportError
 from masthead.objects.helm import (
@@ -81,16 +81,7 @@ def _label_version(secret: dict[str, Any]) -> int:
 async def helm_release(request: web.Request) -> web.Response:
     ctx = context_of(request)
     session = ctx.session(request.match_info["cluster"])
-    only_params(request, frozenset())
-    addr = address_of(request)
-    if (addr.group, addr.resource) != ("", "secrets") or not addr.namespace:
-        raise ApiProblem(
-            404,
-            "helm exists only for core/v1 secrets (of type helm.sh/release.v1)",
-            reason="NotFound",
-            cluster=session.id,
-            details={"parameter": "resource"},
-        )
+    addr = secret_address(request, session, "helm (of a helm.sh/release.v1 Secret)")
     return await _release(request, session, addr)
 
 

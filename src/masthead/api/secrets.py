@@ -17,6 +17,8 @@ from aiohttp import web
 from masthead.api.context import context_of
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
 from masthead.api.objects import address_of, fetch, only_params
+from masthead.cluster import ClusterSession
+from masthead.objects.reader import ObjectAddress
 from masthead.objects.secrets import UnknownKeys, reveal
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -46,19 +48,26 @@ async def _keys(request: web.Request) -> list[str] | None:
     return keys
 
 
-async def reveal_secret(request: web.Request) -> web.Response:
-    ctx = context_of(request)
-    session = ctx.session(request.match_info["cluster"])
+def secret_address(request: web.Request, session: ClusterSession, what: str) -> ObjectAddress:
+    """The request's object address when it names a namespaced core/v1 Secret (no query
+    parameters); else 404 saying `what` exists only for Secrets."""
     only_params(request, frozenset())
     addr = address_of(request)
     if (addr.group, addr.resource) != ("", "secrets") or not addr.namespace:
         raise ApiProblem(
             404,
-            "reveal exists only for core/v1 secrets in a namespace",
+            f"{what} exists only for core/v1 secrets in a namespace",
             reason="NotFound",
             cluster=session.id,
             details={"parameter": "resource"},
         )
+    return addr
+
+
+async def reveal_secret(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    session = ctx.session(request.match_info["cluster"])
+    addr = secret_address(request, session, "reveal")
     keys = await _keys(request)
     secret = (await fetch(request, session, addr)).obj
     try:
