@@ -169,18 +169,20 @@ class SendQueue:
         built = (p for p in self._pages.values() if isinstance(p, str))
         return sum(map(len, built)) + sum(map(len, self._control))
 
-    def has_page(self, key: str) -> bool:
-        return key in self._pages
-
     def put_page(self, key: str, page: PendingPage) -> None:
         if key in self._pages:
             self._drop()
         self._pages[key] = page
         self._ready.set()
 
-    def coalesce(self) -> None:
-        self.coalesced += 1
-        self._counters.coalesced += 1
+    def put_latest(self, key: str, render: Callable[[], str | None]) -> None:
+        """Queue `render` for `key` unless one is already waiting: that one will render the
+        latest state when sent, so this change is absorbed (counted in `coalesced`)."""
+        if key in self._pages:
+            self.coalesced += 1
+            self._counters.coalesced += 1
+        else:
+            self.put_page(key, render)
 
     def put_control(self, frame: str) -> None:
         if len(self._control) >= self._cap:
@@ -318,11 +320,7 @@ class WindowSubscription:
         self._timer = None
         if self.closed or self.group is None or self.query is None:
             return
-        queue = self.conn.queue
-        if queue.has_page(self.sub):  # the waiting page renders the latest state anyway
-            queue.coalesce()
-            return
-        queue.put_page(self.sub, self._render)
+        self.conn.queue.put_latest(self.sub, self._render)
 
     def _render(self) -> str | None:
         """The window's frame as of now, or None when nothing it shows changed."""
@@ -642,11 +640,9 @@ class LiveConnection:
 
     def _queue_cluster(self, session: ClusterSession) -> None:
         """The cluster's state as of sending: a change while one waits is absorbed."""
-        key = f"\0cluster:{session.id}"
-        if self.queue.has_page(key):
-            self.queue.coalesce()
-        else:
-            self.queue.put_page(key, lambda: cluster_frame(session, session.status))
+        self.queue.put_latest(
+            f"\0cluster:{session.id}", lambda: cluster_frame(session, session.status)
+        )
 
     def _spawn(self, start: Callable[[], Awaitable[None]]) -> None:
         async def guarded() -> None:
