@@ -187,13 +187,18 @@ class ClusterSession:
         codec_factory: CodecFactory | None = None,
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
+        credentials: ClusterCredentials | None = None,
+        drop_denied_data: bool = False,
     ) -> None:
         self.entry = entry
         self.tuning = tuning
         self.sink_factory = sink_factory
         self.codec_factory = codec_factory
         self.namespaces: tuple[str, ...] = tuple(namespaces)  # user-configured
-        self.credentials = ClusterCredentials(entry, tuning)
+        # Given for sessions whose credentials do not come from a kubeconfig (in-cluster users).
+        self.credentials = credentials or ClusterCredentials(entry, tuning)
+        # A multi-user server must not keep showing a user what they were denied since.
+        self.drop_denied_data = drop_denied_data
         self.stats = RequestStats()  # kept across reconnects: the cluster's whole bill
         self.capabilities = ClusterCapabilities()
         self.transport: Transport | None = None
@@ -489,6 +494,8 @@ class ClusterSession:
     async def _deny(self, src: Source, plan: AccessPlan) -> None:
         """Stop `src` (if running) and say why; its sink keeps the last data it had."""
         await self._stop(src)
+        if self.drop_denied_data and src.sink is not None:
+            src.sink.replace((), "")
         if plan.mode is AccessMode.UNSUPPORTED:
             state, message = SourceState.UNAVAILABLE, plan.reason
         else:
