@@ -302,7 +302,12 @@ class UserSessions:
         """Validate `token` and make sure its identity has a session that uses the newest
         token it presented. Raises `ApiProblem` 401 (refused) or 503 (API unreachable)."""
         identity = await self._validate(token)
-        self._ensure(identity, token)
+        created = self.counters.created
+        slot = self._ensure(identity, token)
+        if self.counters.created != created:
+            # A user's first request waits for the first connection attempt (whatever its
+            # outcome) rather than meeting a "connecting" 503 on every page.
+            await slot.session.connect()
         return identity
 
     async def _validate(self, token: str) -> Identity:

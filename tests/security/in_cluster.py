@@ -20,11 +20,14 @@ from masthead.kube.tuning import Tuning
 from masthead.server import Server, ServerConfig
 from masthead.sim.app import RESTRICTED_NAMESPACES, SimConfig, Simulator
 from masthead.sim.rbac import UserInfo
+from masthead.sim.registry import WriteContext
+from masthead.sim.resources import builtin
 from tests.api.harness import TUNING, eventually_async
 
 SA_TOKEN = "masthead-service-account-token"
 SA_USER = "system:serviceaccount:masthead:masthead"
 JANE_NAMESPACES = frozenset(RESTRICTED_NAMESPACES)
+RBAC = "rbac.authorization.k8s.io"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -79,6 +82,22 @@ class InCluster:
         await eventually_async(ready, 20)
 
 
+def add_user(sim: Simulator, name: str, namespace: str, rules: list[dict[str, Any]]) -> str:
+    """A new user with a token and a Role of `rules` in `namespace`; returns the token."""
+    token = f"{name}-token"
+    sim.authn.add(token, UserInfo(name=name, groups=("system:authenticated",)))
+    ctx = WriteContext("test")
+    role = {"metadata": {"name": f"{name}-role"}, "rules": rules}
+    sim.registry.create(builtin(RBAC, "roles"), namespace, role, ctx)
+    binding = {
+        "metadata": {"name": f"{name}-binding"},
+        "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": f"{name}-role"},
+        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": name}],
+    }
+    sim.registry.create(builtin(RBAC, "rolebindings"), namespace, binding, ctx)
+    return token
+
+
 def write_service_account(sim: Simulator, directory: Path) -> dict[str, str]:
     """The pod's mounted service account, and the environment a pod gets."""
     assert sim.certs is not None
@@ -121,7 +140,8 @@ async def in_cluster(
             )
             await server.start()
             try:
-                async with aiohttp.ClientSession() as http:
+                # unsafe: keep cookies from an IP address host (the login session).
+                async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
                     yield InCluster(sim, server, http)
             finally:
                 await server.stop()
