@@ -86,16 +86,24 @@ def add_user(sim: Simulator, name: str, namespace: str, rules: list[dict[str, An
     """A new user with a token and a Role of `rules` in `namespace`; returns the token."""
     token = f"{name}-token"
     sim.authn.add(token, UserInfo(name=name, groups=("system:authenticated",)))
+    add_role(sim, f"{name}-role", namespace, rules, name)
+    return token
+
+
+def add_role(
+    sim: Simulator, role: str, namespace: str, rules: list[dict[str, Any]], user: str
+) -> None:
+    """A Role of `rules` in `namespace`, bound to `user`."""
     ctx = WriteContext("test")
-    role = {"metadata": {"name": f"{name}-role"}, "rules": rules}
-    sim.registry.create(builtin(RBAC, "roles"), namespace, role, ctx)
+    sim.registry.create(
+        builtin(RBAC, "roles"), namespace, {"metadata": {"name": role}, "rules": rules}, ctx
+    )
     binding = {
-        "metadata": {"name": f"{name}-binding"},
-        "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": f"{name}-role"},
-        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": name}],
+        "metadata": {"name": f"{role}-binding"},
+        "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": role},
+        "subjects": [{"apiGroup": RBAC, "kind": "User", "name": user}],
     }
     sim.registry.create(builtin(RBAC, "rolebindings"), namespace, binding, ctx)
-    return token
 
 
 def write_service_account(sim: Simulator, directory: Path) -> dict[str, str]:
