@@ -160,12 +160,18 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = await _token_of(request, form)
     identity = await auth.users.admit(token)
     sid = auth.logins.create(token, identity)
+    # Secure behind TLS (terminated here or by the proxy that says so): the cookie is as
+    # good as the token while the session lives.
+    secure = request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+    cookie: dict[str, Any] = {"path": "/", "httponly": True, "samesite": "Strict"}
+    if secure:
+        cookie["secure"] = True
     if form:
         redirect = web.HTTPSeeOther("/")
-        redirect.set_cookie(auth.cookie, sid, path="/", httponly=True, samesite="Strict")
+        redirect.set_cookie(auth.cookie, sid, **cookie)
         raise redirect
     response = json_response({"user": identity.as_dict()})
-    response.set_cookie(auth.cookie, sid, path="/", httponly=True, samesite="Strict")
+    response.set_cookie(auth.cookie, sid, **cookie)
     return response
 
 
