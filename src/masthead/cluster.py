@@ -190,7 +190,7 @@ class ClusterSession:
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
         credentials: ClusterCredentials | None = None,
-        drop_denied_data: bool = False,
+        forget_data: bool = False,
     ) -> None:
         self.entry = entry
         self.tuning = tuning
@@ -199,8 +199,9 @@ class ClusterSession:
         self.namespaces: tuple[str, ...] = tuple(namespaces)  # user-configured
         # Given for sessions whose credentials do not come from a kubeconfig (in-cluster users).
         self.credentials = credentials or ClusterCredentials(entry, tuning)
-        # A multi-user server must not keep showing a user what they were denied since.
-        self.drop_denied_data = drop_denied_data
+        # A multi-user server must not keep showing a user what they were denied since, nor
+        # anything of a session it closed: rows go on denial and on close.
+        self.forget_data = forget_data
         self.stats = RequestStats()  # kept across reconnects: the cluster's whole bill
         self.capabilities = ClusterCapabilities()
         self.transport: Transport | None = None
@@ -287,6 +288,8 @@ class ClusterSession:
         for g in self._groups:
             for src in g.sources.values():
                 await self._stop(src)
+                if self.forget_data and src.sink is not None:
+                    src.sink.replace((), "")
         self._groups.clear()
         self._names.clear()
         if self.access is not None:
@@ -500,7 +503,7 @@ class ClusterSession:
     async def _deny(self, src: Source, plan: AccessPlan) -> None:
         """Stop `src` (if running) and say why; its sink keeps the last data it had."""
         await self._stop(src)
-        if self.drop_denied_data and src.sink is not None:
+        if self.forget_data and src.sink is not None:
             src.sink.replace((), "")
         if plan.mode is AccessMode.UNSUPPORTED:
             state, message = SourceState.UNAVAILABLE, plan.reason

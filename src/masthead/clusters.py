@@ -159,7 +159,7 @@ class ClusterRegistry:
         until `remove_session`. Idle, like every new session."""
         if entry.id in self._slots:
             raise KeyError(f"session {entry.id!r} exists")
-        session = self._new_session(entry, credentials, drop_denied_data=True)
+        session = self._new_session(entry, credentials, forget_data=True)
         self._slots[entry.id] = _Slot(session, "", dynamic=True)
         return session
 
@@ -254,7 +254,7 @@ class ClusterRegistry:
         entry: ClusterEntry,
         credentials: ClusterCredentials | None = None,
         *,
-        drop_denied_data: bool = False,
+        forget_data: bool = False,
     ) -> ClusterSession:
         return ClusterSession(
             entry,
@@ -262,7 +262,7 @@ class ClusterRegistry:
             self._sink_factory(entry),
             namespaces=self.namespaces.get(entry.context, ()),
             credentials=credentials,
-            drop_denied_data=drop_denied_data,
+            forget_data=forget_data,
         )
 
     async def _close_slot(self, slot: _Slot) -> None:

@@ -8,8 +8,9 @@ own `ClusterSession`, created on the identity's first request and sending that u
 on every call — lists, watches, reviews, object reads, logs, actions. Tables, object cache,
 events history, ETags and live subscriptions are all keyed by the session's id, so nothing
 built with one user's permissions is ever served to another. Identities are capped: past
-`max_identities` the least recently used one is closed and dropped (counted), and one idle
-for `identity_idle` is closed by the sweep.
+`max_identities` the least recently used one is closed and dropped (counted); the sweep
+closes one idle for `identity_idle` and one whose token the API server now refuses. A closed
+session keeps no rows.
 
 The request's identity travels in a context variable set by the security middleware: every
 handler — and every task it starts — resolves clusters through it.
@@ -277,6 +278,7 @@ class UserCounters:
     evicted: int = 0  # closed at `max_identities` (least recently used first)
     expired: int = 0  # closed after `identity_idle`
     token_updates: int = 0  # an identity came with a new token (rotation, re-login)
+    revoked: int = 0  # closed by the sweep: the API server refused the token
 
 
 @dataclass(eq=False)
@@ -377,16 +379,29 @@ class UserSessions:
                 await t
 
     async def sweep(self) -> int:
-        """Close the sessions idle for `identity_idle`; returns how many."""
+        """Close the sessions idle for `identity_idle`, and those whose token the API server
+        no longer accepts (a revoked user's open live sockets and streams then see nothing
+        more: the closed session's rows are gone). Returns how many were closed."""
         now = self.clock()
         idle = [c for c, s in self._slots.items() if now - s.last_used >= self.tuning.identity_idle]
         for cid in idle:
             self._drop(cid)
             self.counters.expired += 1
+        closed = len(idle)
+        for cid, slot in list(self._slots.items()):
+            try:
+                await self.validator.validate(slot.token)
+            except InvalidToken:
+                if self._slots.get(cid) is slot:
+                    self._drop(cid)
+                    self.counters.revoked += 1
+                    closed += 1
+            except KubeError as e:  # unreachable: keep it, the next sweep asks again
+                log.debug("in-cluster: re-validating %r failed: %s", slot.identity.username, e)
         for t in list(self._closing):
             with contextlib.suppress(Exception):
                 await t
-        return len(idle)
+        return closed
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -438,5 +453,6 @@ class UserSessions:
             "evicted": c.evicted,
             "expired": c.expired,
             "token_updates": c.token_updates,
+            "revoked": c.revoked,
             "validation": self.validator.as_dict(),
         }

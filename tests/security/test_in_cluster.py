@@ -104,12 +104,7 @@ async def test_live_frames_events_and_logs_follow_the_user() -> None:
         async with ic.http.ws_connect(ic.base + "/api/v1/live", headers=headers) as ws:
             sub = {"op": "subscribe", "sub": "s1", "cluster": "in-cluster", "view": "pods"}
             await ws.send_str(orjson.dumps({**sub, "window": {"limit": 1000}}).decode())
-            frame: dict[str, Any] = {}
-            async with asyncio.timeout(10):
-                while frame.get("type") != "page":
-                    msg = await ws.receive()
-                    assert msg.type is WSMsgType.TEXT, msg
-                    frame = orjson.loads(msg.data)
+            frame = await _next_page(ws)
         assert frame["total"] == len(janes)
         assert {r["namespace"] for r in frame["rows"]} <= JANE_NAMESPACES
 
@@ -277,16 +272,40 @@ async def test_a_revoked_user_stops_seeing_data() -> None:
         page = await ic.page(ic.jane, "pods", limit=1000)
         assert page["total"] == len(pods_in(ic.sim, JANE_NAMESPACES - {"team-a"}))
 
-        # Authentication: a revoked token is refused once its validation expires.
-        ic.sim.authn.revoke(ic.jane)
+        # Authentication: a revoked token is refused once its validation expires, and the
+        # sweep closes the user's session: a live socket opened before sees no rows after.
+        headers = {**bearer(ic.jane), "Origin": ic.base}
+        async with ic.http.ws_connect(ic.base + "/api/v1/live", headers=headers) as ws:
+            sub = {"op": "subscribe", "sub": "s1", "cluster": "in-cluster", "view": "pods"}
+            await ws.send_str(orjson.dumps(sub).decode())
+            first = await _next_page(ws)
+            assert first["total"] > 0
+            ic.sim.authn.revoke(ic.jane)
 
-        async def refused() -> bool:
-            status, _, _ = await ic.get("/api/v1/clusters/in-cluster/views/pods", ic.jane)
-            return status == 401
+            async def refused() -> bool:
+                status, _, _ = await ic.get("/api/v1/clusters/in-cluster/views/pods", ic.jane)
+                return status == 401
 
-        await eventually_async(refused, 5)
+            await eventually_async(refused, 5)
+            users = ic.server.users
+            assert users is not None
+            assert await users.sweep() == 1 and users.counters.revoked == 1
+            frame = first
+            while frame["total"] != 0:
+                frame = await _next_page(ws)
+            assert frame["rows"] == []
         status, _, _ = await ic.get("/api/v1/clusters/in-cluster/views/pods", ic.admin)
         assert status == 200
+
+
+async def _next_page(ws: Any) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            msg = await ws.receive()
+            assert msg.type is WSMsgType.TEXT, msg
+            frame = orjson.loads(msg.data)
+            if frame.get("type") == "page":
+                return frame  # type: ignore[no-any-return]
 
 
 async def test_identities_are_capped_and_idle_ones_closed() -> None:

@@ -219,7 +219,7 @@ class ViewRegistry(ClusterRegistry):
         entry: ClusterEntry,
         credentials: ClusterCredentials | None = None,
         *,
-        drop_denied_data: bool = False,
+        forget_data: bool = False,
     ) -> ClusterSession:
         tables = self.tables_of(entry.id)
         return ClusterSession(
@@ -229,7 +229,7 @@ class ViewRegistry(ClusterRegistry):
             namespaces=self.namespaces.get(entry.context, ()),
             codec_factory=tables.codec,
             credentials=credentials,
-            drop_denied_data=drop_denied_data,
+            forget_data=forget_data,
         )
 
     def _forget(self, id: str) -> None:
