@@ -163,14 +163,21 @@ class ClusterRegistry:
         self._slots[entry.id] = _Slot(session, "", dynamic=True)
         return session
 
-    async def remove_session(self, id: str) -> None:
-        """Close and forget a session added with `add_session`."""
+    def detach_session(self, id: str) -> ClusterSession | None:
+        """Forget a session added with `add_session` at once (its id is free again, with
+        new tables); the caller closes it."""
         slot = self._slots.get(id)
         if slot is None or not slot.dynamic:
-            return
+            return None
         del self._slots[id]
-        await self._close_slot(slot)
         self._forget(id)
+        return slot.session
+
+    async def remove_session(self, id: str) -> None:
+        """Forget and close a session added with `add_session`."""
+        session = self.detach_session(id)
+        if session is not None:
+            await session.close()
 
     def _forget(self, id: str) -> None:
         """Drop what the registry keeps per session beyond the session (subclasses)."""

@@ -440,7 +440,11 @@ class UserSessions:
         if slot is None:
             return
         log.info("in-cluster: session for user %r closed", slot.identity.username)
-        task = asyncio.create_task(self.registry.remove_session(cluster_id), name="drop user")
+        # Detached now (the user's next request may open a new one at once), closed after.
+        session = self.registry.detach_session(cluster_id)
+        if session is None:
+            return
+        task = asyncio.create_task(session.close(), name="close user session")
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 

@@ -13,7 +13,7 @@ from aiohttp import WSMsgType
 
 from masthead.identity import IdentityTuning
 from masthead.sim.app import Simulator
-from masthead.sim.registry import DeleteOptions
+from masthead.sim.registry import DeleteOptions, WriteContext
 from tests.api.harness import eventually_async
 from tests.api.test_feeds import SseReader, add_warning
 from tests.security.in_cluster import JANE_NAMESPACES, InCluster, add_user, bearer, in_cluster
@@ -323,7 +323,50 @@ async def test_identities_are_capped_and_idle_ones_closed() -> None:
         assert page["total"] > 0
         assert users.counters.created >= 3
 
+        # Users taking turns at the cap: each request evicts the other, whose session is
+        # still closing when it comes back under the same id.
+        for _ in range(3):
+            for token in (ic.admin, ic.jane):
+                status, clusters, _ = await ic.get("/api/v1/clusters", token)
+                assert status == 200 and len(clusters) == 1
+
         users.tuning = IdentityTuning(identity_idle=0.0)
         assert await users.sweep() == 1
         assert users.counters.expired == 1
         await eventually_async(lambda: not ic.server.registry.sessions, 5)  # type: ignore[union-attr]
+
+
+async def test_a_reopened_users_object_cache_does_not_serve_what_changed_meanwhile() -> None:
+    tuning = IdentityTuning(max_identities=1)
+    async with in_cluster(identity=tuning) as ic:
+        info = ic.sim.info("", "v1", "configmaps")
+        ic.sim.registry.create(
+            info, "team-a", {"metadata": {"name": "c"}, "data": {"v": "1"}}, WriteContext("t")
+        )
+        path = "/api/v1/clusters/in-cluster/objects/core/v1/configmaps/team-a/c"
+        await ic.connected(ic.admin)
+        await ic.page(ic.admin, "configmaps")  # the watch runs: object reads are cached
+        for _ in range(2):
+            status, obj, _ = await ic.get(path, ic.admin)
+            assert status == 200 and obj["data"] == {"v": "1"}
+        await ic.connected(ic.jane)  # evicts admin's session
+        patch = {"data": {"v": "2"}}
+        ic.sim.registry.patch(
+            info, "team-a", "c", "application/merge-patch+json", patch, WriteContext("t")
+        )
+        await ic.connected(ic.admin)  # a new session for admin
+        await ic.page(ic.admin, "configmaps")
+        status, obj, _ = await ic.get(path, ic.admin)
+        assert status == 200 and obj["data"] == {"v": "2"}, "nothing stale from before"
+        # The new session's watch invalidates what the new session cached.
+        await ic.get(path, ic.admin)
+        patch = {"data": {"v": "3"}}
+        ic.sim.registry.patch(
+            info, "team-a", "c", "application/merge-patch+json", patch, WriteContext("t")
+        )
+
+        async def fresh() -> bool:
+            status, obj, _ = await ic.get(path, ic.admin)
+            return status == 200 and obj["data"] == {"v": "3"}
+
+        await eventually_async(fresh, 5, "the watch to invalidate the cached entry")
