@@ -155,6 +155,10 @@ async def test_live_frames_events_and_logs_follow_the_user() -> None:
         assert any(refusal in n for n in notices), lister_events
 
 
+async def _without(namespaces: Any, namespace: str) -> bool:
+    return namespace not in await namespaces
+
+
 async def _nonempty(items: Any) -> bool:
     return bool(await items)
 
@@ -257,6 +261,17 @@ async def test_a_revoked_user_stops_seeing_data() -> None:
         await ic.connected(ic.jane)
         page = await ic.page(ic.jane, "pods", limit=1000)
         assert "team-a" in {r["namespace"] for r in page["rows"]}
+        add_warning(ic.sim, "seen-before", namespace="team-a")
+
+        async def history_namespaces() -> set[str]:
+            status, data, _ = await ic.get("/api/v1/clusters/in-cluster/events", ic.jane)
+            assert status == 200, data
+            return {e["namespace"] for e in data["items"]}
+
+        async def recorded() -> bool:
+            return "team-a" in await history_namespaces()
+
+        await eventually_async(recorded, 10)
 
         # RBAC: the binding goes; the permission re-check stops the source and drops its rows.
         bindings = ic.sim.info("rbac.authorization.k8s.io", "v1", "rolebindings")
@@ -271,6 +286,8 @@ async def test_a_revoked_user_stops_seeing_data() -> None:
         await eventually_async(team_a_gone, 15)
         page = await ic.page(ic.jane, "pods", limit=1000)
         assert page["total"] == len(pods_in(ic.sim, JANE_NAMESPACES - {"team-a"}))
+        # The history recorded while she could read team-a is not shown to her any more.
+        await eventually_async(lambda: _without(history_namespaces(), "team-a"), 10)
 
         # Authentication: a revoked token is refused once its validation expires, and the
         # sweep closes the user's session: a live socket opened before sees no rows after.
