@@ -331,13 +331,21 @@ async def test_identities_are_capped_and_idle_ones_closed() -> None:
         users = ic.server.users
         assert users is not None
         await ic.connected(ic.admin)
+        await ic.page(ic.admin, "pods")  # a view with metrics: the poller runs
+        feeds = ic.server.feeds
+        assert feeds is not None
+        (first_poller,) = feeds.pollers()
+        assert first_poller.running
         await ic.connected(ic.jane)  # the second identity evicts the first
         assert users.counters.evicted >= 1
         await eventually_async(lambda: len(ic.server.registry.sessions) == 1, 5)  # type: ignore[union-attr]
         (only,) = ic.server.registry.sessions.values()  # type: ignore[union-attr]
         assert only.entry.user == "jane"
-        page = await ic.page(ic.admin, "namespaces")  # admin comes back: a new session
+        await ic.connected(ic.admin)  # admin comes back: a new session
+        page = await ic.page(ic.admin, "pods")
         assert page["total"] > 0
+        await eventually_async(lambda: not first_poller.running, 5, "the old poller to stop")
+        assert sum(p.running for p in feeds.pollers()) == 1
         assert users.counters.created >= 3
 
         # Users taking turns at the cap: each request evicts the other, whose session is
