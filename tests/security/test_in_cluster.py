@@ -338,8 +338,10 @@ async def test_identities_are_capped_and_idle_ones_closed() -> None:
         assert first_poller.running
         await ic.connected(ic.jane)  # the second identity evicts the first
         assert users.counters.evicted >= 1
-        await eventually_async(lambda: len(ic.server.registry.sessions) == 1, 5)  # type: ignore[union-attr]
-        (only,) = ic.server.registry.sessions.values()  # type: ignore[union-attr]
+        registry = ic.server.registry
+        assert registry is not None
+        await eventually_async(lambda: len(registry.sessions) == 1, 5)
+        (only,) = registry.sessions.values()
         assert only.entry.user == "jane"
         await ic.connected(ic.admin)  # admin comes back: a new session
         page = await ic.page(ic.admin, "pods")
@@ -358,7 +360,7 @@ async def test_identities_are_capped_and_idle_ones_closed() -> None:
         users.tuning = IdentityTuning(identity_idle=0.0)
         assert await users.sweep() == 1
         assert users.counters.expired == 1
-        await eventually_async(lambda: not ic.server.registry.sessions, 5)  # type: ignore[union-attr]
+        await eventually_async(lambda: not registry.sessions, 5)
 
 
 async def test_a_reopened_users_object_cache_does_not_serve_what_changed_meanwhile() -> None:
