@@ -194,14 +194,27 @@ async def test_actions_run_with_the_acting_users_permissions_and_audit_names_the
         deployment = ic.sim.store.get(("apps", "deployments"), "team-c", "sandbox")
         assert deployment is not None and deployment.decode()["spec"]["replicas"] == 3
 
+        pod = pods_in(ic.sim, frozenset({"team-c"}))[0]["metadata"]["name"]
+        delete = {"resource": "pods", "namespace": "team-c", "name": pod, "dryRun": True}
+        status, err, _ = await ic.request(
+            "POST", act + "delete", ic.jane, json=delete, headers=headers
+        )
+        assert status == 403 and err["error"]["details"]["check"]["verb"] == "delete", err
+        status, out, _ = await ic.request(
+            "POST", act + "delete", ic.admin, json=delete, headers=headers
+        )
+        assert status == 200, out
+
         # Each user reads their own audit rows, named after them.
         _, jane_rows, _ = await ic.get("/api/v1/audit", ic.jane)
         _, admin_rows, _ = await ic.get("/api/v1/audit", ic.admin)
-        assert [(r["who"], r["result"]["code"]) for r in jane_rows["items"]] == [
-            ("jane (token)", 403)
+        assert [(r["who"], r["action"], r["result"]["code"]) for r in jane_rows["items"]] == [
+            ("jane (token)", "delete", 403),
+            ("jane (token)", "scale", 403),
         ]
-        assert [(r["who"], r["result"]["code"]) for r in admin_rows["items"]] == [
-            ("admin (token)", 200)
+        assert [(r["who"], r["action"], r["result"]["code"]) for r in admin_rows["items"]] == [
+            ("admin (token)", "delete", 200),
+            ("admin (token)", "scale", 200),
         ]
 
 
