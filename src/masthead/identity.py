@@ -62,6 +62,9 @@ class IdentityTuning:
     validation_ttl: float = 60.0
     rejection_ttl: float = 10.0
     validation_cache: int = 4096  # tokens remembered (by hash); oldest dropped
+    # Token reviews in flight at once: a flood of made-up tokens (each one a review) waits
+    # here instead of becoming a burst against the API server.
+    review_concurrency: int = 8
     # Users with a cluster session at once; past it the least recently used is closed.
     max_identities: int = 64
     # A user's session unused this long is closed (its watches stop) and dropped.
@@ -163,6 +166,7 @@ class TokenValidator:
         self._clock = clock
         self._cache: OrderedDict[str, tuple[Identity | InvalidToken, float]] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[Identity | InvalidToken]] = {}
+        self._semaphore = asyncio.Semaphore(max(1, tuning.review_concurrency))
 
     async def validate(self, token: str) -> Identity:
         """The token's identity; raises `InvalidToken`, or `KubeError` when the API server
@@ -238,10 +242,11 @@ class TokenValidator:
     async def _post(
         self, verb: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
-        self.counters.reviews += 1
-        resp = await self.transport.request(
-            verb, path, method="POST", body=orjson.dumps(body), headers=headers
-        )
+        async with self._semaphore:
+            self.counters.reviews += 1
+            resp = await self.transport.request(
+                verb, path, method="POST", body=orjson.dumps(body), headers=headers
+            )
         doc = resp.json()
         return doc if isinstance(doc, dict) else {}
 
