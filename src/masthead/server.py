@@ -20,7 +20,7 @@ from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
 from masthead.api.login import UserAuth
 from masthead.api.security import COOKIE, Security
 from masthead.api.static import DEFAULT_DIST
-from masthead.identity import InClusterOptions, TokenValidator, UserSessions
+from masthead.identity import InClusterOptions
 from masthead.kube.kubeconfig import (
     ClusterCredentials,
     in_cluster_entry,
@@ -29,6 +29,8 @@ from masthead.kube.kubeconfig import (
 )
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.token_review import TokenValidator
+from masthead.user_sessions import UserSessions
 from masthead.views.sources import ViewRegistry
 
 if TYPE_CHECKING:

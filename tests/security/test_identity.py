@@ -11,7 +11,7 @@ import pytest
 
 from masthead.api.login import LoginSessions
 from masthead.cli import _in_cluster_options, _server_options
-from masthead.identity import Identity, IdentityTuning, InvalidToken, TokenValidator
+from masthead.identity import Identity, IdentityTuning, InvalidToken
 from masthead.kube.errors import CredentialError
 from masthead.kube.kubeconfig import (
     ClusterCredentials,
@@ -22,6 +22,7 @@ from masthead.kube.kubeconfig import (
 from masthead.kube.transport import Transport
 from masthead.sim.app import SimConfig, Simulator
 from masthead.sim.rbac import UserInfo
+from masthead.token_review import TokenValidator
 from tests.kube.kubesim import FAST
 from tests.security.in_cluster import SA_TOKEN, SA_USER, write_service_account
 

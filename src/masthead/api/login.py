@@ -24,7 +24,8 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
-from masthead.identity import Identity, IdentityTuning, RequestUser, UserSessions, current_user
+from masthead.identity import Identity, IdentityTuning, RequestUser, current_user
+from masthead.user_sessions import UserSessions
 
 LOGIN_PATH = "/api/v1/login"
 LOGOUT_PATH = "/api/v1/logout"
