@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from masthead.identity import InClusterOptions
     from masthead.sim.app import Simulator
 
 
@@ -226,6 +227,27 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         help="destructive actions on this context need the object's name typed back (repeatable)",
     )
     p.add_argument(
+        "--in-cluster",
+        action="store_true",
+        help="run inside a cluster for many users: no kubeconfig, no launch token; each user "
+        "signs in with their own Kubernetes token (Authorization: Bearer, an auth proxy's "
+        "X-Forwarded-Access-Token, or POST /api/v1/login) and every API call uses it",
+    )
+    p.add_argument(
+        "--public-host",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="in-cluster: a Host header the server is reached by (ingress, auth proxy); repeatable",
+    )
+    p.add_argument(
+        "--service-account-dir",
+        type=Path,
+        metavar="DIR",
+        help="in-cluster: the mounted service account (default "
+        "/var/run/secrets/kubernetes.io/serviceaccount)",
+    )
+    p.add_argument(
         "--confirm-pattern",
         action="append",
         default=[],
@@ -243,10 +265,27 @@ def _context_namespaces(value: str) -> tuple[str, tuple[str, ...]]:
     return context.strip(), namespaces
 
 
+def _in_cluster_options(args: argparse.Namespace) -> InClusterOptions | None:
+    from masthead.identity import InClusterOptions
+    from masthead.kube.kubeconfig import SERVICE_ACCOUNT_DIR
+
+    if not args.in_cluster:
+        if args.public_host or args.service_account_dir:
+            raise SystemExit("masthead: --public-host and --service-account-dir need --in-cluster")
+        return None
+    return InClusterOptions(
+        account_dir=args.service_account_dir or SERVICE_ACCOUNT_DIR,
+        public_hosts=tuple(args.public_host),
+    )
+
+
 async def _run_server(args: argparse.Namespace) -> int:
+    from masthead.kube.errors import CredentialError
     from masthead.server import Server, ServerConfig, default_kubeconfig_exists
 
-    demo = args.demo or (not args.kubeconfig and not default_kubeconfig_exists())
+    in_cluster = _in_cluster_options(args)
+    no_kubeconfig = not args.kubeconfig and not default_kubeconfig_exists()
+    demo = args.demo or (in_cluster is None and no_kubeconfig)
     server = Server(
         ServerConfig(
             kubeconfigs=args.kubeconfig,
@@ -260,6 +299,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             confirm_patterns=args.confirm_pattern,
             namespaces=dict(args.namespaces),
             data_dir=args.data_dir,
+            in_cluster=in_cluster,
         )
     )
     try:
@@ -268,10 +308,14 @@ async def _run_server(args: argparse.Namespace) -> int:
         print(f"masthead: cannot listen: {e}", file=sys.stderr)
         await server.stop()
         return 1
+    except CredentialError as e:  # --in-cluster outside a pod, or an unreadable account
+        print(f"masthead: {e}", file=sys.stderr)
+        await server.stop()
+        return 1
     if demo:
         print("masthead: serving the simulator's demo world", flush=True)
     print(url, flush=True)
-    if not args.no_browser:
+    if not args.no_browser and in_cluster is None:
         import webbrowser
 
         with contextlib.suppress(Exception):

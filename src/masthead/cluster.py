@@ -16,7 +16,8 @@ Denied scopes are warnings, never a cluster-wide failure.
 
 The cluster's state is derived from the link (connect / re-check outcome) and the sources:
 `auth-failed` > `unreachable` > `connecting` > `syncing` (first sync in progress, with
-progress) > `degraded` (some allowed source not live) > `ready`.
+progress) > `degraded` (some allowed source not live) > `ready`. A source the user may list
+but not watch is polled (`kube/poller.py`); `polled` counts as live for the cluster's state.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from masthead.kube.discovery import Discovery, ResourceType, UnknownResource
 from masthead.kube.errors import ApiError, AuthFailed, CredentialError, KubeError, TransportError
 from masthead.kube.freshness import Freshness, SourceFreshness, SourceState
 from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
+from masthead.kube.poller import Poller
 from masthead.kube.reflector import ClusterCapabilities, Reflector
 from masthead.kube.sink import MemorySink, Sink
 from masthead.kube.stats import RequestStats
@@ -187,13 +189,19 @@ class ClusterSession:
         codec_factory: CodecFactory | None = None,
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
+        credentials: ClusterCredentials | None = None,
+        forget_data: bool = False,
     ) -> None:
         self.entry = entry
         self.tuning = tuning
         self.sink_factory = sink_factory
         self.codec_factory = codec_factory
         self.namespaces: tuple[str, ...] = tuple(namespaces)  # user-configured
-        self.credentials = ClusterCredentials(entry, tuning)
+        # Given for sessions whose credentials do not come from a kubeconfig (in-cluster users).
+        self.credentials = credentials or ClusterCredentials(entry, tuning)
+        # A multi-user server must not keep showing a user what they were denied since, nor
+        # anything of a session it closed: rows go on denial and on close.
+        self.forget_data = forget_data
         self.stats = RequestStats()  # kept across reconnects: the cluster's whole bill
         self.capabilities = ClusterCapabilities()
         self.transport: Transport | None = None
@@ -280,6 +288,8 @@ class ClusterSession:
         for g in self._groups:
             for src in g.sources.values():
                 await self._stop(src)
+                if self.forget_data and src.sink is not None:
+                    src.sink.replace((), "")
         self._groups.clear()
         self._names.clear()
         if self.access is not None:
@@ -431,8 +441,11 @@ class ClusterSession:
                 await self._remove(group, scope)
         for scope in plan.scopes:
             src = group.sources.get(scope) or self._new_source(group, resource, scope)
+            polled = plan.is_polled(scope)
+            if src.reflector is not None and isinstance(src.reflector, Poller) != polled:
+                await self._stop(src)  # watch granted or revoked: switch how it is mirrored
             if src.reflector is None:
-                self._start(src)
+                self._start(src, polled)
         for scope, src in group.sources.items():
             if scope not in allowed:
                 await self._deny(src, plan)
@@ -462,12 +475,13 @@ class ClusterSession:
         src.freshness.subscribe(lambda f: self._on_freshness(src, f))
         return src
 
-    def _start(self, src: Source) -> None:
+    def _start(self, src: Source, polled: bool = False) -> None:
         assert self.transport is not None
         if src.sink is None:
             src.sink = self.sink_factory(src.resource, src.namespace)
         codec = self.codec_factory(src.resource) if self.codec_factory else None
-        src.reflector = Reflector(
+        mirror = Poller if polled else Reflector  # list without watch: poll
+        src.reflector = mirror(
             self.transport,
             src.resource,
             src.sink,
@@ -489,6 +503,8 @@ class ClusterSession:
     async def _deny(self, src: Source, plan: AccessPlan) -> None:
         """Stop `src` (if running) and say why; its sink keeps the last data it had."""
         await self._stop(src)
+        if self.forget_data and src.sink is not None:
+            src.sink.replace((), "")
         if plan.mode is AccessMode.UNSUPPORTED:
             state, message = SourceState.UNAVAILABLE, plan.reason
         else:
@@ -519,7 +535,7 @@ class ClusterSession:
         self,
     ) -> tuple[ClusterState, str, float | None, int, int | None, int, int]:
         running = [s for s in self.sources() if s.running]
-        live = sum(1 for s in running if s.freshness.current.state is SourceState.LIVE)
+        live = sum(1 for s in running if s.freshness.current.healthy)
         n = len(running)
         if self._task is None:
             return ClusterState.IDLE, self._status.message, None, 0, None, live, n
@@ -552,7 +568,7 @@ class ClusterSession:
             message = f"{n - len(first)} of {n} sources synced"
             return ClusterState.SYNCING, message, None, synced, total, live, n
         unresolved = [g for g in self._groups if g.error]
-        not_live = [s for s in running if s.freshness.current.state is not SourceState.LIVE]
+        not_live = [s for s in running if not s.freshness.current.healthy]
         if not_live or unresolved:
             parts = [f"{s.label}: {s.freshness.current.state.value}" for s in not_live[:3]]
             parts += [f"{g.name}: {g.error}" for g in unresolved[:3]]

@@ -25,6 +25,7 @@ from pathlib import Path
 from masthead.cluster import ClusterSession, ClusterState, SinkFactory, memory_sinks
 from masthead.kube.errors import KubeError
 from masthead.kube.kubeconfig import (
+    ClusterCredentials,
     ClusterEntry,
     KubeconfigPoller,
     expand_extra,
@@ -58,6 +59,7 @@ class _Slot:
     session: ClusterSession
     fingerprint: str
     reopen: asyncio.Task[None] | None = field(default=None)
+    dynamic: bool = False  # added at run time (`add_session`), not from a kubeconfig file
 
 
 class ClusterRegistry:
@@ -152,6 +154,34 @@ class ClusterRegistry:
         self.namespaces[session.entry.context] = tuple(namespaces)
         await session.set_namespaces(namespaces)
 
+    def add_session(self, entry: ClusterEntry, credentials: ClusterCredentials) -> ClusterSession:
+        """A session that no kubeconfig defines (an in-cluster user's): kept across reloads
+        until `remove_session`. Idle, like every new session."""
+        if entry.id in self._slots:
+            raise KeyError(f"session {entry.id!r} exists")
+        session = self._new_session(entry, credentials, forget_data=True)
+        self._slots[entry.id] = _Slot(session, "", dynamic=True)
+        return session
+
+    def detach_session(self, id: str) -> ClusterSession | None:
+        """Forget a session added with `add_session` at once (its id is free again, with
+        new tables); the caller closes it."""
+        slot = self._slots.get(id)
+        if slot is None or not slot.dynamic:
+            return None
+        del self._slots[id]
+        self._forget(id)
+        return slot.session
+
+    async def remove_session(self, id: str) -> None:
+        """Forget and close a session added with `add_session`."""
+        session = self.detach_session(id)
+        if session is not None:
+            await session.close()
+
+    def _forget(self, id: str) -> None:
+        """Drop what the registry keeps per session beyond the session (subclasses)."""
+
     async def reload(self) -> RegistryChange:
         """Read the files again and apply the difference to the sessions."""
         async with self._reload_lock:
@@ -217,18 +247,29 @@ class ClusterRegistry:
                 slot.reopen = asyncio.create_task(
                     _reopen(slot.session, wanted), name=f"reopen {entry.id}"
                 )
+        for i, slot in self._slots.items():
+            if slot.dynamic:
+                new_slots[i] = slot
         removed = [i for i in self._slots if i not in new_slots]
         for i in removed:
             await self._close_slot(self._slots[i])
         self._slots = new_slots
         return RegistryChange(tuple(added), tuple(removed), tuple(changed))
 
-    def _new_session(self, entry: ClusterEntry) -> ClusterSession:
+    def _new_session(
+        self,
+        entry: ClusterEntry,
+        credentials: ClusterCredentials | None = None,
+        *,
+        forget_data: bool = False,
+    ) -> ClusterSession:
         return ClusterSession(
             entry,
             self.tuning,
             self._sink_factory(entry),
             namespaces=self.namespaces.get(entry.context, ()),
+            credentials=credentials,
+            forget_data=forget_data,
         )
 
     async def _close_slot(self, slot: _Slot) -> None:

@@ -17,9 +17,20 @@ from aiohttp import web
 from masthead.api.app import create_app
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
-from masthead.api.security import Security
+from masthead.api.login import UserAuth
+from masthead.api.security import COOKIE, Security
 from masthead.api.static import DEFAULT_DIST
+from masthead.identity import InClusterOptions
+from masthead.kube.kubeconfig import (
+    ClusterCredentials,
+    in_cluster_entry,
+    load_in_cluster,
+    service_account_credentials,
+)
+from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.token_review import TokenValidator
+from masthead.user_sessions import UserSessions
 from masthead.views.sources import ViewRegistry
 
 if TYPE_CHECKING:
@@ -55,6 +66,8 @@ class ServerConfig:
     connect: Sequence[str] | None = None  # contexts to open at start; None: the default one
     data_dir: Path | None = None  # the SQLite database's directory; None: default_data_dir()
     feeds: FeedTuning = field(default_factory=FeedTuning)
+    # Multi-user mode inside a cluster (no kubeconfig, no launch token): see identity.py.
+    in_cluster: InClusterOptions | None = None
 
 
 class Server:
@@ -67,11 +80,15 @@ class Server:
         self.feeds: Feeds | None = None
         self._runner: web.AppRunner | None = None
         self._connects: set[asyncio.Task[object]] = set()
+        self.users: UserSessions | None = None
+        self._service: Transport | None = None  # in-cluster: validates users' tokens
         self.port = 0
 
     @property
     def url(self) -> str:
-        """The launch URL (with the token)."""
+        """The launch URL (with the token); in-cluster mode has none: users sign in."""
+        if self.config.in_cluster is not None:
+            return self.base
         return self.security.launch_url(self.port)
 
     @property
@@ -89,11 +106,15 @@ class Server:
             paths = [self.sim.kubeconfig_path]
             to_open = to_open or ["admin", "restricted"]
         self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
+        if c.in_cluster is not None:
+            paths, to_open = [], []  # no kubeconfig: each user gets a session of their own
         self.registry = ViewRegistry(
             paths, tuning=c.tuning, history=self.feeds.history, namespaces=c.namespaces
         )
         await self.registry.start()
-        if not to_open:
+        if c.in_cluster is not None:
+            await self._start_users(c.in_cluster, self.registry)
+        elif not to_open:
             default = c.context or self.registry.current_context
             if default is not None:
                 to_open = [default]
@@ -111,7 +132,8 @@ class Server:
         app = create_app(self.ctx)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, HOST, c.port)
+        host = c.in_cluster.bind if c.in_cluster is not None else HOST
+        site = web.TCPSite(self._runner, host, c.port)
         await site.start()
         self.port = _bound_port(self._runner)
         self.security.bind(self.port)
@@ -121,11 +143,34 @@ class Server:
             except KeyError:
                 log.warning("context %r is not in the kubeconfig", name)
                 continue
-            # In the background: the URL is printed at once, the UI shows the state meanwhile.
-            task = asyncio.create_task(_open(session), name=f"connect {name}")
-            self._connects.add(task)
-            task.add_done_callback(self._connects.discard)
+            self._open_in_background(session)
         return self.url
+
+    async def _start_users(self, options: InClusterOptions, registry: ViewRegistry) -> None:
+        """In-cluster mode: the pod's service account locates the API server and checks
+        tokens; every user's data comes through a session with their own token."""
+        target = await asyncio.to_thread(load_in_cluster, options.account_dir, options.env)
+        entry = in_cluster_entry(target, "service-account", "service-account")
+        credentials = ClusterCredentials(
+            entry, self.config.tuning, lambda _, gen: service_account_credentials(target, gen)
+        )
+        self._service = Transport(credentials, self.config.tuning)
+        self.users = UserSessions(
+            registry,
+            target,
+            TokenValidator(self._service, options.tuning),
+            options.tuning,
+            on_open=self._open_in_background,
+        )
+        self.users.start()
+        self.security.users = UserAuth(self.users, COOKIE)
+        self.security.public_hosts = options.public_hosts
+
+    def _open_in_background(self, session: ClusterSession) -> None:
+        # In the background: the URL is printed at once, the UI shows the state meanwhile.
+        task = asyncio.create_task(_open(session), name=f"connect {session.id}")
+        self._connects.add(task)
+        task.add_done_callback(self._connects.discard)
 
     async def stop(self) -> None:
         for task in list(self._connects):
@@ -133,6 +178,12 @@ class Server:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.users is not None:
+            await self.users.close()
+            self.users = None
+        if self._service is not None:
+            await self._service.close()
+            self._service = None
         if self.feeds is not None:
             await self.feeds.close_followers()
         if self.registry is not None:

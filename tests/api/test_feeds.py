@@ -78,8 +78,12 @@ def warning_uids(sim: Simulator) -> set[str]:
     return {o.uid for o in objects(sim, ("", "events")) if o.decode().get("type") == "Warning"}
 
 
-def add_warning(sim: Simulator, name: str, reason: str = "BackOff") -> str:
-    pod = objects(sim, ("", "pods"))[0].decode()
+def add_warning(
+    sim: Simulator, name: str, reason: str = "BackOff", namespace: str | None = None
+) -> str:
+    """A Warning event about the first pod (in `namespace`, when given); its uid."""
+    pods = [p for p in objects(sim, ("", "pods")) if namespace in (None, p.namespace)]
+    pod = pods[0].decode()
     ns = pod["metadata"]["namespace"]
     event: dict[str, Any] = {
         "apiVersion": "v1",

@@ -15,6 +15,7 @@ from masthead.api import (
     history,
     kinds,
     live,
+    login,
     logs,
     metrics,
     object_events,
@@ -45,6 +46,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     hub = LiveHub(ctx)
     app[LIVE_HUB] = hub
     app.on_response_prepare.append(security_headers)
+    if ctx.security.users is not None:
+        app[login.USER_AUTH] = ctx.security.users
 
     async def close_sockets(app: web.Application) -> None:
         if ctx.feeds is not None:  # SSE handlers and log followers end now, not at a timeout
@@ -56,6 +59,9 @@ def create_app(ctx: ApiContext) -> web.Application:
     r = app.router
     r.add_get("/healthz", diagnostics.healthz)
     r.add_get("/readyz", diagnostics.readyz)
+    r.add_post(login.LOGIN_PATH, login.login)
+    r.add_post(login.LOGOUT_PATH, login.logout)
+    r.add_get(V1 + "/whoami", login.whoami)
     r.add_get(V1 + "/clusters", clusters.list_clusters)
     r.add_get(C, clusters.get_cluster)
     r.add_post(C + "/connect", clusters.connect)

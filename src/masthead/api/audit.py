@@ -19,6 +19,8 @@ from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
 from masthead.api.params import int_param
 from masthead.cluster import ClusterSession
+from masthead.identity import current_user
+from masthead.kube.kubeconfig import IN_CLUSTER
 from masthead.persist.db import Database, DatabaseError
 from masthead.views.page import rfc3339
 
@@ -45,7 +47,11 @@ LOCAL_USER = _local_user()
 
 
 def who(ctx: ApiContext, request: web.Request) -> str:
-    """The local user and how this request was authenticated."""
+    """The local user (in-cluster: the Kubernetes user) and how this request was
+    authenticated."""
+    user = current_user()
+    if user is not None:
+        return f"{user.identity.username} ({'token' if user.via == 'token' else 'login'})"
     via = "token" if ctx.security.bearer(request) else "browser session"
     return f"{LOCAL_USER} ({via})"
 
@@ -161,6 +167,8 @@ async def _rows(
     if past is not None:
         where.append("id < ?" if newest_first else "id > ?")
         args.append(past)
+    if ctx.security.users is not None:  # in-cluster: a user sees their own rows only
+        cluster = cluster or IN_CLUSTER
     if cluster:
         where.append("cluster = ?")
         args.append(ctx.session(cluster).id)

@@ -90,7 +90,7 @@ def details(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:
 
 async def list_clusters(request: web.Request) -> web.Response:
     ctx = context_of(request)
-    return json_response([summary(ctx, s) for s in ctx.registry.sessions.values()])
+    return json_response([summary(ctx, s) for s in ctx.visible_sessions()])
 
 
 async def get_cluster(request: web.Request) -> web.Response:

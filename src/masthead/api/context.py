@@ -77,7 +77,10 @@ class ApiContext:
         self.objects = ObjectReader(self.registry, self.object_cache)
 
     def session(self, cluster_id: str) -> ClusterSession:
-        """The cluster by id (or context name); 404 when unknown."""
+        """The cluster by id (or context name); 404 when unknown. In-cluster mode: only the
+        requesting user's own session (by its id or as `in-cluster`)."""
+        if self.security.users is not None:
+            return self.security.users.users.session(cluster_id)
         try:
             return self.registry.get(cluster_id)
         except KeyError:
@@ -88,6 +91,13 @@ class ApiContext:
                 cluster=cluster_id,
                 details={"parameter": "cluster"},
             ) from None
+
+    def visible_sessions(self) -> list[ClusterSession]:
+        """The clusters this request may see: all of them, or in in-cluster mode the
+        requesting user's own."""
+        if self.security.users is not None:
+            return self.security.users.users.visible()
+        return list(self.registry.sessions.values())
 
     def metrics_for(
         self, session: ClusterSession, view: ViewSpec, key: str = ""

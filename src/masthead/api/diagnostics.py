@@ -12,6 +12,9 @@ from masthead.api.live import LIVE_HUB
 async def diagnostics(request: web.Request) -> web.Response:
     ctx = context_of(request)
     c = ctx.counters
+    visible = {s.id for s in ctx.visible_sessions()}
+    registry = ctx.registry.snapshot()
+    registry["clusters"] = [s.snapshot() for s in ctx.visible_sessions()]
     tables = {
         cid: {
             "change_notifications": t.hub.notifications,
@@ -21,6 +24,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "object_cache": ctx.object_cache.cluster_dict(cid),
         }
         for cid, t in ctx.registry.tables.items()
+        if cid in visible
     }
     return json_response(
         {
@@ -33,7 +37,8 @@ async def diagnostics(request: web.Request) -> web.Response:
             "object_cache": ctx.object_cache.as_dict(),
             "live": request.app[LIVE_HUB].as_dict(),
             "tables": tables,
-            "registry": ctx.registry.snapshot(),
+            "registry": registry,
+            "users": ctx.security.users.as_dict() if ctx.security.users is not None else None,
             "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
             "drains": ctx.drains.as_dict(),
         }

@@ -20,6 +20,7 @@ from masthead.api.pages import open_sources
 from masthead.api.params import int_param
 from masthead.cluster import ClusterSession
 from masthead.feeds.events_history import EventFilter
+from masthead.kube.access import AccessMode
 from masthead.views.catalogue import VIEWS
 from masthead.views.page import rfc3339
 from masthead.views.query import MAX_LIMIT
@@ -28,7 +29,12 @@ _FILTERS = ("namespace", "type", "involved")
 EVENT_TYPES = ("Normal", "Warning")  # core/v1 Event types
 
 
-def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...]) -> EventFilter:
+def _filter(
+    session: ClusterSession,
+    request: web.Request,
+    extra: tuple[str, ...],
+    readable: frozenset[str] | None = None,
+) -> EventFilter:
     q = request.query
     unknown = [k for k in q if k not in (*_FILTERS, *extra)]
     if unknown:
@@ -41,7 +47,24 @@ def _filter(session: ClusterSession, request: web.Request, extra: tuple[str, ...
         namespace=q.get("namespace") or None,
         involved_uid=q.get("involved") or None,
         type=kind,
+        readable=readable,
     )
+
+
+async def _readable(ctx: ApiContext, session: ClusterSession) -> frozenset[str] | None:
+    """In-cluster mode: the namespaces where the user may read events now (the history
+    keeps what they could read before a revocation); None: no limit."""
+    if ctx.security.users is None:
+        return None
+    await _ensure_recording(ctx, session)
+    for group in session.resources:
+        r, plan = group.resource, group.plan
+        if r is None or plan is None or (r.group, r.resource) != ("", "events"):
+            continue
+        if plan.mode is AccessMode.CLUSTER:
+            return None
+        return frozenset(plan.namespaces)
+    return frozenset()
 
 
 def _since(request: web.Request) -> float | None:
@@ -59,7 +82,7 @@ async def _ensure_recording(ctx: ApiContext, session: ClusterSession) -> None:
 async def events_stream(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
     session = ctx.session(request.match_info["cluster"])
-    flt = _filter(session, request, ("since", "lastEventId"))
+    flt = _filter(session, request, ("since", "lastEventId"), await _readable(ctx, session))
     last = last_event_id(request)
     since = _since(request) if last is None else None
     feeds = ctx.need_feeds()
@@ -99,7 +122,7 @@ async def events_history(request: web.Request) -> web.Response:
     `{"cluster", "items": [...], "next": <id for ?before=> | null}`."""
     ctx = context_of(request)
     session = ctx.session(request.match_info["cluster"])
-    flt = _filter(session, request, ("since", "before", "limit"))
+    flt = _filter(session, request, ("since", "before", "limit"), await _readable(ctx, session))
     limit = int_param(request, "limit", 100, 0, MAX_LIMIT)
     before = int_param(request, "before", None)
     feeds = ctx.need_feeds()

@@ -66,6 +66,7 @@ class Feeds:
         self.followers: set[LogFollower] = set()  # every open follower (WebSocket and SSE)
         self.event_streams: set[EventSubscription] = set()
         self._closing = False
+        self._closing_pollers: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, data_dir: Path, tuning: FeedTuning | None = None) -> Feeds:
@@ -83,6 +84,10 @@ class Feeds:
         found = self._pollers.get(session.id)
         if found is not None and found[0] is session:
             return found[1]
+        if found is not None:  # the session was made again (reconnect, in-cluster reopen)
+            task = asyncio.create_task(_close_poller(found[1]), name="close metrics poller")
+            self._closing_pollers.add(task)
+            task.add_done_callback(self._closing_pollers.discard)
         poller = MetricsPoller(
             metrics_transport(session),
             session.id,
@@ -169,9 +174,11 @@ class Feeds:
         for f in list(self.followers):
             await self.release(f)
         for _, p in list(self._pollers.values()):
-            await p.close()
-            await p.transport.close()
+            await _close_poller(p)
         self._pollers.clear()
+        for task in list(self._closing_pollers):
+            with contextlib.suppress(Exception):
+                await task
 
     async def close(self) -> None:
         await self.close_followers()
@@ -188,6 +195,11 @@ class Feeds:
             "log_followers": len(self.followers),
             "shared_log_followers": len(self._shared_logs),
         }
+
+
+async def _close_poller(poller: MetricsPoller) -> None:
+    await poller.close()
+    await poller.transport.close()
 
 
 def metric_namespaces(session: ClusterSession) -> Sequence[str] | None:

@@ -225,7 +225,9 @@ SCHEMAS: dict[str, Schema] = {
         tables={"type": "object"},
         registry={"type": "object"},
         feeds=_nullable({"type": "object"}),
+        users=_nullable({"type": "object"}),
     ),
+    "User": _obj(("username", "groups"), username=_STR, groups=_array(_STR)),
 }
 
 # ---------------------------------------------------------------------------- building blocks
@@ -605,6 +607,34 @@ def _paths() -> dict[str, Schema]:
                     _param("before", {**ID, "minimum": 1}, "audit id"),
                     _param("cluster", _STR, "cluster id or context"),
                 ),
+            )
+        },
+        V1 + "/login": {
+            "post": _op(
+                "in-cluster mode: sign in with a Kubernetes bearer token (validated on the API "
+                "server; sets an HttpOnly SameSite=Strict session cookie; a form post is "
+                "redirected to /)",
+                {200: _json(_obj(("user",), user=_ref("User"))), 303: {"description": "signed in"}},
+                (400, 401, 403, 404, 421, 503),
+                body=_obj(("token",), token={"type": "string", "minLength": 1}),
+                tag="identity",
+                public=True,
+            )
+        },
+        V1 + "/logout": {
+            "post": _op(
+                "in-cluster mode: end the login session",
+                {200: _json(_obj(("signedOut",), signedOut=_BOOL))},
+                (403, 404),
+                tag="identity",
+            )
+        },
+        V1 + "/whoami": {
+            "get": _op(
+                "in-cluster mode: the requesting Kubernetes user",
+                {200: _json(_obj(("user", "via"), user=_ref("User"), via=_STR))},
+                (404,),
+                tag="identity",
             )
         },
         V1 + "/live": {

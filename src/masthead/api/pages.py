@@ -208,7 +208,10 @@ async def get_view(request: web.Request) -> web.Response:
     sources.metrics = ctx.metrics_for(session, view, "page")
     await first_sync(sources, ctx.first_sync_wait)
     version = sources.version(query)
-    etag = f'"{version}"'
+    # In-cluster mode names the user's session too: a 304 can never answer for another user,
+    # even for two pages that read no source (both forbidden, say).
+    scope = f"{session.id}/" if ctx.security.users is not None else ""
+    etag = f'"{scope}{version}"'
     headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
     if matches_etag(request.headers.get("If-None-Match"), etag):
         ctx.counters.pages_not_modified += 1

@@ -134,11 +134,14 @@ class EventFilter:
     namespace: str | None = None
     involved_uid: str | None = None
     type: str | None = None  # "Warning" for warnings only
+    # Only these namespaces (in-cluster mode: where the user may read events now); None: all.
+    readable: frozenset[str] | None = None
 
     def matches(self, e: EventEntry) -> bool:
         return (
             e.cluster == self.cluster
             and (self.namespace is None or e.namespace == self.namespace)
+            and (self.readable is None or e.namespace in self.readable)
             and (self.involved_uid is None or e.object_uid == self.involved_uid)
             and (self.type is None or e.type == self.type)
         )
@@ -317,6 +320,9 @@ class EventsHistory:
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if flt.readable is not None:
+            where.append(f"namespace IN ({', '.join('?' * len(flt.readable)) or 'NULL'})")
+            args.extend(sorted(flt.readable))
         if after_id is not None:
             where.append("id > ?")
             args.append(after_id)

@@ -9,12 +9,14 @@ review refreshes them (stale-while-revalidate). Identical questions in flight sh
 in the transport's `RequestStats` (verbs `access-review`, `rules-review`, `whoami`, `list`).
 
 `plan()` decides for one resource type how to mirror it (kubernetes-api.md §5.3):
-- cluster-wide, when the user may list and watch it at the cluster scope;
+- cluster-wide, when the user may list it at the cluster scope;
 - per accessible namespace otherwise: candidates are every namespace when the user may list
   namespaces, else the kubeconfig context's namespace plus the ones the user configured; each
   candidate is checked with the namespace's rules review (SSAR when the rules are incomplete);
 - forbidden, with the API-style reason, when no scope is left.
 
+A scope where the user may list but not watch (or a resource without `watch`) is still
+mirrored, by polling (`kube/poller.py`): it is named in `AccessPlan.polled` with the reason.
 A denied namespace is data (a warning naming it), never a failure of the whole plan.
 """
 
@@ -52,8 +54,6 @@ _METADATA_ACCEPT = (
 # A plan's warnings name at most this many denied namespaces one by one; past it they are
 # summarised (a user who may list 500 namespaces but read pods in 3 needs no 497 lines).
 MAX_NAMED_DENIALS = 10
-# Verbs a source needs: a LIST (or WatchList) and a WATCH.
-SOURCE_VERBS = ("list", "watch")
 
 Key = tuple[str, ...]
 
@@ -121,19 +121,25 @@ class NamespaceScope:
 class AccessMode(StrEnum):
     CLUSTER = "cluster"  # one source over all namespaces (or a cluster-scoped resource)
     NAMESPACES = "namespaces"  # one source per accessible namespace
-    FORBIDDEN = "forbidden"  # no scope may be listed and watched
-    UNSUPPORTED = "unsupported"  # the resource cannot be listed and watched at all
+    FORBIDDEN = "forbidden"  # no scope may be listed
+    UNSUPPORTED = "unsupported"  # the resource cannot be listed at all
 
 
 @dataclass(frozen=True, slots=True)
 class AccessPlan:
     resource: ResourceType
     mode: AccessMode
-    namespaces: tuple[str, ...] = ()  # NAMESPACES: where list + watch are allowed
+    namespaces: tuple[str, ...] = ()  # NAMESPACES: where list is allowed
     # Scopes found denied: namespace ("" for the cluster scope) -> the API-style message.
     denied: Mapping[str, str] = field(default_factory=dict)
     reason: str = ""  # why not cluster-wide (NAMESPACES) or why nothing (FORBIDDEN)
     namespace_source: str = ""  # NamespaceScope.source when namespaces were considered
+    # Allowed scopes that may be listed but not watched, so are polled: namespace ("" for
+    # the cluster scope) -> why no watch (the API-style message).
+    polled: Mapping[str, str] = field(default_factory=dict)
+
+    def is_polled(self, scope: str | None) -> bool:
+        return (scope or "") in self.polled
 
     @property
     def scopes(self) -> tuple[str | None, ...]:
@@ -150,14 +156,27 @@ class AccessPlan:
         name = self.resource.qualified
         if self.mode in (AccessMode.FORBIDDEN, AccessMode.UNSUPPORTED):
             return [f"{name}: {self.mode.value}: {self.reason}"]
+        out = self._polled_warnings()
         denied = {ns: msg for ns, msg in self.denied.items() if ns}
         if not denied:
-            return []
+            return out
         if len(denied) <= MAX_NAMED_DENIALS or self.namespace_source != "listed":
-            return [f'{name}: no access in namespace "{ns}": {msg}' for ns, msg in denied.items()]
+            out += [f'{name}: no access in namespace "{ns}": {msg}' for ns, msg in denied.items()]
+            return out
         shown = ", ".join(list(denied)[:MAX_NAMED_DENIALS])
         more = len(denied) - MAX_NAMED_DENIALS
-        return [f"{name}: no access in {len(denied)} namespaces ({shown} and {more} more)"]
+        out.append(f"{name}: no access in {len(denied)} namespaces ({shown} and {more} more)")
+        return out
+
+    def _polled_warnings(self) -> list[str]:
+        name = self.resource.qualified
+        out = []
+        for ns, why in list(self.polled.items())[:MAX_NAMED_DENIALS]:
+            where = f'in namespace "{ns}"' if ns else "in all namespaces"
+            out.append(f"{name}: polled {where} (list without watch): {why}")
+        if len(self.polled) > MAX_NAMED_DENIALS:
+            out.append(f"{name}: polled in {len(self.polled) - MAX_NAMED_DENIALS} more namespaces")
+        return out
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -167,6 +186,7 @@ class AccessPlan:
             "denied": dict(self.denied),
             "reason": self.reason,
             "namespace_source": self.namespace_source,
+            "polled": dict(self.polled),
         }
 
 
@@ -183,6 +203,12 @@ def forbidden_message(
         f'in API group "{group}" {where}'
     )
     return f"{text}: {reason}" if reason else text
+
+
+@dataclass(frozen=True, slots=True)
+class _ScopeAccess:
+    denial: str | None  # why the scope may not be listed; None: it may
+    no_watch: str | None = None  # listable but not watchable (so polled): why
 
 
 # ---------------------------------------------------------------------------- checker
@@ -358,26 +384,29 @@ class AccessChecker:
         the server again instead of using cached answers; `fresh_since` (a `now()` reading)
         accepts only answers obtained since then, so a periodic re-check of many resources
         asks each question once."""
-        g, r = resource.group, resource.resource
         since = self._since(refresh, fresh_since)
-        if not set(SOURCE_VERBS) <= resource.verbs:
+        if "list" not in resource.verbs:
             verbs = ", ".join(sorted(resource.verbs)) or "none"
-            reason = f"{resource.qualified} does not support list and watch (verbs: {verbs})"
+            reason = f"{resource.qualified} does not support list (verbs: {verbs})"
             return AccessPlan(resource, AccessMode.UNSUPPORTED, reason=reason)
-        cluster_denial = await self._scope_denial(g, r, "", since)
-        if cluster_denial is None:
-            return AccessPlan(resource, AccessMode.CLUSTER)
+        watchable = "watch" in resource.verbs
+        cluster = await self._scope_access(resource, "", since, watchable)
+        if cluster.denial is None:
+            polled = {} if cluster.no_watch is None else {"": cluster.no_watch}
+            return AccessPlan(resource, AccessMode.CLUSTER, polled=polled)
+        cluster_denial = cluster.denial
         if not resource.namespaced:
             return AccessPlan(
                 resource, AccessMode.FORBIDDEN, denied={"": cluster_denial}, reason=cluster_denial
             )
         scope = await self.namespaces(namespaces_hint, fresh_since=since)
         answers = await asyncio.gather(
-            *(self._namespace_denial(g, r, ns, since) for ns in scope.names)
+            *(self._namespace_access(resource, ns, since, watchable) for ns in scope.names)
         )
-        allowed = tuple(ns for ns, d in zip(scope.names, answers, strict=True) if d is None)
+        found = dict(zip(scope.names, answers, strict=True))
+        allowed = tuple(ns for ns, a in found.items() if a.denial is None)
         denied = {"": cluster_denial}
-        denied.update((ns, d) for ns, d in zip(scope.names, answers, strict=True) if d is not None)
+        denied.update((ns, a.denial) for ns, a in found.items() if a.denial is not None)
         if allowed:
             return AccessPlan(
                 resource,
@@ -386,6 +415,11 @@ class AccessChecker:
                 denied,
                 reason=cluster_denial,
                 namespace_source=scope.source,
+                polled={
+                    ns: a.no_watch
+                    for ns, a in found.items()
+                    if a.denial is None and a.no_watch is not None
+                },
             )
         reason = cluster_denial
         if not scope.names:
@@ -431,27 +465,39 @@ class AccessChecker:
         }
 
     # ------------------------------------------------------------------ planning steps
-    async def _scope_denial(
-        self, group: str, resource: str, ns: str, since: float | None
-    ) -> str | None:
-        """None when list and watch are both allowed in `ns` ("" = cluster), else why not."""
-        for verb in SOURCE_VERBS:
-            d = await self.can(verb, group, resource, ns, fresh_since=since)
-            if not d.allowed:
-                return await self._denial(verb, group, resource, ns, d)
-        return None
+    async def _scope_access(
+        self, resource: ResourceType, ns: str, since: float | None, watchable: bool
+    ) -> _ScopeAccess:
+        """SSARs: may the user list `resource` in `ns` ("" = cluster), and watch it?"""
+        g, r = resource.group, resource.resource
+        d = await self.can("list", g, r, ns, fresh_since=since)
+        if not d.allowed:
+            return _ScopeAccess(await self._denial("list", g, r, ns, d))
+        if not watchable:
+            return _ScopeAccess(None, f"{resource.qualified} does not support watch")
+        w = await self.can("watch", g, r, ns, fresh_since=since)
+        if not w.allowed:
+            return _ScopeAccess(None, await self._denial("watch", g, r, ns, w))
+        return _ScopeAccess(None)
 
-    async def _namespace_denial(
-        self, group: str, resource: str, ns: str, since: float | None
-    ) -> str | None:
+    async def _namespace_access(
+        self, resource: ResourceType, ns: str, since: float | None, watchable: bool
+    ) -> _ScopeAccess:
+        """The namespace's rules review answers both verbs at once (an SSAR only where the
+        rules are incomplete)."""
+        g, r = resource.group, resource.resource
         rules = await self.rules(ns, fresh_since=since)
-        for verb in SOURCE_VERBS:
-            ok = rules.allows(verb, group, resource)
-            if ok is None:  # incomplete rules: only a precise review can tell
-                return await self._scope_denial(group, resource, ns, since)
-            if not ok:
-                return forbidden_message(await self.username(), verb, group, resource, ns)
-        return None
+        may_list = rules.allows("list", g, r)
+        may_watch = rules.allows("watch", g, r) if watchable else False
+        if may_list is None or may_watch is None:  # only a precise review can tell
+            return await self._scope_access(resource, ns, since, watchable)
+        if not may_list:
+            return _ScopeAccess(forbidden_message(await self.username(), "list", g, r, ns))
+        if not watchable:
+            return _ScopeAccess(None, f"{resource.qualified} does not support watch")
+        if not may_watch:
+            return _ScopeAccess(None, forbidden_message(await self.username(), "watch", g, r, ns))
+        return _ScopeAccess(None)
 
     async def _denial(
         self, verb: str, group: str, resource: str, ns: str, d: AccessDecision

@@ -15,6 +15,7 @@ class SourceState(StrEnum):
     CONNECTING = "connecting"  # nothing known yet
     SYNCING = "syncing"  # initial or re-list in progress (n of ~N)
     LIVE = "live"  # listed and watching
+    POLLED = "polled"  # listed every few seconds: the user may list but not watch
     RECONNECTING = "reconnecting"  # the watch broke; data still recent
     STALE = "stale"  # the watch has been broken for a while
     FORBIDDEN = "forbidden"  # 403: the user may not list/watch this source
@@ -31,7 +32,13 @@ class SourceFreshness:
     synced: int = 0  # syncing: objects received so far
     total: int | None = None  # syncing: estimate from remainingItemCount
     attempt: int = 0  # reconnecting/stale: failed attempts in a row
-    next_retry: float | None = None  # wall-clock time of the next attempt
+    next_retry: float | None = None  # wall-clock time of the next attempt (polled: next poll)
+    last_poll: float | None = None  # polled: wall-clock time the last LIST completed
+
+    @property
+    def healthy(self) -> bool:
+        """Serving data as fresh as this source can: live, or polled on schedule."""
+        return self.state in (SourceState.LIVE, SourceState.POLLED)
 
     def as_dict(self) -> dict[str, object]:
         d: dict[str, object] = {"state": self.state.value, "since": self.since}
@@ -44,6 +51,8 @@ class SourceFreshness:
             d["attempt"] = self.attempt
         if self.next_retry is not None:
             d["next_retry"] = self.next_retry
+        if self.last_poll is not None:
+            d["last_poll"] = self.last_poll
         return d
 
 
@@ -99,6 +108,14 @@ class Freshness:
 
     def live(self) -> None:
         self._publish(SourceFreshness(SourceState.LIVE, self._since(SourceState.LIVE)))
+
+    def polled(self, next_in: float) -> None:
+        """A poll's LIST completed now; the next one is due in `next_in` seconds."""
+        now = self._wall()
+        since = self._since(SourceState.POLLED)
+        self._publish(
+            SourceFreshness(SourceState.POLLED, since, next_retry=now + next_in, last_poll=now)
+        )
 
     def disconnected(self, attempt: int, retry_in: float, stale: bool, message: str) -> None:
         """The source failed transiently; `stale` once it has been down for long."""

@@ -498,3 +498,105 @@ class KubeconfigPoller:
             if now != last:
                 last = now
                 await self.on_change()
+
+
+# ---------------------------------------------------------------------------- in-cluster
+
+# Where Kubernetes mounts a pod's service account (token, ca.crt, namespace).
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+IN_CLUSTER = "in-cluster"  # the context name (and URL alias) of the in-cluster cluster
+
+
+@dataclass(frozen=True, slots=True)
+class InClusterTarget:
+    """The API server a pod reaches: from KUBERNETES_SERVICE_HOST/PORT and the mounted
+    service account (read by the official package's `InClusterConfigLoader`)."""
+
+    server: str
+    ca_file: Path
+    token_file: Path
+    namespace: str | None  # the pod's namespace
+
+
+def load_in_cluster(
+    account_dir: Path = SERVICE_ACCOUNT_DIR, env: Mapping[str, str] | None = None
+) -> InClusterTarget:
+    """Blocking: the in-cluster target; `CredentialError` naming what is missing."""
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
+    token_file, ca_file = account_dir / "token", account_dir / "ca.crt"
+    # The kubernetes package is untyped: its loader is Any at this one boundary.
+    loader_class: Any = InClusterConfigLoader
+    loader: Any = loader_class(
+        token_filename=str(token_file),
+        cert_filename=str(ca_file),
+        try_refresh_token=False,
+        environ=dict(os.environ if env is None else env),
+    )
+    cfg = Configuration()
+    try:
+        loader.load_and_set(cfg)
+    except ConfigException as e:
+        raise CredentialError(f"in-cluster configuration ({account_dir}): {e}") from e
+    ns_file = account_dir / "namespace"
+    namespace = ns_file.read_text().strip() if ns_file.is_file() else ""
+    return InClusterTarget(cfg.host.rstrip("/"), ca_file, token_file, namespace or None)
+
+
+def in_cluster_entry(target: InClusterTarget, id: str, user: str) -> ClusterEntry:
+    """The entry of one user's view of the in-cluster API server. Its credentials never come
+    from `config` (see `bearer_credentials`); the kubeconfig form is for display only. No
+    default namespace: the pod's own says nothing about where a user works (configure the
+    namespaces to try with `namespaces={"in-cluster": [...]}`)."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": IN_CLUSTER,
+                "cluster": {"server": target.server, "certificate-authority": str(target.ca_file)},
+            }
+        ],
+        "users": [{"name": user, "user": {}}],
+        "contexts": [{"name": IN_CLUSTER, "context": {"cluster": IN_CLUSTER, "user": user}}],
+        "current-context": IN_CLUSTER,
+    }
+    return ClusterEntry(
+        id=id,
+        name=IN_CLUSTER,
+        context=IN_CLUSTER,
+        cluster=IN_CLUSTER,
+        user=user,
+        server=target.server,
+        namespace=None,
+        source=None,
+        config=config,
+    )
+
+
+def bearer_credentials(target: InClusterTarget, token: str, generation: int = 0) -> Credentials:
+    """Blocking (reads the CA file): credentials that send `token` to the in-cluster server."""
+    try:
+        context = ssl.create_default_context(cafile=str(target.ca_file))
+    except (OSError, ssl.SSLError) as e:
+        raise CredentialError(f"in-cluster CA {target.ca_file}: {e}") from e
+    return Credentials(
+        server=target.server,
+        headers={"Authorization": f"Bearer {token}"},
+        ssl=context,
+        server_hostname=None,
+        proxy=None,
+        expiry=None,
+        generation=generation,
+    )
+
+
+def service_account_credentials(target: InClusterTarget, generation: int = 0) -> Credentials:
+    """Blocking: the pod's own service account token (re-read on every load: it rotates)."""
+    try:
+        token = target.token_file.read_text().strip()
+    except OSError as e:
+        raise CredentialError(f"service account token {target.token_file}: {e}") from e
+    return bearer_credentials(target, token, generation)

@@ -91,6 +91,9 @@ class _Yielder:
 
 
 class Reflector(Generic[T]):
+    # The verb this source's LISTs are counted under in `RequestStats` (a poller's differ).
+    list_verb = "list"
+
     def __init__(
         self,
         transport: Transport,
@@ -180,7 +183,7 @@ class Reflector(Generic[T]):
                 params["continue"] = cont
             try:
                 resp = await self.transport.request(
-                    "list", self.path, params, timeout=self.tuning.list_page_timeout
+                    self.list_verb, self.path, params, timeout=self.tuning.list_page_timeout
                 )
             except ApiError as e:
                 if e.expired and cont and restarts < _MAX_LIST_RESTARTS:

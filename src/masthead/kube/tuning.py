@@ -64,6 +64,10 @@ class Tuning:
     # Permissions of running sources are re-checked this often: a revocation stops the source,
     # a grant starts it. Access rarely changes, and one rules review per namespace is cheap.
     access_recheck_interval: float = 180.0
+    # A source the user may list but not watch is polled: a full (paginated) LIST this often,
+    # each wait spread by ±`poll_jitter` of it so many polled sources do not list in lockstep.
+    poll_interval: float = 30.0
+    poll_jitter: float = 0.2
     # One watch event (one object) larger than this ends the stream as an error; upstream's
     # object limit is 1.5 MB, so 16 MiB leaves room for any real object.
     max_event_bytes: int = 16 * 1024 * 1024

@@ -18,7 +18,7 @@ import orjson
 from masthead.cluster import ClusterSession
 from masthead.objects.cache import CachedObject, CacheKey, ObjectCache, is_secret
 from masthead.objects.tables import watched
-from masthead.views.sources import ResourceKey, ViewRegistry
+from masthead.views.sources import ChangeHub, ResourceKey, ViewRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +62,18 @@ class ObjectReader:
     def __init__(self, registry: ViewRegistry, cache: ObjectCache) -> None:
         self.registry = registry
         self.cache = cache
-        self._bound: set[str] = set()
+        self._bound: dict[str, ChangeHub] = {}
 
     def bind(self, cluster: str) -> None:
-        """Invalidate `cluster`'s entries from its watch events (once per cluster)."""
-        if cluster in self._bound:
+        """Invalidate `cluster`'s entries from its watch events (once per cluster tables: a
+        session dropped and made again under the same id — an in-cluster user's — has new
+        ones, and nothing cached before may outlive the old ones)."""
+        hub = self.registry.tables_of(cluster).hub
+        if self._bound.get(cluster) is hub:
             return
-        self._bound.add(cluster)
+        if cluster in self._bound:
+            self.cache.invalidate_cluster(cluster)
+        self._bound[cluster] = hub
         cache = self.cache
 
         def touched(key: ResourceKey, namespace: str | None, name: str | None) -> None:
@@ -78,7 +83,7 @@ class ObjectReader:
             else:
                 cache.invalidate((cluster, group, resource, namespace or "", name))
 
-        self.registry.tables_of(cluster).hub.listen_objects(touched)
+        hub.listen_objects(touched)
 
     async def get(self, session: ClusterSession, addr: ObjectAddress) -> Fetched:
         """The object's JSON; raises the transport's `ApiError` / `TransportError`."""

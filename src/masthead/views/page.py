@@ -140,6 +140,8 @@ class PageSources:
                 d["attempt"] = f.attempt
             if f.next_retry is not None:
                 d["nextRetry"] = rfc3339(f.next_retry)
+            if f.last_poll is not None:
+                d["lastPoll"] = rfc3339(f.last_poll)
             out.append(d)
         if self.view.metrics is not None:
             out.append(self.metrics_state())

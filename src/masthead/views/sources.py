@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from masthead.cluster import ClusterSession
 from masthead.clusters import ClusterRegistry
 from masthead.kube.discovery import ResourceType
-from masthead.kube.kubeconfig import ClusterEntry
+from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
 from masthead.kube.sink import Sink
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
@@ -214,7 +214,13 @@ class ViewRegistry(ClusterRegistry):
             found = self.tables[cluster_id] = ClusterTables(cluster_id, self.history)
         return found
 
-    def _new_session(self, entry: ClusterEntry) -> ClusterSession:
+    def _new_session(
+        self,
+        entry: ClusterEntry,
+        credentials: ClusterCredentials | None = None,
+        *,
+        forget_data: bool = False,
+    ) -> ClusterSession:
         tables = self.tables_of(entry.id)
         return ClusterSession(
             entry,
@@ -222,4 +228,9 @@ class ViewRegistry(ClusterRegistry):
             tables.sink,
             namespaces=self.namespaces.get(entry.context, ()),
             codec_factory=tables.codec,
+            credentials=credentials,
+            forget_data=forget_data,
         )
+
+    def _forget(self, id: str) -> None:
+        self.tables.pop(id, None)
