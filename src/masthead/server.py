@@ -17,9 +17,11 @@ from aiohttp import web
 from masthead.api.app import create_app
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
+from masthead.api.namespaces import configured_at_start
 from masthead.api.security import Security
 from masthead.api.static import DEFAULT_DIST
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.persist.settings import Settings
 from masthead.views.sources import ViewRegistry
 
 if TYPE_CHECKING:
@@ -47,7 +49,8 @@ class ServerConfig:
     read_only_patterns: Sequence[str] = ()  # globs of context names, e.g. "*prod*"
     confirm: Sequence[str] = ()  # contexts where destructive actions need `confirm`
     confirm_patterns: Sequence[str] = ()
-    # Namespaces to try per context name, for users who cannot list namespaces.
+    # Namespaces to try per context name, for users who cannot list namespaces; merged with
+    # the ones saved from the UI (api/namespaces.py), these first.
     namespaces: Mapping[str, Sequence[str]] = field(default_factory=dict)
     web_dist: Path | None = DEFAULT_DIST
     tuning: Tuning = DEFAULT_TUNING
@@ -89,8 +92,10 @@ class Server:
             paths = [self.sim.kubeconfig_path]
             to_open = to_open or ["admin", "restricted"]
         self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
+        settings = Settings(self.feeds.db)
+        namespaces = await configured_at_start(settings, c.namespaces)
         self.registry = ViewRegistry(
-            paths, tuning=c.tuning, history=self.feeds.history, namespaces=c.namespaces
+            paths, tuning=c.tuning, history=self.feeds.history, namespaces=namespaces
         )
         await self.registry.start()
         if not to_open:
@@ -107,6 +112,8 @@ class Server:
             web_dist=c.web_dist,
             live=c.live,
             feeds=self.feeds,
+            settings=settings,
+            namespace_flags=c.namespaces,
         )
         app = create_app(self.ctx)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
