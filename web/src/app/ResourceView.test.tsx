@@ -130,6 +130,8 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
   expect(screen.getByText("CrashLoopBackOff").className).toBe("status status-bad");
   expect(screen.getByTestId("freshness").textContent).toBe("syncing 3 of 10");
   expect(screen.getByRole("note").textContent).toContain("no access to namespace kube-system");
+  // The partial-access warning offers the namespaces editor (one, however many warnings).
+  expect(screen.getAllByRole("button", { name: "Add namespaces…" }).length).toBe(1);
 
   // `/` focuses the filter; typing is debounced into one query op and lands in the URL.
   fireEvent.keyDown(document.body, { key: "/" });
