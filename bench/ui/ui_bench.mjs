@@ -9,8 +9,10 @@
 // first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
 // (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
 // stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
-// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (simulator write → the
-// new row painted; the write's clock and the page's are the same machine's wall clock).
+// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (the simulator's write
+// reaching a watcher → the new row painted; the probe's clock and the page's are the same
+// machine's wall clock) and paintParts {write, fromRequest, watchToFrame, frameToDom,
+// domToPaint} ({p50, p90, count} each: where the time went; see the paint loop).
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +35,7 @@ const CHROMIUM_ARGS = [
 const WAIT_MS = 30_000;
 const SCROLL_PX = 40;
 const PAINT_PREFIX = "aaaa-paint-";
+const PAINT_LABEL = "bench";
 const ROWS = '.vt-body [role="row"]:not(.vt-placeholder)';
 
 const cfg = JSON.parse(process.argv[2]);
@@ -46,6 +49,25 @@ function observeFirstRows(selector) {
     return true;
   };
   new MutationObserver((_, obs) => mark() && obs.disconnect()).observe(document, { childList: true, subtree: true });
+}
+
+/** Installed before any page script: the wall-clock time the first WebSocket frame mentioning
+ * `window.__frameWatch` arrived (a listener added before the app's own `onmessage`). */
+function observeFrames() {
+  const Native = window.WebSocket;
+  window.__frameWatch = null;
+  window.__frameAt = null;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        const watch = window.__frameWatch;
+        if (watch && window.__frameAt === null && typeof event.data === "string" && event.data.includes(watch)) {
+          window.__frameAt = performance.timeOrigin + performance.now();
+        }
+      });
+    }
+  };
 }
 
 /** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame (0: still). */
@@ -67,21 +89,31 @@ function scrollFrames({ seconds, px }) {
   });
 }
 
-/** In the page: wall-clock ms when a row whose cells include `name` is painted. */
+/** In the page: wall-clock ms when the frame carrying `name` arrived (`frameAt`), when its row
+ * entered the DOM (`seen`) and when that frame was painted (`painted`: a task queued from the
+ * next animation frame runs after its rendering steps). Armed before the write is sent. */
 function paintedAt(name) {
+  window.__frameWatch = name;
+  window.__frameAt = null;
   // The whole document: an empty view may mount its table body only with the first row.
   const has = () => [...document.querySelectorAll('.vt-body [role="cell"]')].some((c) => c.textContent === name);
-  return new Promise((done) => {
+  const wall = () => performance.timeOrigin + performance.now();
+  const painted = new Promise((done) => {
     const check = () => {
       if (!has()) return false;
-      const seen = performance.timeOrigin + performance.now();
-      requestAnimationFrame(() => done({ seen, painted: performance.timeOrigin + performance.now() }));
+      const seen = wall();
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => done({ frameAt: window.__frameAt, seen, painted: wall() });
+        channel.port2.postMessage(null);
+      });
       return true;
     };
     if (check()) return;
     const obs = new MutationObserver(() => check() && obs.disconnect());
     obs.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
+  window.__painted = painted;
 }
 
 async function sim(method, path, body) {
@@ -92,6 +124,39 @@ async function sim(method, path, body) {
   });
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
   return r.json();
+}
+
+/**
+ * A watch of the paint pods (label `bench=paint`) on the simulator, like masthead's own: when
+ * the simulator's change reaches a watcher, the write is visible — what masthead can know of it
+ * at the earliest. Resolves once the stream is open; `added` maps pod name → wall-clock ms of the
+ * chunk that carried its ADDED event.
+ */
+async function watchPaintPods() {
+  const controller = new AbortController();
+  const url = `${cfg.simUrl}/api/v1/namespaces/default/pods?watch=1&labelSelector=${encodeURIComponent(`${PAINT_LABEL}=paint`)}`;
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${cfg.simToken}` }, signal: controller.signal });
+  if (response.status !== 200) throw new Error(`watch paint pods: ${response.status}`);
+  const added = new Map();
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of response.body) {
+      const at = performance.timeOrigin + performance.now();
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (!line) continue;
+        const event = JSON.parse(line);
+        const name = event.object?.metadata?.name;
+        if (event.type === "ADDED" && name && !added.has(name)) added.set(name, at);
+      }
+    }
+  })().catch((error) => {
+    if (!controller.signal.aborted) throw error;
+  });
+  return { added, close: () => controller.abort(), pump };
 }
 
 async function heapMb(cdp) {
@@ -118,6 +183,7 @@ try {
   context.setDefaultTimeout(WAIT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.addInitScript(observeFirstRows, ROWS);
+  await page.addInitScript(observeFrames);
   const view = `${cfg.base}/#/c/admin/pods?sort=name`;
 
   // Loads: the first through the launch URL (token → cookie, cold cache), then the view again.
@@ -152,31 +218,56 @@ try {
   await page.getByLabel("filter", { exact: true }).fill(PAINT_PREFIX);
   // The filter applied: no such pod exists yet, so the view counts none.
   await page.waitForFunction(() => /^0\D/.test(document.querySelector(".view-bar .total")?.textContent ?? ""));
+  // Each change is timed from the moment the simulator's write reached a watcher (the probe's
+  // own watch, opened first): the simulator's request queueing and write path are its own load,
+  // not masthead's, and under a busy machine they dominated the old figure (timed from the
+  // request being sent). Where the rest went: the watch event → the frame carrying the row at
+  // the page (masthead: reflector, table, live frame), the frame → the row in the DOM (the
+  // client: its queueing, React's commit), the DOM → the frame painted. `write` (the request's
+  // round trip) and `fromRequest` (request sent → painted, the old figure) are kept beside.
   const paintMs = [];
+  const parts = { write: [], fromRequest: [], watchToFrame: [], frameToDom: [], domToPaint: [] };
+  const watch = await watchPaintPods();
   const tag = Math.random().toString(36).slice(2, 7);
   for (let n = 0; n < cfg.paintChanges; n++) {
     const name = `${PAINT_PREFIX}${tag}-${String(n).padStart(4, "0")}`;
-    const seen = page.evaluate(paintedAt, name);
+    // Armed (observers installed) before the write leaves, so no early frame is missed.
+    await page.evaluate(paintedAt, name);
     const t0 = performance.timeOrigin + performance.now();
     await sim("POST", "/api/v1/namespaces/default/pods", {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name },
+      metadata: { name, labels: { [PAINT_LABEL]: "paint" } },
       spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] },
     });
+    const t1 = performance.timeOrigin + performance.now();
     const got = await Promise.race([
-      seen,
+      page.evaluate(() => window.__painted),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} not painted within ${WAIT_MS} ms`)), WAIT_MS)),
     ]);
-    paintMs.push(got.painted - t0);
+    // The watch event and the frame race; wait (bounded) for the event when it is still coming.
+    for (let i = 0; i < 100 && !watch.added.has(name); i++) await new Promise((done) => setTimeout(done, 10));
+    const visible = watch.added.get(name);
+    if (visible === undefined) throw new Error(`${name}: no ADDED event on the probe's watch`);
+    paintMs.push(got.painted - visible);
+    parts.write.push(t1 - t0);
+    parts.fromRequest.push(got.painted - t0);
+    if (got.frameAt !== null) {
+      parts.watchToFrame.push(got.frameAt - visible);
+      parts.frameToDom.push(got.seen - got.frameAt);
+    }
+    parts.domToPaint.push(got.painted - got.seen);
     // Gone again, so the filtered view stays within one screen whatever `paintChanges` is (a
     // 38th new pod sorted below the visible rows would never be painted).
     await sim("DELETE", `/api/v1/namespaces/default/pods/${name}?gracePeriodSeconds=0`);
     await page.waitForTimeout(200);
   }
+  watch.close();
+  const median = (d) => (d.length ? pct(d, 0.5) : null);
+  const paintParts = Object.fromEntries(Object.entries(parts).map(([k, d]) => [k, { p50: median(d), p90: d.length ? pct(d, 0.9) : null, count: d.length }]));
   const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
   const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
-  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs }) + "\n");
+  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs, paintParts }) + "\n");
 } catch (error) {
   // What the page showed: a screenshot and the visible rows, for the failure's reason.
   const page = context?.pages()[0];
