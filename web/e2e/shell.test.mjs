@@ -64,6 +64,13 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
         () => /\d/.test(document.querySelector('[data-card="capacity"] [data-resource="cpu"] [data-value="used"]')?.textContent ?? ""),
       );
       assert.match(await used.textContent(), /^[\d.]+( cores|m) \(\d+%\)$/);
+      // Requests are the nodes' join columns summed: they agree with the API's nodes view.
+      const nodeRows = (await api(page, "/api/v1/clusters/admin/views/nodes?limit=1000")).body.rows;
+      const requested = nodeRows.reduce((sum, n) => sum + (n.cpu_requested ?? 0), 0);
+      assert.ok(requested > 0, "the demo's pods request CPU");
+      const shownRequests = await page.locator('[data-card="capacity"] [data-resource="cpu"] [data-value="requests"]').textContent();
+      assert.match(shownRequests, /^[\d.]+( cores|m) \(\d+%\)$/);
+      assert.doesNotMatch(shownRequests, /^0m/);
 
       const events = page.locator('[data-card="events"] .event-list li');
       await events.first().waitFor();
