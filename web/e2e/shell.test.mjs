@@ -41,6 +41,9 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
     await t.test("overview numbers agree with the API", async () => {
       const nodesCard = page.locator('[data-card="nodes"]');
       await nodesCard.locator('[data-stat="ready"] dd').waitFor();
+      // A live window's first frame may come while the source still syncs (the badge says so):
+      // compare once the card is live.
+      await page.waitForFunction(() => document.querySelector('[data-testid="freshness-nodes"]')?.textContent === "live");
       const nodes = (await api(page, "/api/v1/clusters/admin/views/nodes?limit=1000")).body.rows;
       const ready = nodes.filter((n) => String(n.status).split(",").includes("Ready")).length;
       const shownReady = Number(await nodesCard.locator('[data-stat="ready"] dd').textContent());
@@ -74,6 +77,8 @@ test("shell: overview, diagnostics, palette, themes, browse, keyboard", { timeou
 
       const events = page.locator('[data-card="events"] .event-list li');
       await events.first().waitFor();
+      // Each names its object (Kind/namespace/name), never a bare "Kind/namespace/".
+      for (const text of await page.locator('[data-card="events"] .event-list li .mono').allTextContents()) assert.match(text, /^[A-Za-z]+\/[^/]+(\/[^/]+)?$/);
     });
 
     await t.test("a problem link opens the filtered view", async () => {

@@ -2,6 +2,7 @@
 // so a new warning shows up as it happens.
 
 import { statusNode } from "../app/catalogue";
+import type { Row } from "../live/protocol";
 import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { ageText } from "../table/age";
 import { Card } from "./Card";
@@ -21,14 +22,19 @@ export function EventsCard({ subscriptions, cluster, now }: CardProps) {
         {items.map((event) => (
           <li key={event.uid}>
             <span className="muted age">{ageText(event.last_seen, now)}</span> {statusNode(String(event.reason ?? ""))}{" "}
-            <span className="mono">
-              {String(event.object_kind ?? "")}/{event.namespace ? `${event.namespace}/` : ""}
-              {String(event.object_name ?? "")}
-            </span>
+            <span className="mono">{involvedText(event)}</span>
             {Number(event.count) > 1 && <span className="muted"> ×{String(event.count)}</span>} <span className="message">{String(event.message ?? "")}</span>
           </li>
         ))}
       </ul>
     </Card>
   );
+}
+
+/** `Pod/shop/web-2`: the view's `object` column is kubectl's `pod/web-2`; the kind keeps its case. */
+function involvedText(event: Row): string {
+  const object = String(event.object ?? "");
+  const name = object.includes("/") ? object.slice(object.indexOf("/") + 1) : "";
+  const kind = String(event.object_kind ?? "");
+  return [kind, event.namespace, name].filter(Boolean).join("/");
 }

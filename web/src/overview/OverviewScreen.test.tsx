@@ -45,8 +45,8 @@ const WARNING_EVENT: Row = {
   type: "Warning",
   reason: "BackOff",
   message: "Back-off restarting failed container",
+  object: "pod/web-2",
   object_kind: "Pod",
-  object_name: "web-2",
   count: 7,
   last_seen: Date.now() / 1000 - 30,
 };
