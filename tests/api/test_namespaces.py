@@ -113,6 +113,13 @@ async def test_bad_bodies_are_refused_naming_the_field() -> None:
                 assert r.status == 404
 
 
+async def test_a_read_only_context_may_still_change_what_masthead_watches() -> None:
+    async with served(connect=("restricted",), read_only=("restricted",)) as s:
+        status, body = await put(s, {"namespaces": ["team-c"]})
+        assert status == 200, body
+        assert body["accessible"] == ["team-a", "team-c"]
+
+
 @asynccontextmanager
 async def _server(sim: Simulator, data: Path, flag: dict[str, list[str]]) -> AsyncIterator[str]:
     assert sim.kubeconfig_path is not None
