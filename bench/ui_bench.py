@@ -13,8 +13,11 @@ playwright-core and measures:
   restarts, while the churn's pod restarts re-sort the visible rows;
 - `ui.heap_mb`: JS heap in use after a forced GC, after the loads, scrolling and churn
   (`ui.heap_mb.after_load`: the same right after the loads);
-- `live.paint.p50` / `live.paint.p99`: a pod created in the simulator → its row painted in a
-  view filtered to such pods (write and paint timed on the same machine's wall clock).
+- `live.paint.p50` / `live.paint.p99`: a pod create sent to the simulator → its row painted
+  (after the frame's rendering) in a view filtered to such pods (probe and page timed on the
+  same machine's wall clock); `live.paint.{write,toFrame,frameToDom,domToPaint}.p50`: where
+  that time went — the simulator's answer, the frame's arrival at the page, the client's
+  commit, the paint.
 
 Needs web/dist: built here (`npm ci`, `npm run build` in web/) when missing.
 """
@@ -56,6 +59,15 @@ MODES = {
         World(1000, 10, 200, 100), loads=5, frame_s=30, churn_per_s=100, paint_changes=100
     ),
 }
+
+
+# Where a paint's time goes (ui_bench.mjs `paintParts`), in order.
+PAINT_PARTS = (
+    ("write", "the simulator's answer to the create (its queueing + write path)"),
+    ("toFrame", "create sent → the frame carrying the row at the page"),
+    ("frameToDom", "frame received → row in the DOM (the client)"),
+    ("domToPaint", "row in the DOM → frame painted"),
+)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -134,15 +146,25 @@ def figures(p: Params, r: dict[str, Any]) -> list[Figure]:
         Figure("ui.heap_mb.after_load", pods, "MB", [round(r["heapMb"]["afterLoad"], 2)]),
         Figure(
             "live.paint.p50",
-            f"{pods}, pod created → row painted, {len(paint)} changes",
+            f"{pods}, pod create sent → row painted, {len(paint)} changes",
             "ms",
             [round(pct(paint, 0.5), 1)],
         ),
         Figure(
             "live.paint.p99",
-            f"{pods}, pod created → row painted, {len(paint)} changes",
+            f"{pods}, pod create sent → row painted, {len(paint)} changes",
             "ms",
             [round(pct(paint, 0.99), 1)],
+        ),
+        *(
+            Figure(
+                f"live.paint.{part}.p50",
+                f"{pods}, {what}, {r['paintParts'][part]['count']} changes",
+                "ms",
+                [round(r["paintParts"][part]["p50"], 1)],
+            )
+            for part, what in PAINT_PARTS
+            if r["paintParts"][part]["p50"] is not None
         ),
     ]
 

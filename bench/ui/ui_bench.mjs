@@ -9,8 +9,10 @@
 // first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
 // (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
 // stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
-// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (simulator write → the
-// new row painted; the write's clock and the page's are the same machine's wall clock).
+// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (create request sent →
+// the new row painted; the probe's clock and the page's are the same machine's wall clock) and
+// paintParts {write, toFrame, frameToDom, domToPaint} ({p50, p90, count} each: where the time
+// went; see the paint loop).
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +50,25 @@ function observeFirstRows(selector) {
   new MutationObserver((_, obs) => mark() && obs.disconnect()).observe(document, { childList: true, subtree: true });
 }
 
+/** Installed before any page script: the wall-clock time the first WebSocket frame mentioning
+ * `window.__frameWatch` arrived (a listener added before the app's own `onmessage`). */
+function observeFrames() {
+  const Native = window.WebSocket;
+  window.__frameWatch = null;
+  window.__frameAt = null;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        const watch = window.__frameWatch;
+        if (watch && window.__frameAt === null && typeof event.data === "string" && event.data.includes(watch)) {
+          window.__frameAt = performance.timeOrigin + performance.now();
+        }
+      });
+    }
+  };
+}
+
 /** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame (0: still). */
 function scrollFrames({ seconds, px }) {
   const table = document.querySelector('[role="table"]');
@@ -67,21 +88,31 @@ function scrollFrames({ seconds, px }) {
   });
 }
 
-/** In the page: wall-clock ms when a row whose cells include `name` is painted. */
+/** In the page: wall-clock ms when the frame carrying `name` arrived (`frameAt`), when its row
+ * entered the DOM (`seen`) and when that frame was painted (`painted`: a task queued from the
+ * next animation frame runs after its rendering steps). Armed before the write is sent. */
 function paintedAt(name) {
+  window.__frameWatch = name;
+  window.__frameAt = null;
   // The whole document: an empty view may mount its table body only with the first row.
   const has = () => [...document.querySelectorAll('.vt-body [role="cell"]')].some((c) => c.textContent === name);
-  return new Promise((done) => {
+  const wall = () => performance.timeOrigin + performance.now();
+  const painted = new Promise((done) => {
     const check = () => {
       if (!has()) return false;
-      const seen = performance.timeOrigin + performance.now();
-      requestAnimationFrame(() => done({ seen, painted: performance.timeOrigin + performance.now() }));
+      const seen = wall();
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => done({ frameAt: window.__frameAt, seen, painted: wall() });
+        channel.port2.postMessage(null);
+      });
       return true;
     };
     if (check()) return;
     const obs = new MutationObserver(() => check() && obs.disconnect());
     obs.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
+  window.__painted = painted;
 }
 
 async function sim(method, path, body) {
@@ -118,6 +149,7 @@ try {
   context.setDefaultTimeout(WAIT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.addInitScript(observeFirstRows, ROWS);
+  await page.addInitScript(observeFrames);
   const view = `${cfg.base}/#/c/admin/pods?sort=name`;
 
   // Loads: the first through the launch URL (token → cookie, cold cache), then the view again.
@@ -152,11 +184,20 @@ try {
   await page.getByLabel("filter", { exact: true }).fill(PAINT_PREFIX);
   // The filter applied: no such pod exists yet, so the view counts none.
   await page.waitForFunction(() => /^0\D/.test(document.querySelector(".view-bar .total")?.textContent ?? ""));
+  // Each change is timed from its create request leaving (what a user of kubectl sees). Split:
+  // `write` the simulator's answer (its queueing + write path: on a loaded machine most of the
+  // figure), `toFrame` the request → the frame carrying the row at the page (simulator, watch,
+  // masthead's reflector, table and live frame), `frameToDom` the frame → the row in the DOM
+  // (the client: its queueing, React's commit), `domToPaint` the DOM → the frame painted. (A
+  // watch of its own proved no better start: under load it saw the ADDED event after the page
+  // had painted the row.)
   const paintMs = [];
+  const parts = { write: [], toFrame: [], frameToDom: [], domToPaint: [] };
   const tag = Math.random().toString(36).slice(2, 7);
   for (let n = 0; n < cfg.paintChanges; n++) {
     const name = `${PAINT_PREFIX}${tag}-${String(n).padStart(4, "0")}`;
-    const seen = page.evaluate(paintedAt, name);
+    // Armed (observers installed) before the write leaves, so no early frame is missed.
+    await page.evaluate(paintedAt, name);
     const t0 = performance.timeOrigin + performance.now();
     await sim("POST", "/api/v1/namespaces/default/pods", {
       apiVersion: "v1",
@@ -164,19 +205,28 @@ try {
       metadata: { name },
       spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }] },
     });
+    const t1 = performance.timeOrigin + performance.now();
     const got = await Promise.race([
-      seen,
+      page.evaluate(() => window.__painted),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`${name} not painted within ${WAIT_MS} ms`)), WAIT_MS)),
     ]);
     paintMs.push(got.painted - t0);
+    parts.write.push(t1 - t0);
+    if (got.frameAt !== null) {
+      parts.toFrame.push(got.frameAt - t0);
+      parts.frameToDom.push(got.seen - got.frameAt);
+    }
+    parts.domToPaint.push(got.painted - got.seen);
     // Gone again, so the filtered view stays within one screen whatever `paintChanges` is (a
     // 38th new pod sorted below the visible rows would never be painted).
     await sim("DELETE", `/api/v1/namespaces/default/pods/${name}?gracePeriodSeconds=0`);
     await page.waitForTimeout(200);
   }
+  const median = (d) => (d.length ? pct(d, 0.5) : null);
+  const paintParts = Object.fromEntries(Object.entries(parts).map(([k, d]) => [k, { p50: median(d), p90: d.length ? pct(d, 0.9) : null, count: d.length }]));
   const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
   const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
-  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs }) + "\n");
+  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs, paintParts }) + "\n");
 } catch (error) {
   // What the page showed: a screenshot and the visible rows, for the failure's reason.
   const page = context?.pages()[0];

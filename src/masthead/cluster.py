@@ -446,8 +446,12 @@ class ClusterSession:
                 await self._stop(src)  # watch granted or revoked: switch how it is mirrored
             if src.reflector is None:
                 self._start(src, polled)
-        for scope, src in group.sources.items():
-            if scope not in allowed:
+        for scope, src in list(group.sources.items()):
+            if scope in allowed:
+                continue
+            if _dropped_namespace(plan, scope):
+                await self._remove(group, scope)
+            else:
                 await self._deny(src, plan)
         for scope in self._denied_scopes(plan):
             if scope not in group.sources:
@@ -639,6 +643,14 @@ class ClusterSession:
             "resources": [g.as_dict() for g in self._groups],
             "warnings": shown,
         }
+
+
+def _dropped_namespace(plan: AccessPlan, scope: str | None) -> bool:
+    """A namespace no longer tried at all (taken off the configured list, or gone from the
+    listed ones): its source and rows go, rather than staying as "forbidden" with old data."""
+    if scope is None or plan.mode not in (AccessMode.NAMESPACES, AccessMode.FORBIDDEN):
+        return False
+    return scope not in plan.denied
 
 
 def _unreachable(src: Source) -> bool:

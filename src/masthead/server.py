@@ -18,6 +18,7 @@ from masthead.api.app import create_app
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
 from masthead.api.login import UserAuth
+from masthead.api.namespaces import configured_at_start
 from masthead.api.security import COOKIE, Security
 from masthead.api.static import DEFAULT_DIST
 from masthead.identity import InClusterOptions
@@ -29,6 +30,7 @@ from masthead.kube.kubeconfig import (
 )
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.persist.settings import Settings
 from masthead.token_review import TokenValidator
 from masthead.user_sessions import UserSessions
 from masthead.views.sources import ViewRegistry
@@ -58,7 +60,8 @@ class ServerConfig:
     read_only_patterns: Sequence[str] = ()  # globs of context names, e.g. "*prod*"
     confirm: Sequence[str] = ()  # contexts where destructive actions need `confirm`
     confirm_patterns: Sequence[str] = ()
-    # Namespaces to try per context name, for users who cannot list namespaces.
+    # Namespaces to try per context name, for users who cannot list namespaces; merged with
+    # the ones saved from the UI (api/namespaces.py), these first.
     namespaces: Mapping[str, Sequence[str]] = field(default_factory=dict)
     web_dist: Path | None = DEFAULT_DIST
     tuning: Tuning = DEFAULT_TUNING
@@ -108,8 +111,10 @@ class Server:
         self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
         if c.in_cluster is not None:
             paths, to_open = [], []  # no kubeconfig: each user gets a session of their own
+        settings = Settings(self.feeds.db)
+        namespaces = await configured_at_start(settings, c.namespaces)
         self.registry = ViewRegistry(
-            paths, tuning=c.tuning, history=self.feeds.history, namespaces=c.namespaces
+            paths, tuning=c.tuning, history=self.feeds.history, namespaces=namespaces
         )
         await self.registry.start()
         if c.in_cluster is not None:
@@ -128,6 +133,8 @@ class Server:
             web_dist=c.web_dist,
             live=c.live,
             feeds=self.feeds,
+            settings=settings,
+            namespace_flags=c.namespaces,
         )
         app = create_app(self.ctx)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)

@@ -410,3 +410,19 @@ async def test_a_reopened_users_object_cache_does_not_serve_what_changed_meanwhi
             return status == 200 and obj["data"] == {"v": "3"}
 
         await eventually_async(fresh, 5, "the watch to invalidate the cached entry")
+
+
+async def test_configured_namespaces_are_each_users_own() -> None:
+    async with in_cluster() as ic:
+        await ready(ic)
+        path = "/api/v1/clusters/in-cluster/namespaces"
+        status, out, _ = await ic.request(
+            "PUT", path, ic.jane, json={"namespaces": ["kube-system"]}, headers={"Origin": ic.base}
+        )
+        assert status == 200, out
+        assert out["saved"] == ["kube-system"]
+        assert [d["namespace"] for d in out["denied"]] == ["kube-system"]
+        status, mine, _ = await ic.get(path, ic.jane)
+        assert status == 200 and mine["saved"] == ["kube-system"]
+        status, theirs, _ = await ic.get(path, ic.admin)
+        assert status == 200 and theirs["saved"] == [], "another user's saved list is not shown"

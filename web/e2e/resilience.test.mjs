@@ -209,6 +209,33 @@ test("metrics absent, restricted user, watch drop, masthead restart; screenshots
         assert.match(await error.textContent(), /forbidden/i);
       });
 
+      await t.test("restricted user adds namespaces: a readable one's rows appear, a denied one is named", async () => {
+        await page.goto(`${base}/#/c/restricted/pods`);
+        await rowsLocator(page).first().waitFor();
+        const before = await api(page, "/api/v1/clusters/restricted/namespaces");
+        assert.deepEqual(before.body.accessible, ["team-a"], JSON.stringify(before.body));
+        assert.ok(!(await renderedRows(page)).some((r) => r.namespace === "team-b"));
+        await page.getByTestId("ns-restricted").getByRole("button", { name: "Add namespaces…" }).click();
+        const editor = page.locator("form.ns-editor");
+        await editor.getByTestId("ns-fixed").waitFor();
+        await editor.getByRole("textbox", { name: "namespaces to try" }).fill("team-b, kube-system");
+        await editor.getByRole("button", { name: "Save" }).click();
+        await editor.getByText("Saved").waitFor();
+        assert.equal(await editor.getByTestId("ns-accessible").textContent(), "team-a, team-b");
+        const denied = editor.locator('[data-denied="kube-system"]');
+        assert.match(await denied.textContent(), /^kube-system: denied — .*forbidden/);
+        // The new namespace's rows reach the open view live (sorted by namespace: team-b last).
+        const expected = (await api(page, "/api/v1/clusters/restricted/views/pods?namespace=team-b&limit=0")).body.total;
+        assert.ok(expected > 0, "team-b has pods");
+        const all = (await api(page, "/api/v1/clusters/restricted/views/pods?limit=0")).body.total;
+        await page.waitForFunction((text) => document.querySelector(".view-bar .total")?.textContent === text, `${all.toLocaleString("en-US")} pods`, { timeout: 15_000 });
+        await page.goto(`${base}/#/c/restricted/pods?ns=team-b`);
+        await page.locator('.vt-body [role="row"]:not(.vt-placeholder) [role="cell"]', { hasText: "team-b" }).first().waitFor();
+        const shown = await renderedRows(page);
+        assert.ok(shown.length > 0 && shown.every((r) => r.namespace === "team-b"), JSON.stringify(shown.slice(0, 3)));
+        await screenshot(page, "namespaces-editor");
+      });
+
       await t.test("watches dropped: the badge says reconnecting, then live again", async () => {
         await page.goto(`${base}/#/c/admin/pods`);
         await rowsLocator(page).first().waitFor();

@@ -162,6 +162,7 @@ export function App() {
           ) : route?.screen === "overview" ? (
             <OverviewScreen
               key={route.cluster}
+              subscriptions={subscriptions}
               cluster={route.cluster}
               info={clusters?.find((c) => c.id === route.cluster)}
               onClusterChanged={refresh}

@@ -18,6 +18,7 @@ from masthead.api import (
     login,
     logs,
     metrics,
+    namespaces,
     object_events,
     objects,
     openapi,
@@ -66,6 +67,8 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(C, clusters.get_cluster)
     r.add_post(C + "/connect", clusters.connect)
     r.add_post(C + "/disconnect", clusters.disconnect)
+    r.add_get(C + "/namespaces", namespaces.get_namespaces)
+    r.add_put(C + "/namespaces", namespaces.put_namespaces)
     r.add_get(V1 + "/views", pages.view_catalogue)
     r.add_get(C + "/views/browse/{group}/{version}/{resource}", pages.get_view)
     r.add_get(C + "/views/{view}", pages.get_view)

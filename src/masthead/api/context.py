@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -15,6 +16,7 @@ from masthead.api.security import Security
 from masthead.cluster import ClusterSession
 from masthead.objects.cache import ObjectCache
 from masthead.objects.reader import ObjectReader
+from masthead.persist.settings import Settings
 from masthead.views.catalogue import ViewSpec
 from masthead.views.sources import ViewRegistry
 
@@ -71,6 +73,10 @@ class ApiContext:
     drains: DrainRuns = field(default_factory=DrainRuns)
     # Full objects read on demand, cached while the watch vouches for them.
     object_cache: ObjectCache = field(default_factory=ObjectCache)
+    # Settings saved across restarts (api/namespaces.py); None: not persisted.
+    settings: Settings | None = None
+    # `--namespaces` per context name: always tried, not removable from the UI.
+    namespace_flags: Mapping[str, Sequence[str]] = field(default_factory=dict)
     objects: ObjectReader = field(init=False)
 
     def __post_init__(self) -> None:

@@ -24,6 +24,7 @@ from masthead.api.audit import MAX_AUDIT_LIMIT
 from masthead.api.errors import json_response
 from masthead.api.events import EVENT_TYPES
 from masthead.api.logs import MAX_TAIL
+from masthead.api.namespaces import MAX_NAMESPACES
 from masthead.api.params import INT64_MAX
 from masthead.api.security import COOKIE
 from masthead.views.catalogue import CORE_GROUP, VIEWS
@@ -114,6 +115,31 @@ SCHEMAS: dict[str, Schema] = {
         message=_STR,
         readOnly=_BOOL,
         version=_INT,
+    ),
+    "NamespaceAccess": _obj(
+        (
+            "cluster",
+            "context",
+            "flag",
+            "saved",
+            "configured",
+            "listable",
+            "accessible",
+            "denied",
+            "deniedMore",
+            "max",
+        ),
+        cluster=_STR,
+        context=_STR,
+        contextNamespace=_nullable(_STR),
+        flag=_array(_STR),
+        saved=_array(_STR),
+        configured=_array(_STR),
+        listable=_nullable(_BOOL),
+        accessible=_nullable(_array(_STR)),
+        denied=_array(_obj(("namespace", "reasons"), namespace=_STR, reasons=_array(_STR))),
+        deniedMore=_INT,
+        max=_INT,
     ),
     "ClusterDetails": {
         "allOf": [
@@ -494,6 +520,26 @@ def _paths() -> dict[str, Schema]:
         C + "/connect": {
             "parameters": [CLUSTER],
             "post": _op("open (lazy connect)", {200: _json(_ref("ClusterSummary"))}, (403, 404)),
+        },
+        C + "/namespaces": {
+            "parameters": [CLUSTER],
+            "get": _op(
+                "configured namespaces (flag + saved) and what access found in them",
+                {200: _json(_ref("NamespaceAccess"))},
+                (404,),
+            ),
+            "put": _op(
+                "replace the saved namespaces (kept across restarts); the cluster re-plans",
+                {200: _json(_ref("NamespaceAccess"))},
+                (400, 403, 404),
+                body={
+                    **_obj(
+                        ("namespaces",),
+                        namespaces={**_array(NAMESPACE), "maxItems": MAX_NAMESPACES},
+                    ),
+                    "additionalProperties": False,
+                },
+            ),
         },
         C + "/disconnect": {
             "parameters": [CLUSTER],

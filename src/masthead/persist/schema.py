@@ -14,6 +14,9 @@ series.count bumped) is a new row, an update that does not change the count is n
 allowed or refused: who (the local user and how the request was authenticated), when, cluster,
 object, action, its parameters (JSON), whether it was a dry run, and the outcome (HTTP code,
 reason, message).
+
+`settings`: small user settings that must survive a restart, one JSON value per key
+(persist/settings.py), e.g. `namespaces/<context>` (api/namespaces.py).
 """
 
 from __future__ import annotations
@@ -83,8 +86,17 @@ CREATE TABLE audit (
 CREATE INDEX audit_cluster ON audit (cluster, id);
 """
 
+SETTINGS_V5 = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+"""
+
 MIGRATIONS = (
     Migration(1, "event history", EVENTS_V1),
     Migration(2, "metrics rollups", METRICS_V2),
     Migration(3, "action audit log", AUDIT_V3),
+    Migration(5, "settings", SETTINGS_V5),
 )

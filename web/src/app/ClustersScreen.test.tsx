@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, expect, it, vi } from "vitest";
 import type { ServerMessage } from "../live/protocol";
 import type { ClusterInfo } from "./api";
@@ -49,6 +49,9 @@ it("lists contexts with state, message and read-only marker; connects, and follo
   expect(rows[2]!.textContent).toContain("auth-failed");
   expect(rows[1]!.textContent).toContain("confirm");
   expect(rows[0]!.textContent).not.toContain("confirm");
+  // Connected clusters offer the namespaces editor; an idle one has nothing to try yet.
+  expect(within(rows[0]!).getByRole("button", { name: "Add namespaces…" })).toBeTruthy();
+  expect(within(rows[1]!).queryByRole("button", { name: "Add namespaces…" })).toBeNull();
   // Each context carries its accent swatch.
   expect(rows.map((r) => r.querySelector("[data-cluster-swatch]")?.getAttribute("data-cluster-swatch"))).toEqual(["prod", "dev", "lab"]);
 

@@ -1,10 +1,12 @@
 // Clusters: every kubeconfig context with its state and message, connect / disconnect, the
-// read-only and confirm markers, each cluster's accent colour; clicking a name opens its overview.
+// read-only and confirm markers, each cluster's accent colour, the namespaces to try for a user
+// who cannot list them; clicking a name opens its overview.
 
 import { useState } from "react";
 import { ClusterSwatch } from "../theme/ClusterSwatch";
 import { clusterAction, type ClusterInfo } from "./api";
 import { clusterTone } from "./clusters";
+import { NamespacesEditor } from "./NamespacesEditor";
 
 export function ClustersScreen({
   clusters,
@@ -84,15 +86,18 @@ export function ClustersScreen({
                   <td className="muted">{cluster.message}</td>
                   <td className="muted mono">{cluster.server}</td>
                   <td>
-                    {connected ? (
-                      <button type="button" disabled={!!pending} onClick={() => act(cluster.id, "disconnect")}>
-                        {pending === "disconnect" ? "Disconnecting…" : "Disconnect"}
-                      </button>
-                    ) : (
-                      <button type="button" disabled={!!pending} onClick={() => act(cluster.id, "connect")}>
-                        {pending === "connect" ? "Connecting…" : "Connect"}
-                      </button>
-                    )}
+                    <div className="cluster-actions">
+                      {connected && <NamespacesEditor cluster={cluster.id} />}
+                      {connected ? (
+                        <button type="button" disabled={!!pending} onClick={() => act(cluster.id, "disconnect")}>
+                          {pending === "disconnect" ? "Disconnecting…" : "Disconnect"}
+                        </button>
+                      ) : (
+                        <button type="button" disabled={!!pending} onClick={() => act(cluster.id, "connect")}>
+                          {pending === "connect" ? "Connecting…" : "Connect"}
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               );

@@ -4,16 +4,13 @@
 // + Enter → object panel (YAML tab), Esc closes.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { useState } from "react";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { Connection } from "../live/connection";
+import { afterEach, expect, it, vi } from "vitest";
 import type { ClientMessage, Row } from "../live/protocol";
-import { Subscriptions } from "../live/subscriptions";
-import { FakeClock } from "../live/testing/fakeClock";
-import { FakeSocketServer } from "../live/testing/fakeSocket";
 import type { ViewDef } from "./catalogue";
 import { NavList } from "./NavList";
 import { ResourceView } from "./ResourceView";
 import { encodeRoute, type ViewRoute } from "./urlState";
+import { liveHarness, useTableLayout } from "./testing/liveHarness";
 
 const PODS: ViewDef = {
   name: "pods",
@@ -31,21 +28,7 @@ const PODS: ViewDef = {
 };
 
 let restore: Array<() => void> = [];
-beforeEach(() => {
-  const proto = HTMLElement.prototype;
-  Object.defineProperty(proto, "clientHeight", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.classList.contains("vt") ? 560 : 0;
-    },
-  });
-  proto.scrollTo = function scrollTo(this: HTMLElement, options?: ScrollToOptions | number) {
-    if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
-  } as HTMLElement["scrollTo"];
-  restore.push(() => {
-    delete (proto as unknown as Record<string, unknown>).clientHeight;
-  });
-});
+useTableLayout();
 afterEach(() => {
   cleanup();
   for (const undo of restore) undo();
@@ -74,16 +57,9 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
       return new Response("kind: Pod\nmetadata:\n  name: pod-1\n", { status: 200 });
     }),
   );
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { clock, server, subscriptions } = live;
 
   const routes: ViewRoute[] = [];
   function Harness() {
@@ -130,6 +106,8 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
   expect(screen.getByText("CrashLoopBackOff").className).toBe("status status-bad");
   expect(screen.getByTestId("freshness").textContent).toBe("syncing 3 of 10");
   expect(screen.getByRole("note").textContent).toContain("no access to namespace kube-system");
+  // The partial-access warning offers the namespaces editor (one, however many warnings).
+  expect(screen.getAllByRole("button", { name: "Add namespaces…" }).length).toBe(1);
 
   // `/` focuses the filter; typing is debounced into one query op and lands in the URL.
   fireEvent.keyDown(document.body, { key: "/" });
@@ -167,16 +145,9 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
 
 it("reopens the object named in the URL and keeps it while the first frame arrives", async () => {
   vi.stubGlobal("fetch", vi.fn(async () => new Response("kind: Node\n", { status: 200 })));
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { server, subscriptions } = live;
   const nodes: ViewDef = { ...PODS, name: "nodes", title: "Nodes", namespaced: false, resource: { group: "", resource: "nodes" } };
   const onRouteChange = vi.fn();
   render(
@@ -224,16 +195,9 @@ it("lists the overview, every catalogue view and browse in the nav, marking the 
 
 it("starts with the URL's facet and selector filters, removes a facet chip, and sends a typed selector", () => {
   vi.stubGlobal("fetch", vi.fn(async () => new Response("", { status: 200 })));
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { clock, server, subscriptions } = live;
   const routes: ViewRoute[] = [];
   function Harness() {
     const [route, setRoute] = useState<ViewRoute>({
@@ -302,17 +266,12 @@ it("shows status facets with counts, toggles values into the filter, and hides c
       return new Response(JSON.stringify({ total: counts[value] ?? 0, offset: 0, rows: [], sources: [], warnings: [] }), { status: 200 });
     }),
   );
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
+  const live = liveHarness();
   restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
+    live.dispose();
     window.localStorage.clear();
   });
-  connection.start();
-  server.last.accept();
+  const { server, subscriptions } = live;
   const faceted: ViewDef = { ...PODS, columns: PODS.columns.map((c) => (c.id === "status" ? { ...c, facet: true } : c)) };
   const routes: ViewRoute[] = [];
   function Harness() {
@@ -366,16 +325,9 @@ it("shows status facets with counts, toggles values into the filter, and hides c
 });
 
 it("says why usage is missing while metrics are not ok, and stops once they are; offline is not live", () => {
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { server, subscriptions } = live;
   render(
     <ResourceView
       subscriptions={subscriptions}
@@ -409,16 +361,9 @@ it("says why usage is missing while metrics are not ok, and stops once they are;
 });
 
 it("follows the URL when it changes under the view (back/forward, a followed link)", () => {
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { clock, server, subscriptions } = live;
   let navigate: (route: ViewRoute) => void = () => {};
   function Harness() {
     const [route, setRoute] = useState<ViewRoute>({ screen: "view", cluster: "c1", view: "pods", namespaces: [] });

@@ -16,7 +16,9 @@ import { FacetBar } from "./FacetBar";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { MetricsNote } from "./MetricsNote";
+import { namespaceRestricted } from "./namespaceAccess";
 import { NamespaceFilter } from "./NamespaceFilter";
+import { NamespacesEditor } from "./NamespacesEditor";
 import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
 import { objectKey, parseObjectKey, routeQuery, sameQuery, type ViewRoute } from "./urlState";
@@ -193,6 +195,7 @@ export function ResourceView({
   }, [openKey, selectedRow, page]);
   // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
   const metrics = page ? metricsSource(page.sources) : null;
+  const partialWarning = page?.warnings.some((warning) => warning.code === "PartialAccess") ?? false;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
   return (
@@ -256,6 +259,14 @@ export function ResourceView({
           <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
         </div>
       ))}
+      {namespaced && page && namespaceRestricted(page) && (
+        // One place whatever the warnings say: saving often adds a warning (a denied namespace),
+        // and the open editor must not be remounted by it.
+        <div className="ns-restricted" data-testid="ns-restricted">
+          {!partialWarning && <span className="tone-warn">Only some namespaces are readable for this user. </span>}
+          <NamespacesEditor cluster={cluster} />
+        </div>
+      )}
       {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
       <div className="view-body">
         <VirtualTable

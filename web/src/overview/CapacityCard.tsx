@@ -1,42 +1,28 @@
-// CPU and memory: used (metrics) vs requested (non-terminated pods) vs allocatable (nodes); when
-// metrics are not `ok` the card says so instead of showing 0.
+// CPU and memory: used (metrics) vs requested (the nodes' non-terminated pods) vs allocatable,
+// all from the nodes window; when metrics are not `ok` the card says so instead of showing 0.
 
-import { useCallback } from "react";
 import { formatBytes } from "../app/catalogue";
 import { MetricsNote } from "../app/MetricsNote";
-import { pageFetcher } from "../app/revalidate";
-import { usePoll, type PollState } from "../app/usePoll";
+import type { LiveWindows } from "../app/useLiveWindows";
 import { Card } from "./Card";
-import { fetchRows, type RowList } from "./pages";
+import { rowList } from "./pages";
 import { capacity, percentOf, type ResourceLine } from "./summary";
-import { SLOW_POLL_MS, ROW_CAP, viewHref, sourcesOf, type CardProps } from "./shared";
+import { viewHref, sourcesOf } from "./shared";
 
-export function CapacityCard({ cluster, nodes, now }: CardProps & { nodes: PollState<RowList> }) {
-  const pods = usePoll(
-    useCallback((signal: AbortSignal) => fetchRows(pageFetcher, cluster, "pods", {}, ROW_CAP, signal), [cluster]),
-    SLOW_POLL_MS,
-    `pod-requests:${cluster}`,
-  );
-  const totals = nodes.data && pods.data ? capacity(nodes.data.rows, nodes.data.sources, pods.data.rows, pods.data.total) : null;
+export function CapacityCard({ cluster, nodes }: { cluster: string; nodes: LiveWindows }) {
+  const list = rowList(nodes, 0);
+  const totals = list ? capacity(list.rows, list.sources) : null;
   const metrics = totals?.metrics ?? null;
   return (
-    <Card
-      id="capacity"
-      title="CPU and memory"
-      href={viewHref(cluster, "nodes", { sort: "cpu", desc: true })}
-      sources={sourcesOf(nodes, true)}
-      updatedAt={nodes.updatedAt}
-      now={now}
-      error={nodes.error ?? pods.error}
-    >
+    <Card id="capacity" title="CPU and memory" href={viewHref(cluster, "nodes", { sort: "cpu", desc: true })} sources={sourcesOf(nodes, true)} state={nodes}>
       {totals && (
         <>
           <ResourceBar label="CPU" line={totals.cpu} format={formatCpu} />
           <ResourceBar label="Memory" line={totals.memory} format={formatBytes} />
           {metrics?.state !== "ok" && <MetricsNote source={metrics} />}
-          {totals.podsSummed < totals.podsTotal && (
+          {list && list.total > list.rows.length && (
             <p className="muted">
-              Requests summed over the first {totals.podsSummed.toLocaleString()} of {totals.podsTotal.toLocaleString()} pods.
+              Summed over the first {list.rows.length.toLocaleString()} of {list.total.toLocaleString()} nodes.
             </p>
           )}
         </>

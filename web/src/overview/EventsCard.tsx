@@ -1,58 +1,40 @@
-// The latest warning events from the events history (`GET …/events?type=Warning`).
+// The latest warning events: a 10-row window of the events view (type Warning, newest first),
+// so a new warning shows up as it happens.
 
-import { useCallback } from "react";
-import { clusterPath, fetchJson } from "../app/api";
 import { statusNode } from "../app/catalogue";
-import { usePoll } from "../app/usePoll";
+import type { Row } from "../live/protocol";
+import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { ageText } from "../table/age";
 import { Card } from "./Card";
-import { FAST_POLL_MS, LIST_LIMIT, facetHref, type CardProps } from "./shared";
+import { rowList } from "./pages";
+import { LIST_LIMIT, facetHref, sourcesOf, type CardProps } from "./shared";
 
-interface EventRow {
-  id: number;
-  namespace: string;
-  type: string;
-  reason: string;
-  message: string;
-  object_kind: string;
-  object_name: string;
-  count: number;
-  last_seen: string;
-}
+const WARNINGS: WindowSpec[] = [{ view: "events", query: { "facet.type": "Warning", sort: "last_seen", desc: 1 }, limit: LIST_LIMIT }];
 
-export function EventsCard({ cluster, now }: CardProps) {
-  const events = usePoll(
-    useCallback(
-      (signal: AbortSignal) => fetchJson<{ items: EventRow[] }>(`${clusterPath(cluster, "events")}?type=Warning&limit=${LIST_LIMIT}`, signal),
-      [cluster],
-    ),
-    FAST_POLL_MS,
-    `events:${cluster}`,
-  );
-  const items = events.data?.items ?? [];
+export function EventsCard({ subscriptions, cluster, now }: CardProps) {
+  const events = useLiveWindows(subscriptions, cluster, WARNINGS);
+  const list = rowList(events, 0);
+  const items = list?.rows ?? [];
   return (
-    <Card
-      id="events"
-      title="Recent warning events"
-      href={facetHref(cluster, "events", "type", ["Warning"])}
-      sources={[]}
-      updatedAt={events.updatedAt}
-      now={now}
-      error={events.error}
-    >
-      {events.data && items.length === 0 && <p className="tone-ok">No warning events recorded.</p>}
+    <Card id="events" title="Recent warning events" href={facetHref(cluster, "events", "type", ["Warning"])} sources={sourcesOf(events)} state={events}>
+      {list && items.length === 0 && <p className="tone-ok">No warning events.</p>}
       <ul className="event-list">
         {items.map((event) => (
-          <li key={event.id}>
-            <span className="muted age">{ageText(Date.parse(event.last_seen) / 1000, now)}</span> {statusNode(event.reason)}{" "}
-            <span className="mono">
-              {event.object_kind}/{event.namespace ? `${event.namespace}/` : ""}
-              {event.object_name}
-            </span>
-            {event.count > 1 && <span className="muted"> ×{event.count}</span>} <span className="message">{event.message}</span>
+          <li key={event.uid}>
+            <span className="muted age">{ageText(event.last_seen, now)}</span> {statusNode(String(event.reason ?? ""))}{" "}
+            <span className="mono">{involvedText(event)}</span>
+            {Number(event.count) > 1 && <span className="muted"> ×{String(event.count)}</span>} <span className="message">{String(event.message ?? "")}</span>
           </li>
         ))}
       </ul>
     </Card>
   );
+}
+
+/** `Pod/shop/web-2`: the view's `object` column is kubectl's `pod/web-2`; the kind keeps its case. */
+function involvedText(event: Row): string {
+  const object = String(event.object ?? "");
+  const name = object.includes("/") ? object.slice(object.indexOf("/") + 1) : "";
+  const kind = String(event.object_kind ?? "");
+  return [kind, event.namespace, name].filter(Boolean).join("/");
 }

@@ -1,16 +1,17 @@
 // Nodes: ready, not ready (a link to the nodes view filtered to them), cordoned.
 
-import type { PollState } from "../app/usePoll";
+import type { LiveWindows } from "../app/useLiveWindows";
 import { Card } from "./Card";
 import { Stat } from "./Stat";
-import type { RowList } from "./pages";
+import { rowList } from "./pages";
 import { notReadyStatuses, summarizeNodes } from "./summary";
 import { viewHref, facetHref, sourcesOf, type CardProps } from "./shared";
 
-export function NodesCard({ cluster, nodes, now }: CardProps & { nodes: PollState<RowList> }) {
-  const summary = nodes.data ? summarizeNodes(nodes.data.rows) : null;
+export function NodesCard({ cluster, nodes }: Omit<CardProps, "subscriptions" | "now"> & { nodes: LiveWindows }) {
+  const list = rowList(nodes, 0);
+  const summary = list ? summarizeNodes(list.rows) : null;
   return (
-    <Card id="nodes" title="Nodes" href={viewHref(cluster, "nodes")} sources={sourcesOf(nodes)} updatedAt={nodes.updatedAt} now={now} error={nodes.error}>
+    <Card id="nodes" title="Nodes" href={viewHref(cluster, "nodes")} sources={sourcesOf(nodes)} state={nodes}>
       {summary && (
         <dl className="stats">
           <Stat label="ready" value={summary.ready} tone="ok" />
@@ -23,8 +24,8 @@ export function NodesCard({ cluster, nodes, now }: CardProps & { nodes: PollStat
           <Stat label="cordoned" value={summary.cordoned} tone={summary.cordoned > 0 ? "warn" : "muted"} />
         </dl>
       )}
-      {nodes.data && nodes.data.total > nodes.data.rows.length && (
-        <p className="muted">First {nodes.data.rows.length.toLocaleString()} of {nodes.data.total.toLocaleString()} nodes.</p>
+      {list && list.total > list.rows.length && (
+        <p className="muted">First {list.rows.length.toLocaleString()} of {list.total.toLocaleString()} nodes.</p>
       )}
     </Card>
   );

@@ -1,28 +1,31 @@
 // The overview of one cluster (its default screen): nodes, pods by status, workloads short of
 // replicas, CPU/memory used vs requested vs allocatable, recent warning events and a problems
-// list whose links open the filtered views. Each card polls its pages with ETag revalidation
-// (a 304 costs the server nothing) and shows its own freshness and errors.
+// list whose links open the filtered views. Each card reads small live windows over the tab's
+// socket (counts are `limit: 0` windows), so it updates when the cluster changes, without
+// polling, and pauses with the hidden tab; each shows its own freshness and errors.
 
-import { useCallback } from "react";
 import type { ClusterInfo } from "../app/api";
-import { pageFetcher } from "../app/revalidate";
+import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { useNow } from "../app/useNow";
-import { usePoll } from "../app/usePoll";
+import type { Subscriptions } from "../live/subscriptions";
 import { CapacityCard } from "./CapacityCard";
 import { ClusterBanner } from "./ClusterBanner";
 import { EventsCard } from "./EventsCard";
 import { NodesCard } from "./NodesCard";
-import { fetchRows } from "./pages";
 import { PodsCard } from "./PodsCard";
 import { ProblemsCard } from "./ProblemsCard";
-import { FAST_POLL_MS, ROW_CAP, type CardProps } from "./shared";
+import { ROW_CAP, type CardProps } from "./shared";
 import { WorkloadsCard } from "./WorkloadsCard";
 
+const NODES: WindowSpec[] = [{ view: "nodes", limit: ROW_CAP }];
+
 export function OverviewScreen({
+  subscriptions,
   cluster,
   info,
   onClusterChanged = () => {},
 }: {
+  subscriptions: Subscriptions;
   cluster: string;
   /** The cluster's entry in the clusters list (state, message), when known. */
   info?: ClusterInfo | undefined;
@@ -37,26 +40,24 @@ export function OverviewScreen({
         <span className="muted">{cluster}</span>
       </div>
       {info && <ClusterBanner info={info} onChanged={onClusterChanged} />}
-      {!idle && <OverviewCards cluster={cluster} now={now} />}
+      {!idle && <OverviewCards subscriptions={subscriptions} cluster={cluster} now={now} />}
     </section>
   );
 }
 
 /** The cards; not mounted while the cluster is idle (a disconnected cluster serves no pages). */
-function OverviewCards({ cluster, now }: CardProps) {
-  const nodes = usePoll(
-    useCallback((signal: AbortSignal) => fetchRows(pageFetcher, cluster, "nodes", {}, ROW_CAP, signal), [cluster]),
-    FAST_POLL_MS,
-    `nodes:${cluster}`,
-  );
+function OverviewCards({ subscriptions, cluster, now }: CardProps) {
+  // Nodes feed three cards (counts, capacity, not-ready problems): one window for all.
+  const nodes = useLiveWindows(subscriptions, cluster, NODES);
+  const props = { subscriptions, cluster, now };
   return (
     <div className="cards">
-      <NodesCard cluster={cluster} nodes={nodes} now={now} />
-      <PodsCard cluster={cluster} now={now} />
-      <CapacityCard cluster={cluster} nodes={nodes} now={now} />
-      <WorkloadsCard cluster={cluster} now={now} />
-      <ProblemsCard cluster={cluster} nodes={nodes} now={now} />
-      <EventsCard cluster={cluster} now={now} />
+      <NodesCard cluster={cluster} nodes={nodes} />
+      <PodsCard {...props} />
+      <CapacityCard cluster={cluster} nodes={nodes} />
+      <WorkloadsCard {...props} />
+      <ProblemsCard {...props} nodes={nodes} />
+      <EventsCard {...props} />
     </div>
   );
 }

@@ -1,45 +1,28 @@
-// Pods by status: one `limit=0` page per bucket (no rows travel), "other" is the rest.
+// Pods by status: one `limit: 0` window per bucket (no rows travel), "other" is the rest.
 
-import { useCallback } from "react";
-import { pageFetcher } from "../app/revalidate";
-import { usePoll } from "../app/usePoll";
-import type { SourceFreshness } from "../live/protocol";
+import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { Card } from "./Card";
 import { Stat } from "./Stat";
-import { fetchCount } from "./pages";
+import { countOf } from "./pages";
 import { otherPods, POD_BUCKETS, type BucketCount } from "./summary";
-import { FAST_POLL_MS, viewHref, facetHref, sourcesOf, type CardProps } from "./shared";
+import { viewHref, facetHref, sourcesOf, type CardProps } from "./shared";
 
-interface PodCounts {
-  total: number;
-  buckets: BucketCount[];
-  sources: SourceFreshness[];
-}
+const POD_COUNTS: WindowSpec[] = [
+  { view: "pods", limit: 0 },
+  ...POD_BUCKETS.map((bucket) => ({ view: "pods", query: { "facet.status": bucket.statuses.join(",") }, limit: 0 })),
+];
 
-async function loadPodCounts(cluster: string, signal: AbortSignal): Promise<PodCounts> {
-  const all = fetchCount(pageFetcher, cluster, "pods", {}, signal);
-  const buckets = POD_BUCKETS.map(async (bucket) => ({
-    bucket,
-    count: (await fetchCount(pageFetcher, cluster, "pods", { "facet.status": bucket.statuses.join(",") }, signal)).total,
-  }));
-  const [{ total, sources }, counts] = await Promise.all([all, Promise.all(buckets)]);
-  return { total, buckets: counts, sources };
-}
-
-export function PodsCard({ cluster, now }: CardProps) {
-  const pods = usePoll(
-    useCallback((signal: AbortSignal) => loadPodCounts(cluster, signal), [cluster]),
-    FAST_POLL_MS,
-    `pods:${cluster}`,
-  );
-  const data = pods.data;
+export function PodsCard({ subscriptions, cluster }: CardProps) {
+  const pods = useLiveWindows(subscriptions, cluster, POD_COUNTS);
+  const total = countOf(pods, 0);
+  const buckets: BucketCount[] = POD_BUCKETS.map((bucket, i) => ({ bucket, count: countOf(pods, i + 1) ?? 0 }));
   return (
-    <Card id="pods" title="Pods" href={viewHref(cluster, "pods")} sources={sourcesOf(pods)} updatedAt={pods.updatedAt} now={now} error={pods.error}>
-      {data && (
+    <Card id="pods" title="Pods" href={viewHref(cluster, "pods")} sources={sourcesOf(pods)} state={pods}>
+      {total !== null && (
         <>
           <dl className="stats">
-            <Stat label="total" value={data.total} tone="" href={viewHref(cluster, "pods")} />
-            {data.buckets.map(({ bucket, count }) => (
+            <Stat label="total" value={total} tone="" href={viewHref(cluster, "pods")} />
+            {buckets.map(({ bucket, count }) => (
               <Stat
                 key={bucket.id}
                 label={bucket.title.toLowerCase()}
@@ -48,9 +31,9 @@ export function PodsCard({ cluster, now }: CardProps) {
                 href={count > 0 ? facetHref(cluster, "pods", "status", bucket.statuses) : undefined}
               />
             ))}
-            <Stat label="other" value={otherPods(data.total, data.buckets)} tone="muted" />
+            <Stat label="other" value={otherPods(total, buckets)} tone="muted" />
           </dl>
-          <StatusBar total={data.total} buckets={data.buckets} />
+          <StatusBar total={total} buckets={buckets} />
         </>
       )}
     </Card>

@@ -1,32 +1,19 @@
 // Problems, each group linking to the filtered view and each item to its object: failing and
 // crash-looping pods, pending pods, not-ready nodes, failed jobs.
 
-import { useCallback } from "react";
-import { pageFetcher } from "../app/revalidate";
 import { objectKey } from "../app/urlState";
-import { usePoll, type PollState } from "../app/usePoll";
-import type { SourceFreshness } from "../live/protocol";
+import { useLiveWindows, type LiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { ageText } from "../table/age";
 import { Card } from "./Card";
-import { fetchRows, type RowList } from "./pages";
+import { rowList } from "./pages";
 import { FAILING_POD_STATUSES, notReadyStatuses, summarizeNodes } from "./summary";
-import { FAST_POLL_MS, LIST_LIMIT, objectHref, facetHref, logsHref, sourcesOf, type CardProps } from "./shared";
+import { LIST_LIMIT, objectHref, facetHref, logsHref, sourcesOf, type CardProps } from "./shared";
 
-interface Problems {
-  failing: RowList;
-  pending: RowList;
-  failedJobs: RowList;
-  sources: SourceFreshness[];
-}
-
-async function loadProblems(cluster: string, signal: AbortSignal): Promise<Problems> {
-  const [failing, pending, failedJobs] = await Promise.all([
-    fetchRows(pageFetcher, cluster, "pods", { "facet.status": FAILING_POD_STATUSES.join(","), sort: "restarts", desc: 1 }, LIST_LIMIT, signal),
-    fetchRows(pageFetcher, cluster, "pods", { "facet.status": "Pending", sort: "age", desc: 0 }, LIST_LIMIT, signal),
-    fetchRows(pageFetcher, cluster, "jobs", { "facet.status": "Failed" }, LIST_LIMIT, signal),
-  ]);
-  return { failing, pending, failedJobs, sources: [...failing.sources, ...failedJobs.sources] };
-}
+const PROBLEM_WINDOWS: WindowSpec[] = [
+  { view: "pods", query: { "facet.status": FAILING_POD_STATUSES.join(","), sort: "restarts", desc: 1 }, limit: LIST_LIMIT },
+  { view: "pods", query: { "facet.status": "Pending", sort: "age", desc: 0 }, limit: LIST_LIMIT },
+  { view: "jobs", query: { "facet.status": "Failed" }, limit: LIST_LIMIT },
+];
 
 interface ProblemGroup {
   id: string;
@@ -37,21 +24,17 @@ interface ProblemGroup {
   items: Array<{ key: string; href: string; label: string; detail: string; logs?: string | null }>;
 }
 
-export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollState<RowList> }) {
-  const problems = usePoll(
-    useCallback((signal: AbortSignal) => loadProblems(cluster, signal), [cluster]),
-    FAST_POLL_MS,
-    `problems:${cluster}`,
-  );
+export function ProblemsCard({ subscriptions, cluster, nodes, now }: CardProps & { nodes: LiveWindows }) {
+  const problems = useLiveWindows(subscriptions, cluster, PROBLEM_WINDOWS);
+  const [failing, pending, failedJobs] = [rowList(problems, 0), rowList(problems, 1), rowList(problems, 2)];
   const groups: ProblemGroup[] = [];
-  const p = problems.data;
-  if (p) {
+  if (failing) {
     groups.push({
       id: "failing-pods",
       title: "Crash-looping and failing pods",
-      total: p.failing.total,
+      total: failing.total,
       href: facetHref(cluster, "pods", "status", FAILING_POD_STATUSES),
-      items: p.failing.rows.map((row) => ({
+      items: failing.rows.map((row) => ({
         key: row.uid,
         href: objectHref(cluster, "pods", row),
         label: objectKey(row),
@@ -59,15 +42,18 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
         logs: logsHref(cluster, "pods", row),
       })),
     });
+  }
+  if (pending) {
     groups.push({
       id: "pending-pods",
       title: "Pending pods",
-      total: p.pending.total,
+      total: pending.total,
       href: facetHref(cluster, "pods", "status", ["Pending"]),
-      items: p.pending.rows.map((row) => ({ key: row.uid, href: objectHref(cluster, "pods", row), label: objectKey(row), detail: `pending ${ageText(row.age, now)}` })),
+      items: pending.rows.map((row) => ({ key: row.uid, href: objectHref(cluster, "pods", row), label: objectKey(row), detail: `pending ${ageText(row.age, now)}` })),
     });
   }
-  const notReady = nodes.data ? summarizeNodes(nodes.data.rows).notReady : null;
+  const nodeList = rowList(nodes, 0);
+  const notReady = nodeList ? summarizeNodes(nodeList.rows).notReady : null;
   if (notReady) {
     groups.push({
       id: "not-ready-nodes",
@@ -77,13 +63,13 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
       items: notReady.slice(0, LIST_LIMIT).map((row) => ({ key: row.uid, href: objectHref(cluster, "nodes", row), label: row.name, detail: String(row.status) })),
     });
   }
-  if (p) {
+  if (failedJobs) {
     groups.push({
       id: "failed-jobs",
       title: "Failed jobs",
-      total: p.failedJobs.total,
+      total: failedJobs.total,
       href: facetHref(cluster, "jobs", "status", ["Failed"]),
-      items: p.failedJobs.rows.map((row) => ({
+      items: failedJobs.rows.map((row) => ({
         key: row.uid,
         href: objectHref(cluster, "jobs", row),
         label: objectKey(row),
@@ -94,10 +80,10 @@ export function ProblemsCard({ cluster, nodes, now }: CardProps & { nodes: PollS
   }
   const shown = groups.filter((g) => g.total > 0);
   // Nodes the user cannot read are an unknown, not an absence of problems.
-  const nodesUnknown = nodes.data === null && nodes.error !== null;
+  const nodesUnknown = nodeList === null && nodes.error !== null;
   return (
-    <Card id="problems" title="Problems" sources={sourcesOf(problems)} updatedAt={problems.updatedAt} now={now} error={problems.error}>
-      {p && shown.length === 0 && <p className="tone-ok">{nodesUnknown ? "No problems found in what could be read." : "No problems found."}</p>}
+    <Card id="problems" title="Problems" sources={sourcesOf(problems)} state={problems}>
+      {problems.loaded && shown.length === 0 && <p className="tone-ok">{nodesUnknown ? "No problems found in what could be read." : "No problems found."}</p>}
       {nodesUnknown && (
         <p className="muted" data-problem="nodes-unknown">
           Not-ready nodes: unknown — {nodes.error}

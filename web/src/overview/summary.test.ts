@@ -58,33 +58,27 @@ describe("workloads", () => {
 
 describe("capacity", () => {
   const nodes = [
-    row("n1", { cpu_allocatable: 4000, memory_allocatable: 8 * 2 ** 30, cpu: 1500, memory: 2 * 2 ** 30 }),
-    row("n2", { cpu_allocatable: 4000, memory_allocatable: 8 * 2 ** 30, cpu: null, memory: null }),
-  ];
-  const pods = [
-    row("p1", { status: "Running", cpu_request: 500, memory_request: 2 ** 30 }),
-    row("p2", { status: "Pending", cpu_request: 250, memory_request: null }),
-    row("p3", { status: "Completed", cpu_request: 1000, memory_request: 2 ** 30 }),
+    row("n1", { cpu_allocatable: 4000, memory_allocatable: 8 * 2 ** 30, cpu: 1500, memory: 2 * 2 ** 30, cpu_requested: 500, memory_requested: 2 ** 30 }),
+    row("n2", { cpu_allocatable: 4000, memory_allocatable: 8 * 2 ** 30, cpu: null, memory: null, cpu_requested: 250, memory_requested: null }),
   ];
 
-  it("sums allocatable, non-terminated requests and sampled usage when metrics are ok", () => {
+  it("sums allocatable, the nodes' requests and sampled usage when metrics are ok", () => {
     const sources = [{ id: "nodes@*", state: "live" }, { id: "metrics", state: "ok" }];
-    const c = capacity(nodes, sources, pods, 3);
+    const c = capacity(nodes, sources);
     expect(c.cpu).toEqual({ allocatable: 8000, requests: 750, used: 1500, sampledNodes: 1 });
     expect(c.memory).toEqual({ allocatable: 16 * 2 ** 30, requests: 2 ** 30, used: 2 * 2 ** 30, sampledNodes: 1 });
     expect(c.metrics?.state).toBe("ok");
-    expect([c.podsSummed, c.podsTotal]).toEqual([3, 3]);
+    expect(c.nodes).toBe(2);
     expect(percentOf(c.cpu.requests, c.cpu.allocatable)).toBe(9);
   });
 
   it("shows no usage (null, never 0) when metrics are not ok", () => {
     const sources = [{ id: "metrics", state: "forbidden", message: "cannot list nodes.metrics.k8s.io" }];
-    const c = capacity(nodes, sources, pods, 3000);
+    const c = capacity(nodes, sources);
     expect(c.cpu.used).toBeNull();
     expect(c.memory.used).toBeNull();
     expect(c.metrics?.message).toBe("cannot list nodes.metrics.k8s.io");
-    expect(c.podsTotal).toBe(3000);
-    expect(capacity(nodes, [], pods, 3).metrics).toBeNull();
+    expect(capacity(nodes, []).metrics).toBeNull();
     expect(percentOf(5, 0)).toBe(0);
   });
 

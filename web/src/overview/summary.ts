@@ -88,9 +88,6 @@ export function degradedWorkloads(rows: Row[]): Row[] {
 
 // ---- capacity ------------------------------------------------------------------------------
 
-/** Pods whose requests no longer hold a node's resources (kubectl counts non-terminated pods). */
-const TERMINATED = new Set(["Completed", "Succeeded", "Failed", "Evicted"]);
-
 export interface ResourceLine {
   allocatable: number;
   requests: number;
@@ -104,9 +101,6 @@ export interface Capacity {
   cpu: ResourceLine;
   memory: ResourceLine;
   nodes: number;
-  /** Pods whose requests were summed / pods in the cluster (the sum is capped). */
-  podsSummed: number;
-  podsTotal: number;
   metrics: SourceFreshness | null;
 }
 
@@ -120,36 +114,30 @@ export function metricsSource(sources: SourceFreshness[]): SourceFreshness | nul
   return sources.find((source) => source.id === "metrics") ?? null;
 }
 
-function line(nodes: Row[], pods: Row[], resource: "cpu" | "memory", metricsOk: boolean): ResourceLine {
+// Requests come from the nodes view's join columns (`cpu_requested`, `memory_requested`: the
+// requests of the node's non-terminated pods, as `kubectl describe node` sums them), so the
+// figure is exact at any cluster size and no pod rows travel for it.
+function line(nodes: Row[], resource: "cpu" | "memory", metricsOk: boolean): ResourceLine {
   let allocatable = 0;
+  let requests = 0;
   let used = 0;
   let sampledNodes = 0;
   for (const node of nodes) {
     allocatable += num(node[`${resource}_allocatable`]) ?? 0;
+    requests += num(node[`${resource}_requested`]) ?? 0;
     const sample = num(node[resource]);
     if (sample !== null) {
       used += sample;
       sampledNodes += 1;
     }
   }
-  let requests = 0;
-  for (const pod of pods) {
-    if (!TERMINATED.has(String(pod.status ?? ""))) requests += num(pod[`${resource}_request`]) ?? 0;
-  }
   return { allocatable, requests, used: metricsOk && sampledNodes > 0 ? used : null, sampledNodes };
 }
 
-export function capacity(nodes: Row[], nodeSources: SourceFreshness[], pods: Row[], podsTotal: number): Capacity {
+export function capacity(nodes: Row[], nodeSources: SourceFreshness[]): Capacity {
   const metrics = metricsSource(nodeSources);
   const ok = metrics?.state === "ok";
-  return {
-    cpu: line(nodes, pods, "cpu", ok),
-    memory: line(nodes, pods, "memory", ok),
-    nodes: nodes.length,
-    podsSummed: pods.length,
-    podsTotal,
-    metrics,
-  };
+  return { cpu: line(nodes, "cpu", ok), memory: line(nodes, "memory", ok), nodes: nodes.length, metrics };
 }
 
 /** A share of allocatable as a whole percentage (0 when nothing is allocatable). */

@@ -23,7 +23,7 @@ async function errorOf(response: Response): Promise<ApiError> {
 }
 
 export async function sendJson<T>(
-  method: "POST" | "DELETE",
+  method: "POST" | "PUT" | "DELETE",
   path: string,
   body?: unknown,
   signal?: AbortSignal,

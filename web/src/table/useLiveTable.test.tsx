@@ -3,15 +3,13 @@
 // pair over a fake socket. Scrolling sends `window` ops, header clicks send `query` ops, and
 // page frames become rows.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { Connection } from "../live/connection";
+import { afterEach, expect, it } from "vitest";
 import type { ClientMessage, Row } from "../live/protocol";
-import { Subscriptions } from "../live/subscriptions";
-import { FakeClock } from "../live/testing/fakeClock";
-import { FakeSocketServer } from "../live/testing/fakeSocket";
+import type { Subscriptions } from "../live/subscriptions";
 import type { ColumnDef } from "./columns";
 import { useLiveTable } from "./useLiveTable";
 import { HEADER_HEIGHT, ROW_HEIGHT, VirtualTable } from "./VirtualTable";
+import { liveHarness, useTableLayout } from "../app/testing/liveHarness";
 
 const columns: ColumnDef[] = [
   { id: "name", title: "Name", width: "1fr", sortable: true },
@@ -35,21 +33,7 @@ function PodsTable({ subscriptions }: { subscriptions: Subscriptions }) {
 }
 
 let restore: Array<() => void> = [];
-beforeEach(() => {
-  const proto = HTMLElement.prototype;
-  Object.defineProperty(proto, "clientHeight", {
-    configurable: true,
-    get(this: HTMLElement) {
-      return this.classList.contains("vt") ? 560 : 0;
-    },
-  });
-  proto.scrollTo = function scrollTo(this: HTMLElement, options?: ScrollToOptions | number) {
-    if (typeof options === "object" && options.top !== undefined) this.scrollTop = options.top;
-  } as HTMLElement["scrollTo"];
-  restore.push(() => {
-    delete (proto as unknown as Record<string, unknown>).clientHeight;
-  });
-});
+useTableLayout();
 afterEach(() => {
   cleanup();
   for (const undo of restore) undo();
@@ -61,16 +45,9 @@ function rows(offset: number, count: number): Row[] {
 }
 
 it("binds a virtual table to a live subscription", () => {
-  const clock = new FakeClock();
-  const server = new FakeSocketServer();
-  const connection = new Connection({ url: "ws://t/api/v1/live", openSocket: server.open, clock });
-  const subscriptions = new Subscriptions(connection, { clock });
-  restore.push(() => {
-    subscriptions.dispose();
-    connection.stop();
-  });
-  connection.start();
-  server.last.accept();
+  const live = liveHarness();
+  restore.push(live.dispose);
+  const { server, subscriptions } = live;
 
   render(<PodsTable subscriptions={subscriptions} />);
   const ops = () => server.last.messages.filter((m) => m.op !== "ping");

@@ -7,6 +7,8 @@ export interface Call {
   url: URL;
   method: string;
   headers: Record<string, string>;
+  /** The request body as sent (JSON writes send a string). */
+  body?: string;
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -24,7 +26,8 @@ export function stubFetch(handler: (url: URL, call: Call) => Response | Promise<
     vi.fn(async (input: string, init?: RequestInit) => {
       const url = new URL(input, "http://127.0.0.1");
       const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>));
-      const call = { url, method: init?.method ?? "GET", headers };
+      const call: Call = { url, method: init?.method ?? "GET", headers };
+      if (typeof init?.body === "string") call.body = init.body;
       calls.push(call);
       return handler(url, call);
     }),
