@@ -7,6 +7,7 @@ import asyncio
 import time
 
 import aiohttp
+import pytest
 
 from masthead.api.context import LiveTuning
 from tests.api.harness import BEARER, eventually_async, live_socket, served
@@ -96,6 +97,41 @@ async def test_frames_are_coalesced_to_the_interval() -> None:
                 break
         assert 1 <= len(frames) <= 5, len(frames)
         assert frames[-1]["rows"][0]["restarts"] == 1019  # latest wins
+
+
+async def test_a_slow_interval_paces_change_frames_but_not_answers() -> None:
+    tuning = LiveTuning(min_interval=0.01)
+    async with served(connect=("admin",), live=tuning) as s, live_socket(s) as live:
+        await live.send(
+            op="subscribe",
+            sub="s1",
+            cluster="admin",
+            view="pods",
+            query=POD_QUERY,
+            window={"offset": 0, "limit": 5},
+            interval=2000,
+            seq=1,
+        )
+        await live.page(seq=1, total=s.sim.store.count(("", "pods")))
+        pod = objects(s.sim, ("", "pods"))[3]
+        for i in range(10):
+            bump_restarts(s.sim, pod.namespace, pod.name, 2000 + i)
+            await asyncio.sleep(0.02)
+        # An op is answered at once, with the latest rows, though the interval has not passed.
+        await live.send(op="window", sub="s1", window={"offset": 0, "limit": 6}, seq=2)
+        answer = await live.page(seq=2, timeout=1.0)
+        assert answer["rows"][0]["restarts"] == 2009
+        bump_restarts(s.sim, pod.namespace, pod.name, 2100)
+        with pytest.raises(TimeoutError):  # the change waits for the 2 s interval
+            await live.page(timeout=1.0)
+        paced = await live.page(timeout=5.0)
+        assert paced["rows"][0]["restarts"] == 2100
+        await live.send(op="subscribe", sub="s2", cluster="admin", view="pods", interval="x")
+        err = await live.next(lambda f: f["type"] == "error")
+        assert err["sub"] == "s2" and err["error"]["details"]["parameter"] == "interval"
+        await live.send(op="subscribe", sub="s3", cluster="admin", view="pods", interval=3_600_000)
+        err = await live.next(lambda f: f["type"] == "error")
+        assert err["error"]["details"]["parameter"] == "interval"
 
 
 async def test_errors_are_frames_naming_the_parameter() -> None:
@@ -204,8 +240,12 @@ async def test_equal_windows_share_one_page_build_and_other_namespaces_do_not_wa
                 query={**POD_QUERY, "namespace": here},
                 window=window,
             )
-            await live.page("all", total=len(pods))
-            await live.page("here", total=sum(p.namespace == here for p in pods))
+            # The two windows' frames after the sync come in either order.
+            want = {"all": len(pods), "here": sum(p.namespace == here for p in pods)}
+            totals: dict[str, int] = {}
+            while totals != want:
+                frame = await live.next(lambda f: f["type"] == "page")
+                totals[frame["sub"]] = frame["total"]
         await asyncio.sleep(0.3)  # nothing pending from the sync
         before = (await s.diagnostics())["live"]
 

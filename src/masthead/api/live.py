@@ -56,6 +56,8 @@ from masthead.views.query import (
 )
 
 log = logging.getLogger(__name__)
+# The slowest cadence a subscription may ask for (`interval`, ms): a minute.
+MAX_INTERVAL_MS = 60_000
 
 
 @dataclass
@@ -260,6 +262,9 @@ class WindowSubscription:
         self._last_content: object = None
         self._force = False
         self._stop_metrics: Callable[[], None] | None = None
+        # Seconds between change frames: the hub's minimum unless the client asked for fewer
+        # frames (an overview card that sums 1,000 rows needs no 10 frames/s).
+        self.interval = conn.ctx.live.min_interval
         self.closed = False
 
     @property
@@ -305,15 +310,22 @@ class WindowSubscription:
         self.schedule()
 
     def answer(self) -> None:
-        """An op changed what the window shows: send a frame (echoing `seq`) even if equal."""
+        """An op changed what the window shows: send a frame (echoing `seq`) even if equal,
+        after the hub's minimum gap only (a slow `interval` paces changes, not answers)."""
         self._force = True
-        self.schedule()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._arm(self.tuning.min_interval)
 
     def schedule(self) -> None:
+        self._arm(self.interval)
+
+    def _arm(self, interval: float) -> None:
         if self.closed or self._timer is not None or self.group is None:
             return
         loop = asyncio.get_running_loop()
-        delay = self._last_frame_at + self.tuning.min_interval - loop.time()
+        delay = self._last_frame_at + interval - loop.time()
         self._timer = loop.call_later(max(0.0, delay), self._evaluate)
 
     def _evaluate(self) -> None:
@@ -532,6 +544,7 @@ class LiveConnection:
         view = await resolve_view(session, name, tuple(browse) if browse else ("", "", ""))
         s = WindowSubscription(self, sub_id, session, view)
         s.query = _parse(view, msg.get("query"), msg.get("window"))
+        s.interval = _interval(msg.get("interval"), self.ctx.live.min_interval)
         s.seq = seq
         self.subs[sub_id] = s
         await self._open(s)
@@ -681,6 +694,22 @@ def _seq(msg: dict[str, Any], default: int | None = None) -> int | None:
     if not isinstance(seq, int) or isinstance(seq, bool):
         raise ApiProblem(400, "seq must be an integer", details={"parameter": "seq"})
     return seq
+
+
+def _interval(interval: Any, minimum: float) -> float:
+    """A subscription's `interval` (ms between change frames) as seconds: at least the hub's
+    minimum, at most MAX_INTERVAL_MS."""
+    if interval is None:
+        return minimum
+    if not isinstance(interval, int) or isinstance(interval, bool):
+        raise ApiProblem(400, "interval must be an integer (ms)", details={"parameter": "interval"})
+    if not 0 <= interval <= MAX_INTERVAL_MS:
+        raise ApiProblem(
+            400,
+            f"interval must be between 0 and {MAX_INTERVAL_MS} ms, got {interval}",
+            details={"parameter": "interval"},
+        )
+    return max(minimum, interval / 1000)
 
 
 def _window(window: Any) -> tuple[int, int]:

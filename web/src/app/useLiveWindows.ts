@@ -12,6 +12,8 @@ export interface WindowSpec {
   query?: ViewQuery;
   /** Rows wanted from the top (0: only the total). */
   limit: number;
+  /** Milliseconds between change frames (big windows that only feed sums want few). */
+  interval?: number;
 }
 
 export interface LiveWindows {
@@ -36,7 +38,7 @@ export function useLiveWindows(subscriptions: Subscriptions, cluster: string, sp
   useEffect(() => {
     const [forCluster, wanted] = JSON.parse(key) as [string, WindowSpec[]];
     const opened = wanted.map((spec) =>
-      subscriptions.open({ cluster: forCluster, view: spec.view, query: spec.query ?? {}, window: { offset: 0, limit: spec.limit } }),
+      subscriptions.open({ cluster: forCluster, view: spec.view, query: spec.query ?? {}, window: { offset: 0, limit: spec.limit }, interval: spec.interval }),
     );
     const read = () => setSnapshots(opened.map((sub) => sub.get()));
     const detach = opened.map((sub) => sub.subscribe(read));

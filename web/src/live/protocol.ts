@@ -77,6 +77,8 @@ export interface SubscribeOp {
   query: ViewQuery;
   window: RowWindow;
   seq: number;
+  /** Milliseconds between change frames (default and minimum: the server's 100). */
+  interval?: number;
 }
 
 export interface WindowOp {

@@ -74,6 +74,19 @@ describe("Subscriptions", () => {
     expect(sub.get()).toMatchObject({ loading: true, page: null, paused: false });
   });
 
+  it("asks for a slower cadence only when given one, and again on resubscribe", () => {
+    const { server, subscriptions } = setup();
+    const slow = subscriptions.open({ cluster: "c1", view: "nodes", window: { offset: 0, limit: 10 }, interval: 2_000 });
+    const fast = subscriptions.open({ cluster: "c1", view: "pods", window: { offset: 0, limit: 10 } });
+    const sent = ops(server.last);
+    expect(sent.find((m) => m.op === "subscribe" && m.sub === slow.id)).toMatchObject({ interval: 2_000 });
+    expect(sent.find((m) => m.op === "subscribe" && m.sub === fast.id)).not.toHaveProperty("interval");
+    slow.resubscribe();
+    const again = ops(server.last).filter((m) => m.op === "subscribe" && m.sub === slow.id);
+    expect(again).toHaveLength(2);
+    expect(again[1]).toMatchObject({ interval: 2_000, seq: 2 });
+  });
+
   it("gives distinct ids and unsubscribes on close", () => {
     const { server, subscriptions } = setup();
     const a = subscriptions.open({ cluster: "c1", view: "pods" });

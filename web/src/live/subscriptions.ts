@@ -49,6 +49,9 @@ export interface SubscriptionSpec {
   view: string;
   query?: ViewQuery;
   window?: RowWindow;
+  /** Milliseconds between change frames, for windows that need fewer than the server's
+   * default 10/s (the server answers ops at once regardless). */
+  interval?: number;
 }
 
 export interface SubscriptionSnapshot {
@@ -194,6 +197,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
   /** The query the server was last told about. */
   private sentQuery: ViewQuery;
   private closed = false;
+  private readonly interval: number | undefined;
 
   constructor(
     id: string,
@@ -201,6 +205,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     private readonly context: SubscriptionContext,
   ) {
     this.id = id;
+    this.interval = spec.interval;
     const query = { ...(spec.query ?? {}) };
     this.sentQuery = query;
     this.snapshot = {
@@ -329,7 +334,8 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     this.sentQuery = query;
     this.seq += 1;
     this.querySeq = this.seq;
-    this.context.send({ op: "subscribe", sub: this.id, cluster, view, query, window, seq: this.seq });
+    const paced = this.interval === undefined ? {} : { interval: this.interval };
+    this.context.send({ op: "subscribe", sub: this.id, cluster, view, query, window, seq: this.seq, ...paced });
     if (!this.snapshot.loading) this.publish({ loading: true });
   }
 

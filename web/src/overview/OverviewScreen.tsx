@@ -14,10 +14,10 @@ import { EventsCard } from "./EventsCard";
 import { NodesCard } from "./NodesCard";
 import { PodsCard } from "./PodsCard";
 import { ProblemsCard } from "./ProblemsCard";
-import { ROW_CAP, type CardProps } from "./shared";
+import { ROW_CAP, SUMMED_INTERVAL_MS, type CardProps } from "./shared";
 import { WorkloadsCard } from "./WorkloadsCard";
 
-const NODES: WindowSpec[] = [{ view: "nodes", limit: ROW_CAP }];
+const NODES: WindowSpec[] = [{ view: "nodes", limit: ROW_CAP, interval: SUMMED_INTERVAL_MS }];
 
 export function OverviewScreen({
   subscriptions,

@@ -4,10 +4,10 @@ import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { Card } from "./Card";
 import { rowList } from "./pages";
 import { degradedWorkloads } from "./summary";
-import { ROW_CAP, LIST_LIMIT, viewHref, objectHref, logsHref, sourcesOf, type CardProps } from "./shared";
+import { ROW_CAP, SUMMED_INTERVAL_MS, LIST_LIMIT, viewHref, objectHref, logsHref, sourcesOf, type CardProps } from "./shared";
 
 const WORKLOAD_VIEWS = ["deployments", "statefulsets", "daemonsets"] as const;
-const WORKLOAD_WINDOWS: WindowSpec[] = WORKLOAD_VIEWS.map((view) => ({ view, limit: ROW_CAP }));
+const WORKLOAD_WINDOWS: WindowSpec[] = WORKLOAD_VIEWS.map((view) => ({ view, limit: ROW_CAP, interval: SUMMED_INTERVAL_MS }));
 
 export function WorkloadsCard({ subscriptions, cluster }: CardProps) {
   const workloads = useLiveWindows(subscriptions, cluster, WORKLOAD_WINDOWS);

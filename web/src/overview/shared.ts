@@ -9,6 +9,9 @@ import { withoutMetrics } from "./summary";
 
 /** Rows of a window that lists a whole view (nodes, workloads): the server's cap per window. */
 export const ROW_CAP = 1_000;
+/** Change frames of those whole-view windows come at most this often (ms): a card summing 1,000
+ * rows needs no 10 frames/s, and each frame of them is the whole 1,000 rows. */
+export const SUMMED_INTERVAL_MS = 2_000;
 /** Items listed per problem group or card. */
 export const LIST_LIMIT = 10;
 
