@@ -20,6 +20,8 @@ from masthead.api.feeds import Feeds, FeedTuning, default_data_dir
 from masthead.api.security import Security
 from masthead.api.static import DEFAULT_DIST
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.snapshots.store import SnapshotStore, SnapshotTuning
+from masthead.snapshots.warm import WarmStart
 from masthead.views.sources import ViewRegistry
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ class ServerConfig:
     connect: Sequence[str] | None = None  # contexts to open at start; None: the default one
     data_dir: Path | None = None  # the SQLite database's directory; None: default_data_dir()
     feeds: FeedTuning = field(default_factory=FeedTuning)
+    # Warm-start snapshots (written every interval and at shutdown); None: none kept or used.
+    snapshots: SnapshotTuning | None = field(default_factory=SnapshotTuning)
 
 
 class Server:
@@ -65,6 +69,7 @@ class Server:
         self.security = Security(config.token)
         self.ctx: ApiContext | None = None
         self.feeds: Feeds | None = None
+        self.warm: WarmStart | None = None
         self._runner: web.AppRunner | None = None
         self._connects: set[asyncio.Task[object]] = set()
         self.port = 0
@@ -89,10 +94,19 @@ class Server:
             paths = [self.sim.kubeconfig_path]
             to_open = to_open or ["admin", "restricted"]
         self.feeds = await Feeds.open(c.data_dir or default_data_dir(), c.feeds)
+        if c.snapshots is not None:
+            self.warm = WarmStart(SnapshotStore(self.feeds.db, c.snapshots))
         self.registry = ViewRegistry(
-            paths, tuning=c.tuning, history=self.feeds.history, namespaces=c.namespaces
+            paths,
+            tuning=c.tuning,
+            history=self.feeds.history,
+            namespaces=c.namespaces,
+            warm=self.warm,
         )
         await self.registry.start()
+        if self.warm is not None:
+            registry = self.registry
+            self.warm.start(lambda: list(registry.sessions.values()))
         if not to_open:
             default = c.context or self.registry.current_context
             if default is not None:
@@ -135,6 +149,10 @@ class Server:
             self._runner = None
         if self.feeds is not None:
             await self.feeds.close_followers()
+        if self.warm is not None:  # before the sources stop: the last state, still live
+            await self.warm.stop()
+            if self.registry is not None:
+                await self.warm.save(list(self.registry.sessions.values()))
         if self.registry is not None:
             await self.registry.close()
             self.registry = None

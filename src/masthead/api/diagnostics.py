@@ -35,6 +35,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "tables": tables,
             "registry": ctx.registry.snapshot(),
             "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
+            "snapshots": ctx.registry.warm.as_dict() if ctx.registry.warm is not None else None,
             "drains": ctx.drains.as_dict(),
         }
     )
