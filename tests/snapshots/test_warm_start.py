@@ -191,3 +191,28 @@ async def test_snapshots_hold_rows_only_and_no_secret_values(tmp_path: Path) -> 
     leaky = next(r for r in rows if r.name == "leaky")
     assert leaky.keys == 1
     assert not any(marker in repr(r) for r in rows)
+
+
+async def test_a_save_writes_only_the_live_tables_that_changed(tmp_path: Path) -> None:
+    async with world() as sim, served(sim=sim, data_dir=tmp_path, connect=("admin",)) as s:
+        rows = await synced_pods(s)
+        warm, registry = s.server.warm, s.server.registry
+        assert warm is not None and registry is not None
+        session = registry.get("admin")
+        assert await warm.save([session]) == len(session.sources())  # pods and events
+        assert await warm.save([session]) == 0  # nothing changed
+        pod = min(rows.values(), key=lambda r: (r["namespace"], r["name"]))
+        bump_restarts(sim, pod["namespace"], pod["name"], 7)
+
+        async def seen() -> bool:
+            page = await s.page("admin", "pods", limit=1000)
+            return any(r["uid"] == pod["uid"] and r["restarts"] == 7 for r in page["rows"])
+
+        await eventually_async(seen, 10)
+        assert await warm.save([session]) == 1
+        assert s.server.feeds is not None
+        await s.server.feeds.db.flush()
+        with sqlite3.connect(tmp_path / DEFAULT_FILE) as conn:
+            (data,) = conn.execute("SELECT data FROM snapshots WHERE resource='pods'").fetchone()
+        saved = [r for c in decode_rows(data, PROJECTIONS[PODS].row_type) for r in c]
+        assert {r.uid: r.restarts for r in saved}[pod["uid"]] == 7

@@ -140,7 +140,12 @@ class WarmStart:
     async def _run(self, sessions: Callable[[], list[ClusterSession]]) -> None:
         while True:
             await asyncio.sleep(self.store.tuning.interval)
-            await self.save(sessions())
+            try:
+                await self.save(sessions())
+            except Exception as e:  # the next interval tries again
+                self.stats.failed += 1
+                self.stats.last_error = f"save: {type(e).__name__}: {e}"
+                log.exception("periodic snapshot failed")
 
     async def save(self, sessions: list[ClusterSession]) -> int:
         """Snapshot every live source whose table changed since its last snapshot; the number
