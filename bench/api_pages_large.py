@@ -11,10 +11,13 @@ Measured, in this order:
    measured one (`sort=restarts&desc=1`, top 100); each marker change sets one pod's restart
    count to a new maximum with a status PATCH to the simulator and the time to the frame whose
    first row shows it is `live.frame.*` (watch hop, decode, table update, coalescing ≤ 100 ms,
-   frame encode and transfer, under the churn's load); `live.cpu_per_frame` is masthead's
-   process CPU time (utime + stime from /proc) over the marker window divided by the frames it
-   sent meanwhile (every subscription's; diagnostics `live.frames_sent`); revalidations of the
-   namespaces view, which the churn leaves alone (`http.304.p95.churn`).
+   frame encode and transfer, under the churn's load), split by a reference client watching
+   the marker namespace into the API server's share (`live.frame.api_hop.*`: write → event at
+   a trivial client) and masthead's (`live.frame.masthead.*`: that event → the frame);
+   `live.cpu_per_frame` is masthead's process CPU time (utime + stime from /proc) over the
+   marker window divided by the frames it sent meanwhile (every subscription's; diagnostics
+   `live.frames_sent`); revalidations of the namespaces view, which the churn leaves alone
+   (`http.304.p95.churn`).
 The load average at start and end is printed (the machine is shared).
 """
 
@@ -123,11 +126,45 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
         pass
 
 
-async def marker_pods(sim: aiohttp.ClientSession) -> list[dict[str, Any]]:
-    """kube-system's pods: the churn leaves that namespace alone, so a marker pod is never
-    deleted (and its frame never lost) under the measurement; markers cycle through them."""
-    doc = await sim_call(sim, "GET", "/api/v1/namespaces/kube-system/pods")
-    return [p for p in doc["items"] if (p.get("status") or {}).get("containerStatuses")]
+MARKER_NAMESPACE = "kube-system"
+
+
+async def marker_pods(sim: aiohttp.ClientSession) -> tuple[list[dict[str, Any]], str]:
+    """kube-system's pods (the churn leaves that namespace alone, so a marker pod is never
+    deleted and its frame never lost; markers cycle through them) and the list's version."""
+    doc = await sim_call(sim, "GET", f"/api/v1/namespaces/{MARKER_NAMESPACE}/pods")
+    pods = [p for p in doc["items"] if (p.get("status") or {}).get("containerStatuses")]
+    return pods, str(doc["metadata"]["resourceVersion"])
+
+
+class ReferenceWatch:
+    """A minimal client watching the marker namespace's pods: when the API server delivered
+    each marker. The frame latency minus this arrival is masthead's own share; the arrival
+    minus the write is the API server's (an overloaded simulator shows up here, not there)."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[tuple[str, int], float] = {}
+        self._changed = asyncio.Event()
+
+    async def run(self, sim: aiohttp.ClientSession, resource_version: str) -> None:
+        path = f"/api/v1/namespaces/{MARKER_NAMESPACE}/pods"
+        params = {"watch": "1", "resourceVersion": resource_version, "timeoutSeconds": "3600"}
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        async with sim.get(path, params=params, timeout=timeout) as r:
+            async for line in r.content:
+                obj = orjson.loads(line).get("object") or {}
+                statuses = (obj.get("status") or {}).get("containerStatuses") or []
+                restarts = sum(int(cs.get("restartCount") or 0) for cs in statuses)
+                uid = str((obj.get("metadata") or {}).get("uid", ""))
+                self.arrived.setdefault((uid, restarts), time.perf_counter())
+                self._changed.set()
+                self._changed = asyncio.Event()
+
+    async def arrival(self, uid: str, restarts: int, timeout: float = 10.0) -> float:
+        async with asyncio.timeout(timeout):
+            while (uid, restarts) not in self.arrived:
+                await self._changed.wait()
+        return self.arrived[(uid, restarts)]
 
 
 async def set_restarts(
@@ -154,8 +191,16 @@ async def set_restarts(
 async def under_churn(
     p: Large, mh: Masthead, http: aiohttp.ClientSession, sim: aiohttp.ClientSession
 ) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"frame": [], "cpu_per_frame": [], "304_churn": []}
-    candidates = await marker_pods(sim)
+    out: dict[str, list[float]] = {
+        "frame": [],
+        "hop": [],
+        "own": [],
+        "cpu_per_frame": [],
+        "304_churn": [],
+    }
+    candidates, version = await marker_pods(sim)
+    reference = ReferenceWatch()
+    watching = asyncio.create_task(reference.run(sim, version))
     async with http.ws_connect("/api/v1/live") as ws, http.ws_connect("/api/v1/live") as others:
         background = asyncio.create_task(drain(others))
         for i in range(SUBSCRIPTIONS - 1):
@@ -202,7 +247,11 @@ async def under_churn(
                         and rows[0]["restarts"] >= marker
                     ):
                         break
-            out["frame"].append((time.perf_counter() - t0) * 1000)
+            shown = time.perf_counter()
+            arrived = await reference.arrival(uid, marker)
+            out["frame"].append((shown - t0) * 1000)
+            out["hop"].append((arrived - t0) * 1000)
+            out["own"].append((shown - arrived) * 1000)
             await asyncio.sleep(p.change_gap)
         cpu1, frames1 = cpu_seconds(mh.proc.pid), await frames_sent(http)
         out["cpu_per_frame"].append((cpu1 - cpu0) * 1000 / max(1, frames1 - frames0))
@@ -214,6 +263,7 @@ async def under_churn(
         report = await sim_call(sim, "DELETE", "/_sim/churn")
         print(f"api_pages: churn achieved {report.get('achievedRate')}/s", file=sys.stderr)
         background.cancel()
+        watching.cancel()
     return out
 
 
@@ -243,6 +293,10 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.p50": "ms",
         "live.frame.p95": "ms",
         "live.frame.p99": "ms",
+        "live.frame.api_hop.p50": "ms",
+        "live.frame.api_hop.p99": "ms",
+        "live.frame.masthead.p50": "ms",
+        "live.frame.masthead.p99": "ms",
         "live.cpu_per_frame": "ms",
     }
     figures = {i: Figure(i, label, unit) for i, unit in ids.items()}
@@ -261,6 +315,10 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.p50": statistics.median(frames),
         "live.frame.p95": pct(frames, 0.95),
         "live.frame.p99": pct(frames, 0.99),
+        "live.frame.api_hop.p50": statistics.median(got["hop"]),
+        "live.frame.api_hop.p99": pct(got["hop"], 0.99),
+        "live.frame.masthead.p50": statistics.median(got["own"]),
+        "live.frame.masthead.p99": pct(got["own"], 0.99),
         "live.cpu_per_frame": got["cpu_per_frame"][0],
     }
     for i, v in values.items():
