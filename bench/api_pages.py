@@ -1,7 +1,10 @@
-"""masthead's API at a 20k-pod world: revalidation (304) latency over HTTP and the latency from
-a simulator write to the WebSocket page frame that shows it.
+"""masthead's API: revalidation (304) latency over HTTP and the latency from a simulator write to
+the WebSocket page frame that shows it.
 
-    python -m bench.api_pages [--mode quick|full]
+    python -m bench.api_pages [--mode smoke|quick|full]
+
+quick: a still 20k-pod world, masthead and the simulator in this process (below). full (and its
+miniature, smoke): the `large` serving figures of issue 5 — see `api_pages_large.py`.
 
 The simulator runs on its own thread and event loop (as `masthead --demo` runs it), so its
 work is not timed as masthead's; masthead, the HTTP client and the WebSocket clients share the
@@ -23,6 +26,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from bench.api_pages_large import LARGE_MODES, run_large
 from bench.results_format import Figure
 from masthead.server import Server, ServerConfig
 
@@ -172,7 +176,9 @@ async def measure(pods: int, revalidations: int, changes: int) -> dict[str, list
 
 
 def run(mode: str) -> list[Figure]:
-    revalidations, changes = (300, 40) if mode == "quick" else (2000, 200)
+    if mode in LARGE_MODES:
+        return run_large(mode)
+    revalidations, changes = 300, 40
     import uvloop
 
     figures = {
@@ -181,25 +187,23 @@ def run(mode: str) -> list[Figure]:
         "live.frame.p95": Figure("live.frame.p95", SCENARIO, "ms"),
         "live.frame.p99": Figure("live.frame.p99", SCENARIO, "ms"),
     }
-    runs = 1 if mode == "quick" else 3
-    for _ in range(runs):
-        try:
-            got = uvloop.run(measure(PODS, revalidations, changes))
-        except Exception as e:  # report, do not abort the whole bench
-            for f in figures.values():
-                f.failed = f"{type(e).__name__}: {e}"
-            break
-        figures["http.304.p95"].masthead.append(round(pct(got["304"], 0.95), 3))
-        frames = got["frame"]
-        figures["live.frame.p50"].masthead.append(round(statistics.median(frames), 2))
-        figures["live.frame.p95"].masthead.append(round(pct(frames, 0.95), 2))
-        figures["live.frame.p99"].masthead.append(round(pct(frames, 0.99), 2))
+    try:
+        got = uvloop.run(measure(PODS, revalidations, changes))
+    except Exception as e:  # report, do not abort the whole bench
+        for f in figures.values():
+            f.failed = f"{type(e).__name__}: {e}"
+        return list(figures.values())
+    figures["http.304.p95"].masthead.append(round(pct(got["304"], 0.95), 3))
+    frames = got["frame"]
+    figures["live.frame.p50"].masthead.append(round(statistics.median(frames), 2))
+    figures["live.frame.p95"].masthead.append(round(pct(frames, 0.95), 2))
+    figures["live.frame.p99"].masthead.append(round(pct(frames, 0.99), 2))
     return list(figures.values())
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", default="quick", choices=("quick", "full"))
+    p.add_argument("--mode", default="quick", choices=("smoke", "quick", "full"))
     args = p.parse_args()
     for f in run(args.mode):
         print(orjson.dumps(f.to_json()).decode())

@@ -28,6 +28,7 @@ BENCHMARKS = (
     "feeds_events",
     "peer_sync",
     "api_pages",
+    "warm_start",
     "api_load",
     "recovery",
     "ui_bench",
@@ -38,7 +39,7 @@ BENCHMARKS = (
 # pods); `make bench` runs it.
 QUICK_SKIP = frozenset({"peer_sync"})
 # Modules with a `smoke` mode (seconds, a hundred pods): what `--smoke` runs.
-SMOKE = ("api_load", "recovery", "ui_bench")
+SMOKE = ("api_load", "recovery", "ui_bench", "api_pages", "warm_start")
 
 
 def run_one(name: str, mode: str) -> list[Figure]:

@@ -172,11 +172,13 @@ class Masthead(_Child):
 
     kubeconfig: str
     token: str = "bench"
+    data_dir: str | None = None  # None: a fresh temporary one (no warm-start snapshots)
 
     def __post_init__(self) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="masthead-bench-")
         argv = [str(MASTHEAD_BIN), "--kubeconfig", self.kubeconfig, "--no-browser"]
-        argv += ["--port", "0", "--token", self.token, "--data-dir", self.tmp.name]
+        argv += ["--port", "0", "--token", self.token]
+        argv += ["--data-dir", self.data_dir or self.tmp.name]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             argv,

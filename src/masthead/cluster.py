@@ -28,7 +28,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 SinkFactory = Callable[[ResourceType, str | None], Sink[Any]]
 CodecFactory = Callable[[ResourceType], ObjectCodec[Any]]
 StatusListener = Callable[["ClusterStatus"], None]
+# Loads warm-start snapshots at connect (snapshots/warm.py); returns the resources to open.
+WarmHook = Callable[[], Coroutine[Any, Any, Sequence[str]]]
 
 # Warnings listed one by one in a snapshot; past this they are counted, not listed.
 MAX_WARNINGS = 50
@@ -101,6 +103,21 @@ class ClusterStatus:
             d["synced"] = self.synced
             d["total"] = self.total
         return d
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """A sink's table came from a snapshot: the rows are the state at `resource_version`,
+    captured at wall-clock time `taken`."""
+
+    resource_version: str
+    taken: float
+    rows: int
+
+    @property
+    def message(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.taken))
+        return f"snapshot of {self.rows} rows from {when}; reconciling with the API server"
 
 
 @dataclass(eq=False)
@@ -191,8 +208,11 @@ class ClusterSession:
         wall: Callable[[], float] = time.time,
         credentials: ClusterCredentials | None = None,
         forget_data: bool = False,
+        warm: WarmHook | None = None,
     ) -> None:
         self.entry = entry
+        self.warm = warm
+        self._warming: asyncio.Task[Sequence[str]] | None = None
         self.tuning = tuning
         self.sink_factory = sink_factory
         self.codec_factory = codec_factory
@@ -272,6 +292,8 @@ class ClusterSession:
             self.access = AccessChecker(self.transport, self.tuning)
             self._attempted = asyncio.Event()
             self._publish(ClusterState.CONNECTING, "")
+            if self.warm is not None:  # concurrently with credentials and discovery
+                self._warming = asyncio.create_task(self.warm(), name=f"warm {self.id}")
             self._task = asyncio.create_task(self._supervise(), name=f"cluster {self.id}")
         await self._attempted.wait()
         return self._status
@@ -285,6 +307,9 @@ class ClusterSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._warming is not None:
+            self._warming.cancel()
+            self._warming = None
         for g in self._groups:
             for src in g.sources.values():
                 await self._stop(src)
@@ -308,12 +333,7 @@ class ClusterSession:
         """The sources of resource `name` (kind, plural, short or `plural.group`), planned and
         started if the cluster is connected, else as soon as it connects."""
         key = name.strip().lower()
-        group = self._names.get(key)
-        if group is None:
-            group = ResourceSources(name)
-            self._names[key] = group
-            self._groups.append(group)
-            self._update()
+        group = self._want(name)
         if self._task is None:
             await self.connect()  # its first pass plans every group, this one included
         else:
@@ -328,6 +348,17 @@ class ClusterSession:
                 self._wake.set()
         self._update()
         return self._names.get(key, group)
+
+    def _want(self, name: str) -> ResourceSources:
+        """The group of `name`, added (unplanned) if new."""
+        key = name.strip().lower()
+        group = self._names.get(key)
+        if group is None:
+            group = ResourceSources(name)
+            self._names[key] = group
+            self._groups.append(group)
+            self._update()
+        return group
 
     async def release_source(self, name: str) -> None:
         """Stop the sources of `name` (no view needs them any more)."""
@@ -403,6 +434,10 @@ class ClusterSession:
         since = self.access.now()
         # Also the health probe: one cheap review even when no source runs.
         await self.access.username(fresh_since=since)
+        if self._warming is not None:  # snapshots are in place before any source starts
+            warming, self._warming = self._warming, None
+            for name in await warming:
+                self._want(name)
         async with self._lock:
             for group in list(self._groups):
                 await self._apply(group, since)
@@ -481,8 +516,10 @@ class ClusterSession:
 
     def _start(self, src: Source, polled: bool = False) -> None:
         assert self.transport is not None
+        restored: Restored | None = None
         if src.sink is None:
             src.sink = self.sink_factory(src.resource, src.namespace)
+            restored = getattr(src.sink, "restored", None)
         codec = self.codec_factory(src.resource) if self.codec_factory else None
         mirror = Poller if polled else Reflector  # list without watch: poll
         src.reflector = mirror(
@@ -496,6 +533,11 @@ class ClusterSession:
             rng=self._rng,
             freshness=src.freshness,
         )
+        if isinstance(restored, Restored):
+            # Watch from the snapshot's version: what changed since is replayed, and a 410
+            # (version gone) makes the reflector list and replace, deletions included.
+            src.reflector.resource_version = restored.resource_version
+            src.freshness.restored(restored.taken, restored.message)
         src.reflector.start()
 
     async def _stop(self, src: Source) -> None:

@@ -31,6 +31,8 @@ from masthead.kube.kubeconfig import (
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.persist.settings import Settings
+from masthead.snapshots.store import SnapshotStore, SnapshotTuning
+from masthead.snapshots.warm import WarmStart
 from masthead.token_review import TokenValidator
 from masthead.user_sessions import UserSessions
 from masthead.views.sources import ViewRegistry
@@ -71,6 +73,8 @@ class ServerConfig:
     feeds: FeedTuning = field(default_factory=FeedTuning)
     # Multi-user mode inside a cluster (no kubeconfig, no launch token): see identity.py.
     in_cluster: InClusterOptions | None = None
+    # Warm-start snapshots (written every interval and at shutdown); None: none kept or used.
+    snapshots: SnapshotTuning | None = field(default_factory=SnapshotTuning)
 
 
 class Server:
@@ -81,6 +85,7 @@ class Server:
         self.security = Security(config.token)
         self.ctx: ApiContext | None = None
         self.feeds: Feeds | None = None
+        self.warm: WarmStart | None = None
         self._runner: web.AppRunner | None = None
         self._connects: set[asyncio.Task[object]] = set()
         self.users: UserSessions | None = None
@@ -113,10 +118,21 @@ class Server:
             paths, to_open = [], []  # no kubeconfig: each user gets a session of their own
         settings = Settings(self.feeds.db)
         namespaces = await configured_at_start(settings, c.namespaces)
+        # In-cluster mode keeps no snapshots: many users' rows would sit on disk, keyed by
+        # tokens that rotate (so rarely restored anyway).
+        if c.snapshots is not None and c.in_cluster is None:
+            self.warm = WarmStart(SnapshotStore(self.feeds.db, c.snapshots))
         self.registry = ViewRegistry(
-            paths, tuning=c.tuning, history=self.feeds.history, namespaces=namespaces
+            paths,
+            tuning=c.tuning,
+            history=self.feeds.history,
+            namespaces=namespaces,
+            warm=self.warm,
         )
         await self.registry.start()
+        if self.warm is not None:
+            registry = self.registry
+            self.warm.start(lambda: list(registry.sessions.values()))
         if c.in_cluster is not None:
             await self._start_users(c.in_cluster, self.registry)
         elif not to_open:
@@ -193,6 +209,10 @@ class Server:
             self._service = None
         if self.feeds is not None:
             await self.feeds.close_followers()
+        if self.warm is not None:  # before the sources stop: the last state, still live
+            await self.warm.stop()
+            if self.registry is not None:
+                await self.warm.save(list(self.registry.sessions.values()))
         if self.registry is not None:
             await self.registry.close()
             self.registry = None

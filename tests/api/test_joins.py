@@ -119,3 +119,82 @@ async def test_restricted_join_says_it_counts_only_readable_namespaces() -> None
         assert status == 200
         warnings = [w for w in page["warnings"] if w["code"] == "PartialJoin"]
         assert warnings and "workload" in warnings[0]["message"], page["warnings"]
+
+
+SLICES = ("discovery.k8s.io", "endpointslices")
+SERVICE_NAME = "kubernetes.io/service-name"
+
+
+def _expected_endpoints(sim: Any) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per (namespace, service): ready and total endpoints over its labelled slices."""
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for o in objects(sim, SLICES):
+        es = o.decode()
+        service = (es["metadata"].get("labels") or {}).get(SERVICE_NAME)
+        if not service:
+            continue
+        endpoints = es.get("endpoints") or []
+        ready = sum(1 for e in endpoints if (e.get("conditions") or {}).get("ready") is not False)
+        key = (es["metadata"]["namespace"], service)
+        r, t = out.get(key, (0, 0))
+        out[key] = (r + ready, t + len(endpoints))
+    return out
+
+
+async def test_service_endpoints_match_the_slices_and_follow_a_slice_change() -> None:
+    async with served(connect=("admin",)) as s, live_socket(s) as live:
+        page = await s.page("admin", "services", limit=1000)
+        assert {"endpoints_ready", "endpoints"} <= set(page["columns"])
+        expected = _expected_endpoints(s.sim)
+        assert any(t for _, t in expected.values())
+        for row in page["rows"]:
+            got = (row["endpoints_ready"], row["endpoints"])
+            assert got == expected.get((row["namespace"], row["name"]), (0, 0)), row["name"]
+
+        # A slice's endpoint turns unready: the page and a live window follow the joined table.
+        row = next(r for r in page["rows"] if r["endpoints_ready"])
+        await live.send(
+            op="subscribe",
+            sub="svc",
+            cluster="admin",
+            view="services",
+            query={"namespace": row["namespace"]},
+            window={"offset": 0, "limit": 1000},
+        )
+        await live.page("svc", timeout=5)
+        stored = next(
+            o
+            for o in objects(s.sim, SLICES)
+            if o.namespace == row["namespace"]
+            and (o.decode()["metadata"].get("labels") or {}).get(SERVICE_NAME) == row["name"]
+            and any(
+                (e.get("conditions") or {}).get("ready") is not False
+                for e in o.decode().get("endpoints") or []
+            )
+        )
+        es = stored.decode()
+        for e in es["endpoints"]:
+            if (e.get("conditions") or {}).get("ready") is not False:
+                e["conditions"] = {**(e.get("conditions") or {}), "ready": False}
+                break
+        s.sim.registry.put_prepared(s.sim.info("discovery.k8s.io", "v1", "endpointslices"), es)
+        want = (row["endpoints_ready"] - 1, row["endpoints"])
+
+        def shows(r: dict[str, Any]) -> bool:
+            return r["uid"] == row["uid"] and (r["endpoints_ready"], r["endpoints"]) == want
+
+        frame = await live.next(
+            lambda f: f.get("type") == "page" and any(shows(r) for r in f["rows"]), timeout=5
+        )
+        assert frame["sub"] == "svc"
+        again = await s.page("admin", "services", limit=1000)
+        assert any(shows(r) for r in again["rows"])
+        assert again["version"] != page["version"]
+
+
+async def test_restricted_services_say_endpoints_count_only_readable_namespaces() -> None:
+    async with served(connect=("restricted",)) as s:
+        status, page, _ = await s.get("/api/v1/clusters/restricted/views/services?limit=5")
+        assert status == 200, page
+        warnings = [w for w in page["warnings"] if w["code"] == "PartialJoin"]
+        assert any("endpoints" in w["message"] for w in warnings), page["warnings"]

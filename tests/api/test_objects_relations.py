@@ -160,3 +160,24 @@ async def test_restricted_relations_warn_about_what_cannot_be_read() -> None:
             "/api/v1/clusters/restricted/objects/core/v1/nodes/_/any/relations"
         )
         assert status == 403 and body["error"]["reason"] == "Forbidden"
+
+
+async def test_service_endpoint_slices_and_a_slice_service() -> None:
+    async with served(connect=("admin",)) as s:
+        slices = stored(s, "discovery.k8s.io", "endpointslices")
+        label = "kubernetes.io/service-name"
+        es = next(e for e in slices if (e["metadata"].get("labels") or {}).get(label))
+        ns, svc_name = es["metadata"]["namespace"], es["metadata"]["labels"][label]
+        svc = named(stored(s, "", "services"), ns, svc_name)
+        body = await relations(s, f"core/v1/services/{ns}/{svc_name}")
+        assert uids(body["endpointSlices"]) == {
+            e["metadata"]["uid"]
+            for e in slices
+            if e["metadata"]["namespace"] == ns
+            and (e["metadata"].get("labels") or {}).get(label) == svc_name
+        }
+        assert body["endpointSlices"][0]["resource"] == "endpointslices"
+        name = es["metadata"]["name"]
+        back = await relations(s, f"discovery.k8s.io/v1/endpointslices/{ns}/{name}")
+        assert uids(back["services"]) == {svc["metadata"]["uid"]}
+        assert back["endpointSlices"] == []

@@ -100,3 +100,33 @@ def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> N
     assert median(figs["ui.frame.p95"]) >= 1
     assert 0.5 < median(figs["ui.heap_mb"]) < 500
     assert median(figs["live.paint.p99"]) >= median(figs["live.paint.p50"])
+
+
+def test_api_pages_large_measures_pages_304s_frames_and_cpu_under_churn(tmp_path: Path) -> None:
+    figs = smoke("api_pages", tmp_path, timeout=300)
+    for fid in (
+        "http.page.p95",
+        "http.304.p95",
+        "http.304.p95.churn",
+        "live.frame.p50",
+        "live.frame.p95",
+        "live.frame.p99",
+        "live.frame.api_hop.p50",
+        "live.frame.api_hop.p99",
+        "live.cpu_per_frame",
+    ):
+        assert figs[fid]["unit"] == "ms", figs.get(fid)
+        assert median(figs[fid]) > 0, figs[fid]
+        assert "churn" in figs[fid]["scenario"]
+    assert median(figs["live.frame.p99"]) >= median(figs["live.frame.p50"])
+    # The frame's latency is the API server's hop plus masthead's share (each measured).
+    for q in ("p50", "p99"):
+        assert figs[f"live.frame.masthead.{q}"]["unit"] == "ms"
+        assert median(figs[f"live.frame.api_hop.{q}"]) < median(figs["live.frame.p99"]) + 1
+
+
+def test_warm_start_times_cold_and_warm_first_pages(tmp_path: Path) -> None:
+    figs = smoke("warm_start", tmp_path, timeout=300)
+    for fid in ("warm_start.cold_first_page", "warm_start.warm_first_page"):
+        assert figs[fid]["unit"] == "s"
+        assert 0 < median(figs[fid]) < 120, figs[fid]

@@ -40,6 +40,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "registry": registry,
             "users": ctx.security.users.as_dict() if ctx.security.users is not None else None,
             "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
+            "snapshots": ctx.registry.warm.as_dict() if ctx.registry.warm is not None else None,
             "drains": ctx.drains.as_dict(),
         }
     )

@@ -768,7 +768,11 @@ def _object_paths() -> dict[str, Schema]:
         },
         obj + "/relations": {
             "parameters": obj_params,
-            "get": _op("owners, owned, pods, node, volumes, services", {200: any_object}, reads),
+            "get": _op(
+                "owners, owned, pods, node, volumes, services, endpointSlices",
+                {200: any_object},
+                reads,
+            ),
         },
         obj + "/events": {
             "parameters": obj_params,

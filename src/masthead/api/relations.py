@@ -1,12 +1,12 @@
 """`GET .../objects/{group}/{version}/{resource}/{namespace|_}/{name}/relations` →
-`{owners, owned, pods, podsTotal, node, volumes, services, warnings}` (`masthead.objects.
-relations`), computed from the cluster's tables.
+`{owners, owned, pods, podsTotal, node, volumes, services, endpointSlices, warnings}`
+(`masthead.objects.relations`), computed from the cluster's tables.
 
 The tables it reads are the ones the views use: the sources of pods, nodes, the workload
-kinds, services and PVCs are opened here if no view opened them yet (kept running, like a
-page's) and waited for (bounded) on first use. A source the user may not list is a warning,
-not an error: the relations it would show are simply absent. The object itself comes through
-the object cache.
+kinds, services (with their endpointslices, the services view's join) and PVCs are opened here
+if no view opened them yet (kept running, like a page's) and waited for (bounded) on first use.
+A source the user may not list is a warning, not an error: the relations it would show are
+simply absent. The object itself comes through the object cache.
 """
 
 from __future__ import annotations

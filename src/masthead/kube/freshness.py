@@ -69,6 +69,8 @@ class Freshness:
         self.version = 0
         self._listeners: list[Listener] = []
         self._changed = asyncio.Event()
+        # (snapshot time, message) while the source shows restored rows and is not live yet.
+        self._restored: tuple[float, str] | None = None
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` on every change; returns the unsubscribe function."""
@@ -99,7 +101,19 @@ class Freshness:
         return self.current.since if self.current.state is state else self._wall()
 
     # One method per transition, named for what happened.
+    def restored(self, since: float, message: str) -> None:
+        """The source's rows come from a snapshot taken at `since`: `stale` from then, and it
+        stays so (syncing and reconnecting named in the message) until the source is live."""
+        self._restored = (since, message)
+        self._publish(SourceFreshness(SourceState.STALE, since, message))
+
     def syncing(self, synced: int, total: int | None) -> None:
+        if self._restored is not None:
+            since, message = self._restored
+            of = f" of {total}" if total is not None else ""
+            text = f"{message}; listing ({synced}{of})"
+            self._publish(SourceFreshness(SourceState.STALE, since, text, synced, total))
+            return
         self._publish(
             SourceFreshness(
                 SourceState.SYNCING, self._since(SourceState.SYNCING), "", synced, total
@@ -107,6 +121,7 @@ class Freshness:
         )
 
     def live(self) -> None:
+        self._restored = None
         self._publish(SourceFreshness(SourceState.LIVE, self._since(SourceState.LIVE)))
 
     def polled(self, next_in: float) -> None:
@@ -119,6 +134,18 @@ class Freshness:
 
     def disconnected(self, attempt: int, retry_in: float, stale: bool, message: str) -> None:
         """The source failed transiently; `stale` once it has been down for long."""
+        if self._restored is not None:
+            since, restored = self._restored
+            self._publish(
+                SourceFreshness(
+                    SourceState.STALE,
+                    since,
+                    f"{restored}; {message}",
+                    attempt=attempt,
+                    next_retry=self._wall() + retry_in,
+                )
+            )
+            return
         state = SourceState.STALE if stale else SourceState.RECONNECTING
         cur = self.current
         keep = cur.state in (SourceState.RECONNECTING, SourceState.STALE)
@@ -133,8 +160,10 @@ class Freshness:
 
     def denied(self, state: SourceState, message: str, retry_in: float) -> None:
         """forbidden, auth-failed or unavailable, with the API's message."""
+        self._restored = None
         since = self._since(state)
         self._publish(SourceFreshness(state, since, message, next_retry=self._wall() + retry_in))
 
     def stopped(self) -> None:
+        self._restored = None
         self._publish(SourceFreshness(SourceState.STOPPED, self._wall()))

@@ -1,6 +1,7 @@
 """Relations of one object, computed from the cluster's projected tables (no LIST): the owner
 chain up to the top, what it owns, the pods it runs or selects, the node a pod runs on, the
-volumes its pod spec mounts, and the services that select its pods.
+volumes its pod spec mounts, the services that select its pods (or own an EndpointSlice), and a
+service's EndpointSlices.
 
 The object itself (read through the object cache) supplies what rows do not keep: its
 ownerReferences (kind and API version of each owner), the pod spec's volumes and node name,
@@ -20,6 +21,7 @@ from masthead.kube.discovery import ResourceType
 from masthead.selectors import LabelSelector, SelectorError, parse_label_selector
 from masthead.store.rows import TableRow
 from masthead.store.table import Table
+from masthead.views.joins import SERVICE_NAME_LABEL
 
 Ref = dict[str, str]
 # Tables whose owner index means something else: an event's "owner" is its involved object.
@@ -270,9 +272,29 @@ class Relations:
                 break
         return out
 
+    def endpoint_slices(self, kind: str) -> list[Ref]:
+        """A service's EndpointSlices: its namespace's slices labelled with its name."""
+        if kind != "Service":
+            return []
+        label = (SERVICE_NAME_LABEL, str(self.meta.get("name", "")))
+        namespace = str(self.meta.get("namespace") or "")
+        out = _Capped(self.max_items)
+        for rt, table in self.cluster.of("discovery.k8s.io", "endpointslices"):
+            for uid in sorted(table.by_label.uids(label)):
+                row = table[uid]
+                if row.namespace == namespace:
+                    out.add(ref(rt, row.namespace, row.name, row.uid))
+        return list(out)
+
     def services(self, kind: str) -> list[Ref]:
         """Services of the namespace whose selector matches the pod's labels, or the labels of
-        a workload's pod template."""
+        a workload's pod template; an EndpointSlice's service (its service-name label)."""
+        namespace = str(self.meta.get("namespace") or "")
+        if kind == "EndpointSlice":
+            labels = self.meta.get("labels")
+            name = labels.get(SERVICE_NAME_LABEL) if isinstance(labels, Mapping) else None
+            found = self.cluster.find("", "services", namespace, str(name)) if name else None
+            return [found] if found is not None else []
         if kind == "Pod":
             labels = self.meta.get("labels")
         else:
@@ -280,7 +302,6 @@ class Relations:
             labels = _dig(self.obj, (*path, "metadata", "labels")) if path else None
         if not isinstance(labels, Mapping):
             return []
-        namespace = str(self.meta.get("namespace") or "")
         out = _Capped(self.max_items)
         for rt, table in self.cluster.of("", "services"):
             for uid in sorted(table.by_namespace.uids(namespace)):
@@ -301,6 +322,7 @@ class Relations:
             "node": self.node(kind),
             "volumes": self.volumes(kind),
             "services": self.services(kind),
+            "endpointSlices": self.endpoint_slices(kind),
         }
 
 

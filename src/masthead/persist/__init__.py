@@ -2,5 +2,6 @@
 thread in batched transactions, read through `asyncio.to_thread`.
 
 - `db.py`: `Database` (writer thread, bounded queue, reads, migrations by version number).
-- `schema.py`: the migrations, in order (event history, metrics rollups).
+- `schema.py`: the migrations, in order (event history, metrics rollups, action
+  audit, warm-start snapshots).
 """

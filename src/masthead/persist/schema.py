@@ -17,6 +17,12 @@ reason, message).
 
 `settings`: small user settings that must survive a restart, one JSON value per key
 (persist/settings.py), e.g. `namespaces/<context>` (api/namespaces.py).
+
+`snapshots`: warm-start snapshots (masthead/snapshots): per (cluster, identity, API group,
+resource, scope) the projected rows of one source (`data`, see snapshots/codec.py) with the
+resourceVersion they are the state at, when they were taken, the container `format` and the
+`row_schema` digest of the row type (either differing from this masthead's: ignored). `identity`
+is a digest of the context's user credentials, so one user never restores another's rows.
 """
 
 from __future__ import annotations
@@ -86,6 +92,23 @@ CREATE TABLE audit (
 CREATE INDEX audit_cluster ON audit (cluster, id);
 """
 
+SNAPSHOTS_V4 = """
+CREATE TABLE snapshots (
+    cluster TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    api_group TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    format INTEGER NOT NULL,
+    row_schema TEXT NOT NULL,
+    resource_version TEXT NOT NULL,
+    taken REAL NOT NULL,
+    row_count INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (cluster, identity, api_group, resource, scope)
+);
+"""
+
 SETTINGS_V5 = """
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
@@ -98,5 +121,6 @@ MIGRATIONS = (
     Migration(1, "event history", EVENTS_V1),
     Migration(2, "metrics rollups", METRICS_V2),
     Migration(3, "action audit log", AUDIT_V3),
+    Migration(4, "warm-start snapshots", SNAPSHOTS_V4),
     Migration(5, "settings", SETTINGS_V5),
 )

@@ -2,7 +2,8 @@
 
 A join column reads, for each row of the page window only, the tables of the resources it
 `needs`: a node's pods and the CPU and memory they request (through the pods tables' node
-index), a pod's workload (its ReplicaSet's Deployment, through uid lookups). Nothing is stored
+index), a pod's workload (its ReplicaSet's Deployment, through uid lookups), a service's ready
+and total endpoints (its EndpointSlices, through the slices' label index). Nothing is stored
 in the view's table, so a change of a joined resource costs nothing until a page shows it; the
 page version includes the joined tables' versions, so ETags and live frames follow those
 changes too. Join columns are not sortable or filterable: the order would need every row's
@@ -24,6 +25,9 @@ ResourceKey = tuple[str, str]  # (group, plural)
 PODS: ResourceKey = ("", "pods")
 REPLICASETS: ResourceKey = ("apps", "replicasets")
 DEPLOYMENTS: ResourceKey = ("apps", "deployments")
+ENDPOINTSLICES: ResourceKey = ("discovery.k8s.io", "endpointslices")
+# The label the EndpointSlice controller puts on a service's slices (discovery/v1).
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 # Pods that hold no resources on their node any more (the scheduler's accounting).
 _FINISHED = frozenset({"Succeeded", "Failed"})
@@ -113,6 +117,30 @@ def pod_workload(row: Any, t: JoinTables) -> str | None:
     return f"{kind}/{name}"
 
 
+def service_slices(row: Any, t: JoinTables) -> list[Any]:
+    """The EndpointSlices of a service: its namespace's slices labelled with its name."""
+    label = (SERVICE_NAME_LABEL, row.name)
+    slices: list[Any] = []
+    for table in t.of(ENDPOINTSLICES):
+        for uid in table.by_label.uids(label):
+            es = table[uid]
+            if es.namespace == row.namespace:
+                slices.append(es)
+    return slices
+
+
+def _service_endpoints(field: str) -> Callable[[Any, JoinTables], int | None]:
+    """Endpoints of the service's slices (`endpoints_ready` or `endpoints_total`, summed); 0
+    for a service without slices, None when no endpointslices can be read."""
+
+    def endpoints(row: Any, t: JoinTables) -> int | None:
+        if not t.of(ENDPOINTSLICES):
+            return None
+        return sum(int(getattr(es, field)) for es in service_slices(row, t))
+
+    return endpoints
+
+
 JOINS: dict[str, tuple[JoinColumn, ...]] = {
     "nodes": (
         JoinColumn(_column("pods", "Pods", "int"), (PODS,), node_pods),
@@ -130,6 +158,18 @@ JOINS: dict[str, tuple[JoinColumn, ...]] = {
     "pods": (
         JoinColumn(
             _column("workload", "Workload", "string"), (REPLICASETS, DEPLOYMENTS), pod_workload
+        ),
+    ),
+    "services": (
+        JoinColumn(
+            _column("endpoints_ready", "Ready endpoints", "int"),
+            (ENDPOINTSLICES,),
+            _service_endpoints("endpoints_ready"),
+        ),
+        JoinColumn(
+            _column("endpoints", "Endpoints", "int"),
+            (ENDPOINTSLICES,),
+            _service_endpoints("endpoints_total"),
         ),
     ),
 }

@@ -11,12 +11,14 @@ resource that changed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from masthead.cluster import ClusterSession
+from masthead.cluster import ClusterSession, Restored
 from masthead.clusters import ClusterRegistry
 from masthead.kube.discovery import ResourceType
 from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
@@ -27,6 +29,7 @@ from masthead.store.table import Table
 
 if TYPE_CHECKING:
     from masthead.feeds.events_history import EventsHistory, HistorySink
+    from masthead.snapshots.warm import WarmStart
 
 ResourceKey = tuple[str, str]  # (group, plural)
 # The resources whose every object goes to the events history as well as to the table.
@@ -56,6 +59,8 @@ class ObservedTableSink(TableSink[Any]):
         self.serial = next(_serials)
         self._on_change = on_change
         self._on_object = on_object
+        # Set when the table came from a warm-start snapshot (ClusterSession reads it once).
+        self.restored: Restored | None = None
 
     def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]:
         before = self.table.version
@@ -164,6 +169,14 @@ class ChangeHub:
                 listener(changed)
 
 
+@dataclass(frozen=True, slots=True)
+class RestoredTable:
+    """A table built from a warm-start snapshot, waiting for its source to start."""
+
+    table: Table[Any]
+    note: Restored
+
+
 class ClusterTables:
     """The per-cluster parts every session of one context shares: interner and change hub."""
 
@@ -172,10 +185,22 @@ class ClusterTables:
         self.history = history
         self.interner = Interner()
         self.hub = ChangeHub()
+        # (group, resource, scope) → a snapshot's table (snapshots/warm.py), taken by the
+        # source of that scope when it starts.
+        self.restorable: dict[tuple[str, str, str | None], RestoredTable] = {}
 
     def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
         key = (rtype.group, rtype.resource)
-        table: Table[Any] = Table(projection_for(rtype).columns)
+        restored = self.restorable.pop((*key, namespace), None)
+        table: Table[Any] = (
+            restored.table if restored is not None else Table(projection_for(rtype).columns)
+        )
+        sink = self._sink(key, table)
+        if restored is not None:
+            sink.restored = restored.note
+        return sink
+
+    def _sink(self, key: ResourceKey, table: Table[Any]) -> ObservedTableSink:
 
         def touched(namespace: str | None, name: str | None) -> None:
             self.hub.object_touched(key, namespace, name)
@@ -202,11 +227,13 @@ class ViewRegistry(ClusterRegistry):
         extra: Sequence[Path] = (),
         tuning: Tuning = DEFAULT_TUNING,
         history: EventsHistory | None = None,
+        warm: WarmStart | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(paths, extra, tuning, **kw)
         self.tables: dict[str, ClusterTables] = {}
         self.history = history  # every cluster's events are recorded here when given
+        self.warm = warm  # restores snapshots at connect when given
 
     def tables_of(self, cluster_id: str) -> ClusterTables:
         found = self.tables.get(cluster_id)
@@ -222,6 +249,7 @@ class ViewRegistry(ClusterRegistry):
         forget_data: bool = False,
     ) -> ClusterSession:
         tables = self.tables_of(entry.id)
+        warm = self.warm
         return ClusterSession(
             entry,
             self.tuning,
@@ -230,6 +258,7 @@ class ViewRegistry(ClusterRegistry):
             codec_factory=tables.codec,
             credentials=credentials,
             forget_data=forget_data,
+            warm=functools.partial(warm.prepare, entry, tables) if warm is not None else None,
         )
 
     def _forget(self, id: str) -> None:

@@ -1,0 +1,326 @@
+"""The serving figures of issue 5 at `large`: 100k pods, 1,000 changes/s of churn, 20 live
+subscriptions. `masthead sim` and masthead are child processes (bench/stack.py), so the
+simulator's work is neither timed nor billed as masthead's; the clients run here.
+
+Measured, in this order:
+1. at rest (all sources live, no churn): page builds — `GET .../views/pods` without
+   `If-None-Match`, cycling deep `sort=name` offsets, `sort=restarts&desc=1`, `sort=age`, one
+   namespace and a text term (`http.page.p95`); revalidations of a pods page (`http.304.p95`);
+2. under churn (the simulator's default mix at `churn_per_s`, after a warm-up): 19
+   subscriptions on one socket (sorts by name, age, node and status at spread-out windows) and a
+   measured one (`sort=restarts&desc=1`, top 100); each marker change sets one pod's restart
+   count to a new maximum with a status PATCH to the simulator and the time to the frame whose
+   first row shows it is `live.frame.*` (watch hop, decode, table update, coalescing ≤ 100 ms,
+   frame encode and transfer, under the churn's load), split by a reference client watching
+   the marker namespace into the API server's share (`live.frame.api_hop.*`: write → event at
+   a trivial client) and masthead's (`live.frame.masthead.*`: that event → the frame);
+   `live.cpu_per_frame` is masthead's process CPU time (utime + stime from /proc) over the
+   marker window divided by the frames it sent meanwhile (every subscription's; diagnostics
+   `live.frames_sent`); revalidations of the namespaces view, which the churn leaves alone
+   (`http.304.p95.churn`).
+The load average at start and end is printed (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.results_format import Figure
+from bench.stack import CLUSTER, Masthead, SimWorld, World, sim_call, wait_synced
+
+SUBSCRIPTIONS = 20  # the measured one and 19 others
+
+
+@dataclass(frozen=True)
+class Large:
+    world: World
+    churn_per_s: float
+    warmup_s: float
+    page_builds: int
+    revalidations: int
+    changes: int
+    change_gap: float  # wider than the 100 ms coalescing: each marker gets its own frame
+
+
+LARGE_MODES = {
+    "smoke": Large(World(20, 5, 5, 5), 50, 2, 20, 50, 10, 0.25),
+    "full": Large(World(10_000, 10, 500, 100), 1000, 15, 300, 2000, 200, 0.25),
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, all threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def frames_sent(http: aiohttp.ClientSession) -> int:
+    async with http.get("/api/v1/diagnostics") as r:
+        return int((await r.json())["live"]["frames_sent"])
+
+
+async def timed_get(
+    http: aiohttp.ClientSession, path: str, params: dict[str, str], etag: str | None = None
+) -> tuple[float, int, str]:
+    headers = {"If-None-Match": etag} if etag else {}
+    t0 = time.perf_counter()
+    async with http.get(path, params=params, headers=headers) as r:
+        await r.read()
+        return (time.perf_counter() - t0) * 1000, r.status, r.headers.get("ETag", "")
+
+
+async def page_builds(http: aiohttp.ClientSession, pods: int, n: int) -> list[float]:
+    first = await (await http.get(f"/api/v1/clusters/{CLUSTER}/views/pods?limit=1")).json()
+    namespace = first["rows"][0]["namespace"]
+    queries: list[dict[str, str]] = [
+        {"sort": "name", "offset": str((pods // 2) - 50)},
+        {"sort": "restarts", "desc": "1"},
+        {"sort": "age"},
+        {"namespace": namespace},
+        {"q": "svc-1"},
+    ]
+    out: list[float] = []
+    for i in range(n):
+        q = dict(queries[i % len(queries)], limit="100")
+        if q.get("sort") == "name":
+            q["offset"] = str((i * 7919) % max(1, pods - 100))
+        ms, status, _ = await timed_get(http, f"/api/v1/clusters/{CLUSTER}/views/pods", q)
+        assert status == 200, status
+        out.append(ms)
+    return out
+
+
+async def revalidations(http: aiohttp.ClientSession, view: str, n: int) -> list[float]:
+    """304 latencies; a changed page (200) re-arms the ETag and is not counted."""
+    path = f"/api/v1/clusters/{CLUSTER}/views/{view}"
+    params = {"limit": "100"}
+    _, _, etag = await timed_get(http, path, params)
+    out: list[float] = []
+    while len(out) < n:
+        ms, status, new = await timed_get(http, path, params, etag)
+        if status == 304:
+            out.append(ms)
+        else:
+            etag = new
+    return out
+
+
+async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
+    async for _ in ws:
+        pass
+
+
+MARKER_NAMESPACE = "kube-system"
+
+
+async def marker_pods(sim: aiohttp.ClientSession) -> tuple[list[dict[str, Any]], str]:
+    """kube-system's pods (the churn leaves that namespace alone, so a marker pod is never
+    deleted and its frame never lost; markers cycle through them) and the list's version."""
+    doc = await sim_call(sim, "GET", f"/api/v1/namespaces/{MARKER_NAMESPACE}/pods")
+    pods = [p for p in doc["items"] if (p.get("status") or {}).get("containerStatuses")]
+    return pods, str(doc["metadata"]["resourceVersion"])
+
+
+class ReferenceWatch:
+    """A minimal client watching the marker namespace's pods: when the API server delivered
+    each marker. The frame latency minus this arrival is masthead's own share; the arrival
+    minus the write is the API server's (an overloaded simulator shows up here, not there)."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[tuple[str, int], float] = {}
+        self._changed = asyncio.Event()
+
+    async def run(self, sim: aiohttp.ClientSession, resource_version: str) -> None:
+        path = f"/api/v1/namespaces/{MARKER_NAMESPACE}/pods"
+        params = {"watch": "1", "resourceVersion": resource_version, "timeoutSeconds": "3600"}
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        async with sim.get(path, params=params, timeout=timeout) as r:
+            async for line in r.content:
+                obj = orjson.loads(line).get("object") or {}
+                statuses = (obj.get("status") or {}).get("containerStatuses") or []
+                restarts = sum(int(cs.get("restartCount") or 0) for cs in statuses)
+                uid = str((obj.get("metadata") or {}).get("uid", ""))
+                self.arrived.setdefault((uid, restarts), time.perf_counter())
+                self._changed.set()
+                self._changed = asyncio.Event()
+
+    async def arrival(self, uid: str, restarts: int, timeout: float = 10.0) -> float:
+        async with asyncio.timeout(timeout):
+            while (uid, restarts) not in self.arrived:
+                await self._changed.wait()
+        return self.arrived[(uid, restarts)]
+
+
+async def set_restarts(
+    sim: aiohttp.ClientSession, pod: dict[str, Any], restarts: int
+) -> str | None:
+    """The uid of the pod now carrying the marker (a StatefulSet's pod may have been recreated
+    under its name meanwhile); None when the churn deleted it."""
+    meta = pod["metadata"]
+    # The row's restarts sum every container's: the first one carries the marker.
+    statuses = [
+        {**cs, "restartCount": restarts if i == 0 else 0}
+        for i, cs in enumerate(pod["status"]["containerStatuses"])
+    ]
+    path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/status"
+    async with sim.patch(
+        path,
+        data=orjson.dumps({"status": {"containerStatuses": statuses}}),
+        headers={"Content-Type": "application/merge-patch+json"},
+    ) as r:
+        body = await r.json(content_type=None)
+        return str(body["metadata"]["uid"]) if r.status == 200 else None
+
+
+async def under_churn(
+    p: Large, mh: Masthead, http: aiohttp.ClientSession, sim: aiohttp.ClientSession
+) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {
+        "frame": [],
+        "hop": [],
+        "own": [],
+        "cpu_per_frame": [],
+        "304_churn": [],
+    }
+    candidates, version = await marker_pods(sim)
+    reference = ReferenceWatch()
+    watching = asyncio.create_task(reference.run(sim, version))
+    async with http.ws_connect("/api/v1/live") as ws, http.ws_connect("/api/v1/live") as others:
+        background = asyncio.create_task(drain(others))
+        for i in range(SUBSCRIPTIONS - 1):
+            await others.send_json(
+                {
+                    "op": "subscribe",
+                    "sub": f"x{i}",
+                    "cluster": CLUSTER,
+                    "view": "pods",
+                    "query": {"sort": ("name", "age", "node", "status")[i % 4]},
+                    "window": {"offset": (i * 4999) % max(1, p.world.pods - 100), "limit": 100},
+                }
+            )
+        await ws.send_json(
+            {
+                "op": "subscribe",
+                "sub": "m",
+                "cluster": CLUSTER,
+                "view": "pods",
+                "query": {"sort": "restarts", "desc": 1},
+                "window": {"offset": 0, "limit": 100},
+            }
+        )
+        await ws.receive()
+        await sim_call(sim, "POST", "/_sim/churn", {"rate": p.churn_per_s, "seed": 7})
+        await asyncio.sleep(p.warmup_s)
+        cpu0, frames0 = cpu_seconds(mh.proc.pid), await frames_sent(http)
+        marker = 1_000_000
+        while len(out["frame"]) < p.changes:
+            pod = candidates[marker % len(candidates)]
+            marker += 1
+            t0 = time.perf_counter()
+            uid = await set_restarts(sim, pod, marker)
+            if uid is None:
+                continue
+            async with asyncio.timeout(30):
+                while True:
+                    frame = (await ws.receive()).json()
+                    rows = frame.get("rows") or []
+                    if (
+                        frame.get("type") == "page"
+                        and rows
+                        and rows[0]["uid"] == uid
+                        and rows[0]["restarts"] >= marker
+                    ):
+                        break
+            shown = time.perf_counter()
+            arrived = await reference.arrival(uid, marker)
+            out["frame"].append((shown - t0) * 1000)
+            out["hop"].append((arrived - t0) * 1000)
+            out["own"].append((shown - arrived) * 1000)
+            await asyncio.sleep(p.change_gap)
+        cpu1, frames1 = cpu_seconds(mh.proc.pid), await frames_sent(http)
+        out["cpu_per_frame"].append((cpu1 - cpu0) * 1000 / max(1, frames1 - frames0))
+        print(
+            f"api_pages: {frames1 - frames0} frames, {cpu1 - cpu0:.1f} s masthead CPU",
+            file=sys.stderr,
+        )
+        out["304_churn"] = await revalidations(http, "namespaces", p.revalidations)
+        report = await sim_call(sim, "DELETE", "/_sim/churn")
+        print(f"api_pages: churn achieved {report.get('achievedRate')}/s", file=sys.stderr)
+        background.cancel()
+        watching.cancel()
+    return out
+
+
+async def measure_large(p: Large) -> dict[str, list[float]]:
+    print(f"api_pages: load average at start {os.getloadavg()}", file=sys.stderr)
+    with SimWorld(p.world) as simw, Masthead(simw.kubeconfig) as mh:
+        async with mh.session() as http, simw.session() as sim:
+            await wait_synced(http, p.world.pods, 900)
+            out = {
+                "page": await page_builds(http, p.world.pods, p.page_builds),
+                "304": await revalidations(http, "pods", p.revalidations),
+            }
+            out |= await under_churn(p, mh, http, sim)
+    print(f"api_pages: load average at end {os.getloadavg()}", file=sys.stderr)
+    return out
+
+
+def run_large(mode: str) -> list[Figure]:
+    import uvloop
+
+    p = LARGE_MODES[mode]
+    label = f"{p.world.label}+churn{p.churn_per_s:g}/s"
+    ids = {
+        "http.page.p95": "ms",
+        "http.304.p95": "ms",
+        "http.304.p95.churn": "ms",
+        "live.frame.p50": "ms",
+        "live.frame.p95": "ms",
+        "live.frame.p99": "ms",
+        "live.frame.api_hop.p50": "ms",
+        "live.frame.api_hop.p99": "ms",
+        "live.frame.masthead.p50": "ms",
+        "live.frame.masthead.p99": "ms",
+        "live.cpu_per_frame": "ms",
+    }
+    figures = {i: Figure(i, label, unit) for i, unit in ids.items()}
+    try:
+        got = uvloop.run(measure_large(p))
+    except Exception as e:  # report, do not abort the whole bench
+        traceback.print_exc()
+        for f in figures.values():
+            f.failed = f"{type(e).__name__}: {e}"
+        return list(figures.values())
+    frames = got["frame"]
+    values = {
+        "http.page.p95": pct(got["page"], 0.95),
+        "http.304.p95": pct(got["304"], 0.95),
+        "http.304.p95.churn": pct(got["304_churn"], 0.95),
+        "live.frame.p50": statistics.median(frames),
+        "live.frame.p95": pct(frames, 0.95),
+        "live.frame.p99": pct(frames, 0.99),
+        "live.frame.api_hop.p50": statistics.median(got["hop"]),
+        "live.frame.api_hop.p99": pct(got["hop"], 0.99),
+        "live.frame.masthead.p50": statistics.median(got["own"]),
+        "live.frame.masthead.p99": pct(got["own"], 0.99),
+        "live.cpu_per_frame": got["cpu_per_frame"][0],
+    }
+    for i, v in values.items():
+        figures[i].masthead.append(round(v, 3))
+    return list(figures.values())
