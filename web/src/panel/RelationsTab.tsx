@@ -1,4 +1,4 @@
-// Relations of one object (owners, owned, pods, node, volumes, services), each a link that opens
+// Relations of one object (owners, owned, pods, node, volumes, services, endpoint slices), each a link that opens
 // its panel. The caller fetched them (it hides the tab when the endpoint is missing).
 
 import type { Ref } from "./refs";
@@ -25,10 +25,16 @@ function Section({ title, refs, onOpen }: { title: string; refs: Ref[]; onOpen: 
 
 export function RelationsTab({ relations: raw, onOpen }: { relations: Partial<Relations>; onOpen: (ref: Ref) => void }) {
   // A server may leave out empty lists.
-  const relations = { owners: [], owned: [], pods: [], services: [], volumes: [], node: null, ...raw };
+  const relations = { owners: [], owned: [], pods: [], services: [], endpointSlices: [], volumes: [], node: null, ...raw };
   const volumes = relations.volumes;
   const empty =
-    relations.owners.length + relations.owned.length + relations.pods.length + relations.services.length + volumes.length === 0 &&
+    relations.owners.length +
+      relations.owned.length +
+      relations.pods.length +
+      relations.services.length +
+      relations.endpointSlices.length +
+      volumes.length ===
+      0 &&
     !relations.node;
   if (empty) return <p className="muted">No related objects.</p>;
   return (
@@ -38,6 +44,7 @@ export function RelationsTab({ relations: raw, onOpen }: { relations: Partial<Re
       <Section title="Pods" refs={relations.pods} onOpen={onOpen} />
       {relations.node && <Section title="Node" refs={[relations.node]} onOpen={onOpen} />}
       <Section title="Services" refs={relations.services} onOpen={onOpen} />
+      <Section title="EndpointSlices" refs={relations.endpointSlices} onOpen={onOpen} />
       {volumes.length > 0 && (
         <>
           <h4>Volumes</h4>

@@ -9,4 +9,6 @@ export interface Relations {
   node: Ref | null;
   volumes: Array<{ name: string; kind: string; ref: Ref | null }>;
   services: Ref[];
+  /** A Service's EndpointSlices (by their `kubernetes.io/service-name` label). */
+  endpointSlices: Ref[];
 }
