@@ -270,39 +270,62 @@ def pod_summary(pod: PodIn) -> PodSummary:
 # -------------------------------------------------------------------------------- resources
 
 
-def _sum(containers: list[ContainerIn], which: str, milli: bool) -> int | None:
-    total, seen = 0, False
-    for c in containers:
-        res = c.resources
-        values = None if res is None else (res.requests if which == "requests" else res.limits)
-        if not values:
-            continue
-        raw = values.get("cpu" if milli else "memory")
-        value = milli_value(raw) if milli else int_value(raw)
-        if value is not None:
-            total += value
-            seen = True
-    return total if seen else None
+# (cpu request, cpu limit, memory request, memory limit): millicores and bytes, None unset.
+Resources = tuple[int | None, int | None, int | None, int | None]
+_NO_RESOURCES: Resources = (None, None, None, None)
 
 
-def _effective(spec: _PodSpec, which: str, milli: bool) -> int | None:
-    """Pod-level request or limit as the scheduler counts it: regular containers and sidecars
-    run together; each classic init container runs alone, so the pod needs the larger of the
-    two; overhead comes on top."""
-    init = spec.initContainers or []
-    sidecars = [c for c in init if c.restartPolicy == "Always"]
-    running = _sum([*(spec.containers or ()), *sidecars], which, milli)
-    peak = running
-    for c in init:
-        if c.restartPolicy != "Always":
-            alone = _sum([c], which, milli)
-            if alone is not None and (peak is None or alone > peak):
-                peak = alone
-    if peak is not None and spec.overhead:
-        raw = spec.overhead.get("cpu" if milli else "memory")
-        extra = milli_value(raw) if milli else int_value(raw)
-        peak += extra or 0
-    return peak
+def _container_resources(c: ContainerIn) -> Resources:
+    res = c.resources
+    if res is None:
+        return _NO_RESOURCES
+    req, lim = res.requests, res.limits
+    return (
+        milli_value(req.get("cpu")) if req else None,
+        milli_value(lim.get("cpu")) if lim else None,
+        int_value(req.get("memory")) if req else None,
+        int_value(lim.get("memory")) if lim else None,
+    )
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """Sum of set values; None when neither is set."""
+    if b is None:
+        return a
+    return b if a is None else a + b
+
+
+def _pod_resources(spec: _PodSpec) -> Resources:
+    """Pod-level requests and limits as the scheduler counts them: regular containers and
+    sidecars run together; each classic init container runs alone, so the pod needs the
+    larger of the two; overhead comes on top. One pass for all four values."""
+    containers = spec.containers or ()
+    init = spec.initContainers or ()
+    if len(containers) == 1 and not init and not spec.overhead:  # most pods
+        return _container_resources(containers[0])
+    together = [*containers, *(c for c in init if c.restartPolicy == "Always")]
+    peak: list[int | None] = [None, None, None, None]
+    for c in together:
+        values = _container_resources(c)
+        for i, value in enumerate(values):
+            peak[i] = _plus(peak[i], value)
+    classic = [_container_resources(c) for c in init if c.restartPolicy != "Always"]
+    for alone in classic:
+        for i, value in enumerate(alone):
+            current = peak[i]
+            if value is not None and (current is None or value > current):
+                peak[i] = value
+    if spec.overhead:
+        extra = (
+            milli_value(spec.overhead.get("cpu")),
+            milli_value(spec.overhead.get("cpu")),
+            int_value(spec.overhead.get("memory")),
+            int_value(spec.overhead.get("memory")),
+        )
+        for i, value in enumerate(peak):
+            if value is not None:
+                peak[i] = value + (extra[i] or 0)
+    return peak[0], peak[1], peak[2], peak[3]
 
 
 def _qos(spec: _PodSpec) -> str:
@@ -333,6 +356,8 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         (status.podIP,) if status.podIP else ()
     )
     owner = controller_ref(meta)
+    cpu_request, cpu_limit, memory_request, memory_limit = _pod_resources(spec)
+    number = interner.number
     return PodRow(
         **row_base(meta, interner),
         node=s(spec.nodeName) if spec.nodeName else None,
@@ -350,10 +375,10 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         owner_name=s(owner.name) if owner is not None else None,
         owner_uid=s(owner.uid) if owner is not None else None,
         qos=s(status.qosClass or _qos(spec)),
-        cpu_request=interner.number(_effective(spec, "requests", milli=True)),
-        cpu_limit=interner.number(_effective(spec, "limits", milli=True)),
-        memory_request=interner.number(_effective(spec, "requests", milli=False)),
-        memory_limit=interner.number(_effective(spec, "limits", milli=False)),
+        cpu_request=number(cpu_request),
+        cpu_limit=number(cpu_limit),
+        memory_request=number(memory_request),
+        memory_limit=number(memory_limit),
         terminating=meta.deletionTimestamp is not None,
     )
 
