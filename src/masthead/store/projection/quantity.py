@@ -80,7 +80,7 @@ def _rounded(
         return None
     found = cache.get(value, False)
     if found is not False:
-        return found  # type: ignore[return-value]
+        return found
     q = parse_quantity(value)
     result = None if q is None else math.ceil(q * scale)
     if len(cache) >= _CACHE_LIMIT:
