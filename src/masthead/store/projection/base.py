@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from masthead.store.columns import Column, ColumnType, SortValue
+from masthead.store.columns import Column, ColumnType, SortValue, row_namespace, row_node
 from masthead.store.rows import TableRow
 
 InputT = TypeVar("InputT")
@@ -241,12 +241,12 @@ def base_columns(*, namespaced: bool = True, node: bool = False) -> tuple[Column
     ]
     if namespaced:
         columns.append(
-            Column(id="namespace", title="Namespace", type="string", key=_namespace, facet=True)
+            Column(id="namespace", title="Namespace", type="string", key=row_namespace, facet=True)
         )
     columns.append(Column(id="age", title="Age", type="time", key=_created))
     if node:
         columns.append(
-            Column(id="node", title="Node", type="string", key=_node, facet=True, text=True)
+            Column(id="node", title="Node", type="string", key=row_node, facet=True, text=True)
         )
     return tuple(columns)
 
@@ -268,16 +268,8 @@ def _name(row: Row) -> str:
     return row.name
 
 
-def _namespace(row: Row) -> str:
-    return row.namespace
-
-
 def _created(row: Row) -> float | None:
     return row.created
-
-
-def _node(row: Row) -> str | None:
-    return row.node
 
 
 def selector_text(match_labels: dict[str, str] | None, expressions: Sequence[Any] | None) -> str:
