@@ -148,19 +148,15 @@ def restarts_text(row: PodRow, now: float) -> str:
 # ----------------------------------------------------------------------------------- status
 
 
-class _LastRestart:
-    __slots__ = ("at",)
-
-    def __init__(self) -> None:
-        self.at: datetime | None = None
-
-    def see(self, cs: ContainerStatusIn) -> None:
-        last = cs.lastState
-        terminated = last.terminated if last is not None else None
-        if terminated is not None:
-            finished = terminated.finishedAt
-            if finished is not None and (self.at is None or self.at < finished):
-                self.at = finished
+def _later_restart(at: datetime | None, cs: ContainerStatusIn) -> datetime | None:
+    """`at`, or the container's last termination if that is later."""
+    last = cs.lastState
+    terminated = last.terminated if last is not None else None
+    if terminated is not None:
+        finished = terminated.finishedAt
+        if finished is not None and (at is None or at < finished):
+            return finished
+    return at
 
 
 def _condition_true(conditions: list[_Condition], ctype: str) -> bool:
@@ -195,12 +191,14 @@ def pod_summary(pod: PodIn) -> PodSummary:
     """STATUS, READY and RESTARTS as `printPod` computes them."""
     spec, status = pod.spec, pod.status
     conditions = status.conditions or []
-    init_specs = {c.name: c for c in spec.initContainers or ()}
-    total = len(spec.containers or ()) + sum(
-        1 for c in init_specs.values() if c.restartPolicy == "Always"
-    )
+    total = len(spec.containers or ())
+    init_specs: dict[str, ContainerIn] = {}
+    if spec.initContainers:  # most pods have none: no dict, no sum
+        init_specs = {c.name: c for c in spec.initContainers}
+        total += sum(1 for c in init_specs.values() if c.restartPolicy == "Always")
     ready = restarts = sidecar_restarts = 0
-    last, sidecar_last = _LastRestart(), _LastRestart()
+    last: datetime | None = None
+    sidecar_last: datetime | None = None
 
     reason = status.reason or status.phase
     for c in conditions:
@@ -210,12 +208,12 @@ def pod_summary(pod: PodIn) -> PodSummary:
     initializing = False
     for i, cs in enumerate(status.initContainerStatuses or ()):
         restarts += cs.restartCount
-        last.see(cs)
+        last = _later_restart(last, cs)
         init_spec = init_specs.get(cs.name)
         sidecar = init_spec is not None and init_spec.restartPolicy == "Always"
         if sidecar:
             sidecar_restarts += cs.restartCount
-            sidecar_last.see(cs)
+            sidecar_last = _later_restart(sidecar_last, cs)
         state = cs.state or _NO_STATE
         terminated, waiting = state.terminated, state.waiting
         if terminated is not None and terminated.exitCode == 0:
@@ -238,7 +236,7 @@ def pod_summary(pod: PodIn) -> PodSummary:
         has_running, error_reason = False, ""
         for cs in reversed(status.containerStatuses or ()):
             restarts += cs.restartCount
-            last.see(cs)
+            last = _later_restart(last, cs)
             state = cs.state or _NO_STATE
             terminated, waiting = state.terminated, state.waiting
             if waiting is not None and waiting.reason:
@@ -264,7 +262,7 @@ def pod_summary(pod: PodIn) -> PodSummary:
             reason = "Unknown"
         elif status.phase not in ("Failed", "Succeeded"):
             reason = "Terminating"
-    return PodSummary(reason, ready, total, restarts, last.at)
+    return PodSummary(reason, ready, total, restarts, last)
 
 
 # -------------------------------------------------------------------------------- resources
