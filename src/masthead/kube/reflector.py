@@ -31,6 +31,7 @@ from masthead.kube.codec import (
     DictCodec,
     ObjectCodec,
     WatchEvent,
+    list_continue,
 )
 from masthead.kube.discovery import ResourceType
 from masthead.kube.errors import (
@@ -45,7 +46,7 @@ from masthead.kube.errors import (
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
 from masthead.kube.sink import Sink, SteppedSink
-from masthead.kube.transport import Transport
+from masthead.kube.transport import Response, Transport
 from masthead.kube.tuning import Tuning
 from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
 
@@ -171,33 +172,52 @@ class Reflector(Generic[T]):
             await self._list()
 
     async def _list(self) -> None:
+        """Page by page; each next page is asked for before this one is decoded, so the
+        server builds and sends it while we decode (the continue token is read from the
+        page's metadata first, without building its items)."""
         self.freshness.syncing(0, None)
         items: list[T] = []
-        cont, restarts = "", 0
-        while True:
-            params = self._params(limit=str(self.tuning.page_size))
-            if cont:
-                params["continue"] = cont
-            try:
-                resp = await self.transport.request(
-                    "list", self.path, params, timeout=self.tuning.list_page_timeout
-                )
-            except ApiError as e:
-                if e.expired and cont and restarts < _MAX_LIST_RESTARTS:
-                    items, cont, restarts = [], "", restarts + 1  # snapshot gone: start over
-                    continue
-                raise
-            page = self.codec.decode_list(resp.body)
-            for reason in page.rejected:
-                self._reject(reason)
-            items.extend(page.items)
-            total = None if page.remaining is None else len(items) + page.remaining
-            self.freshness.syncing(len(items), total)
-            cont = page.continue_token
-            if not cont:  # never stop on a short page: selectors can empty whole pages
-                break
-            await asyncio.sleep(0)  # keep the loop responsive between pages
+        restarts = 0
+        resp = await self._list_page("")
+        prefetch: asyncio.Task[Response] | None = None
+        try:
+            while True:
+                cont = list_continue(resp.body)
+                if cont:
+                    prefetch = asyncio.create_task(self._list_page(cont))
+                await asyncio.sleep(0)  # the request goes out; other tasks run between pages
+                page = self.codec.decode_list(resp.body)
+                for reason in page.rejected:
+                    self._reject(reason)
+                items.extend(page.items)
+                total = None if page.remaining is None else len(items) + page.remaining
+                self.freshness.syncing(len(items), total)
+                if page.continue_token != cont:  # the head was misread: go by the decode
+                    _drop(prefetch)
+                    cont = page.continue_token
+                    prefetch = asyncio.create_task(self._list_page(cont)) if cont else None
+                if prefetch is None:  # never stop on a short page: selectors empty pages
+                    break
+                try:
+                    resp = await prefetch
+                except ApiError as e:
+                    if not (e.expired and restarts < _MAX_LIST_RESTARTS):
+                        raise
+                    items, restarts = [], restarts + 1  # snapshot gone: start over
+                    resp = await self._list_page("")
+                finally:
+                    prefetch = None
+        finally:
+            _drop(prefetch)
         await self._synced(items, page.resource_version)
+
+    async def _list_page(self, cont: str) -> Response:
+        params = self._params(limit=str(self.tuning.page_size))
+        if cont:
+            params["continue"] = cont
+        return await self.transport.request(
+            "list", self.path, params, timeout=self.tuning.list_page_timeout
+        )
 
     async def _watch_list(self) -> None:
         self.freshness.syncing(0, None)
@@ -366,6 +386,18 @@ class Reflector(Generic[T]):
     def _error(self, ev: WatchEvent[T]) -> ApiError:
         assert ev.status is not None
         return ApiError(ev.status)
+
+
+def _drop(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a prefetch nobody will await; an error it already ended with is read, so it is
+    not reported as never retrieved."""
+    if task is None:
+        return
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()
 
 
 def _resumable(e: BaseException) -> bool:
