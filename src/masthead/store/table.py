@@ -4,6 +4,8 @@ Indexes are maintained on each change, so a query never rebuilds anything, with 
 exception: a column's sorted index (~80 bytes per row, 8 MB per 100k rows, a dozen sortable
 columns per kind) is built the first time a page is sorted by that column (one sort, ~0.1 s at
 100k rows) and maintained from then on; one nobody sorted by for `SORTED_IDLE_S` is dropped.
+The per-row text that `search_text` scans is kept the same way: built by the first search,
+dropped after `SORTED_IDLE_S` without one.
 `replace` is the relist operation: it computes adds, updates and deletes against the new list,
 so no row of an object that vanished while the watch was down can survive it.
 """
@@ -85,6 +87,10 @@ class Table(Generic[RowT]):
         # Built sorted indexes and when each was last read (time.monotonic()).
         self._sorted: dict[str, SortedIndex] = {}
         self._sorted_used: dict[str, float] = {}
+        # The per-row text of search_text, built by the first search like a sorted index by
+        # the first sort (13 MB per 100k pods that most tables never need), dropped with them.
+        self._text: TextIndex | None = None
+        self._text_used = 0.0
         # A facet keyed by the row's namespace (or node) is the same index as by_namespace
         # (by_node): one index maintained, not two.
         self._namespace_facet = _facet_keyed_by(self._faceted, row_namespace)
@@ -104,8 +110,8 @@ class Table(Generic[RowT]):
         nodes: defaultdict[str, list[str]] = defaultdict(list)
         owners: defaultdict[str, list[str]] = defaultdict(list)
         labels: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-        self._text = TextIndex()
-        put_text, own_fields = self._text.put, self._own_fields
+        text = self._text = TextIndex() if self._text is not None else None
+        own_fields = self._own_fields
         faceted = [(c.key, facets[c.id]) for c in self._faceted]
         own_namespace, own_node = self._namespace_facet is None, self._node_facet is None
         for i, row in enumerate(self._rows.values(), 1):
@@ -120,7 +126,8 @@ class Table(Generic[RowT]):
                 owners[owner].append(uid)
             for pair in row.labels.items():
                 labels[pair].append(uid)
-            put_text(uid, own_fields(row))
+            if text is not None:
+                text.put(uid, own_fields(row))
             if i % step == 0:
                 yield
         self._facets: dict[str, ValueIndex[FacetValue]] = {
@@ -210,7 +217,7 @@ class Table(Generic[RowT]):
         return found if isinstance(found, set) and found is not within else set(found)
 
     def _rows_with(self, term: str, within: Set[str] | None) -> set[str]:
-        found = self._text.search([term], within)  # a fresh set: updated in place below
+        found = self._text_index().search([term], within)  # a fresh set: updated below
         sources: list[tuple[ValueIndex[Any], Callable[[Any], str | None]]] = [
             (self._by_namespace, _as_text),
             (self._by_label, _label_text),
@@ -224,6 +231,20 @@ class Table(Generic[RowT]):
                     rows &= within
                 found |= rows
         return found
+
+    def _text_index(self) -> TextIndex:
+        self._text_used = time.monotonic()
+        text = self._text
+        if text is None:
+            text = self._text = TextIndex()
+            for uid, row in self._rows.items():
+                text.put(uid, self._own_fields(row))
+        return text
+
+    @property
+    def text_built(self) -> bool:
+        """Whether the per-row text index exists (a search asked for it lately)."""
+        return self._text is not None
 
     def _full_text(self, row: RowT) -> str:
         return FIELD_SEPARATOR.join(self._search_fields(row)).lower()
@@ -242,6 +263,8 @@ class Table(Generic[RowT]):
             if now - used > SORTED_IDLE_S and other not in self._eager:
                 del self._sorted_used[other]
                 self._sorted.pop(other, None)
+        if self._text is not None and now - self._text_used > SORTED_IDLE_S:
+            self._text = None
         return index
 
     @property
@@ -315,6 +338,7 @@ class Table(Generic[RowT]):
         if counts.changed > _REBUILD_SHARE * max(len(current), len(incoming)):
             side: Table[RowT] = Table(tuple(self._columns.values()))
             side._rows = incoming
+            side._text = self._text  # only tells it whether to build one
             yield from side._build_indexes(step)
             for column_id in dict.fromkeys([*self._sorted, *self._eager]):
                 yield
@@ -387,7 +411,8 @@ class Table(Generic[RowT]):
                 self._by_label.remove(pair, uid)
             for pair in labels_new - labels_old:
                 self._by_label.add(pair, uid)
-        self._text.put(uid, self._own_fields(new))
+        if self._text is not None:
+            self._text.put(uid, self._own_fields(new))
 
     def _index_unsorted(self, row: RowT) -> None:
         uid = row.uid
@@ -401,7 +426,8 @@ class Table(Generic[RowT]):
             self._by_owner.add(owner, uid)
         for pair in row.labels.items():
             self._by_label.add(pair, uid)
-        self._text.put(uid, self._own_fields(row))
+        if self._text is not None:
+            self._text.put(uid, self._own_fields(row))
 
     def _unindex_unsorted(self, row: RowT) -> None:
         uid = row.uid
@@ -415,7 +441,8 @@ class Table(Generic[RowT]):
             self._by_owner.remove(owner, uid)
         for pair in row.labels.items():
             self._by_label.remove(pair, uid)
-        self._text.discard(uid)
+        if self._text is not None:
+            self._text.discard(uid)
 
     def _own_fields(self, row: RowT) -> list[str]:
         fields = [row.name]
