@@ -18,20 +18,19 @@ class TextIndex:
     """uid → the row's searchable text. A linear scan: 100k `in` tests on short ASCII strings
     take a few milliseconds, less than maintaining an n-gram index on every change would.
 
-    The text is kept as UTF-8 bytes, 16 bytes smaller per row than a str (1.6 MB per 100k
-    rows); a substring of valid UTF-8 matches exactly where the str would, so terms are
-    encoded the same way and nothing else changes."""
+    The text stays a str: as UTF-8 bytes it is 16 bytes smaller per row, but `in` on bytes
+    goes through the buffer protocol and a 100k-row scan took 4x as long (9 → 35 ms)."""
 
     __slots__ = ("_text",)
 
     def __init__(self) -> None:
-        self._text: dict[str, bytes] = {}
+        self._text: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._text)
 
     def put(self, uid: str, fields: list[str]) -> None:
-        self._text[uid] = FIELD_SEPARATOR.join(fields).lower().encode()
+        self._text[uid] = FIELD_SEPARATOR.join(fields).lower()
 
     def discard(self, uid: str) -> None:
         self._text.pop(uid, None)
@@ -45,7 +44,7 @@ class TextIndex:
         """
         text = self._text
         found: Set[str] | None = within
-        for term in sorted({t.encode() for t in terms}, key=len, reverse=True):
+        for term in sorted(set(terms), key=len, reverse=True):
             if found is None:
                 found = {uid for uid, s in text.items() if term in s}
             else:
