@@ -84,9 +84,12 @@ class _Yielder:
         self.every = every
         self._last = time.monotonic()
 
+    def due(self) -> bool:
+        """Whether `tick` would yield: checked per event without creating a coroutine."""
+        return time.monotonic() - self._last >= self.every
+
     async def tick(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= self.every:
+        if self.due():
             await asyncio.sleep(0)
             self._last = time.monotonic()
 
@@ -226,41 +229,47 @@ class Reflector(Generic[T]):
         opened = self.clocks.monotonic()
         try:
             async with self.transport.stream("watch", self.path, params) as resp:
-                lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+                batches = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
                 with gc_paused():  # for the initial events only: see _synced
-                    collected = await self._initial_events(lines)
+                    collected, rest = await self._initial_events(batches)
                     self.capabilities.watch_list = True
                     await self._synced(collected.values(), self.resource_version)
                 self._watch_opened = self.clocks.monotonic()  # a watch from here on
-                await self._consume(lines, opened, events=len(collected) + 1)
+                await self._consume(_after(rest, batches), opened, events=len(collected) + 1)
         except ApiError as e:
             if e.code in (400, 422):
                 raise WatchListRefused(str(e)) from e
             raise
 
-    async def _initial_events(self, lines: AsyncIterator[bytes]) -> dict[str, T]:
+    async def _initial_events(
+        self, batches: AsyncIterator[list[bytes]]
+    ) -> tuple[dict[str, T], list[bytes]]:
+        """The objects of the initial events, and the lines after initial-events-end that
+        arrived in the same read (the watch goes on with them)."""
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
-        async for line in lines:
-            try:
-                ev = self.codec.decode_event(line)
-            except UndecodableObject as e:
-                self._reject(str(e))
-                continue
-            if ev.obj is not None and ev.type in (ADDED, MODIFIED):
-                collected[self.codec.key(ev.obj)] = ev.obj
-            elif ev.obj is not None and ev.type == DELETED:
-                collected.pop(self.codec.key(ev.obj), None)
-            elif ev.type == BOOKMARK:
-                if not ev.initial_events_end:  # the server ignored sendInitialEvents
-                    raise WatchListRefused("bookmark before initial-events-end")
-                self.resource_version = ev.resource_version
-                return collected
-            elif ev.type == ERROR:
-                raise self._error(ev)
-            if len(collected) % 500 == 0:
-                self.freshness.syncing(len(collected), None)
-            await yielder.tick()
+        async for batch in batches:
+            for i, line in enumerate(batch):
+                try:
+                    ev = self.codec.decode_event(line)
+                except UndecodableObject as e:
+                    self._reject(str(e))
+                    continue
+                if ev.obj is not None and ev.type in (ADDED, MODIFIED):
+                    collected[self.codec.key(ev.obj)] = ev.obj
+                elif ev.obj is not None and ev.type == DELETED:
+                    collected.pop(self.codec.key(ev.obj), None)
+                elif ev.type == BOOKMARK:
+                    if not ev.initial_events_end:  # the server ignored sendInitialEvents
+                        raise WatchListRefused("bookmark before initial-events-end")
+                    self.resource_version = ev.resource_version
+                    return collected, batch[i + 1 :]
+                elif ev.type == ERROR:
+                    raise self._error(ev)
+                if len(collected) % 500 == 0:
+                    self.freshness.syncing(len(collected), None)
+                if yielder.due():
+                    await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
 
     async def _synced(self, objects: Any, resource_version: str) -> None:
@@ -290,23 +299,27 @@ class Reflector(Generic[T]):
             self._watch_opened = self.clocks.monotonic()
             if not self._stall_suspected:
                 self._live()
-            lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
-            await self._consume(lines, opened, events=0)
+            batches = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+            await self._consume(batches, opened, events=0)
 
-    async def _consume(self, lines: AsyncIterator[bytes], opened: float, events: int) -> None:
+    async def _consume(
+        self, batches: AsyncIterator[list[bytes]], opened: float, events: int
+    ) -> None:
         yielder = _Yielder(self.tuning.yield_every)
-        async for line in lines:
-            if self._stall_suspected:  # any line, even one we cannot use, proves the stream
-                self._stall_suspected = False
-                self._live()
-            try:
-                ev = self.codec.decode_event(line)
-            except UndecodableObject as e:
-                self._reject(str(e))
-                continue
-            self._apply(ev)
-            events += 1
-            await yielder.tick()
+        async for batch in batches:
+            for line in batch:
+                if self._stall_suspected:  # any line, even one we cannot use, proves it
+                    self._stall_suspected = False
+                    self._live()
+                try:
+                    ev = self.codec.decode_event(line)
+                except UndecodableObject as e:
+                    self._reject(str(e))
+                    continue
+                self._apply(ev)
+                events += 1
+                if yielder.due():
+                    await yielder.tick()
         if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
             raise ShortWatch("watch closed at once without events")
 
@@ -386,6 +399,15 @@ class Reflector(Generic[T]):
     def _error(self, ev: WatchEvent[T]) -> ApiError:
         assert ev.status is not None
         return ApiError(ev.status)
+
+
+async def _after(
+    first: list[bytes], batches: AsyncIterator[list[bytes]]
+) -> AsyncIterator[list[bytes]]:
+    if first:
+        yield first
+    async for batch in batches:
+        yield batch
 
 
 def _drop(task: asyncio.Task[Any] | None) -> None:

@@ -45,11 +45,11 @@ class LineSplitter:
             if self._pending > self.max_line:
                 raise StreamError(f"watch event larger than {self.max_line} bytes")
             return []
-        if self._parts:
-            self._parts.append(chunk)
-            chunk = b"".join(self._parts)
-            self._parts.clear()
         lines = chunk.split(b"\n")
+        if self._parts:  # the line cut by the last chunk's end: only it is joined
+            self._parts.append(lines[0])
+            lines[0] = b"".join(self._parts)
+            self._parts.clear()
         rest = lines.pop()  # after the final newline: the start of the next line, or b""
         if rest:
             self._parts.append(rest)
@@ -100,8 +100,9 @@ async def watch_lines(
     tuning: Tuning,
     stats: RequestStats,
     clocks: Clocks,
-) -> AsyncIterator[bytes]:
-    """Yield complete lines until the server closes the stream cleanly.
+) -> AsyncIterator[list[bytes]]:
+    """Yield the complete lines of each read, as a list, until the server closes the stream
+    cleanly (one iteration per read, not per line: a WatchList is 100k lines).
 
     Raises `WatchStalled` after `tuning.watchdog` seconds without bytes and `ClockJumped` when
     the clocks disagree; both mean "reconnect from the last resourceVersion".
@@ -131,5 +132,6 @@ async def watch_lines(
             return
         last_bytes = clocks.monotonic()
         stats.bytes_received += len(chunk)
-        for line in splitter.feed(chunk):
-            yield line
+        lines = splitter.feed(chunk)
+        if lines:
+            yield lines
