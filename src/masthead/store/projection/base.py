@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import eq
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -145,7 +146,8 @@ class Interner:
         # replaces the cached dict, never shares a wrong one: equality is checked.
         key = hash(tuple(labels.items()))
         found = self._labels.get(key)
-        if found is not None and found == labels and list(found) == list(labels):
+        # Equal items, and the keys in the same order (compared pairwise in C, no lists).
+        if found is not None and found == labels and all(map(eq, found, labels)):
             return found
         self._make_room(1 + 2 * len(labels))
         intern = self.string
