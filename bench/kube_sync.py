@@ -147,8 +147,7 @@ def child_run(
     argv = [sys.executable, "-m", "bench.kube_sync", "--child", kubeconfig, "--sink", sink]
     if not watch_list:
         argv.append("--no-watch-list")
-    if churn is not None:
-        argv += ["--churn-seconds", str(churn[2])]
+    argv += ["--churn-seconds", str(churn[2] if churn is not None else 0)]
     proc = subprocess.Popen(
         argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
