@@ -130,9 +130,11 @@ class Table(Generic[RowT]):
                 text.put(uid, own_fields(row))
             if i % step == 0:
                 yield
-        self._facets: dict[str, ValueIndex[FacetValue]] = {
-            column_id: ValueIndex.from_groups(groups) for column_id, groups in facets.items()
-        }
+        # Each index in one go (a sort of up to every uid), with the loop given back between.
+        self._facets: dict[str, ValueIndex[FacetValue]] = {}
+        for column_id, groups in facets.items():
+            self._facets[column_id] = ValueIndex.from_groups(groups)
+            yield
         self._by_namespace: ValueIndex[str] = (
             ValueIndex.from_groups(namespaces)
             if self._namespace_facet is None
@@ -143,7 +145,9 @@ class Table(Generic[RowT]):
             if self._node_facet is None
             else self._facets[self._node_facet]  # type: ignore[assignment]
         )
+        yield
         self._by_owner: ValueIndex[str] = ValueIndex.from_groups(owners)
+        yield
         self._by_label: ValueIndex[tuple[str, str]] = ValueIndex.from_groups(labels)
 
     @property
