@@ -185,6 +185,8 @@ class Table(Generic[RowT]):
 
     @property
     def by_node(self) -> ValueIndex[str]:
+        """node name → uids. When it is also the node column's facet (columns.row_node), rows
+        without a node are under None as well: ask it for node names only."""
         return self._by_node
 
     @property
