@@ -5,6 +5,7 @@ the inactivity watchdog and clock-jump reconnects."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import msgspec
@@ -13,7 +14,7 @@ import pytest
 from masthead.kube.codec import StructCodec
 from masthead.kube.discovery import Discovery
 from masthead.kube.freshness import SourceFreshness, SourceState
-from masthead.kube.reflector import ClusterCapabilities, Reflector
+from masthead.kube.reflector import ClusterCapabilities, Reflector, _after
 from masthead.kube.sink import MemorySink
 from masthead.kube.watch_stream import Clocks
 from masthead.sim.app import SimConfig, Simulator
@@ -26,6 +27,7 @@ from tests.kube.kubesim import (
     eventually,
     make_cm,
     reflecting,
+    resource_type,
     transport_for,
 )
 
@@ -336,3 +338,40 @@ async def test_a_watch_that_streamed_a_while_starts_the_backoff_over(healthy_aft
         assert r.backoff.attempt == (1 if healthy_after < 1 else 6)
         await r.freshness.wait_for(live, 10)
         assert r.syncs == syncs  # resumed from its resourceVersion, no relist
+
+
+async def test_lines_after_initial_events_end_in_the_same_read_reach_the_watch() -> None:
+    """The reflector reads a watch one read at a time; a read holding the bookmark that ends
+    WatchList's initial events and the first watch events after it must lose none of them."""
+
+    def line(typ: str, name: str, rv: str, **annotations: str) -> bytes:
+        meta = {"name": name, "namespace": "ns", "resourceVersion": rv}
+        if annotations:
+            meta["annotations"] = annotations  # type: ignore[assignment]
+        return msgspec.json.encode({"type": typ, "object": {"metadata": meta}})
+
+    end = line("BOOKMARK", "", "3", **{"k8s.io/initial-events-end": "true"})
+    reads = [
+        [line("ADDED", "a", "1"), line("ADDED", "b", "2"), end, line("MODIFIED", "b", "4")],
+        [line("DELETED", "a", "5")],
+    ]
+
+    async def batches() -> AsyncIterator[list[bytes]]:
+        for read in reads:
+            yield read
+
+    async with Simulator(SimConfig()) as sim:
+        transport = transport_for(sim)
+        sink: MemorySink[dict[str, object]] = MemorySink()
+        pods = resource_type(sim, "", "v1", "pods")
+        reflector: Reflector[dict[str, object]] = Reflector(transport, pods, sink, FAST)
+        stream = batches()
+        collected, rest = await reflector._initial_events(stream)
+        assert sorted(collected) == ["ns/a", "ns/b"] and reflector.resource_version == "3"
+        assert rest == [reads[0][3]]
+        sink.replace(collected.values(), "3")
+        await reflector._consume(_after(rest, stream), 0.0, events=1)
+        assert list(sink.objects) == ["ns/b"]
+        assert sink.objects["ns/b"]["metadata"]["resourceVersion"] == "4"  # type: ignore[index]
+        assert reflector.resource_version == "5"
+        await transport.close()

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import msgspec
 from hypothesis import strategies as st
 
 from masthead.selectors import LabelSelector, parse_label_selector
-from masthead.store.columns import Column, FacetValue
+from masthead.store.columns import Column, FacetValue, row_namespace, row_node
 from masthead.store.query import Query
 
 
@@ -30,23 +30,37 @@ class PodLike(msgspec.Struct, frozen=True):
     age: float | None
 
 
-COLUMNS: tuple[Column[PodLike], ...] = (
-    Column(id="name", title="Name", type="string", key=lambda r: r.name),
-    Column(id="namespace", title="Namespace", type="string", key=lambda r: r.namespace, facet=True),
-    Column(
-        id="status", title="Status", type="string", key=lambda r: r.status, facet=True, text=True
-    ),
-    Column(id="restarts", title="Restarts", type="int", key=lambda r: r.restarts),
-    Column(id="age", title="Age", type="time", key=lambda r: r.age),
-    Column(id="node", title="Node", type="string", key=lambda r: r.node, facet=True, text=True),
-    Column(
-        id="owner",
-        title="Owner",
-        type="string",
-        key=lambda r: ",".join(r.owner_uids),
-        sortable=False,
-    ),
-)
+def _columns(
+    namespace: Callable[[PodLike], str], node: Callable[[PodLike], str | None]
+) -> tuple[Column[PodLike], ...]:
+    return (
+        Column(id="name", title="Name", type="string", key=lambda r: r.name),
+        Column(id="namespace", title="Namespace", type="string", key=namespace, facet=True),
+        Column(
+            id="status",
+            title="Status",
+            type="string",
+            key=lambda r: r.status,
+            facet=True,
+            text=True,
+        ),
+        Column(id="restarts", title="Restarts", type="int", key=lambda r: r.restarts),
+        Column(id="age", title="Age", type="time", key=lambda r: r.age),
+        Column(id="node", title="Node", type="string", key=node, facet=True, text=True),
+        Column(
+            id="owner",
+            title="Owner",
+            type="string",
+            key=lambda r: ",".join(r.owner_uids),
+            sortable=False,
+        ),
+    )
+
+
+# The namespace and node facets keyed by the store's own getters share the table's by_namespace
+# and by_node indexes; OWN_INDEX_COLUMNS (same values, other functions) keeps them apart.
+COLUMNS = _columns(row_namespace, row_node)
+OWN_INDEX_COLUMNS = _columns(lambda r: r.namespace, lambda r: r.node)
 SORTABLE = tuple(c.id for c in COLUMNS if c.sortable)
 FACETS = {c.id: c for c in COLUMNS if c.facet}
 

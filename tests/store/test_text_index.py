@@ -20,6 +20,16 @@ def test_terms_match_case_insensitively_and_all_must_match() -> None:
     assert index.search(search_terms("prod front"), within={"u2"}) == set()
 
 
+def test_non_ascii_text_matches_by_characters() -> None:
+    index = TextIndex()
+    index.put("u1", ["Grüße-Dienst", "zone-É"])
+    index.put("u2", ["grusse"])
+    assert index.search(search_terms("GRÜSSE")) == set()  # "ß".lower() is "ß", not "ss"
+    assert index.search(search_terms("grü")) == {"u1"}
+    assert index.search(search_terms("ße-d é")) == {"u1"}
+    assert index.search(search_terms("gru")) == {"u2"}
+
+
 def test_a_term_never_matches_across_two_fields() -> None:
     index = TextIndex()
     index.put("u1", ["web", "prod"])
@@ -74,3 +84,29 @@ def _fields(row: synthetic.PodLike) -> list[str]:
     return fields + [
         str(c.key(row)) for c in synthetic.COLUMNS if c.text and c.key(row) is not None
     ]
+
+
+def _pod(uid: str, name: str, status: str = "Running") -> synthetic.PodLike:
+    return synthetic.PodLike(uid, "ns1", name, {}, "n1", (), status, 0, 1.0)
+
+
+def test_row_text_is_built_by_the_first_search_kept_current_and_dropped_when_idle() -> None:
+    table = Table(synthetic.OWN_INDEX_COLUMNS)
+    table.replace([_pod("u1", "web-1"), _pod("u2", "db-1")])
+    assert not table.text_built  # a sync does not pay for text nobody searched
+    assert table.search_text(["web"]) == {"u1"}
+    assert table.text_built
+    table.upsert(_pod("u3", "web-2"))
+    table.upsert(_pod("u1", "api"))
+    table.delete("u2")
+    assert table.search_text(["web"]) == {"u3"}
+    assert table.search_text(["api"]) == {"u1"}
+    table.replace([_pod("u4", "web-3"), _pod("u5", "cache")])  # a rebuild keeps it
+    assert table.text_built
+    assert table.search_text(["web"]) == {"u4"}
+    later = table_module.time.monotonic() + table_module.SORTED_IDLE_S + 1
+    with patch.object(table_module.time, "monotonic", return_value=later):
+        table.sorted_index("name")
+    assert not table.text_built
+    table.upsert(_pod("u6", "web-4"))
+    assert table.search_text(["web"]) == {"u4", "u6"}

@@ -59,3 +59,29 @@ def test_a_group_grown_past_the_tuple_limit_and_shrunk_back_keeps_every_uid() ->
         index.remove("v", uid)
         assert index.uids("v") == set(uids[n + 1 :])
     assert len(index) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from("abc"), st.sets(st.integers(0, 40).map(str), min_size=1)),
+    st.data(),
+)
+def test_built_from_groups_like_by_adds(groups: dict[str, set[str]], data: st.DataObject) -> None:
+    """A relist's bulk build answers like adds of the same uids, and keeps working under the
+    adds and removes of the watch that follows (its groups are in the shapes `add` keeps)."""
+    listed = {v: data.draw(st.permutations(sorted(uids))) for v, uids in groups.items()}
+    built: ValueIndex[str] = ValueIndex.from_groups({v: list(u) for v, u in listed.items()})
+    added: ValueIndex[str] = ValueIndex()
+    for value, uids in listed.items():
+        for uid in uids:
+            added.add(value, uid)
+    assert built.counts() == added.counts() == {v: len(u) for v, u in groups.items()}
+    for value in "abc":
+        assert built.uids(value) == added.uids(value)
+    for value, uids in listed.items():
+        for uid in data.draw(st.permutations(uids)):
+            built.remove(value, uid)
+        built.add(value, "new")
+        assert built.uids(value) == {"new"}
+    with pytest.raises(KeyError):
+        built.remove("z", "absent")

@@ -31,6 +31,7 @@ from masthead.kube.codec import (
     DictCodec,
     ObjectCodec,
     WatchEvent,
+    list_continue,
 )
 from masthead.kube.discovery import ResourceType
 from masthead.kube.errors import (
@@ -45,7 +46,7 @@ from masthead.kube.errors import (
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
 from masthead.kube.sink import Sink, SteppedSink
-from masthead.kube.transport import Transport
+from masthead.kube.transport import Response, Transport
 from masthead.kube.tuning import Tuning
 from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
 
@@ -83,9 +84,12 @@ class _Yielder:
         self.every = every
         self._last = time.monotonic()
 
+    def due(self) -> bool:
+        """Whether `tick` would yield: checked per event without creating a coroutine."""
+        return time.monotonic() - self._last >= self.every
+
     async def tick(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= self.every:
+        if self.due():
             await asyncio.sleep(0)
             self._last = time.monotonic()
 
@@ -174,33 +178,52 @@ class Reflector(Generic[T]):
             await self._list()
 
     async def _list(self) -> None:
+        """Page by page; each next page is asked for before this one is decoded, so the
+        server builds and sends it while we decode (the continue token is read from the
+        page's metadata first, without building its items)."""
         self.freshness.syncing(0, None)
         items: list[T] = []
-        cont, restarts = "", 0
-        while True:
-            params = self._params(limit=str(self.tuning.page_size))
-            if cont:
-                params["continue"] = cont
-            try:
-                resp = await self.transport.request(
-                    self.list_verb, self.path, params, timeout=self.tuning.list_page_timeout
-                )
-            except ApiError as e:
-                if e.expired and cont and restarts < _MAX_LIST_RESTARTS:
-                    items, cont, restarts = [], "", restarts + 1  # snapshot gone: start over
-                    continue
-                raise
-            page = self.codec.decode_list(resp.body)
-            for reason in page.rejected:
-                self._reject(reason)
-            items.extend(page.items)
-            total = None if page.remaining is None else len(items) + page.remaining
-            self.freshness.syncing(len(items), total)
-            cont = page.continue_token
-            if not cont:  # never stop on a short page: selectors can empty whole pages
-                break
-            await asyncio.sleep(0)  # keep the loop responsive between pages
+        restarts = 0
+        resp = await self._list_page("")
+        prefetch: asyncio.Task[Response] | None = None
+        try:
+            while True:
+                cont = list_continue(resp.body)
+                if cont:
+                    prefetch = asyncio.create_task(self._list_page(cont))
+                await asyncio.sleep(0)  # the request goes out; other tasks run between pages
+                page = self.codec.decode_list(resp.body)
+                for reason in page.rejected:
+                    self._reject(reason)
+                items.extend(page.items)
+                total = None if page.remaining is None else len(items) + page.remaining
+                self.freshness.syncing(len(items), total)
+                if page.continue_token != cont:  # the head was misread: go by the decode
+                    _drop(prefetch)
+                    cont = page.continue_token
+                    prefetch = asyncio.create_task(self._list_page(cont)) if cont else None
+                if prefetch is None:  # never stop on a short page: selectors empty pages
+                    break
+                try:
+                    resp = await prefetch
+                except ApiError as e:
+                    if not (e.expired and restarts < _MAX_LIST_RESTARTS):
+                        raise
+                    items, restarts = [], restarts + 1  # snapshot gone: start over
+                    resp = await self._list_page("")
+                finally:
+                    prefetch = None
+        finally:
+            _drop(prefetch)
         await self._synced(items, page.resource_version)
+
+    async def _list_page(self, cont: str) -> Response:
+        params = self._params(limit=str(self.tuning.page_size))
+        if cont:
+            params["continue"] = cont
+        return await self.transport.request(
+            self.list_verb, self.path, params, timeout=self.tuning.list_page_timeout
+        )
 
     async def _watch_list(self) -> None:
         self.freshness.syncing(0, None)
@@ -209,41 +232,47 @@ class Reflector(Generic[T]):
         opened = self.clocks.monotonic()
         try:
             async with self.transport.stream("watch", self.path, params) as resp:
-                lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+                batches = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
                 with gc_paused():  # for the initial events only: see _synced
-                    collected = await self._initial_events(lines)
+                    collected, rest = await self._initial_events(batches)
                     self.capabilities.watch_list = True
                     await self._synced(collected.values(), self.resource_version)
                 self._watch_opened = self.clocks.monotonic()  # a watch from here on
-                await self._consume(lines, opened, events=len(collected) + 1)
+                await self._consume(_after(rest, batches), opened, events=len(collected) + 1)
         except ApiError as e:
             if e.code in (400, 422):
                 raise WatchListRefused(str(e)) from e
             raise
 
-    async def _initial_events(self, lines: AsyncIterator[bytes]) -> dict[str, T]:
+    async def _initial_events(
+        self, batches: AsyncIterator[list[bytes]]
+    ) -> tuple[dict[str, T], list[bytes]]:
+        """The objects of the initial events, and the lines after initial-events-end that
+        arrived in the same read (the watch goes on with them)."""
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
-        async for line in lines:
-            try:
-                ev = self.codec.decode_event(line)
-            except UndecodableObject as e:
-                self._reject(str(e))
-                continue
-            if ev.obj is not None and ev.type in (ADDED, MODIFIED):
-                collected[self.codec.key(ev.obj)] = ev.obj
-            elif ev.obj is not None and ev.type == DELETED:
-                collected.pop(self.codec.key(ev.obj), None)
-            elif ev.type == BOOKMARK:
-                if not ev.initial_events_end:  # the server ignored sendInitialEvents
-                    raise WatchListRefused("bookmark before initial-events-end")
-                self.resource_version = ev.resource_version
-                return collected
-            elif ev.type == ERROR:
-                raise self._error(ev)
-            if len(collected) % 500 == 0:
-                self.freshness.syncing(len(collected), None)
-            await yielder.tick()
+        async for batch in batches:
+            for i, line in enumerate(batch):
+                try:
+                    ev = self.codec.decode_event(line)
+                except UndecodableObject as e:
+                    self._reject(str(e))
+                    continue
+                if ev.obj is not None and ev.type in (ADDED, MODIFIED):
+                    collected[self.codec.key(ev.obj)] = ev.obj
+                elif ev.obj is not None and ev.type == DELETED:
+                    collected.pop(self.codec.key(ev.obj), None)
+                elif ev.type == BOOKMARK:
+                    if not ev.initial_events_end:  # the server ignored sendInitialEvents
+                        raise WatchListRefused("bookmark before initial-events-end")
+                    self.resource_version = ev.resource_version
+                    return collected, batch[i + 1 :]
+                elif ev.type == ERROR:
+                    raise self._error(ev)
+                if len(collected) % 500 == 0:
+                    self.freshness.syncing(len(collected), None)
+                if yielder.due():
+                    await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
 
     async def _synced(self, objects: Any, resource_version: str) -> None:
@@ -273,23 +302,27 @@ class Reflector(Generic[T]):
             self._watch_opened = self.clocks.monotonic()
             if not self._stall_suspected:
                 self._live()
-            lines = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
-            await self._consume(lines, opened, events=0)
+            batches = watch_lines(resp, self.tuning, self.transport.stats, self.clocks)
+            await self._consume(batches, opened, events=0)
 
-    async def _consume(self, lines: AsyncIterator[bytes], opened: float, events: int) -> None:
+    async def _consume(
+        self, batches: AsyncIterator[list[bytes]], opened: float, events: int
+    ) -> None:
         yielder = _Yielder(self.tuning.yield_every)
-        async for line in lines:
-            if self._stall_suspected:  # any line, even one we cannot use, proves the stream
-                self._stall_suspected = False
-                self._live()
-            try:
-                ev = self.codec.decode_event(line)
-            except UndecodableObject as e:
-                self._reject(str(e))
-                continue
-            self._apply(ev)
-            events += 1
-            await yielder.tick()
+        async for batch in batches:
+            for line in batch:
+                if self._stall_suspected:  # any line, even one we cannot use, proves it
+                    self._stall_suspected = False
+                    self._live()
+                try:
+                    ev = self.codec.decode_event(line)
+                except UndecodableObject as e:
+                    self._reject(str(e))
+                    continue
+                self._apply(ev)
+                events += 1
+                if yielder.due():
+                    await yielder.tick()
         if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
             raise ShortWatch("watch closed at once without events")
 
@@ -369,6 +402,27 @@ class Reflector(Generic[T]):
     def _error(self, ev: WatchEvent[T]) -> ApiError:
         assert ev.status is not None
         return ApiError(ev.status)
+
+
+async def _after(
+    first: list[bytes], batches: AsyncIterator[list[bytes]]
+) -> AsyncIterator[list[bytes]]:
+    if first:
+        yield first
+    async for batch in batches:
+        yield batch
+
+
+def _drop(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a prefetch nobody will await; an error it already ended with is read, so it is
+    not reported as never retrieved."""
+    if task is None:
+        return
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()
 
 
 def _resumable(e: BaseException) -> bool:

@@ -50,5 +50,17 @@ class Column(Generic[ColumnRowT]):
     text: bool = False
 
 
+def row_namespace(row: TableRow) -> str:
+    """The key of a namespace column: a faceted column with this key shares its value index
+    with the table's `by_namespace`."""
+    return row.namespace
+
+
+def row_node(row: TableRow) -> str | None:
+    """The key of a node column: a faceted column with this key shares its value index with
+    the table's `by_node` (which then also holds the rows without a node, under None)."""
+    return row.node
+
+
 def tiebreak(row: TableRow) -> Tiebreak:
     return (row.namespace, row.name, row.uid)

@@ -1,9 +1,11 @@
 """The rows of one (cluster, kind), by uid, with every index the query engine reads.
 
 Indexes are maintained on each change, so a query never rebuilds anything, with one
-exception: a column's sorted index (~64 bytes per row, 6 MB per 100k rows, a dozen sortable
+exception: a column's sorted index (~80 bytes per row, 8 MB per 100k rows, a dozen sortable
 columns per kind) is built the first time a page is sorted by that column (one sort, ~0.1 s at
 100k rows) and maintained from then on; one nobody sorted by for `SORTED_IDLE_S` is dropped.
+The per-row text that `search_text` scans is kept the same way: built by the first search,
+dropped after `SORTED_IDLE_S` without one.
 `replace` is the relist operation: it computes adds, updates and deletes against the new list,
 so no row of an object that vanished while the watch was down can survive it.
 """
@@ -11,11 +13,18 @@ so no row of an object that vanished while the watch was down can survive it.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence, Set, ValuesView
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from masthead.store.columns import Column, FacetValue, Tiebreak, tiebreak
+from masthead.store.columns import (
+    Column,
+    FacetValue,
+    row_namespace,
+    row_node,
+    tiebreak,
+)
 from masthead.store.rows import RowT
 from masthead.store.sorted_index import SortedIndex
 from masthead.store.text_index import FIELD_SEPARATOR, TextIndex
@@ -78,24 +87,68 @@ class Table(Generic[RowT]):
         # Built sorted indexes and when each was last read (time.monotonic()).
         self._sorted: dict[str, SortedIndex] = {}
         self._sorted_used: dict[str, float] = {}
-        self._build_indexes()
-
-    def _build_indexes(self) -> None:
-        rows = self._rows.values()
-        built = [*self._sorted, *self._eager]
-        self._sorted = {}
-        for column_id in dict.fromkeys(built):
+        # The per-row text of search_text, built by the first search like a sorted index by
+        # the first sort (13 MB per 100k pods that most tables never need), dropped with them.
+        self._text: TextIndex | None = None
+        self._text_used = 0.0
+        # A facet keyed by the row's namespace (or node) is the same index as by_namespace
+        # (by_node): one index maintained, not two.
+        self._namespace_facet = _facet_keyed_by(self._faceted, row_namespace)
+        self._node_facet = _facet_keyed_by(self._faceted, row_node)
+        for _ in self._build_indexes():
+            pass
+        for column_id in self._eager:
             self._sorted[column_id] = self._build_sorted(self._columns[column_id])
-        self._facets: dict[str, ValueIndex[FacetValue]] = {
-            c.id: ValueIndex() for c in self._faceted
-        }
-        self._by_namespace: ValueIndex[str] = ValueIndex()
-        self._by_node: ValueIndex[str] = ValueIndex()
-        self._by_owner: ValueIndex[str] = ValueIndex()
-        self._by_label: ValueIndex[tuple[str, str]] = ValueIndex()
-        self._text = TextIndex()
-        for row in rows:
-            self._index_unsorted(row)
+
+    def _build_indexes(self, step: int = REPLACE_STEP) -> Generator[None, None, None]:
+        """Every index but the sorted ones, from the rows, yielding every `step` rows: the
+        values are grouped first and each index is built once (no insort per row)."""
+        facets: dict[str, defaultdict[FacetValue, list[str]]] = {
+            c.id: defaultdict(list) for c in self._faceted
+        }  # value → uids, per column
+        namespaces: defaultdict[str, list[str]] = defaultdict(list)
+        nodes: defaultdict[str, list[str]] = defaultdict(list)
+        owners: defaultdict[str, list[str]] = defaultdict(list)
+        labels: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        text = self._text = TextIndex() if self._text is not None else None
+        own_fields = self._own_fields
+        faceted = [(c.key, facets[c.id]) for c in self._faceted]
+        own_namespace, own_node = self._namespace_facet is None, self._node_facet is None
+        for i, row in enumerate(self._rows.values(), 1):
+            uid = row.uid
+            for key, groups in faceted:
+                groups[key(row)].append(uid)
+            if own_namespace:
+                namespaces[row.namespace].append(uid)
+            if own_node and row.node is not None:
+                nodes[row.node].append(uid)
+            for owner in set(row.owner_uids):
+                owners[owner].append(uid)
+            for pair in row.labels.items():
+                labels[pair].append(uid)
+            if text is not None:
+                text.put(uid, own_fields(row))
+            if i % step == 0:
+                yield
+        # Each index in one go (a sort of up to every uid), with the loop given back between.
+        self._facets: dict[str, ValueIndex[FacetValue]] = {}
+        for column_id, groups in facets.items():
+            self._facets[column_id] = ValueIndex.from_groups(groups)
+            yield
+        self._by_namespace: ValueIndex[str] = (
+            ValueIndex.from_groups(namespaces)
+            if self._namespace_facet is None
+            else self._facets[self._namespace_facet]  # type: ignore[assignment]
+        )
+        self._by_node: ValueIndex[str] = (
+            ValueIndex.from_groups(nodes)
+            if self._node_facet is None
+            else self._facets[self._node_facet]  # type: ignore[assignment]
+        )
+        yield
+        self._by_owner: ValueIndex[str] = ValueIndex.from_groups(owners)
+        yield
+        self._by_label: ValueIndex[tuple[str, str]] = ValueIndex.from_groups(labels)
 
     @property
     def columns(self) -> Mapping[str, Column[RowT]]:
@@ -132,6 +185,8 @@ class Table(Generic[RowT]):
 
     @property
     def by_node(self) -> ValueIndex[str]:
+        """node name → uids. When it is also the node column's facet (columns.row_node), rows
+        without a node are under None as well: ask it for node names only."""
         return self._by_node
 
     @property
@@ -168,7 +223,7 @@ class Table(Generic[RowT]):
         return found if isinstance(found, set) and found is not within else set(found)
 
     def _rows_with(self, term: str, within: Set[str] | None) -> set[str]:
-        found = self._text.search([term], within)  # a fresh set: updated in place below
+        found = self._text_index().search([term], within)  # a fresh set: updated below
         sources: list[tuple[ValueIndex[Any], Callable[[Any], str | None]]] = [
             (self._by_namespace, _as_text),
             (self._by_label, _label_text),
@@ -182,6 +237,20 @@ class Table(Generic[RowT]):
                     rows &= within
                 found |= rows
         return found
+
+    def _text_index(self) -> TextIndex:
+        self._text_used = time.monotonic()
+        text = self._text
+        if text is None:
+            text = self._text = TextIndex()
+            for uid, row in self._rows.items():
+                text.put(uid, self._own_fields(row))
+        return text
+
+    @property
+    def text_built(self) -> bool:
+        """Whether the per-row text index exists (a search asked for it lately)."""
+        return self._text is not None
 
     def _full_text(self, row: RowT) -> str:
         return FIELD_SEPARATOR.join(self._search_fields(row)).lower()
@@ -200,6 +269,8 @@ class Table(Generic[RowT]):
             if now - used > SORTED_IDLE_S and other not in self._eager:
                 del self._sorted_used[other]
                 self._sorted.pop(other, None)
+        if self._text is not None and now - self._text_used > SORTED_IDLE_S:
+            self._text = None
         return index
 
     @property
@@ -209,15 +280,7 @@ class Table(Generic[RowT]):
 
     def _build_sorted(self, column: Column[RowT]) -> SortedIndex:
         rows = self._rows.values()
-        # Tiebreak tuples (64 bytes per row) are shared by every sorted index: a new index
-        # takes those of an existing one.
-        existing = next(iter(self._sorted.values()), None)
-        if existing is None:
-            tiebreaks: Iterable[Tiebreak] = map(tiebreak, rows)
-        else:
-            by_uid = {tb[2]: tb for tb in existing.tiebreaks()}
-            tiebreaks = (by_uid[uid] for uid in self._rows)
-        return SortedIndex(zip(map(column.key, rows), tiebreaks, strict=True))
+        return SortedIndex(zip(map(column.key, rows), map(tiebreak, rows), strict=True))
 
     def facet_index(self, column_id: str) -> ValueIndex[FacetValue]:
         return self._facets[column_id]
@@ -281,10 +344,8 @@ class Table(Generic[RowT]):
         if counts.changed > _REBUILD_SHARE * max(len(current), len(incoming)):
             side: Table[RowT] = Table(tuple(self._columns.values()))
             side._rows = incoming
-            for i, row in enumerate(incoming.values(), 1):
-                side._index_unsorted(row)
-                if i % step == 0:
-                    yield
+            side._text = self._text  # only tells it whether to build one
+            yield from side._build_indexes(step)
             for column_id in dict.fromkeys([*self._sorted, *self._eager]):
                 yield
                 side._sorted[column_id] = side._build_sorted(self._columns[column_id])
@@ -323,8 +384,6 @@ class Table(Generic[RowT]):
     def _update(self, old: RowT, new: RowT) -> None:
         self._rows[new.uid] = new
         tb_old, tb_new = tiebreak(old), tiebreak(new)
-        if tb_new == tb_old:
-            tb_new = tb_old  # keep sharing the tuple the unchanged orders hold
         for column_id, index in self._sorted.items():
             # Watch churn mostly touches status fields: leave the other orders alone.
             key = self._columns[column_id].key
@@ -339,10 +398,10 @@ class Table(Generic[RowT]):
                 facet = self._facets[c.id]
                 facet.remove(value_old, uid)
                 facet.add(value_new, uid)
-        if old.namespace != new.namespace:
+        if old.namespace != new.namespace and self._namespace_facet is None:
             self._by_namespace.remove(old.namespace, uid)
             self._by_namespace.add(new.namespace, uid)
-        if old.node != new.node:
+        if old.node != new.node and self._node_facet is None:
             if old.node is not None:
                 self._by_node.remove(old.node, uid)
             if new.node is not None:
@@ -358,33 +417,38 @@ class Table(Generic[RowT]):
                 self._by_label.remove(pair, uid)
             for pair in labels_new - labels_old:
                 self._by_label.add(pair, uid)
-        self._text.put(uid, self._own_fields(new))
+        if self._text is not None:
+            self._text.put(uid, self._own_fields(new))
 
     def _index_unsorted(self, row: RowT) -> None:
         uid = row.uid
         for c in self._faceted:
             self._facets[c.id].add(c.key(row), uid)
-        self._by_namespace.add(row.namespace, uid)
-        if row.node is not None:
+        if self._namespace_facet is None:
+            self._by_namespace.add(row.namespace, uid)
+        if row.node is not None and self._node_facet is None:
             self._by_node.add(row.node, uid)
         for owner in set(row.owner_uids):
             self._by_owner.add(owner, uid)
         for pair in row.labels.items():
             self._by_label.add(pair, uid)
-        self._text.put(uid, self._own_fields(row))
+        if self._text is not None:
+            self._text.put(uid, self._own_fields(row))
 
     def _unindex_unsorted(self, row: RowT) -> None:
         uid = row.uid
         for c in self._faceted:
             self._facets[c.id].remove(c.key(row), uid)
-        self._by_namespace.remove(row.namespace, uid)
-        if row.node is not None:
+        if self._namespace_facet is None:
+            self._by_namespace.remove(row.namespace, uid)
+        if row.node is not None and self._node_facet is None:
             self._by_node.remove(row.node, uid)
         for owner in set(row.owner_uids):
             self._by_owner.remove(owner, uid)
         for pair in row.labels.items():
             self._by_label.remove(pair, uid)
-        self._text.discard(uid)
+        if self._text is not None:
+            self._text.discard(uid)
 
     def _own_fields(self, row: RowT) -> list[str]:
         fields = [row.name]
@@ -402,6 +466,11 @@ class Table(Generic[RowT]):
             if value is not None:
                 fields.append(str(value))
         return fields
+
+
+def _facet_keyed_by(faceted: Sequence[Column[Any]], key: Callable[[Any], object]) -> str | None:
+    """The id of the first faceted column whose key is `key`, if any."""
+    return next((c.id for c in faceted if c.key is key), None)
 
 
 def _as_text(value: object) -> str | None:

@@ -16,7 +16,10 @@ def search_terms(text: str) -> list[str]:
 
 class TextIndex:
     """uid → the row's searchable text. A linear scan: 100k `in` tests on short ASCII strings
-    take a few milliseconds, less than maintaining an n-gram index on every change would."""
+    take a few milliseconds, less than maintaining an n-gram index on every change would.
+
+    The text stays a str: as UTF-8 bytes it is 16 bytes smaller per row, but `in` on bytes
+    goes through the buffer protocol and a 100k-row scan took 4x as long (9 → 35 ms)."""
 
     __slots__ = ("_text",)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Hashable, Iterable, Set
+from collections.abc import Hashable, Iterable, Mapping, Set
 from typing import Generic, TypeVar
 
 V = TypeVar("V", bound=Hashable)
@@ -39,6 +39,21 @@ class ValueIndex(Generic[V]):
 
     def __init__(self) -> None:
         self._uids: dict[V, str | tuple[str, ...] | list[str]] = {}
+
+    @classmethod
+    def from_groups(cls, groups: Mapping[V, list[str]]) -> ValueIndex[V]:
+        """The index `add` would build from these uids per value, each listed once in the
+        order added, in one pass (a relist of 100k rows: no insort per row)."""
+        index: ValueIndex[V] = cls()
+        held = index._uids
+        for value, uids in groups.items():
+            if len(uids) == 1:
+                held[value] = uids[0]
+            elif len(uids) <= _TUPLE_MAX:
+                held[value] = tuple(uids)
+            else:
+                held[value] = sorted(uids)  # a new list, sized exactly
+        return index
 
     def __len__(self) -> int:
         """Number of distinct values held by at least one row."""

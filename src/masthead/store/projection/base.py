@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import eq
 from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from masthead.store.columns import Column, ColumnType, SortValue
+from masthead.store.columns import Column, ColumnType, SortValue, row_namespace, row_node
 from masthead.store.rows import TableRow
 
 InputT = TypeVar("InputT")
@@ -145,7 +146,8 @@ class Interner:
         # replaces the cached dict, never shares a wrong one: equality is checked.
         key = hash(tuple(labels.items()))
         found = self._labels.get(key)
-        if found is not None and found == labels and list(found) == list(labels):
+        # Equal items, and the keys in the same order (compared pairwise in C, no lists).
+        if found is not None and found == labels and all(map(eq, found, labels)):
             return found
         self._make_room(1 + 2 * len(labels))
         intern = self.string
@@ -241,12 +243,12 @@ def base_columns(*, namespaced: bool = True, node: bool = False) -> tuple[Column
     ]
     if namespaced:
         columns.append(
-            Column(id="namespace", title="Namespace", type="string", key=_namespace, facet=True)
+            Column(id="namespace", title="Namespace", type="string", key=row_namespace, facet=True)
         )
     columns.append(Column(id="age", title="Age", type="time", key=_created))
     if node:
         columns.append(
-            Column(id="node", title="Node", type="string", key=_node, facet=True, text=True)
+            Column(id="node", title="Node", type="string", key=row_node, facet=True, text=True)
         )
     return tuple(columns)
 
@@ -268,16 +270,8 @@ def _name(row: Row) -> str:
     return row.name
 
 
-def _namespace(row: Row) -> str:
-    return row.namespace
-
-
 def _created(row: Row) -> float | None:
     return row.created
-
-
-def _node(row: Row) -> str | None:
-    return row.node
 
 
 def selector_text(match_labels: dict[str, str] | None, expressions: Sequence[Any] | None) -> str:

@@ -16,9 +16,12 @@ import msgspec
 import orjson
 
 from masthead.kube.codec import (
+    ADDED,
     BOOKMARK,
+    DELETED,
     ERROR,
     INITIAL_EVENTS_END,
+    MODIFIED,
     ListPage,
     WatchEvent,
 )
@@ -41,6 +44,7 @@ class _RawListDoc(msgspec.Struct, gc=False):
 
 
 _NO_IDENTITY = "object without metadata.name or metadata.uid"
+_OBJECT_EVENTS = frozenset((ADDED, MODIFIED, DELETED))
 
 
 class _EventDoc(msgspec.Struct, gc=False):
@@ -78,6 +82,14 @@ class ProjectionCodec(Generic[InputT, RowT]):
             gc=False,
         )
         self._list = msgspec.json.Decoder(list_doc)
+        # An object event decoded in one pass, envelope and object together; anything else
+        # (a bookmark, an ERROR's Status, a malformed object) takes the two-step path.
+        event_doc = msgspec.defstruct(
+            f"{projection.kind}EventDoc",
+            [("type", str), ("object", projection.input_type)],
+            gc=False,
+        )
+        self._typed_event = msgspec.json.Decoder(event_doc)
         self._raw_list = msgspec.json.Decoder(_RawListDoc)
         self._event = msgspec.json.Decoder(_EventDoc)
         self._object = msgspec.json.Decoder(projection.input_type)
@@ -112,6 +124,15 @@ class ProjectionCodec(Generic[InputT, RowT]):
 
     def decode_event(self, line: bytes) -> WatchEvent[RowT]:
         try:
+            typed: Any = self._typed_event.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return self._decode_event_in_steps(line)
+        if typed.type not in _OBJECT_EVENTS:
+            return self._decode_event_in_steps(line)
+        return self._event_row(typed.type, typed.object)
+
+    def _decode_event_in_steps(self, line: bytes) -> WatchEvent[RowT]:
+        try:
             ev = self._event.decode(line)
             if ev.type == ERROR:
                 obj = orjson.loads(bytes(ev.object))
@@ -124,10 +145,13 @@ class ProjectionCodec(Generic[InputT, RowT]):
             item = self._object.decode(ev.object)
         except (msgspec.DecodeError, orjson.JSONDecodeError, UnicodeDecodeError) as e:
             raise UndecodableObject(f"undecodable watch event: {e}") from e
+        return self._event_row(ev.type, item)
+
+    def _event_row(self, type_: str, item: InputT) -> WatchEvent[RowT]:
         row = self.projection.build(item, self.interner)
         if not (row.uid and row.name):
-            raise UndecodableObject(f"{ev.type} event: {_NO_IDENTITY}")
-        return WatchEvent(ev.type, row, self.projection.resource_version(item))
+            raise UndecodableObject(f"{type_} event: {_NO_IDENTITY}")
+        return WatchEvent(type_, row, self.projection.resource_version(item))
 
     def decode_object(self, body: bytes) -> RowT:
         """One object (a GET answer) as a row."""

@@ -148,19 +148,15 @@ def restarts_text(row: PodRow, now: float) -> str:
 # ----------------------------------------------------------------------------------- status
 
 
-class _LastRestart:
-    __slots__ = ("at",)
-
-    def __init__(self) -> None:
-        self.at: datetime | None = None
-
-    def see(self, cs: ContainerStatusIn) -> None:
-        last = cs.lastState
-        terminated = last.terminated if last is not None else None
-        if terminated is not None:
-            finished = terminated.finishedAt
-            if finished is not None and (self.at is None or self.at < finished):
-                self.at = finished
+def _later_restart(at: datetime | None, cs: ContainerStatusIn) -> datetime | None:
+    """`at`, or the container's last termination if that is later."""
+    last = cs.lastState
+    terminated = last.terminated if last is not None else None
+    if terminated is not None:
+        finished = terminated.finishedAt
+        if finished is not None and (at is None or at < finished):
+            return finished
+    return at
 
 
 def _condition_true(conditions: list[_Condition], ctype: str) -> bool:
@@ -195,12 +191,14 @@ def pod_summary(pod: PodIn) -> PodSummary:
     """STATUS, READY and RESTARTS as `printPod` computes them."""
     spec, status = pod.spec, pod.status
     conditions = status.conditions or []
-    init_specs = {c.name: c for c in spec.initContainers or ()}
-    total = len(spec.containers or ()) + sum(
-        1 for c in init_specs.values() if c.restartPolicy == "Always"
-    )
+    total = len(spec.containers or ())
+    init_specs: dict[str, ContainerIn] = {}
+    if spec.initContainers:  # most pods have none: no dict, no sum
+        init_specs = {c.name: c for c in spec.initContainers}
+        total += sum(1 for c in init_specs.values() if c.restartPolicy == "Always")
     ready = restarts = sidecar_restarts = 0
-    last, sidecar_last = _LastRestart(), _LastRestart()
+    last: datetime | None = None
+    sidecar_last: datetime | None = None
 
     reason = status.reason or status.phase
     for c in conditions:
@@ -210,12 +208,12 @@ def pod_summary(pod: PodIn) -> PodSummary:
     initializing = False
     for i, cs in enumerate(status.initContainerStatuses or ()):
         restarts += cs.restartCount
-        last.see(cs)
+        last = _later_restart(last, cs)
         init_spec = init_specs.get(cs.name)
         sidecar = init_spec is not None and init_spec.restartPolicy == "Always"
         if sidecar:
             sidecar_restarts += cs.restartCount
-            sidecar_last.see(cs)
+            sidecar_last = _later_restart(sidecar_last, cs)
         state = cs.state or _NO_STATE
         terminated, waiting = state.terminated, state.waiting
         if terminated is not None and terminated.exitCode == 0:
@@ -238,7 +236,7 @@ def pod_summary(pod: PodIn) -> PodSummary:
         has_running, error_reason = False, ""
         for cs in reversed(status.containerStatuses or ()):
             restarts += cs.restartCount
-            last.see(cs)
+            last = _later_restart(last, cs)
             state = cs.state or _NO_STATE
             terminated, waiting = state.terminated, state.waiting
             if waiting is not None and waiting.reason:
@@ -264,45 +262,68 @@ def pod_summary(pod: PodIn) -> PodSummary:
             reason = "Unknown"
         elif status.phase not in ("Failed", "Succeeded"):
             reason = "Terminating"
-    return PodSummary(reason, ready, total, restarts, last.at)
+    return PodSummary(reason, ready, total, restarts, last)
 
 
 # -------------------------------------------------------------------------------- resources
 
 
-def _sum(containers: list[ContainerIn], which: str, milli: bool) -> int | None:
-    total, seen = 0, False
-    for c in containers:
-        res = c.resources
-        values = None if res is None else (res.requests if which == "requests" else res.limits)
-        if not values:
-            continue
-        raw = values.get("cpu" if milli else "memory")
-        value = milli_value(raw) if milli else int_value(raw)
-        if value is not None:
-            total += value
-            seen = True
-    return total if seen else None
+# (cpu request, cpu limit, memory request, memory limit): millicores and bytes, None unset.
+Resources = tuple[int | None, int | None, int | None, int | None]
+_NO_RESOURCES: Resources = (None, None, None, None)
 
 
-def _effective(spec: _PodSpec, which: str, milli: bool) -> int | None:
-    """Pod-level request or limit as the scheduler counts it: regular containers and sidecars
-    run together; each classic init container runs alone, so the pod needs the larger of the
-    two; overhead comes on top."""
-    init = spec.initContainers or []
-    sidecars = [c for c in init if c.restartPolicy == "Always"]
-    running = _sum([*(spec.containers or ()), *sidecars], which, milli)
-    peak = running
-    for c in init:
-        if c.restartPolicy != "Always":
-            alone = _sum([c], which, milli)
-            if alone is not None and (peak is None or alone > peak):
-                peak = alone
-    if peak is not None and spec.overhead:
-        raw = spec.overhead.get("cpu" if milli else "memory")
-        extra = milli_value(raw) if milli else int_value(raw)
-        peak += extra or 0
-    return peak
+def _container_resources(c: ContainerIn) -> Resources:
+    res = c.resources
+    if res is None:
+        return _NO_RESOURCES
+    req, lim = res.requests, res.limits
+    return (
+        milli_value(req.get("cpu")) if req else None,
+        milli_value(lim.get("cpu")) if lim else None,
+        int_value(req.get("memory")) if req else None,
+        int_value(lim.get("memory")) if lim else None,
+    )
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """Sum of set values; None when neither is set."""
+    if b is None:
+        return a
+    return b if a is None else a + b
+
+
+def _pod_resources(spec: _PodSpec) -> Resources:
+    """Pod-level requests and limits as the scheduler counts them: regular containers and
+    sidecars run together; each classic init container runs alone, so the pod needs the
+    larger of the two; overhead comes on top. One pass for all four values."""
+    containers = spec.containers or ()
+    init = spec.initContainers or ()
+    if len(containers) == 1 and not init and not spec.overhead:  # most pods
+        return _container_resources(containers[0])
+    together = [*containers, *(c for c in init if c.restartPolicy == "Always")]
+    peak: list[int | None] = [None, None, None, None]
+    for c in together:
+        values = _container_resources(c)
+        for i, value in enumerate(values):
+            peak[i] = _plus(peak[i], value)
+    classic = [_container_resources(c) for c in init if c.restartPolicy != "Always"]
+    for alone in classic:
+        for i, value in enumerate(alone):
+            current = peak[i]
+            if value is not None and (current is None or value > current):
+                peak[i] = value
+    if spec.overhead:
+        extra = (
+            milli_value(spec.overhead.get("cpu")),
+            milli_value(spec.overhead.get("cpu")),
+            int_value(spec.overhead.get("memory")),
+            int_value(spec.overhead.get("memory")),
+        )
+        for i, value in enumerate(peak):
+            if value is not None:
+                peak[i] = value + (extra[i] or 0)
+    return peak[0], peak[1], peak[2], peak[3]
 
 
 def _qos(spec: _PodSpec) -> str:
@@ -333,6 +354,8 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         (status.podIP,) if status.podIP else ()
     )
     owner = controller_ref(meta)
+    cpu_request, cpu_limit, memory_request, memory_limit = _pod_resources(spec)
+    number = interner.number
     return PodRow(
         **row_base(meta, interner),
         node=s(spec.nodeName) if spec.nodeName else None,
@@ -350,10 +373,10 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         owner_name=s(owner.name) if owner is not None else None,
         owner_uid=s(owner.uid) if owner is not None else None,
         qos=s(status.qosClass or _qos(spec)),
-        cpu_request=interner.number(_effective(spec, "requests", milli=True)),
-        cpu_limit=interner.number(_effective(spec, "limits", milli=True)),
-        memory_request=interner.number(_effective(spec, "requests", milli=False)),
-        memory_limit=interner.number(_effective(spec, "limits", milli=False)),
+        cpu_request=number(cpu_request),
+        cpu_limit=number(cpu_limit),
+        memory_request=number(memory_request),
+        memory_limit=number(memory_limit),
         terminating=meta.deletionTimestamp is not None,
     )
 

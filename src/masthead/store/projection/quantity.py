@@ -67,17 +67,37 @@ def _parse(value: str | int | float) -> Fraction | None:
     return number * (_BINARY.get(suffix) or _DECIMAL[suffix])
 
 
+# The rounded results too: a sync converts each pod's requests and limits, and a Fraction
+# multiply plus ceil per value was a tenth of the pod projection's time.
+_milli_cache: dict[str | int | float, int | None] = {}
+_int_cache: dict[str | int | float, int | None] = {}
+
+
+def _rounded(
+    value: str | int | float, cache: dict[str | int | float, int | None], scale: int
+) -> int | None:
+    if value.__class__ is bool:  # True == 1 as a dict key: never let it share 1's entry
+        return None
+    found = cache.get(value, False)
+    if found is not False:
+        return found
+    q = parse_quantity(value)
+    result = None if q is None else math.ceil(q * scale)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[value] = result
+    return result
+
+
 def milli_value(value: str | int | float | None) -> int | None:
     """`Quantity.MilliValue()`: thousandths, rounded up (CPU in millicores)."""
     if value is None:
         return None
-    q = parse_quantity(value)
-    return None if q is None else math.ceil(q * 1000)
+    return _rounded(value, _milli_cache, 1000)
 
 
 def int_value(value: str | int | float | None) -> int | None:
     """`Quantity.Value()`: rounded up (memory and storage in bytes, pod counts)."""
     if value is None:
         return None
-    q = parse_quantity(value)
-    return None if q is None else math.ceil(q)
+    return _rounded(value, _int_cache, 1)
