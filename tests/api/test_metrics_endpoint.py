@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.harness import Served, live_socket, served
+from tests.api.harness import Served, eventually_async, live_socket, served
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -162,12 +162,16 @@ async def test_metrics_need_the_token() -> None:
     async with served(connect=()) as s, aiohttp.ClientSession() as anon:
         async with anon.get(s.base + "/metrics") as r:
             assert r.status == 401
-        samples, _ = await scrape(s)
-        # Every context is listed with its state, connected or not.
-        status, listed, _ = await s.get("/api/v1/clusters")
-        assert status == 200 and {c["id"] for c in listed} == {"admin", "restricted"}
-        for c in listed:
-            assert (
+        # Every context is listed with its state, connected or not. The default context
+        # connects in the background, so compare a scrape with a listing taken at a quiet point.
+        seen: dict[str, Any] = {}
+
+        async def states_agree() -> bool:
+            samples, _ = await scrape(s)
+            status, listed, _ = await s.get("/api/v1/clusters")
+            assert status == 200 and {c["id"] for c in listed} == {"admin", "restricted"}
+            seen["samples"] = samples
+            return all(
                 value(
                     samples,
                     "masthead_cluster_state",
@@ -176,5 +180,9 @@ async def test_metrics_need_the_token() -> None:
                     state=c["state"],
                 )
                 == 1
+                for c in listed
             )
+
+        await eventually_async(states_agree, 15)
+        samples = seen["samples"]
         assert value(samples, "masthead_api_refused_total", check="auth") == 1
