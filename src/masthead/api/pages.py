@@ -152,7 +152,10 @@ def attach_joins(session: ClusterSession, sources: PageSources) -> None:
 async def first_sync(sources: PageSources, timeout: float) -> None:
     """A source opened by this very request has nothing yet: wait (bounded) for its first
     sync — and for the metrics poller's first answer when the view overlays metrics — so a
-    tool's first page is not an empty "connecting" one. Later pages never wait."""
+    tool's first page is not an empty "connecting" one. Later pages never wait: the metrics
+    wait is bounded by the poller's age, since a first poll can take long (a restricted user's
+    one request per namespace goes through the token bucket) and every page in the meantime
+    would otherwise wait the whole bound."""
     pending = [
         s.freshness
         for s in (*sources.sources, *sources.join_sources)
@@ -160,12 +163,19 @@ async def first_sync(sources: PageSources, timeout: float) -> None:
     ]
     metrics = sources.metrics
     kind = sources.view.metrics
-    unanswered = (
-        metrics is not None
-        and kind is not None
-        and metrics.status(kind).state is MetricsState.UNKNOWN
-    )
-    if (not pending and not unanswered) or timeout <= 0:
+
+    def metrics_budget() -> float:
+        """How long to wait for the first metrics answer: what is left of `timeout` since
+        the poller started, while it has not answered."""
+        if (
+            metrics is None
+            or kind is None
+            or metrics.status(kind).state is not MetricsState.UNKNOWN
+        ):
+            return 0.0
+        return timeout - metrics.running_for()
+
+    if (not pending and metrics_budget() <= 0) or timeout <= 0:
         return
     answered = asyncio.Event()
     stop = metrics.subscribe(lambda _: answered.set()) if metrics is not None else None
@@ -174,7 +184,10 @@ async def first_sync(sources: PageSources, timeout: float) -> None:
             async with asyncio.timeout(timeout):
                 for f in pending:
                     await f.wait_for(lambda c: c.state not in _FIRST_SYNC)
-                if unanswered:
+        budget = metrics_budget()
+        if budget > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(budget):
                     await answered.wait()
     finally:
         if stop is not None:

@@ -282,13 +282,21 @@ class MetricsPoller:
         self.requests = 0
         self.dropped_objects = 0
         self.next_poll: float | None = None  # monotonic time of the next poll while running
+        self.started_at: float | None = None  # monotonic time the poll loop last started
 
     # ------------------------------------------------------------------ demand
     def demand(self, key: str = "") -> None:
         """Someone (a view, a page, a subscription `key`) shows metrics now: poll."""
         self._demand[key] = self._clock()
         if self._task is None or self._task.done():
+            self.started_at = self._clock()
             self._task = asyncio.create_task(self._run(), name=f"metrics {self.cluster}")
+
+    def running_for(self) -> float:
+        """Seconds since the poll loop started (0 when it is not running)."""
+        if not self.running or self.started_at is None:
+            return 0.0
+        return self._clock() - self.started_at
 
     @property
     def running(self) -> bool:
