@@ -50,10 +50,22 @@ class Params:
     frame_s: float
     churn_per_s: float
     paint_changes: int
+    # The pods view left open under churn this long, its heap sampled every heap_sample_s
+    # (issue 6: JS heap after 5 minutes, no growth trend); 0: not measured.
+    heap_trend_s: float = 0
+    heap_sample_s: float = 30
 
 
 MODES = {
-    "smoke": Params(World(20, 5, 5, 5), loads=2, frame_s=2, churn_per_s=5, paint_changes=5),
+    "smoke": Params(
+        World(20, 5, 5, 5),
+        loads=2,
+        frame_s=2,
+        churn_per_s=5,
+        paint_changes=5,
+        heap_trend_s=2,
+        heap_sample_s=1,
+    ),
     "quick": Params(World(115, 8, 20, 20), loads=3, frame_s=8, churn_per_s=20, paint_changes=20),
     "full": Params(
         World(1000, 10, 200, 100), loads=5, frame_s=30, churn_per_s=100, paint_changes=100
@@ -96,6 +108,8 @@ async def measure(p: Params) -> dict[str, Any]:
             "frameSeconds": p.frame_s,
             "churnPerS": p.churn_per_s,
             "paintChanges": p.paint_changes,
+            "heapTrendSeconds": p.heap_trend_s,
+            "heapSampleSeconds": p.heap_sample_s,
         }
         out = await asyncio.to_thread(
             subprocess.run,
@@ -112,6 +126,22 @@ async def measure(p: Params) -> dict[str, Any]:
         raise RuntimeError(f"ui_bench.mjs exited {out.returncode}: {why}")
     result: dict[str, Any] = orjson.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def heap_trend_figures(pods: str, churn: str, trend: list[dict[str, float]]) -> list[Figure]:
+    """The heap after the view stayed open under churn, and its growth over that time (from
+    the first sample; the samples themselves are in the scenario text)."""
+    if len(trend) < 2:
+        return []
+    first, last = trend[0], trend[-1]
+    minutes = round(last["s"] / 60, 1)
+    samples = ", ".join(f"{t['mb']:.1f}" for t in trend)
+    scenario = f"{pods}, pods view open {minutes} min under {churn}; MB every sample: {samples}"
+    growth = (last["mb"] - first["mb"]) / first["mb"] * 100 if first["mb"] else 0.0
+    return [
+        Figure("ui.heap_mb.open_5min", scenario, "MB", [round(last["mb"], 2)]),
+        Figure("ui.heap_growth_5min_pct", scenario, "%", [round(growth, 1)]),
+    ]
 
 
 def figures(p: Params, r: dict[str, Any]) -> list[Figure]:
@@ -144,6 +174,7 @@ def figures(p: Params, r: dict[str, Any]) -> list[Figure]:
             [round(r["heapMb"]["afterWork"], 2)],
         ),
         Figure("ui.heap_mb.after_load", pods, "MB", [round(r["heapMb"]["afterLoad"], 2)]),
+        *heap_trend_figures(pods, churn, r.get("heapTrend") or []),
         Figure(
             "live.paint.p50",
             f"{pods}, pod create sent → row painted, {len(paint)} changes",

@@ -3,13 +3,14 @@
 // bench/ui_bench.py with masthead and a simulator already running and synced:
 //
 //   node bench/ui/ui_bench.mjs '<json: launchUrl, base, simUrl, simToken, loads, frameSeconds,
-//                               churnPerS, paintChanges>'
+//                               churnPerS, paintChanges, heapTrendSeconds, heapSampleSeconds>'
 //
 // Prints one JSON line: firstRowsMs[] (navigation → first real rows painted, one per load; the
 // first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
 // (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
 // stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
-// heap in use after a forced GC, CDP Runtime.getHeapUsage), paintMs[] (create request sent →
+// heap in use after a forced GC, CDP Runtime.getHeapUsage), heapTrend [{s, mb}] (the same, sampled
+// while the view stays open under churn; empty when heapTrendSeconds is 0), paintMs[] (create request sent →
 // the new row painted; the probe's clock and the page's are the same machine's wall clock) and
 // paintParts {write, toFrame, frameToDom, domToPaint} ({p50, p90, count} each: where the time
 // went; see the paint loop).
@@ -179,6 +180,20 @@ try {
   await sim("DELETE", "/_sim/churn");
   const afterWork = await heapMb(cdp);
 
+  // Heap trend: the pods view left open under churn (sorted by restarts, so visible rows keep
+  // changing), the heap after a forced GC every `heapSampleSeconds` for `heapTrendSeconds`.
+  const heapTrend = [];
+  if (cfg.heapTrendSeconds > 0) {
+    await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: cfg.heapTrendSeconds + 60 });
+    const started = Date.now();
+    heapTrend.push({ s: 0, mb: await heapMb(cdp) });
+    while (Date.now() - started < cfg.heapTrendSeconds * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, cfg.heapSampleSeconds * 1000));
+      heapTrend.push({ s: Math.round((Date.now() - started) / 1000), mb: await heapMb(cdp) });
+    }
+    await sim("DELETE", "/_sim/churn");
+  }
+
   // Paint: a pod created in the simulator, seen in a view filtered to such pods.
   await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
   await page.getByLabel("filter", { exact: true }).fill(PAINT_PREFIX);
@@ -226,7 +241,7 @@ try {
   const paintParts = Object.fromEntries(Object.entries(parts).map(([k, d]) => [k, { p50: median(d), p90: d.length ? pct(d, 0.9) : null, count: d.length }]));
   const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
   const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
-  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, paintMs, paintParts }) + "\n");
+  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, heapTrend, paintMs, paintParts }) + "\n");
 } catch (error) {
   // What the page showed: a screenshot and the visible rows, for the failure's reason.
   const page = context?.pages()[0];

@@ -100,6 +100,11 @@ def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> N
     assert median(figs["ui.frame.p95"]) >= 1
     assert 0.5 < median(figs["ui.heap_mb"]) < 500
     assert median(figs["live.paint.p99"]) >= median(figs["live.paint.p50"])
+    # The view left open under churn: a heap sampled over the trend, its growth from the first.
+    assert figs["ui.heap_mb.open_5min"]["unit"] == "MB"
+    assert 0.5 < median(figs["ui.heap_mb.open_5min"]) < 500
+    assert figs["ui.heap_growth_5min_pct"]["unit"] == "%"
+    assert "MB every sample:" in figs["ui.heap_growth_5min_pct"]["scenario"]
 
 
 def test_api_pages_large_measures_pages_304s_frames_and_cpu_under_churn(tmp_path: Path) -> None:
