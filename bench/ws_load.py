@@ -52,6 +52,7 @@ PROBE_TIMEOUT = 3.0
 PROBE_CANDIDATES = 200
 DIAG_EVERY_S = 2.0
 SYNC_TIMEOUT_S = 900.0
+TEN_MIN_S = 600.0
 
 
 @dataclass
@@ -325,7 +326,19 @@ def figures(args: argparse.Namespace, out: dict[str, Any]) -> list[Figure]:
         one("ws_load_rss_growth_pct", "%", [_growth(smp.masthead_rss)]),
         one("ws_load_rss_mb", "MB", [smp.masthead_rss[-1][1]]),
         one("ws_load_sim_rss_mb", "MB", [smp.sim_rss[-1][1]]),
+        *_ten_minutes(scenario, smp.masthead_rss),
     ]
+
+
+def _ten_minutes(scenario: str, rss: list[tuple[float, float]]) -> list[Figure]:
+    """`rss.growth_10min` (benchmarks.md) from a run of 10 minutes or more: from all
+    subscribed to the first sample 10 minutes later."""
+    later = [(t, v) for t, v in rss if t >= TEN_MIN_S]
+    if not later:
+        return []
+    growth = 100 * (later[0][1] - rss[0][1]) / rss[0][1]
+    where = f"{scenario}, masthead's process, {later[0][0]:.0f} s from all subscribed"
+    return [Figure("rss.growth_10min", where, "%", [round(growth, 2)])]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
