@@ -43,6 +43,7 @@ FULL_AS_QUICK = {
     # Its 100k size lists with kubectl 3 times (~200 s and > 10 GB each); peer_sync measures
     # sync.pods at 100k against the floor and every peer, kubectl once.
     "kube_sync_figures": "20k pods: the 100k sync.pods is peer_sync's",
+    "projection_pods": "3 runs instead of 5 at the same 100k pods",
 }
 # Modules with a `smoke` mode (seconds, a hundred pods): what `--smoke` runs.
 SMOKE = ("api_load", "recovery", "ui_bench", "sync_all")
