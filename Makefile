@@ -63,7 +63,8 @@ lint: setup
 # Load and soak against the simulator (bench/ws_load.py; not part of CI). Results JSON in
 # bench/results/.
 load: setup
-	$(VENV)/bin/python -m bench.ws_load --scenario large --duration 600 --clients 100
+	$(VENV)/bin/python -m bench.ws_load --scenario large --duration 600 --clients 100 --rate 1000 \
+		--sample-every 30
 
 soak: setup
 	$(VENV)/bin/python -m bench.ws_load --scenario large --duration 3600 --clients 100 \

@@ -36,12 +36,15 @@ URL_RE = re.compile(r"^(http://127\.0\.0\.1:\d+)/\?token=\S+$")
 
 @dataclass(frozen=True)
 class World:
-    """How big a simulator world to build (`masthead sim --scenario small` with these knobs)."""
+    """How big a simulator world to build (`masthead sim --scenario <scenario>` with these
+    knobs; the scenario supplies the rest, e.g. `restricted`'s 50 namespaces granted to its
+    user)."""
 
     deployments: int
     pods_per_deployment: int
     nodes: int
     namespaces: int
+    scenario: str = "small"
 
     @property
     def pods(self) -> int:
@@ -50,7 +53,18 @@ class World:
     @property
     def label(self) -> str:
         p = self.pods
-        return f"{p // 1000}k-pods" if p >= 1000 else f"{p}-pods"
+        size = f"{p // 1000}k-pods" if p >= 1000 else f"{p}-pods"
+        return size if self.scenario == "small" else f"{self.scenario} ({size})"
+
+
+# The simulator's named scenarios (masthead.sim.world.scenario) at their own sizes.
+SCENARIO_WORLDS = {
+    "demo": World(45, 5, 10, 0, "demo"),
+    "small": World(115, 8, 20, 20),
+    "large": World(10_000, 10, 2_000, 500, "large"),
+    "huge": World(30_000, 10, 5_000, 1_000, "huge"),
+    "restricted": World(115, 8, 20, 60, "restricted"),
+}
 
 
 def statm_rss_mb(pid: int) -> float:
@@ -128,7 +142,7 @@ class SimWorld(_Child):
         self.tmp = tempfile.TemporaryDirectory(prefix="masthead-bench-sim-")
         self.kubeconfig = str(Path(self.tmp.name) / "kubeconfig")
         w = self.world
-        argv = [str(MASTHEAD_BIN), "sim", "--scenario", "small", "--kubeconfig-out"]
+        argv = [str(MASTHEAD_BIN), "sim", "--scenario", w.scenario, "--kubeconfig-out"]
         argv += [self.kubeconfig, "--deployments", str(w.deployments)]
         argv += ["--pods-per-deployment", str(w.pods_per_deployment), "--nodes", str(w.nodes)]
         argv += ["--namespaces", str(w.namespaces), *self.extra_args]
@@ -147,6 +161,9 @@ class SimWorld(_Child):
     def close(self) -> None:
         super().close()
         self.tmp.cleanup()
+
+    def rss_mb(self) -> float:
+        return statm_rss_mb(self.proc.pid)
 
     def session(self) -> aiohttp.ClientSession:
         """A session for the simulator's API and `/_sim/` (self-signed certificate)."""
@@ -168,17 +185,22 @@ async def sim_call(s: aiohttp.ClientSession, method: str, path: str, body: Any =
 
 @dataclass
 class Masthead(_Child):
-    """masthead on a free port, connected to `kubeconfig`'s current context."""
+    """masthead on a free port, connected to `kubeconfig`'s current context (or `context`,
+    with `extra_args` such as `--namespaces`)."""
 
     kubeconfig: str
     token: str = "bench"
     data_dir: str | None = None  # None: a fresh temporary one (no warm-start snapshots)
+    context: str | None = None
+    extra_args: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="masthead-bench-")
         argv = [str(MASTHEAD_BIN), "--kubeconfig", self.kubeconfig, "--no-browser"]
         argv += ["--port", "0", "--token", self.token]
         argv += ["--data-dir", self.data_dir or self.tmp.name]
+        argv += ["--context", self.context] if self.context else []
+        argv += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             argv,
@@ -203,14 +225,18 @@ class Masthead(_Child):
     def rss_mb(self) -> float:
         return statm_rss_mb(self.proc.pid)
 
-    def session(self) -> aiohttp.ClientSession:
+    def session(self, connections: int = 100) -> aiohttp.ClientSession:
+        """A session to masthead; `connections` caps its open sockets (0: no cap — one per
+        client socket a load test holds)."""
         return aiohttp.ClientSession(
-            base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}
+            base_url=self.base,
+            headers={"Authorization": f"Bearer {self.token}"},
+            connector=aiohttp.TCPConnector(limit=connections),
         )
 
 
-async def cluster_detail(http: aiohttp.ClientSession) -> dict[str, Any]:
-    async with http.get(f"/api/v1/clusters/{CLUSTER}") as r:
+async def cluster_detail(http: aiohttp.ClientSession, cluster: str = CLUSTER) -> dict[str, Any]:
+    async with http.get(f"/api/v1/clusters/{cluster}") as r:
         r.raise_for_status()
         doc: dict[str, Any] = await r.json()
         return doc
@@ -221,20 +247,32 @@ def all_live(detail: dict[str, Any]) -> bool:
     return bool(sources) and all(s["state"] == "live" for s in sources)
 
 
-async def pods_page(http: aiohttp.ClientSession, **query: str) -> dict[str, Any]:
-    async with http.get(f"/api/v1/clusters/{CLUSTER}/views/pods", params=query) as r:
+async def view_page(
+    http: aiohttp.ClientSession, view: str, cluster: str = CLUSTER, **query: str
+) -> dict[str, Any]:
+    async with http.get(f"/api/v1/clusters/{cluster}/views/{view}", params=query) as r:
         doc: dict[str, Any] = await r.json() if r.status == 200 else {}
         return doc
 
 
-async def wait_synced(http: aiohttp.ClientSession, pods: int, timeout: float) -> None:
+async def pods_page(http: aiohttp.ClientSession, **query: str) -> dict[str, Any]:
+    return await view_page(http, "pods", **query)
+
+
+async def wait_synced(
+    http: aiohttp.ClientSession,
+    pods: int,
+    timeout: float,
+    cluster: str = CLUSTER,
+    poll_s: float = 0.2,
+) -> None:
     """Until the pods view holds at least `pods` rows and every source is live."""
     async with asyncio.timeout(timeout):
         while True:
-            page = await pods_page(http, limit="1")
-            if page.get("total", 0) >= pods and all_live(await cluster_detail(http)):
+            page = await view_page(http, "pods", cluster, limit="1")
+            if page.get("total", 0) >= pods and all_live(await cluster_detail(http, cluster)):
                 return
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(poll_s)
 
 
 class PodsSubscription:

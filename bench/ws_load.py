@@ -2,34 +2,41 @@
 five subscriptions (pods/events/deployments views, different windows and sorts), against
 masthead on a simulator scenario under churn, plus one slow consumer that reads nothing.
 
-    python -m bench.ws_load [--clients 100] [--scenario small|large] [--rate 1000]
+    python -m bench.ws_load [--clients 100] [--scenario demo|small|large|huge] [--rate 1000]
                             [--duration 60] [--sample-every 60] [--no-results]
                             [--no-slow-consumer]
 
-Reports the deepest per-connection send queue and frames dropped (from /api/v1/diagnostics),
-frame latency p50/p95/p99 measured as in bench/api_pages.py (a pod's restart count set to a new
-maximum on the simulator's loop → the frame of a `sort=restarts&desc=1` window showing it) for
-the first half of the run (no slow consumer yet: the baseline) and the second (with it), RSS
-from when every client is subscribed to the end (growth %, sampled every --sample-every s; the
-whole process: masthead, the clients and the simulator's thread), and frames each client got.
-The simulator runs on its own thread and loop, so its work is not charged to masthead's
-latency. Writes bench/results JSON (bench/results_format.py) unless --no-results.
+Three processes, as in production: the simulator world (`masthead sim`, bench/stack.py), masthead
+(`masthead --kubeconfig …`) and this one, which holds the clients. Churn runs inside the
+simulator (`/_sim/churn`), so neither the simulator's work nor the clients' is charged to
+masthead's RSS, and each process's RSS is its own.
+
+Reports, from when every client is subscribed to the end: masthead's RSS and the simulator's
+(sampled every --sample-every s; masthead's growth %), the deepest per-socket send queue and
+the frames dropped (masthead's `/api/v1/diagnostics`, sampled every DIAG_EVERY_S), and frame
+latency p50/p95/p99: a pod's restart count set to a new maximum through the simulator's API
+(`PUT …/pods/<name>/status`; timed from just before the request, so the simulator's handling
+is included) → the frame of a `sort=restarts&desc=1` window showing it. The first half of the
+run is the baseline; the slow consumer subscribes for the second half. Writes the summary to
+bench/results/ws_load-<timestamp>.json and the figures in the results format unless
+--no-results.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
+import contextlib
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import orjson
 
-from bench.api_pages import CHANGE_GAP, SimThread, pct
-from bench.results_format import Figure, write_results
-from masthead.server import Server, ServerConfig
+from bench.api_pages import CHANGE_GAP, pct
+from bench.results_format import RESULTS_DIR, Figure, write_results
+from bench.stack import CLUSTER, SCENARIO_WORLDS, Masthead, SimWorld, sim_call, wait_synced
 
 SUBSCRIPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("pods", {"sort": "name"}),
@@ -38,250 +45,309 @@ SUBSCRIPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("deployments", {"sort": "name"}),
     ("pods", {"sort": "age", "desc": 1}),
 )
-TOKEN = "bench"
 # A probe change whose frame has not come by then is counted lost (churn may delete the pod or
-# set its restart count past the marker) rather than waited for.
-PROBE_TIMEOUT = 3.0
+# set its restart count past the marker) rather than waited for. 3 s lost 1,090 of 1,102
+# probes in the first soak (masthead niced beside a full bench run): 10 s still bounds a
+# probe while telling slow frames from lost ones.
+PROBE_TIMEOUT = 10.0
+# Probe targets: pods with running containers from the first page of the simulator's list.
+PROBE_CANDIDATES = 200
+DIAG_EVERY_S = 2.0
+SYNC_TIMEOUT_S = 900.0
+TEN_MIN_S = 600.0
 
 
-def rss_mb() -> float:
-    """Resident set size now (Linux /proc), in MB."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * resource.getpagesize() / 1e6
+@dataclass
+class Samples:
+    """What the samplers saw: (seconds since all subscribed, MB) and the queue high-water."""
 
-
-class ScenarioSim(SimThread):
-    """The simulator thread of bench/api_pages.py on a scenario world, churning."""
-
-    def __init__(self, scenario: str, rate: float, duration: float) -> None:
-        super().__init__(0)
-        self.scenario, self.rate, self.duration = scenario, rate, duration
-
-    async def _main(self) -> None:
-        from masthead.sim.app import SimConfig, Simulator
-        from masthead.sim.churn import Churn
-
-        self.loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with Simulator(SimConfig(scenario=self.scenario, controllers=frozenset())) as sim:
-            self.sim = sim
-            churn = Churn(sim, self.rate, duration=self.duration + 120)
-            churn.start()
-            self.ready.set()
-            await self._stop.wait()
-            await churn.stop()
-
-    async def set_restarts(self, index: int, restarts: int) -> tuple[float, str]:
-        """Set the restart count of pod `index` (modulo the pods there are now: churn
-        deletes pods; or the next one with container statuses) on the simulator's loop.
-        Returns when (perf_counter) and the pod's uid: the probe tells its frame from one
-        showing a churn restart."""
-
-        async def write() -> tuple[float, str]:
-            sim = self.sim
-            key = ("", "pods")
-            pods = list(sim.store.iter_objects(key))
-            start = index % max(1, len(pods))
-            for stored in pods[start:] + pods[:start]:  # the first with containers running
-                pod = stored.decode()
-                statuses = pod.get("status", {}).get("containerStatuses") or []
-                if statuses:
-                    break
-            for n, cs in enumerate(statuses):  # the column sums containers: one holds it
-                cs["restartCount"] = restarts if n == 0 else 0
-            at = time.perf_counter()
-            sim.registry.put_prepared(sim.info("", "v1", "pods"), pod)
-            return at, stored.uid
-
-        assert self.loop is not None
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(write(), self.loop))
+    masthead_rss: list[tuple[float, float]] = field(default_factory=list)
+    sim_rss: list[tuple[float, float]] = field(default_factory=list)
+    max_queue_depth: int = 0
+    max_queue_bytes: int = 0
+    diagnostics: int = 0
+    slow_socket: dict[str, Any] = field(default_factory=dict)
 
 
 class Probe:
-    """Sets a pod's restart count to a new maximum every CHANGE_GAP and times the frame of a
-    `sort=restarts&desc=1` window that shows it; samples RSS on the way."""
+    """Sets a pod's restart count to a new maximum every CHANGE_GAP through the simulator's API
+    and times the frame of a `sort=restarts&desc=1` window showing it."""
 
     def __init__(
-        self,
-        sim: ScenarioSim,
-        ws: aiohttp.ClientWebSocketResponse,
-        pods: int,
-        sample_every: float,
-        rss: list[float],
+        self, sim: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse, pods: list[str]
     ) -> None:
         self.sim, self.ws, self.pods = sim, ws, pods
-        self.sample_every, self.rss = sample_every, rss
         self.changes = 0
         self.lost = 0  # changes whose frame never came within PROBE_TIMEOUT
-        self._last_sample = time.monotonic()
+        self.gone = 0  # candidate pods deleted by churn (dropped from the rotation)
+
+    async def _write(self, marker: int) -> tuple[float, str] | None:
+        """Set the next candidate's restart count to `marker`; (when, uid), or None if the
+        candidates ran out."""
+        while self.pods:
+            path = self.pods[self.changes % len(self.pods)]
+            async with self.sim.get(path) as r:
+                if r.status == 404:
+                    self.pods.remove(path)
+                    self.gone += 1
+                    continue
+                pod = await r.json(content_type=None)
+            # The column sums containers: one holds the marker.
+            for n, cs in enumerate(pod["status"]["containerStatuses"]):
+                cs["restartCount"] = marker if n == 0 else 0
+            at = time.perf_counter()
+            async with self.sim.put(path + "/status", json=pod) as r:
+                if r.status == 200:
+                    return at, str(pod["metadata"]["uid"])
+            # 404 (deleted meanwhile) or 409 (churn wrote it): the next candidate.
+            self.changes += 1
+        return None
 
     async def run(self, seconds: float, latencies: list[float]) -> None:
         started = time.monotonic()
         while time.monotonic() - started < seconds:
             marker = 1_000_000 + self.changes
-            self.changes += 1
             try:
                 async with asyncio.timeout(PROBE_TIMEOUT):
-                    written, uid = await self.sim.set_restarts(self.changes * 7919, marker)
+                    written = await self._write(marker)
+                    if written is None:
+                        raise RuntimeError("every probe pod was deleted by churn")
+                    at, uid = written
                     while True:
                         frame = orjson.loads((await self.ws.receive()).data)
                         rows = frame.get("rows") or []
                         if rows and rows[0]["uid"] == uid and rows[0]["restarts"] >= marker:
                             break
-                    latencies.append((time.perf_counter() - written) * 1000)
+                    latencies.append((time.perf_counter() - at) * 1000)
             except TimeoutError:  # churn deleted the pod or restarted it past the marker
                 self.lost += 1
-            if time.monotonic() - self._last_sample >= self.sample_every:
-                self.rss.append(rss_mb())
-                self._last_sample = time.monotonic()
+            self.changes += 1
             await asyncio.sleep(CHANGE_GAP)
 
 
-async def client(http: aiohttp.ClientSession, base: str, index: int, got: list[int]) -> None:
-    async with http.ws_connect(base + "/api/v1/live") as ws:
+async def probe_pods(sim: aiohttp.ClientSession) -> list[str]:
+    """API paths of pods with container statuses, outside the churn's own namespace."""
+    doc = await sim_call(sim, "GET", f"/api/v1/pods?limit={PROBE_CANDIDATES}")
+    return [
+        f"/api/v1/namespaces/{p['metadata']['namespace']}/pods/{p['metadata']['name']}"
+        for p in doc["items"]
+        if (p.get("status") or {}).get("containerStatuses")
+        and p["metadata"]["namespace"] != "masthead-churn"
+    ]
+
+
+async def client(http: aiohttp.ClientSession, index: int, got: list[int]) -> None:
+    async with http.ws_connect("/api/v1/live") as ws:
         for n, (view, query) in enumerate(SUBSCRIPTIONS):
             window = {"offset": (index * 7 + n * 13) % 50, "limit": 50}
-            sub = {"op": "subscribe", "sub": f"s{n}", "cluster": "admin", "view": view}
+            sub = {"op": "subscribe", "sub": f"s{n}", "cluster": CLUSTER, "view": view}
             await ws.send_json(sub | {"query": query, "window": window})
         async for msg in ws:
             if msg.type is aiohttp.WSMsgType.TEXT:
                 got[index] += 1
 
 
-async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    sim = ScenarioSim(args.scenario, args.rate, args.duration)
-    sim.thread.start()
-    sim.ready.wait(600)
-    assert sim.sim is not None and sim.sim.kubeconfig_path is not None
-    pods = sim.sim.store.count(("", "pods"))
-    server = Server(
-        ServerConfig(kubeconfigs=[sim.sim.kubeconfig_path], token=TOKEN, connect=["admin"])
+async def diagnostics(http: aiohttp.ClientSession) -> dict[str, Any]:
+    async with http.get("/api/v1/diagnostics") as r:
+        r.raise_for_status()
+        doc: dict[str, Any] = await r.json()
+        return doc
+
+
+async def sample_rss(sim: SimWorld, mh: Masthead, every: float, t0: float, out: Samples) -> None:
+    while True:
+        t = round(time.monotonic() - t0, 1)
+        out.masthead_rss.append((t, mh.rss_mb()))
+        out.sim_rss.append((t, sim.rss_mb()))
+        await asyncio.sleep(every)
+
+
+async def sample_queues(http: aiohttp.ClientSession, out: Samples) -> None:
+    """The deepest send queue seen, and the socket that held it (the slow one)."""
+    slow_coalesced = 0
+    while True:
+        sockets = (await diagnostics(http))["live"]["sockets"]
+        out.diagnostics += 1
+        for s in sockets:
+            out.max_queue_bytes = max(out.max_queue_bytes, s["pending_bytes"])
+            # Queued pages are built only when sent (bytes stay 0): the slow socket is the one
+            # whose queue is deepest, then the one absorbing the most changes.
+            if (s["pending"], s["coalesced"]) >= (out.max_queue_depth, slow_coalesced):
+                out.slow_socket = s
+                slow_coalesced = s["coalesced"]
+            out.max_queue_depth = max(out.max_queue_depth, s["pending"])
+        await asyncio.sleep(DIAG_EVERY_S)
+
+
+async def subscribe_probe(http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+    ws = await http.ws_connect("/api/v1/live")
+    await ws.send_json(
+        {
+            "op": "subscribe",
+            "sub": "m",
+            "cluster": CLUSTER,
+            "view": "pods",
+            "query": {"sort": "restarts", "desc": 1},
+            "window": {"offset": 0, "limit": 10},
+        }
     )
-    await server.start()
-    out: dict[str, Any] = {
-        "latency_ms": [],
-        "baseline_latency_ms": [],
-        "rss_mb": [],  # from when every client is subscribed (after the first sync)
-        "pods": pods,
-    }
+    await ws.receive()
+    return ws
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    world = SCENARIO_WORLDS[args.scenario]
+    samples = Samples()
+    out: dict[str, Any] = {"latency_ms": [], "baseline_latency_ms": []}
     tasks: list[asyncio.Task[None]] = []
-    try:
-        async with aiohttp.ClientSession(
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            connector=aiohttp.TCPConnector(limit=0),  # the default 100 would queue client 101
-        ) as http:
-            url = f"{server.base}/api/v1/clusters/admin/views/pods?limit=1"
-            async with asyncio.timeout(600):
-                while True:
-                    async with http.get(url) as r:
-                        body = await r.json() if r.status == 200 else {}
-                    if body.get("sources") and body["sources"][0]["state"] == "live":
-                        break
-                    await asyncio.sleep(0.2)
-            got = [0] * args.clients
-            tasks = [
-                asyncio.create_task(client(http, server.base, i, got)) for i in range(args.clients)
-            ]
-            async with http.ws_connect(server.base + "/api/v1/live") as probe:
-                await probe.send_json(
-                    {
-                        "op": "subscribe",
-                        "sub": "m",
-                        "cluster": "admin",
-                        "view": "pods",
-                        "query": {"sort": "restarts", "desc": 1},
-                        "window": {"offset": 0, "limit": 10},
-                    }
+    with SimWorld(world) as sim, Masthead(sim.kubeconfig) as mh:
+        async with sim.session() as s, mh.session(connections=0) as http:
+            try:
+                t_sync = time.monotonic()
+                await wait_synced(http, world.pods, SYNC_TIMEOUT_S)
+                out["sync_s"] = round(time.monotonic() - t_sync, 1)
+                candidates = await probe_pods(s)
+                churn_s = args.duration + 120  # the clients' start is inside the window
+                await sim_call(s, "POST", "/_sim/churn", {"rate": args.rate, "duration": churn_s})
+                got = [0] * args.clients
+                tasks = [asyncio.create_task(client(http, i, got)) for i in range(args.clients)]
+                probe_ws = await subscribe_probe(http)
+                t0 = time.monotonic()
+                tasks.append(
+                    asyncio.create_task(sample_rss(sim, mh, args.sample_every, t0, samples))
                 )
-                await probe.receive()
-                out["rss_mb"].append(rss_mb())
-                probe_run = Probe(sim, probe, pods, args.sample_every, out["rss_mb"])
+                tasks.append(asyncio.create_task(sample_queues(http, samples)))
+                probe = Probe(s, probe_ws, candidates)
                 # First half without the slow consumer (the baseline), second half with it.
-                await probe_run.run(args.duration / 2, out["baseline_latency_ms"])
-                slow = await http.ws_connect(server.base + "/api/v1/live")  # never read
+                await probe.run(args.duration / 2, out["baseline_latency_ms"])
+                slow = await http.ws_connect("/api/v1/live")  # never read
                 for n, (view, query) in enumerate(SUBSCRIPTIONS if args.slow_consumer else ()):
-                    sub = {"op": "subscribe", "sub": f"s{n}", "cluster": "admin", "view": view}
-                    window = {"offset": 0, "limit": 500}
-                    await slow.send_json(sub | {"query": query, "window": window})
-                await probe_run.run(args.duration / 2, out["latency_ms"])
-            async with http.get(server.base + "/api/v1/diagnostics") as r:
-                diag = await r.json()
-            live = diag["live"]
-            load = diag["registry"]["clusters"][0]["load"]
-            out["relists"] = load["relists"]
-            await slow.close()
-            out["rss_mb"].append(rss_mb())
-            out["frames_per_client"] = sorted(got)
-            out["changes"] = probe_run.changes
-            out["lost"] = probe_run.lost
-            out["frames_dropped"] = live["frames_dropped"]
-            out["max_queue_depth"] = max((s["pending"] for s in live["sockets"]), default=0)
-            out["max_queue_bytes"] = max((s["pending_bytes"] for s in live["sockets"]), default=0)
-            # The socket holding the most is the one nobody reads: its queue stays bounded.
-            out["slow_socket"] = max(live["sockets"], key=lambda s: s["pending_bytes"], default={})
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await server.stop()
-        sim.stop()
+                    sub = {"op": "subscribe", "sub": f"s{n}", "cluster": CLUSTER, "view": view}
+                    await slow.send_json(
+                        sub | {"query": query, "window": {"offset": 0, "limit": 500}}
+                    )
+                await probe.run(args.duration / 2, out["latency_ms"])
+                samples.masthead_rss.append((round(time.monotonic() - t0, 1), mh.rss_mb()))
+                samples.sim_rss.append((round(time.monotonic() - t0, 1), sim.rss_mb()))
+                diag = await diagnostics(http)
+                churn = await sim_call(s, "DELETE", "/_sim/churn")
+                await slow.close()
+                await probe_ws.close()
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+    live = diag["live"]
+    out.update(
+        pods=world.pods,
+        samples=samples,
+        frames_per_client=sorted(got),
+        changes=probe.changes,
+        lost=probe.lost,
+        probe_pods_gone=probe.gone,
+        frames_dropped=live["frames_dropped"],
+        frames_sent=live["frames_sent"],
+        coalesced=live["coalesced"],
+        relists=diag["registry"]["clusters"][0]["load"]["relists"],
+        churn_achieved_per_s=churn.get("achievedRate"),
+    )
     return out
 
 
+def _growth(rss: list[tuple[float, float]]) -> float:
+    return 100 * (rss[-1][1] - rss[0][1]) / rss[0][1]
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {q: round(pct(values, v), 1) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
+
+
 def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
-    lat = out["latency_ms"] or [float("nan")]
-    base = out["baseline_latency_ms"] or [float("nan")]
-    rss = out["rss_mb"]
+    smp: Samples = out["samples"]
+    lat, base = out["latency_ms"], out["baseline_latency_ms"]
     frames = out["frames_per_client"]
     return {
         "scenario": args.scenario,
+        "pods": out["pods"],
         "clients": args.clients,
         "subscriptions": args.clients * len(SUBSCRIPTIONS),
         "rate": args.rate,
+        "churn_achieved_per_s": out["churn_achieved_per_s"],
         "duration_s": args.duration,
+        "masthead_sync_s": out["sync_s"],
         "changes_probed": out["changes"],
-        "frames_answered": len(out["latency_ms"]) + len(out["baseline_latency_ms"]),
-        "probes_lost": out["lost"],
-        "relists": out["relists"],  # masthead's, during the run (a relist delays frames)
-        "latency_ms": percentiles(lat),
+        "frames_answered": len(lat) + len(base),
+        "probes_lost": out["lost"],  # no frame within PROBE_TIMEOUT: not in the percentiles
+        "probe_timeout_s": PROBE_TIMEOUT,
+        "probe_pods_gone": out["probe_pods_gone"],
+        "relists": out["relists"],  # masthead's since start (a relist delays frames)
         # Without the slow consumer (first half) and with it (second half): it must not matter.
         "baseline_latency_ms": percentiles(base),
-        "slow_consumer_p95_ratio": round(pct(lat, 0.95) / pct(base, 0.95), 2),
-        "max_queue_depth": out["max_queue_depth"],
-        "max_queue_bytes": out["max_queue_bytes"],
+        "latency_ms": percentiles(lat),
+        "slow_consumer_p95_ratio": round(pct(lat, 0.95) / pct(base, 0.95), 2)
+        if lat and base
+        else None,
+        "max_queue_depth": smp.max_queue_depth,
+        "max_queue_bytes": smp.max_queue_bytes,
+        "diagnostics_samples": smp.diagnostics,
+        "frames_sent": out["frames_sent"],
         "frames_dropped": out["frames_dropped"],
-        "slow_consumer_socket": out["slow_socket"],
+        "frames_coalesced": out["coalesced"],
+        "slow_consumer_socket": smp.slow_socket,
         "frames_per_client": {"min": frames[0], "max": frames[-1]} if frames else {},
-        "rss_mb": {
-            "start": round(rss[0], 1),
-            "end": round(rss[-1], 1),
-            "growth_pct": round(100 * (rss[-1] - rss[0]) / rss[0], 1),
-            "samples": [round(x, 1) for x in rss],
+        "masthead_rss_mb": {
+            "start": round(smp.masthead_rss[0][1], 1),
+            "end": round(smp.masthead_rss[-1][1], 1),
+            "max": round(max(v for _, v in smp.masthead_rss), 1),
+            "growth_pct": round(_growth(smp.masthead_rss), 1),
+            "samples": [(t, round(v, 1)) for t, v in smp.masthead_rss],
+        },
+        "sim_rss_mb": {
+            "start": round(smp.sim_rss[0][1], 1),
+            "end": round(smp.sim_rss[-1][1], 1),
+            "samples": [(t, round(v, 1)) for t, v in smp.sim_rss],
         },
     }
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {q: round(pct(values, v), 1) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
-
-
 def figures(args: argparse.Namespace, out: dict[str, Any]) -> list[Figure]:
-    scenario = f"ws-load-{args.scenario}-{args.clients}x{len(SUBSCRIPTIONS)}"
-    lat = out["latency_ms"]
-    rss = out["rss_mb"]
+    scenario = f"ws-load-{args.scenario}-{args.clients}x{len(SUBSCRIPTIONS)}, churn {args.rate:g}/s"
+    lat, base = out["latency_ms"], out["baseline_latency_ms"]
+    smp: Samples = out["samples"]
+
+    def one(fid: str, unit: str, values: list[float]) -> Figure:
+        return Figure(fid, scenario, unit, [round(v, 2) for v in values])
+
     return [
-        Figure("ws_load_frame_p95_ms", scenario, "ms", [pct(lat, 0.95)] if lat else []),
-        Figure("ws_load_frames_dropped", scenario, "frames", [float(out["frames_dropped"])]),
-        Figure("ws_load_max_queue_depth", scenario, "frames", [float(out["max_queue_depth"])]),
-        Figure("ws_load_rss_growth_pct", scenario, "%", [100 * (rss[-1] - rss[0]) / rss[0]]),
+        one("ws_load_frame_p95_ms", "ms", [pct(lat, 0.95)] if lat else []),
+        one("ws_load_frame_p99_ms", "ms", [pct(lat, 0.99)] if lat else []),
+        one("ws_load_frame_p99_ms.baseline", "ms", [pct(base, 0.99)] if base else []),
+        one("ws_load_frames_dropped", "frames", [float(out["frames_dropped"])]),
+        one("ws_load_max_queue_depth", "frames", [float(smp.max_queue_depth)]),
+        one("ws_load_rss_growth_pct", "%", [_growth(smp.masthead_rss)]),
+        one("ws_load_rss_mb", "MB", [smp.masthead_rss[-1][1]]),
+        one("ws_load_sim_rss_mb", "MB", [smp.sim_rss[-1][1]]),
+        *_ten_minutes(scenario, smp.masthead_rss),
     ]
 
 
+def _ten_minutes(scenario: str, rss: list[tuple[float, float]]) -> list[Figure]:
+    """`rss.growth_10min` (benchmarks.md) from a run of 10 minutes or more: from all
+    subscribed to the first sample 10 minutes later."""
+    later = [(t, v) for t, v in rss if t >= TEN_MIN_S]
+    if not later:
+        return []
+    growth = 100 * (later[0][1] - rss[0][1]) / rss[0][1]
+    where = f"{scenario}, masthead's process, {later[0][0]:.0f} s from all subscribed"
+    return [Figure("rss.growth_10min", where, "%", [round(growth, 2)])]
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--clients", type=int, default=100)
-    p.add_argument("--scenario", default="small")
+    p.add_argument("--scenario", default="small", choices=("demo", "small", "large", "huge"))
     p.add_argument("--rate", type=float, default=1000.0, help="churn writes/s")
     p.add_argument("--duration", type=float, default=60.0, help="seconds (bounded)")
     p.add_argument("--sample-every", type=float, default=60.0, help="RSS sample period, s")
@@ -295,6 +361,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not 0 < args.duration <= 4 * 3600:
         p.error("--duration must be in (0, 14400] seconds")
+    if not 0 < args.sample_every <= args.duration:
+        p.error("--sample-every must be in (0, --duration] seconds")
+    if not 1 <= args.clients <= 1000:
+        p.error("--clients must be in [1, 1000]")
+    if not 0 < args.rate <= 5000:
+        p.error("--rate must be in (0, 5000] writes/s")
     return args
 
 
@@ -302,11 +374,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse(argv)
     out = asyncio.run(measure(args))
     summary = report(args, out)
-    print(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+    text = orjson.dumps(summary, option=orjson.OPT_INDENT_2)
+    print(text.decode())
     if not args.no_results:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
+        (RESULTS_DIR / f"ws_load-{stamp}.json").write_bytes(text)
         print("results:", write_results(figures(args, out)))
     return summary
 
 
 if __name__ == "__main__":
-    main()
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

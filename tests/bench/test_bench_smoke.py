@@ -135,3 +135,30 @@ def test_warm_start_times_cold_and_warm_first_pages(tmp_path: Path) -> None:
     for fid in ("warm_start.cold_first_page", "warm_start.warm_first_page"):
         assert figs[fid]["unit"] == "s"
         assert 0 < median(figs[fid]) < 120, figs[fid]
+
+
+def test_sync_all_times_every_view_idle_churning_and_restricted(tmp_path: Path) -> None:
+    smoke("sync_all", tmp_path, timeout=300)
+    doc = orjson.loads((tmp_path / "latest.json").read_bytes())
+    by_scenario: dict[str, dict[str, dict[str, Any]]] = {}
+    for f in doc["figures"]:
+        by_scenario.setdefault(f["scenario"], {})[f["id"]] = f
+    # Idle and churning (the smoke's 20/s) on the admin's world; the restricted user's world.
+    kinds = {
+        next(k for k in ("churn", "jane", "idle") if k in scenario) for scenario in by_scenario
+    }
+    assert kinds == {"idle", "churn", "jane"}, list(by_scenario)
+    units = {
+        "sync.all": "s",
+        "sync.pods": "s",
+        "rss.after_sync_all_mb": "MB",
+        "http.page.p95": "ms",
+    }
+    for scenario, figs in by_scenario.items():
+        assert {fid: f["unit"] for fid, f in figs.items()} == units, scenario
+        # Every view's sources are live only after the pods' are.
+        assert median(figs["sync.all"]) >= median(figs["sync.pods"]) > 0, scenario
+        assert median(figs["rss.after_sync_all_mb"]) > 10
+        assert median(figs["http.page.p95"]) > 0
+    restricted = next(s for s in by_scenario if "jane" in s)
+    assert "namespaces" in restricted

@@ -1,0 +1,273 @@
+"""Initial sync of the whole dashboard: masthead started on a simulator scenario → every source
+live (`sync.all`), idle and under churn, and for the simulator's restricted user.
+
+    python -m bench.sync_all [--mode smoke|quick|full|huge]
+
+Each run starts a fresh masthead process (bench/stack.py) against one simulator world (its own
+process, built once per mode) and polls `GET /api/v1/clusters/<id>` every POLL_S until every
+source is settled: `live`, or `forbidden` for the restricted user (a source it may not read is
+final, not pending). Times are from the process start (Python start-up included, ~1 s) because
+masthead connects as it starts. Rounds interleave the variants (idle, churn 100/s, churn
+1,000/s; the churn runs inside the simulator, `/_sim/churn`) so machine drift hits each alike.
+
+Figures: `sync.all`, `sync.pods` (the pods sources live, from the same runs: the server's own
+path, beside bench/peer_sync.py's reflector-only child), `rss.after_sync_all_mb` (masthead's
+whole process once synced) and `http.page.p95` (a 50-row pods page by name, over HTTP, once
+synced). The restricted variant (`restricted` scenario: 50 namespaces granted to the user,
+cluster-scoped kinds forbidden) starts masthead with `--context restricted --namespaces` the
+namespaces the simulator's RBAC grants, as its user would configure them.
+
+`huge` (300k pods) is its own mode, not in `make bench`: building the world alone takes
+minutes and ~6 GB, beyond the full run's 30-minute budget on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.api_pages import pct
+from bench.results_format import Figure
+from bench.stack import (
+    CLUSTER,
+    SCENARIO_WORLDS,
+    Masthead,
+    SimWorld,
+    World,
+    cluster_detail,
+    sim_call,
+    view_page,
+)
+
+POLL_S = 0.1
+SYNC_TIMEOUT_S = 600.0
+PAGE_REQUESTS = 40
+SETTLED = frozenset({"live", "forbidden"})
+RESTRICTED_CONTEXT = "restricted"
+RESTRICTED_USER = "jane"  # masthead.sim.app.RESTRICTED_USER
+RBAC = "/apis/rbac.authorization.k8s.io/v1"
+BROWSE = "browse"  # the generic view of one resource, not a kind of its own
+
+
+@dataclass(frozen=True)
+class Params:
+    world: World
+    rounds: int
+    churn: tuple[float, ...]  # 0: idle
+    restricted: World | None
+    restricted_rounds: int
+
+
+MODES = {
+    "smoke": Params(World(20, 5, 5, 5), 1, (0, 20), World(20, 5, 5, 10, "restricted"), 1),
+    "quick": Params(SCENARIO_WORLDS["small"], 3, (0, 100), SCENARIO_WORLDS["restricted"], 3),
+    # One round: a sync of `large` takes ~1.5-2.5 min on 2 cores, three variants of it are
+    # already a sixth of the full run's 30 minutes.
+    "full": Params(SCENARIO_WORLDS["large"], 1, (0, 100, 1000), SCENARIO_WORLDS["restricted"], 3),
+    "huge": Params(SCENARIO_WORLDS["huge"], 1, (0,), None, 0),
+}
+
+
+def _log(msg: str) -> None:
+    print(f"[sync_all] {msg}", file=sys.stderr, flush=True)
+
+
+def _settled(detail: dict[str, Any]) -> bool:
+    sources = detail.get("sources") or []
+    return any(s["state"] == "live" for s in sources) and all(
+        s["state"] in SETTLED for s in sources
+    )
+
+
+def _pods_live(detail: dict[str, Any]) -> bool:
+    pods = [s for s in detail.get("sources") or [] if s["resource"] == "pods"]
+    return bool(pods) and all(s["state"] == "live" for s in pods)
+
+
+@dataclass
+class Run:
+    seconds: float
+    pods_s: float
+    rss_mb: float
+    pods: int
+    sources: dict[str, int]  # by state
+    views: int
+    page_ms: list[float]
+
+
+async def _page_latencies(http: aiohttp.ClientSession, cluster: str) -> list[float]:
+    out = []
+    for i in range(PAGE_REQUESTS):
+        started = time.perf_counter()
+        page = await view_page(
+            http, "pods", cluster, sort="name", limit="50", offset=str((i * 997) % 500)
+        )
+        out.append((time.perf_counter() - started) * 1000)
+        if "rows" not in page:
+            raise RuntimeError(f"pods page failed: {page}")
+    return out
+
+
+async def view_names(http: aiohttp.ClientSession) -> list[str]:
+    async with http.get("/api/v1/views") as r:
+        r.raise_for_status()
+        return [v["name"] for v in await r.json() if v["name"] != BROWSE]
+
+
+async def open_views(http: aiohttp.ClientSession, cluster: str, pending: set[str]) -> None:
+    """Ask for the first row of each view not yet answered: masthead opens a resource's
+    sources when a view is asked for once the cluster is connected (503 before), as the UI's
+    sidebar would over a session."""
+    for name in sorted(pending):
+        async with http.get(f"/api/v1/clusters/{cluster}/views/{name}?limit=1") as r:
+            if r.status in (200, 403):  # 403: every scope forbidden — settled, too
+                pending.discard(name)
+
+
+async def sync_once(
+    sim: SimWorld, min_pods: int, context: str | None = None, extra: list[str] | None = None
+) -> Run:
+    cluster = context or CLUSTER
+    t0 = time.monotonic()
+    with Masthead(sim.kubeconfig, context=context, extra_args=extra or []) as mh:
+        async with mh.session() as http:
+            views = await view_names(http)
+            pending = set(views)
+            pods_s = None
+            async with asyncio.timeout(SYNC_TIMEOUT_S):
+                while True:
+                    with contextlib.suppress(aiohttp.ClientError):
+                        await open_views(http, cluster, pending)
+                        detail = await cluster_detail(http, cluster)
+                        if pods_s is None and _pods_live(detail):
+                            pods_s = time.monotonic() - t0
+                        if pods_s is not None and not pending and _settled(detail):
+                            seconds = time.monotonic() - t0
+                            total = (await view_page(http, "pods", cluster, limit="1"))["total"]
+                            if total >= min_pods:
+                                break
+                    await asyncio.sleep(POLL_S)
+            assert pods_s is not None
+            rss = mh.rss_mb()
+            states: dict[str, int] = {}
+            for s in detail["sources"]:
+                states[s["state"]] = states.get(s["state"], 0) + 1
+            page_ms = await _page_latencies(http, cluster)
+            return Run(seconds, pods_s, rss, total, states, len(views), page_ms)
+
+
+async def restricted_namespaces(sim: SimWorld) -> list[str]:
+    """The namespaces the simulator's RBAC grants the restricted user (its role bindings)."""
+    async with sim.session() as s:
+        doc = await sim_call(s, "GET", f"{RBAC}/rolebindings")
+    return sorted(
+        {
+            b["metadata"]["namespace"]
+            for b in doc["items"]
+            if any(x.get("name") == RESTRICTED_USER for x in b.get("subjects") or [])
+        }
+    )
+
+
+async def _with_churn(sim: SimWorld, rate: float, run: Any) -> Run:
+    if not rate:
+        result: Run = await run
+        return result
+    async with sim.session() as s:
+        await sim_call(s, "POST", "/_sim/churn", {"rate": rate, "duration": SYNC_TIMEOUT_S})
+        try:
+            result = await run
+        finally:
+            await sim_call(s, "DELETE", "/_sim/churn")
+    return result
+
+
+def _figures(scenario: str, runs: list[Run], failed: str | None) -> list[Figure]:
+    def fig(fid: str, unit: str, values: list[float]) -> Figure:
+        return Figure(fid, scenario, unit, [round(v, 3) for v in values], failed=failed)
+
+    return [
+        fig("sync.all", "s", [r.seconds for r in runs]),
+        fig("sync.pods", "s", [r.pods_s for r in runs]),
+        fig("rss.after_sync_all_mb", "MB", [r.rss_mb for r in runs]),
+        fig("http.page.p95", "ms", [pct(r.page_ms, 0.95) for r in runs]),
+    ]
+
+
+async def measure(p: Params) -> list[Figure]:
+    results: dict[float, list[Run]] = {rate: [] for rate in p.churn}
+    failed: dict[float, str] = {}
+    t = time.monotonic()
+    with SimWorld(p.world) as sim:
+        _log(f"{p.world.label}: simulator up in {time.monotonic() - t:.0f} s")
+        for r in range(p.rounds):
+            for rate in p.churn:
+                if rate in failed:
+                    continue
+                try:
+                    run = await _with_churn(sim, rate, sync_once(sim, p.world.pods))
+                except (TimeoutError, RuntimeError) as e:
+                    failed[rate] = f"round {r + 1}: {type(e).__name__}: {e}"
+                    _log(f"churn {rate:g}/s: FAILED {failed[rate]}")
+                    continue
+                results[rate].append(run)
+                _log(
+                    f"round {r + 1} churn {rate:g}/s: all {run.seconds:.1f} s, pods "
+                    f"{run.pods_s:.1f} s, {run.rss_mb:.0f} MB, sources {run.sources}"
+                )
+    figures = []
+    for rate, runs in results.items():
+        where = f"{p.world.label}, " + (f"churn {rate:g}/s" if rate else "idle")
+        figures += _figures(f"{where}, from process start", runs, failed.get(rate))
+    if p.restricted is not None:
+        figures += await measure_restricted(p.restricted, p.restricted_rounds)
+    return figures
+
+
+async def measure_restricted(world: World, rounds: int) -> list[Figure]:
+    runs: list[Run] = []
+    failed = None
+    with SimWorld(world) as sim:
+        namespaces = await restricted_namespaces(sim)
+        extra = ["--namespaces", f"{RESTRICTED_CONTEXT}={','.join(namespaces)}"]
+        for r in range(rounds):
+            try:
+                run = await sync_once(sim, 1, RESTRICTED_CONTEXT, extra)
+            except (TimeoutError, RuntimeError) as e:
+                failed = f"round {r + 1}: {type(e).__name__}: {e}"
+                break
+            runs.append(run)
+            _log(
+                f"restricted round {r + 1}: all {run.seconds:.1f} s, {run.pods} pods in "
+                f"{len(namespaces)} namespaces, sources {run.sources}"
+            )
+    scenario = f"{world.label}, user jane: {len(namespaces)} namespaces, idle"
+    return _figures(scenario, runs, failed)
+
+
+def run(mode: str) -> list[Figure]:
+    return asyncio.run(measure(MODES[mode]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="quick", choices=tuple(MODES))
+    args = ap.parse_args()
+    figures = run(args.mode)
+    for f in figures:
+        print(orjson.dumps(f.to_json()).decode())
+    medians = {f"{f.id} {f.scenario}": statistics.median(f.masthead) for f in figures if f.masthead}
+    _log(f"medians: {medians}")
+
+
+if __name__ == "__main__":
+    main()
