@@ -66,6 +66,7 @@ class PlainWatcher:
     rv: str = ""
     errors: list[str] = field(default_factory=list)  # ERROR events: none expected
     watches: int = 0
+    timeout: str = "3"  # seconds a watch lasts
 
     async def run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -78,7 +79,7 @@ class PlainWatcher:
             self.rv = body["metadata"]["resourceVersion"]
             while True:
                 params = {"watch": "1", "resourceVersion": self.rv, "allowWatchBookmarks": "1"}
-                params["timeoutSeconds"] = "3"
+                params["timeoutSeconds"] = self.timeout
                 self.watches += 1
                 with contextlib.suppress(aiohttp.ClientError, ConnectionError):
                     async with s.get("/api/v1/pods", params=params) as r:
