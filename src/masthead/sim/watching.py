@@ -245,7 +245,9 @@ class WatchSession:
             now = time.monotonic()
             if now >= deadline:
                 return
-            if bookmarks and now >= bookmarks[0]:
+            # Only with nothing queued (a stall can end the drain early): a bookmark says every
+            # event up to its RV went out, and clients resume from it.
+            if bookmarks and now >= bookmarks[0] and not w.queue:
                 bookmarks.pop(0)
                 # The watch has delivered everything up to the store's current RV.
                 last_rv = max(last_rv, self.rs.last_write_rv, self.store.rv)
