@@ -230,8 +230,13 @@ test("metrics absent, restricted user, watch drop, masthead restart; screenshots
         const all = (await api(page, "/api/v1/clusters/restricted/views/pods?limit=0")).body.total;
         await page.waitForFunction((text) => document.querySelector(".view-bar .total")?.textContent === text, `${all.toLocaleString("en-US")} pods`, { timeout: 15_000 });
         await page.goto(`${base}/#/c/restricted/pods?ns=team-b`);
-        await page.locator('.vt-body [role="row"]:not(.vt-placeholder) [role="cell"]', { hasText: "team-b" }).first().waitFor();
-        const shown = await renderedRows(page);
+        // Until the filtered query's first frame lands the table may still show the last
+        // page of the unfiltered one (the view says it is loading): wait for it, bounded.
+        let shown = [];
+        for (const until = Date.now() + 15_000; Date.now() < until; await page.waitForTimeout(100)) {
+          shown = await renderedRows(page);
+          if (shown.length > 0 && shown.every((r) => r.namespace === "team-b")) break;
+        }
         assert.ok(shown.length > 0 && shown.every((r) => r.namespace === "team-b"), JSON.stringify(shown.slice(0, 3)));
         await screenshot(page, "namespaces-editor");
       });
