@@ -12,15 +12,12 @@ the next one, never `live`: between polls the data can be up to one interval old
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TypeVar
 
-from masthead.kube.errors import KubeError
 from masthead.kube.gcpause import gc_paused
 from masthead.kube.reflector import Reflector
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 
 class Poller(Reflector[T]):
@@ -34,10 +31,7 @@ class Poller(Reflector[T]):
                     await self._list()
                 delay = self._next_poll
             except Exception as e:  # every failure is a state plus a wait, never a dead task
-                if not isinstance(e, KubeError):
-                    log.exception("poller %s: unexpected error", self.path)
-                self.last_error = e
-                delay = self._recover(e)
+                delay = self._failed(e)
             await asyncio.sleep(delay)
 
     def _live(self) -> None:

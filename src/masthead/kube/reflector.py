@@ -160,10 +160,7 @@ class Reflector(Generic[T]):
                     await self._watch()
                 continue  # a clean close: watch again from the last resourceVersion
             except Exception as e:  # every failure is a state plus a wait, never a dead task
-                if not isinstance(e, KubeError):
-                    log.exception("reflector %s: unexpected error", self.path)
-                self.last_error = e
-                delay = self._recover(e)
+                delay = self._failed(e)
             await asyncio.sleep(delay)
 
     # ------------------------------------------------------------------ sync
@@ -338,6 +335,14 @@ class Reflector(Generic[T]):
             self.resource_version = ev.resource_version
 
     # ------------------------------------------------------------------ failure policy
+    def _failed(self, e: Exception) -> float:
+        """A run loop's failure: logged when unexpected, kept, published; the wait before
+        the next attempt."""
+        if not isinstance(e, KubeError):
+            log.exception("%s %s: unexpected error", type(self).__name__.lower(), self.path)
+        self.last_error = e
+        return self._recover(e)
+
     def _recover(self, e: BaseException) -> float:
         """Publish the source's state for error `e`; return how long to wait."""
         t = self.tuning
