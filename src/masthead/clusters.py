@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from masthead.cluster import ClusterSession, ClusterState, SinkFactory, memory_sinks
 from masthead.kube.errors import KubeError
@@ -266,11 +267,16 @@ class ClusterRegistry:
         return ClusterSession(
             entry,
             self.tuning,
-            self._sink_factory(entry),
             namespaces=self.namespaces.get(entry.context, ()),
             credentials=credentials,
             forget_data=forget_data,
+            **self._storage(entry),
         )
+
+    def _storage(self, entry: ClusterEntry) -> dict[str, Any]:
+        """Where a new session's sources put their objects (ClusterSession's `sink_factory`
+        and storage options); a registry that serves views gives its tables."""
+        return {"sink_factory": self._sink_factory(entry)}
 
     async def _close_slot(self, slot: _Slot) -> None:
         if slot.reopen is not None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from masthead.cluster import ClusterSession, Restored
+from masthead.cluster import Restored
 from masthead.clusters import ClusterRegistry
 from masthead.kube.discovery import ResourceType
-from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
+from masthead.kube.kubeconfig import ClusterEntry
 from masthead.kube.sink import Sink
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
@@ -241,25 +241,14 @@ class ViewRegistry(ClusterRegistry):
             found = self.tables[cluster_id] = ClusterTables(cluster_id, self.history)
         return found
 
-    def _new_session(
-        self,
-        entry: ClusterEntry,
-        credentials: ClusterCredentials | None = None,
-        *,
-        forget_data: bool = False,
-    ) -> ClusterSession:
+    def _storage(self, entry: ClusterEntry) -> dict[str, Any]:
         tables = self.tables_of(entry.id)
         warm = self.warm
-        return ClusterSession(
-            entry,
-            self.tuning,
-            tables.sink,
-            namespaces=self.namespaces.get(entry.context, ()),
-            codec_factory=tables.codec,
-            credentials=credentials,
-            forget_data=forget_data,
-            warm=functools.partial(warm.prepare, entry, tables) if warm is not None else None,
-        )
+        return {
+            "sink_factory": tables.sink,
+            "codec_factory": tables.codec,
+            "warm": functools.partial(warm.prepare, entry, tables) if warm is not None else None,
+        }
 
     def _forget(self, id: str) -> None:
         self.tables.pop(id, None)
