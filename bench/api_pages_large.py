@@ -36,7 +36,7 @@ import aiohttp
 import orjson
 
 from bench.results_format import Figure
-from bench.stack import CLUSTER, Masthead, SimWorld, World, sim_call, wait_synced
+from bench.stack import CLUSTER, Masthead, SimWorld, World, sim_call, subscribe_pods, wait_synced
 
 SUBSCRIPTIONS = 20  # the measured one and 19 others
 
@@ -204,26 +204,13 @@ async def under_churn(
     async with http.ws_connect("/api/v1/live") as ws, http.ws_connect("/api/v1/live") as others:
         background = asyncio.create_task(drain(others))
         for i in range(SUBSCRIPTIONS - 1):
-            await others.send_json(
-                {
-                    "op": "subscribe",
-                    "sub": f"x{i}",
-                    "cluster": CLUSTER,
-                    "view": "pods",
-                    "query": {"sort": ("name", "age", "node", "status")[i % 4]},
-                    "window": {"offset": (i * 4999) % max(1, p.world.pods - 100), "limit": 100},
-                }
+            await subscribe_pods(
+                others,
+                f"x{i}",
+                {"sort": ("name", "age", "node", "status")[i % 4]},
+                offset=(i * 4999) % max(1, p.world.pods - 100),
             )
-        await ws.send_json(
-            {
-                "op": "subscribe",
-                "sub": "m",
-                "cluster": CLUSTER,
-                "view": "pods",
-                "query": {"sort": "restarts", "desc": 1},
-                "window": {"offset": 0, "limit": 100},
-            }
-        )
+        await subscribe_pods(ws, "m", {"sort": "restarts", "desc": 1})
         await ws.receive()
         await sim_call(sim, "POST", "/_sim/churn", {"rate": p.churn_per_s, "seed": 7})
         await asyncio.sleep(p.warmup_s)

@@ -275,6 +275,26 @@ async def wait_synced(
             await asyncio.sleep(poll_s)
 
 
+async def subscribe_pods(
+    ws: aiohttp.ClientWebSocketResponse,
+    sub: str,
+    query: dict[str, Any],
+    offset: int = 0,
+    limit: int = 100,
+) -> None:
+    """Subscribe `ws` to a window of the pods view of the benchmark's cluster."""
+    await ws.send_json(
+        {
+            "op": "subscribe",
+            "sub": sub,
+            "cluster": CLUSTER,
+            "view": "pods",
+            "query": query,
+            "window": {"offset": offset, "limit": limit},
+        }
+    )
+
+
 class PodsSubscription:
     """A live pods-view subscription held open as an open browser tab holds it: it demands
     metrics, so masthead's metrics poller runs while it is open. `run()` until cancelled."""
@@ -286,16 +306,7 @@ class PodsSubscription:
 
     async def run(self) -> None:
         async with self.http.ws_connect("/api/v1/live") as ws:
-            await ws.send_json(
-                {
-                    "op": "subscribe",
-                    "sub": "bench",
-                    "cluster": CLUSTER,
-                    "view": "pods",
-                    "query": {"sort": "name"},
-                    "window": {"offset": 0, "limit": 100},
-                }
-            )
+            await subscribe_pods(ws, "bench", {"sort": "name"})
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     self.frames += 1

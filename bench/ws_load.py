@@ -36,7 +36,15 @@ import orjson
 
 from bench.api_pages import CHANGE_GAP, pct
 from bench.results_format import RESULTS_DIR, Figure, write_results
-from bench.stack import CLUSTER, SCENARIO_WORLDS, Masthead, SimWorld, sim_call, wait_synced
+from bench.stack import (
+    CLUSTER,
+    SCENARIO_WORLDS,
+    Masthead,
+    SimWorld,
+    sim_call,
+    subscribe_pods,
+    wait_synced,
+)
 
 SUBSCRIPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("pods", {"sort": "name"}),
@@ -181,16 +189,7 @@ async def sample_queues(http: aiohttp.ClientSession, out: Samples) -> None:
 
 async def subscribe_probe(http: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
     ws = await http.ws_connect("/api/v1/live")
-    await ws.send_json(
-        {
-            "op": "subscribe",
-            "sub": "m",
-            "cluster": CLUSTER,
-            "view": "pods",
-            "query": {"sort": "restarts", "desc": 1},
-            "window": {"offset": 0, "limit": 10},
-        }
-    )
+    await subscribe_pods(ws, "m", {"sort": "restarts", "desc": 1}, limit=10)
     await ws.receive()
     return ws
 
