@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType
 
+from masthead.api.namespaces import KEY_PREFIX
 from masthead.identity import IdentityTuning
 from masthead.sim.app import Simulator
 from masthead.sim.registry import DeleteOptions, WriteContext
@@ -426,3 +427,7 @@ async def test_configured_namespaces_are_each_users_own() -> None:
         assert status == 200 and mine["saved"] == ["kube-system"]
         status, theirs, _ = await ic.get(path, ic.admin)
         assert status == 200 and theirs["saved"] == [], "another user's saved list is not shown"
+        # Nor written where the next session of any user would start from it.
+        settings = ic.server.ctx.settings
+        assert settings is not None
+        assert await settings.with_prefix(KEY_PREFIX) == {}
