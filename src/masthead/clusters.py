@@ -34,6 +34,7 @@ from masthead.kube.kubeconfig import (
     standard_paths,
 )
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +280,8 @@ class ClusterRegistry:
         return {"sink_factory": self._sink_factory(entry)}
 
     async def _close_slot(self, slot: _Slot) -> None:
-        if slot.reopen is not None:
-            slot.reopen.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await slot.reopen
-            slot.reopen = None
+        await cancel_and_wait(slot.reopen)
+        slot.reopen = None
         await slot.session.close()
 
 

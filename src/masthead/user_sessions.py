@@ -32,6 +32,7 @@ from masthead.kube.kubeconfig import (
     in_cluster_entry,
 )
 from masthead.kube.tuning import Tuning
+from masthead.tasks import cancel_and_wait
 from masthead.token_review import TokenValidator
 
 log = logging.getLogger(__name__)
@@ -140,11 +141,8 @@ class UserSessions:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="identity sweep")
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        await cancel_and_wait(self._sweeper)
+        self._sweeper = None
         for cid in list(self._slots):
             self._drop(cid)
         for t in list(self._closing):

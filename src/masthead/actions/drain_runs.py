@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from masthead.actions.drain import Drain, DrainOptions, DrainTuning
 from masthead.kube.transport import Transport
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,4 @@ class DrainRuns:
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*tasks)

@@ -10,7 +10,6 @@ pods that leave are let go; only scheduled pods (with a node) are followed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from masthead.feeds.logs import LogBatch, LogFollower, LogOptions, PodLogTarget
 from masthead.selectors import LabelSelector, SelectorError, parse_label_selector
 from masthead.store.query import Query, query_tables
 from masthead.store.table import Table
+from masthead.tasks import cancel_and_wait
 from masthead.views.catalogue import VIEWS
 from masthead.views.sources import ObservedTableSink
 
@@ -369,6 +369,4 @@ async def _pump_sse(
     except (ConnectionResetError, ConnectionError):
         return
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await cancel_and_wait(task)

@@ -51,6 +51,7 @@ from masthead.store.projection.events import (
     build_event,
     build_event_v1,
 )
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -199,11 +200,8 @@ class EventsHistory:
         self._task = asyncio.create_task(self._prune_loop(), name="events history prune")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for sub in list(self._subscribers):
             sub.close()
         await self.flush()

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import calendar
-import contextlib
 import logging
 import random
 import re
@@ -48,6 +47,7 @@ import aiohttp
 
 from masthead.kube.errors import ApiError, KubeError
 from masthead.kube.transport import Transport
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +226,7 @@ class LogFollower:
 
     async def close(self) -> None:
         tasks = self._tasks + [s.task for s in self._streams.values() if s.task is not None]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await cancel_and_wait(*tasks)
         self._tasks = []
         self._finished = True
         self._changed.set()

@@ -48,6 +48,7 @@ from masthead.kube.errors import ApiError, KubeError, TransportError
 from masthead.kube.transport import Transport
 from masthead.persist.db import Database
 from masthead.store.projection.quantity import parse_quantity
+from masthead.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from masthead.cluster import ClusterSession
@@ -315,11 +316,8 @@ class MetricsPoller:
 
     async def close(self) -> None:
         self._demand.clear()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._flush_rollups(force=True)
 
     async def _run(self) -> None:
