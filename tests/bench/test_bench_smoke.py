@@ -162,3 +162,13 @@ def test_sync_all_times_every_view_idle_churning_and_restricted(tmp_path: Path) 
         assert median(figs["http.page.p95"]) > 0
     restricted = next(s for s in by_scenario if "jane" in s)
     assert "namespaces" in restricted
+    # The peer: kubectl over every listable kind, beside masthead's idle run; none elsewhere.
+    idle_scenario = next(s for s in by_scenario if "idle" in s and "jane" not in s)
+    idle = by_scenario[idle_scenario]
+    for fid in ("sync.all", "rss.after_sync_all_mb"):
+        peer = idle[fid]["peers"]["kubectl"]
+        assert "failed" not in peer, peer
+        assert peer["median"] > 0 and peer["runs"] == 1
+        assert idle[fid]["ratio"]["kubectl"] > 0
+    others = [f for s, figs in by_scenario.items() if s != idle_scenario for f in figs.values()]
+    assert all("peers" not in f for f in others), others
