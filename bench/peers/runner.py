@@ -88,7 +88,7 @@ def spawn(
             if not killed and rss > rss_cap_mb:
                 killed = f"RSS passed the {rss_cap_mb / 1000:.1f} GB cap after {elapsed:.0f} s"
             elif not killed and elapsed > timeout:
-                killed = f"over {timeout:.0f} s budget: not synced in time"
+                killed = f"over {timeout:.0f} s budget"
             if killed:
                 proc.kill()
             time.sleep(0.01)
