@@ -272,13 +272,13 @@ async def measure(p: Params) -> list[Figure]:
                     failed[rate] = f"round {r + 1}: {type(e).__name__}: {e}"
                     _log(f"churn {rate:g}/s: FAILED {failed[rate]}")
                     continue
-                if peer_after:
-                    await asyncio.to_thread(peer.run, sim, r + 1)
                 results[rate].append(run)
                 _log(
                     f"round {r + 1} churn {rate:g}/s: all {run.seconds:.1f} s, pods "
                     f"{run.pods_s:.1f} s, {run.rss_mb:.0f} MB, sources {run.sources}"
                 )
+                if peer_after:
+                    await asyncio.to_thread(peer.run, sim, r + 1)
     figures = []
     for rate, runs in results.items():
         where = f"{p.world.label}, " + (f"churn {rate:g}/s" if rate else "idle")
