@@ -70,7 +70,7 @@ FULL_AS_QUICK = {
     "feeds_events": "100k event rows instead of 1M (the 1M ingest is ~45 s of one core)",
 }
 # Modules with a `smoke` mode (seconds, a hundred pods): what `--smoke` runs.
-SMOKE = ("api_load", "recovery", "ui_bench", "api_pages", "warm_start", "sync_all")
+SMOKE = ("api_load", "recovery", "ui_bench", "api_pages", "warm_start", "sync_all", "peer_sync")
 
 # Seconds per module on a quiet 2-core machine: the first full run's time (load average 4-12,
 # bench/RESULTS.md "Budget") scaled by the load for its CPU-bound part, its fixed windows
@@ -110,7 +110,7 @@ BUDGET_S: dict[str, dict[str, float]] = {
         "recovery": 75,  # one round (was two): 4 faults 12 s apart
         "ui_bench": 40,
     },
-    "smoke": {name: 150 for name in SMOKE},
+    "smoke": {name: 120 for name in SMOKE},
 }
 TOTAL_BUDGET_S = {"full": 30 * 60.0, "quick": 6 * 60.0, "smoke": 15 * 60.0}
 # A module is stopped past this many times its budget, stretched by the load average per core
