@@ -137,9 +137,8 @@ def plan(mode: str, chosen: list[str]) -> str:
     budgets = BUDGET_S[mode]
     lines = [f"[bench] plan, mode {mode}:"]
     for name in chosen:
-        note = f" (at its quick size: {FULL_AS_QUICK[name]})" if name in FULL_AS_QUICK else ""
-        if mode != "full":
-            note = ""
+        smaller = mode == "full" and name in FULL_AS_QUICK
+        note = f" (at its quick size: {FULL_AS_QUICK[name]})" if smaller else ""
         lines.append(f"[bench]   {name:<18} {budgets[name]:>5.0f} s{note}")
     total = sum(budgets[n] for n in chosen)
     limit = TOTAL_BUDGET_S[mode]
