@@ -102,7 +102,7 @@ BUDGET_S: dict[str, dict[str, float]] = {
         "controllers": 12,  # 32 s
         "store_figures": 15,  # 40 s
         "kube_sync_figures": 45,  # 236 s with three kubectl lists (now one)
-        "feeds_events": 6,  # 17 s
+        "feeds_events": 8,  # 17 s
         "sync_all": 45,  # 310 s
         "api_pages": 10,  # 23 s
         "warm_start": 25,  # 87 s
