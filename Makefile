@@ -5,7 +5,8 @@ VENV := .venv
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.synced
 
-.PHONY: setup run sim test test-fast test-faults lint fmt bench bench-quick load soak clean web \
+.PHONY: setup run sim test test-fast test-faults lint fmt bench bench-quick bench-plan load soak \
+	clean web \
 	test-web test-e2e
 
 $(UV):
@@ -81,6 +82,10 @@ bench: setup
 bench-quick: setup
 	$(UV) sync --frozen --group bench
 	$(VENV)/bin/python -m bench.run --mode quick
+
+# The full run's modules and time budgets (sum <= 30 min), without running them.
+bench-plan: setup
+	$(VENV)/bin/python -m bench.run --mode full --dry-plan
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -173,6 +173,7 @@ def run(
     kubectl: bool = True,
     churn_rate: float = 1000.0,
     churn_seconds: float = 5.0,
+    kubectl_runs: int | None = None,  # kubectl in the first N runs only; None: every run
 ) -> tuple[list[Figure], dict[str, Any]]:
     scenario = f"{pods // 1000}k-pods"
     live_wl = Figure("sync.pods", f"{scenario}-watchlist", "s")
@@ -188,7 +189,8 @@ def run(
             t, n = asyncio.run(floor_list(sim.url, sim.token))
             assert n == pods, f"floor saw {n} pods"
             floor.append(t)
-            if kubectl:  # client-go's paged list as kubectl does it (decode + print to /dev/null)
+            more_kubectl = kubectl_runs is None or len(kubectl_times) < kubectl_runs
+            if kubectl and more_kubectl:  # client-go's paged list (decode + print to /dev/null)
                 kubectl_times.append(kubectl_list(sim.kubeconfig))
             for mode, fig in (("watchlist", live_wl), ("list", live_list)):
                 churn = (sim, churn_rate, churn_seconds) if mode == "watchlist" else None

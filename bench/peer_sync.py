@@ -1,16 +1,19 @@
 """Pod sync against every peer, side by side in one run: time to a complete in-memory copy of
 all pods (`sync.pods`) and the process's RSS after the sync (`rss.after_sync_per_10k_pods`).
 
-    python -m bench.peer_sync [--pods 20000] [--runs 3] [--budget 90] [--peers a,b]
+    python -m bench.peer_sync [--pods 20000] [--runs 3] [--budget 90] [--contender-budget 60]
+                              [--peers a,b]
 
 One simulator (its own process, HTTPS, N realistic pods) serves every contender. Each run of
 each contender is a fresh child process, so its RSS is its own: masthead's reflector
 (`bench.kube_sync.child_run`, its default: WatchList when offered, else paged LIST) and the
 peers of `bench.peers` (floor, kubectl, python-kubernetes, kubernetes-asyncio, lightkube,
 kr8s, client-node). Runs are interleaved round by round (M A B C … then rotated by one each
-round) so machine drift hits every contender alike; figures are medians over the rounds (in
-full mode a contender slower than 60 s runs in the first round only: `run_once` in the
-details).
+round) so machine drift hits every contender alike; figures are medians over the rounds. In
+full mode each contender has a 60 s budget for all its rounds: a run past it is killed and
+recorded `{"failed": "over 60 s budget …"}`, and a contender whose next run would take it past
+the budget (its time so far plus its last run) stops with the runs it has (`budget_stopped` in
+the details; `runs` in the figure says how many).
 
 Times start after the child's imports and include reading the kubeconfig (kubectl: timed
 from outside, its process start included). RSS is the whole process after a full GC with
@@ -28,25 +31,40 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from bench import kube_sync
 from bench.peers import PEERS
+from bench.peers.budget import ContenderBudget
 from bench.peers.runner import PeerFailed, run_peer
 from bench.results_format import RESULTS_DIR, Figure
 from bench.sim_bench import start_sim
 
 MASTHEAD = "masthead"
+
+
+@dataclass(frozen=True)
+class Mode:
+    pods: int
+    rounds: int
+    run_budget_s: float  # one run is killed past it
+    rss_cap_mb: float  # one run is killed past it (the machine is shared)
+    contender_budget_s: float | None  # all of one contender's runs; None: every round
+    peers: tuple[str, ...] = PEERS
+
+
 MODES = {
-    # pods, rounds, per-run budget (s), RSS cap (MB), rerun only contenders faster than (s)
-    "quick": (20_000, 3, 90.0, 6_000.0, None),
+    # A check that the rounds, budgets and figures work (bench/run.py --smoke); client-node is
+    # left out: its first use runs `npm ci`.
+    "smoke": Mode(300, 2, 60.0, 2_000.0, 60.0, ("floor", "kubectl", "python-kubernetes")),
+    "quick": Mode(20_000, 3, 90.0, 6_000.0, None),
     # The whole of `make bench` must fit 30 min on 2 cores: at 100k the Python clients take
-    # 85-110 s a run, kubectl and kr8s pass 10 GB after 105/167 s (the first full run took
-    # 22 min with 3 rounds of each). A contender slower than 60 s runs once; the caps stop
-    # those that cannot finish.
-    "full": (100_000, 3, 120.0, 6_000.0, 60.0),
+    # 85-110 s a run, kubectl and kr8s pass 10 GB after 105/167 s (the first full run spent
+    # 12.5 min here with 120 s per run). 60 s per contender bounds the module at ~8 min.
+    "full": Mode(100_000, 3, 60.0, 6_000.0, 60.0),
 }
 
 
@@ -68,9 +86,9 @@ def measure(
     budget_s: float,
     rss_cap_mb: float,
     peers: tuple[str, ...] = PEERS,
-    rerun_below_s: float | None = None,
+    contender_budget_s: float | None = None,
 ) -> tuple[list[Figure], dict[str, Any]]:
-    scenario = f"{pods // 1000}k-pods"
+    scenario = f"{pods // 1000}k-pods" if pods >= 1000 else f"{pods}-pods"
     sync = Figure("sync.pods", scenario, "s")
     rss = Figure("rss.after_sync_per_10k_pods", scenario, "MB")
     per_10k = pods / 10_000
@@ -78,20 +96,24 @@ def measure(
     times: dict[str, list[float]] = {c: [] for c in contenders}
     rsses: dict[str, list[float]] = {c: [] for c in contenders}
     failed: dict[str, str] = {}
-    once: set[str] = set()  # too slow to repeat within the budget: one run is their figure
+    budgets = ContenderBudget(contender_budget_s, budget_s)
     details: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
     sim = start_sim(pods)
     try:
         for r in range(rounds):
             order = contenders[r % len(contenders) :] + contenders[: r % len(contenders)]
             for name in order:
-                if name in failed or name in once:
+                if name in failed:
+                    continue
+                run_s = budgets.next_run_s(name)
+                if run_s is None:
+                    _log(f"round {r + 1} {name}: stopped, its {contender_budget_s} s budget spent")
                     continue
                 try:
                     if name == MASTHEAD:
                         got = _masthead(sim.kubeconfig)
                     else:
-                        got = run_peer(name, sim.kubeconfig, budget_s, rss_cap_mb)
+                        got = run_peer(name, sim.kubeconfig, run_s, rss_cap_mb)
                     objects = got.get("objects", pods)  # kubectl prints to /dev/null
                     if objects != pods:
                         raise PeerFailed(f"synced {objects} of {pods} pods")
@@ -105,8 +127,7 @@ def measure(
                     )
                     _log(f"round {r + 1} {name}: FAILED {e}")
                     continue
-                if rerun_below_s is not None and got["seconds"] > rerun_below_s:
-                    once.add(name)
+                budgets.ran(name, got.get("wall_s", got["seconds"]))
                 times[name].append(got["seconds"])
                 rsses[name].append(got["rss_mb"])
                 details[name].append(got)
@@ -130,7 +151,8 @@ def measure(
         "rounds": rounds,
         "median_s": medians,
         "failed": failed,
-        "run_once": sorted(once),
+        "contender_budget_s": contender_budget_s,
+        "budget_stopped": sorted(budgets.stopped),
     }
     return [sync, rss], {**extra, "runs": details}
 
@@ -144,8 +166,10 @@ def _write_details(extra: dict[str, Any]) -> None:
 
 
 def run(mode: str) -> list[Figure]:
-    pods, rounds, budget_s, rss_cap_mb, rerun_below_s = MODES[mode]
-    figures, extra = measure(pods, rounds, budget_s, rss_cap_mb, rerun_below_s=rerun_below_s)
+    m = MODES[mode]
+    figures, extra = measure(
+        m.pods, m.rounds, m.run_budget_s, m.rss_cap_mb, m.peers, m.contender_budget_s
+    )
     _write_details(extra)
     return figures
 
@@ -156,10 +180,13 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--budget", type=float, default=90.0, help="seconds per run before a kill")
     p.add_argument("--rss-cap", type=float, default=6_000.0, help="MB per child before a kill")
+    p.add_argument("--contender-budget", type=float, help="seconds for all of one contender's runs")
     p.add_argument("--peers", help="comma-separated subset of " + ",".join(PEERS))
     args = p.parse_args()
     peers = tuple(args.peers.split(",")) if args.peers else PEERS
-    figures, extra = measure(args.pods, args.runs, args.budget, args.rss_cap, peers)
+    figures, extra = measure(
+        args.pods, args.runs, args.budget, args.rss_cap, peers, args.contender_budget
+    )
     _write_details(extra)
     out = {"figures": [f.to_json() for f in figures], "median_s": extra["median_s"]}
     print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())

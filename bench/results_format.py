@@ -49,7 +49,6 @@ class Figure:
                 peers[name] = {"failed": vals}
                 continue
             s = summary(vals)
-            del s["runs"]
             peers[name] = s
             if self.masthead and s["median"]:
                 ratio[name] = round(statistics.median(self.masthead) / s["median"], 3)
@@ -69,15 +68,20 @@ def _commit() -> str:
         return "unknown"
 
 
-def write_results(figures: list[Figure], directory: Path = RESULTS_DIR) -> Path:
+def write_results(
+    figures: list[Figure], directory: Path = RESULTS_DIR, run: dict[str, Any] | None = None
+) -> Path:
+    """`run`: how the run went (bench/run.py: mode, each module's budget and seconds)."""
     directory.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    doc = {
+    doc: dict[str, Any] = {
         "commit": _commit(),
         "started": started,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "figures": [f.to_json() for f in figures],
     }
+    if run is not None:
+        doc["run"] = run
     data = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
     path = directory / f"{started.replace(':', '')}.json"
     path.write_bytes(data)

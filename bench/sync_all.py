@@ -13,9 +13,15 @@ masthead connects as it starts. Rounds interleave the variants (idle, churn 100/
 Figures: `sync.all`, `sync.pods` (the pods sources live, from the same runs: the server's own
 path, beside bench/peer_sync.py's reflector-only child), `rss.after_sync_all_mb` (masthead's
 whole process once synced) and `http.page.p95` (a 50-row pods page by name, over HTTP, once
-synced). The restricted variant (`restricted` scenario: 50 namespaces granted to the user,
+synced). The peer of `sync.all` and its RSS, in the idle variant, each round beside
+masthead's run (order alternating): `kubectl get <every listable kind> -A -o json
+--chunk-size=500 > /dev/null` (client-go; its peak RSS), within a 60 s budget over its runs
+(bench/peers/budget.py) and a 6 GB cap.
+
+The restricted variant (`restricted` scenario: 50 namespaces granted to the user,
 cluster-scoped kinds forbidden) starts masthead with `--context restricted --namespaces` the
-namespaces the simulator's RBAC grants, as its user would configure them.
+namespaces the simulator's RBAC grants, as its user would configure them; it has no peer
+(kubectl as that user fails on every cluster-scoped kind).
 
 `huge` (300k pods) is its own mode, not in `make bench`: building the world alone takes
 minutes and ~6 GB, beyond the full run's 30-minute budget on 2 cores.
@@ -36,6 +42,8 @@ import aiohttp
 import orjson
 
 from bench.api_pages import pct
+from bench.peers.budget import ContenderBudget
+from bench.peers.runner import PeerFailed, kubectl_get_all, listable_kinds
 from bench.results_format import Figure
 from bench.stack import (
     CLUSTER,
@@ -56,6 +64,9 @@ RESTRICTED_CONTEXT = "restricted"
 RESTRICTED_USER = "jane"  # masthead.sim.app.RESTRICTED_USER
 RBAC = "/apis/rbac.authorization.k8s.io/v1"
 BROWSE = "browse"  # the generic view of one resource, not a kind of its own
+PEER = "kubectl"
+PEER_BUDGET_S = 60.0  # all of the peer's runs (bench/peer_sync.py's per-contender budget)
+PEER_RSS_CAP_MB = 6_000.0  # the machine is shared
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,9 @@ class Params:
 MODES = {
     "smoke": Params(World(20, 5, 5, 5), 1, (0, 20), World(20, 5, 5, 10, "restricted"), 1),
     "quick": Params(SCENARIO_WORLDS["small"], 3, (0, 100), SCENARIO_WORLDS["restricted"], 3),
-    # One round: a sync of `large` takes ~1.5-2.5 min on 2 cores, three variants of it are
-    # already a sixth of the full run's 30 minutes.
-    "full": Params(SCENARIO_WORLDS["large"], 1, (0, 100, 1000), SCENARIO_WORLDS["restricted"], 3),
+    # One round, idle and the top churn: a sync of `large` takes ~1-1.5 min on 2 cores (the
+    # first full run's three variants, 100/s included, took 7 of its 30 minutes).
+    "full": Params(SCENARIO_WORLDS["large"], 1, (0, 1000), SCENARIO_WORLDS["restricted"], 3),
     "huge": Params(SCENARIO_WORLDS["huge"], 1, (0,), None, 0),
 }
 
@@ -203,16 +214,58 @@ def _figures(scenario: str, runs: list[Run], failed: str | None) -> list[Figure]
     ]
 
 
+@dataclass
+class PeerRuns:
+    """The `sync.all` peer's runs: seconds and peak RSS each, or why it failed."""
+
+    kinds: list[str]
+    budget: ContenderBudget
+    seconds: list[float]
+    rss_mb: list[float]
+    failed: str | None = None
+
+    def run(self, sim: SimWorld, round_no: int) -> None:
+        timeout = self.budget.next_run_s(PEER)
+        if self.failed or timeout is None:
+            return
+        try:
+            got = kubectl_get_all(sim.kubeconfig, self.kinds, timeout, PEER_RSS_CAP_MB)
+        except PeerFailed as e:
+            self.failed = f"round {round_no}: {e}"
+            _log(f"round {round_no} {PEER}: FAILED {e}")
+            return
+        self.budget.ran(PEER, got["wall_s"])
+        self.seconds.append(round(got["seconds"], 3))
+        self.rss_mb.append(round(got["rss_mb"], 1))
+        _log(f"round {round_no} {PEER}: {got['seconds']:.1f} s, {got['rss_mb']:.0f} MB")
+
+    def add_to(self, figures: list[Figure]) -> None:
+        by_id = {f.id: f for f in figures}
+        if self.failed or not self.seconds:
+            why = self.failed or f"no run within its {PEER_BUDGET_S:.0f} s budget"
+            by_id["sync.all"].peers[PEER] = by_id["rss.after_sync_all_mb"].peers[PEER] = why
+            return
+        by_id["sync.all"].peers[PEER] = self.seconds
+        by_id["rss.after_sync_all_mb"].peers[PEER] = self.rss_mb
+
+
 async def measure(p: Params) -> list[Figure]:
     results: dict[float, list[Run]] = {rate: [] for rate in p.churn}
     failed: dict[float, str] = {}
     t = time.monotonic()
     with SimWorld(p.world) as sim:
         _log(f"{p.world.label}: simulator up in {time.monotonic() - t:.0f} s")
+        budget = ContenderBudget(PEER_BUDGET_S, PEER_BUDGET_S)
+        peer = PeerRuns(await asyncio.to_thread(listable_kinds, sim.kubeconfig), budget, [], [])
         for r in range(p.rounds):
             for rate in p.churn:
                 if rate in failed:
                     continue
+                # The peer beside masthead's idle run, first every other round (A/B, B/A).
+                peer_first = not rate and r % 2 == 1
+                peer_after = not rate and r % 2 == 0
+                if peer_first:
+                    await asyncio.to_thread(peer.run, sim, r + 1)
                 try:
                     run = await _with_churn(sim, rate, sync_once(sim, p.world.pods))
                 except (TimeoutError, RuntimeError) as e:
@@ -224,10 +277,15 @@ async def measure(p: Params) -> list[Figure]:
                     f"round {r + 1} churn {rate:g}/s: all {run.seconds:.1f} s, pods "
                     f"{run.pods_s:.1f} s, {run.rss_mb:.0f} MB, sources {run.sources}"
                 )
+                if peer_after:
+                    await asyncio.to_thread(peer.run, sim, r + 1)
     figures = []
     for rate, runs in results.items():
         where = f"{p.world.label}, " + (f"churn {rate:g}/s" if rate else "idle")
-        figures += _figures(f"{where}, from process start", runs, failed.get(rate))
+        got = _figures(f"{where}, from process start", runs, failed.get(rate))
+        if not rate:
+            peer.add_to(got)
+        figures += got
     if p.restricted is not None:
         figures += await measure_restricted(p.restricted, p.restricted_rounds)
     return figures

@@ -36,7 +36,8 @@ class Params:
 MODES = {
     "smoke": Params(World(20, 5, 5, 5), runs=1),
     "quick": Params(World(2000, 10, 200, 100), runs=1),
-    "full": Params(World(2000, 10, 200, 100), runs=5),
+    # 3 cold/warm pairs: `make bench` must fit 30 min (bench/run.py BUDGET_S).
+    "full": Params(World(2000, 10, 200, 100), runs=3),
 }
 
 

@@ -162,3 +162,26 @@ def test_sync_all_times_every_view_idle_churning_and_restricted(tmp_path: Path) 
         assert median(figs["http.page.p95"]) > 0
     restricted = next(s for s in by_scenario if "jane" in s)
     assert "namespaces" in restricted
+    # The peer: kubectl over every listable kind, beside masthead's idle run; none elsewhere.
+    idle_scenario = next(s for s in by_scenario if "idle" in s and "jane" not in s)
+    idle = by_scenario[idle_scenario]
+    for fid in ("sync.all", "rss.after_sync_all_mb"):
+        peer = idle[fid]["peers"]["kubectl"]
+        assert "failed" not in peer, peer
+        assert peer["median"] > 0 and peer["runs"] == 1
+        assert idle[fid]["ratio"]["kubectl"] > 0
+    others = [f for s, figs in by_scenario.items() if s != idle_scenario for f in figs.values()]
+    assert all("peers" not in f for f in others), others
+
+
+def test_peer_sync_runs_masthead_and_peers_interleaved_within_their_budget(tmp_path: Path) -> None:
+    figs = smoke("peer_sync", tmp_path, timeout=300)
+    for fid, unit in (("sync.pods", "s"), ("rss.after_sync_per_10k_pods", "MB")):
+        fig = figs[fid]
+        assert fig["unit"] == unit and fig["scenario"] == "300-pods", fig
+        assert fig["masthead"]["runs"] == 2 and median(fig) > 0
+        assert set(fig["peers"]) == {"floor", "kubectl", "python-kubernetes"}
+        for name, peer in fig["peers"].items():
+            assert "failed" not in peer, (name, peer)
+            assert peer["median"] > 0 and peer["runs"] == 2, (name, peer)
+            assert fig["ratio"][name] > 0
