@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.api.harness import Served, eventually_async, served
+from tests.api.harness import Served, eventually_async, live_socket, served
 from tests.snapshots.test_warm_start import synced_pods, truth, world
 
 PAGE = "/api/v1/clusters/admin/views/pods"
@@ -69,8 +69,30 @@ async def test_an_unreachable_cluster_serves_its_snapshot_stale(tmp_path: Path) 
             )
             assert status == 304
 
-            # The server is back: the restored table goes to its source, the page goes live.
-            await sim.faults.clear("down")
+            # A live window shows the snapshot too, and moves over it.
+            async with live_socket(s) as live:
+                await live.send(
+                    op="subscribe",
+                    sub="w",
+                    cluster="admin",
+                    view="pods",
+                    seq=1,
+                    window={"offset": 0, "limit": 5},
+                )
+                frame = await live.page("w", seq=1)
+                assert frame["total"] == len(before) and len(frame["rows"]) == 5
+                assert frame["sources"][0]["state"] == "stale"
+                await live.send(op="window", sub="w", window={"offset": 5, "limit": 5}, seq=2)
+                moved = await live.page("w", seq=2)
+                assert moved["offset"] == 5 and moved["rows"] != frame["rows"]
+
+                # The server is back: the restored table goes to its source, pages and the
+                # window go live.
+                await sim.faults.clear("down")
+                await live.next(
+                    lambda f: f.get("sub") == "w" and f["sources"][0]["state"] == "live",
+                    timeout=30,
+                )
 
             async def live() -> bool:
                 status, page, _ = await snapshot_page(s)

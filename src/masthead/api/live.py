@@ -55,6 +55,7 @@ from masthead.views.query import (
     parse_query,
     query_params,
 )
+from masthead.views.snapshot_page import snapshot_sources
 
 log = logging.getLogger(__name__)
 # The slowest cadence a subscription may ask for (`interval`, ms): a minute.
@@ -519,7 +520,8 @@ class LiveConnection:
             sources = await open_sources(s.session, s.view)
         except ApiProblem as p:
             if p.code == 503:
-                self.queue.put_control(error_frame(p, s.sub))
+                if not self._stale_frame(s):
+                    self.queue.put_control(error_frame(p, s.sub))
                 return
             self.subs.pop(s.sub, None)
             s.close()
@@ -529,19 +531,37 @@ class LiveConnection:
         s.attach(sources)
         s.answer()
 
+    def _stale_frame(self, s: WindowSubscription) -> bool:
+        """While the cluster cannot be reached, the window from its warm-start snapshots
+        (views/snapshot_page.py); False when none was restored for the view. The subscription
+        stays unopened: it opens, and goes live, when the cluster connects."""
+        tables = self.ctx.registry.tables_of(s.session.id)
+        sources = snapshot_sources(tables, s.session.id, s.view, s.session.status)
+        if sources is None or s.query is None:
+            return False
+        page = SharedPage.of(build_page(sources, s.query))
+        self.queue.put_page(s.sub, page.frame(s.sub, s.seq))
+        return True
+
+    def _answer(self, s: WindowSubscription) -> None:
+        if s.group is None:  # not open: the cluster is not connected
+            self._stale_frame(s)
+        else:
+            s.answer()
+
     def _window(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         offset, limit = _window(msg.get("window"))
         s.seq = _seq(msg, s.seq)
         s.query = s.query.with_window(offset, limit)
-        s.answer()
+        self._answer(s)
 
     def _query(self, s: WindowSubscription, msg: dict[str, Any]) -> None:
         assert s.query is not None
         q = _parse(s.view, msg.get("query"), {"offset": s.query.offset, "limit": s.query.limit})
         s.seq = _seq(msg, s.seq)
         s.query = q
-        s.answer()
+        self._answer(s)
 
     # ------------------------------------------------------------------ logs
     async def _logs(self, sub_id: str, msg: dict[str, Any]) -> None:
