@@ -171,6 +171,7 @@ class Live:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
         self.frames: list[dict[str, Any]] = []
+        self.raw: list[str] = []  # the frames' text as received
 
     async def send(self, **op: Any) -> None:
         await self.ws.send_str(orjson.dumps(op).decode())
@@ -182,6 +183,7 @@ class Live:
             while True:
                 msg = await self.ws.receive()
                 assert msg.type is aiohttp.WSMsgType.TEXT, msg
+                self.raw.append(msg.data)
                 frame = orjson.loads(msg.data)
                 self.frames.append(frame)
                 if pred(frame):

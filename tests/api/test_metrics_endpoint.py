@@ -186,3 +186,22 @@ async def test_metrics_need_the_token() -> None:
         await eventually_async(states_agree, 15)
         samples = seen["samples"]
         assert value(samples, "masthead_api_refused_total", check="auth") == 1
+
+
+async def test_loop_lag_is_sampled_and_exported() -> None:
+    async with served(connect=("admin",)) as s:
+
+        async def sampled() -> bool:
+            return int((await s.diagnostics())["loop"]["samples"]) >= 3
+
+        await eventually_async(sampled, 5, "loop lag sampled")
+        loop = (await s.diagnostics())["loop"]
+        assert loop["interval_ms"] == 50 and loop["recent"] <= 1200
+        assert 0 <= loop["p50_ms"] <= loop["p99_ms"] <= loop["max_ms"]
+        samples, helps = await scrape(s)
+        assert "event loop" in helps["masthead_loop_lag_seconds"]
+        quantiles = [
+            value(samples, "masthead_loop_lag_seconds", quantile=q) for q in ("0.5", "1.0")
+        ]
+        assert 0 <= quantiles[0] <= quantiles[1] <= value(samples, "masthead_loop_lag_max_seconds")
+        assert value(samples, "masthead_loop_blocks_total") >= loop["blocks"]

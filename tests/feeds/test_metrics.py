@@ -6,6 +6,8 @@ rollups in SQLite; every quantity form parsed."""
 from __future__ import annotations
 
 import asyncio
+import math
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -21,10 +23,12 @@ from masthead.feeds.metrics import (
     go_duration,
     memory_bytes,
     metrics_transport,
+    pod_usages,
 )
 from masthead.persist.db import Database
 from masthead.sim.app import SimConfig, Simulator
 from masthead.sim.metrics import MetricsConfig
+from masthead.store.projection.quantity import parse_quantity
 from tests.feeds.helpers import eventually, session
 
 FAST = MetricsTuning(interval=0.05, backoff_max=0.2, rollup_interval=0.2)
@@ -76,6 +80,50 @@ def test_cpu_quantities(text: str, millicores: float) -> None:
 )
 def test_memory_quantities(text: str, nbytes: int) -> None:
     assert memory_bytes(text) == nbytes
+
+
+def test_integer_forms_equal_the_exact_parse() -> None:
+    # metrics-server's integer forms take a fast path: the same numbers as the exact one.
+    rng = random.Random(5)
+    for _ in range(2000):
+        n = rng.randrange(0, 10**13)
+        for suffix in ("n", "u", "m", "", "k", "M", "G"):
+            exact = parse_quantity(f"{n}{suffix}")
+            assert exact is not None
+            assert cpu_millicores(f"{n}{suffix}") == float(exact * 1000), (n, suffix)
+        for suffix in ("n", "u", "m", "", "k", "M", "G", "Ki", "Mi", "Gi"):
+            exact = parse_quantity(f"{n}{suffix}")
+            assert exact is not None
+            assert memory_bytes(f"{n}{suffix}") == math.ceil(exact), (n, suffix)
+
+
+async def test_a_large_poll_is_parsed_in_slices() -> None:
+    items = [
+        {
+            "metadata": {"namespace": "ns", "name": f"p{i}"},
+            "timestamp": "2026-01-01T00:00:00Z",
+            "window": "10.5s",
+            "containers": [{"name": "c", "usage": {"cpu": f"{i}n", "memory": f"{i}Ki"}}],
+        }
+        for i in range(5000)
+    ]
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    before = ticks
+    fresh = await pod_usages(items, lambda n: n < 4000, 0)
+    ticker.cancel()
+    assert ticks - before >= 2  # the loop ran between the slices
+    assert len(fresh) == 4000  # the cap: past it objects are not tracked
+    usage = fresh[("ns", "p1234")]
+    assert (usage.cpu_m, usage.memory, usage.window) == (1234 / 10**6, 1234 * 1024, 10.5)
 
 
 def test_bad_quantities_and_durations() -> None:

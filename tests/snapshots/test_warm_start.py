@@ -21,6 +21,7 @@ from masthead.sim.registry import DeleteOptions, WriteContext
 from masthead.snapshots.codec import decode_rows
 from masthead.store.projection import PROJECTIONS
 from tests.api.harness import Served, eventually_async, served
+from tests.api.test_metrics_endpoint import scrape, value
 from tests.api.test_pages import bump_restarts, objects
 
 PODS = ("", "pods")
@@ -111,6 +112,11 @@ async def test_relaunch_shows_the_snapshot_stale_then_resumes_the_watch(tmp_path
             diagnostics = await s.diagnostics()
             assert diagnostics["snapshots"]["restored"] >= 1
             assert diagnostics["snapshots"]["restored_rows"] >= len(before)
+            # The same counters in Prometheus /metrics.
+            samples, _ = await scrape(s)
+            for name in ("restored", "restored_rows", "written", "expired", "failed"):
+                got = value(samples, f"masthead_snapshots_{name}_total")
+                assert got == diagnostics["snapshots"][name], name
 
 
 async def test_an_expired_snapshot_version_relists_without_ghosts(tmp_path: Path) -> None:
@@ -140,6 +146,11 @@ async def test_a_corrupt_database_or_snapshot_is_a_cold_start(tmp_path: Path) ->
             assert await synced_pods(s) == rows
             stats = (await s.diagnostics())["snapshots"]
             assert stats["restored"] == 0 and stats["ignored_corrupt"] == len(found)
+            samples, _ = await scrape(s)
+            assert value(samples, "masthead_snapshots_ignored_total", reason="corrupt") == len(
+                found
+            )
+            assert value(samples, "masthead_snapshots_restored_total") == 0
             page = await s.page("admin", "pods", limit=1)
             assert "snapshot" not in page["sources"][0].get("message", "")
 

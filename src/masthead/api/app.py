@@ -30,6 +30,7 @@ from masthead.api import (
 from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
+from masthead.api.loop_lag import LOOP_LAG, LoopLag
 from masthead.api.security import security_headers, security_middleware
 
 V1 = "/api/v1"
@@ -57,6 +58,16 @@ def create_app(ctx: ApiContext) -> web.Application:
         await ctx.drains.close()
 
     app.on_shutdown.append(close_sockets)
+    lag = app[LOOP_LAG] = LoopLag()
+
+    async def start_lag(app: web.Application) -> None:
+        lag.start()
+
+    async def stop_lag(app: web.Application) -> None:
+        await lag.stop()
+
+    app.on_startup.append(start_lag)
+    app.on_cleanup.append(stop_lag)
     r = app.router
     r.add_get("/healthz", diagnostics.healthz)
     r.add_get("/readyz", diagnostics.readyz)

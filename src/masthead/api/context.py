@@ -44,6 +44,8 @@ class LiveTuning:
     # Largest WebSocket message read at all: past it aiohttp closes the socket (1009) without
     # buffering the rest, so a runaway client costs at most this much memory.
     max_frame: int = 1024 * 1024
+    # permessage-deflate of frames (None: only in in-cluster mode, see api/live.py _compress).
+    compress: bool | None = None
 
 
 @dataclass

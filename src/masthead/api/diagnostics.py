@@ -7,6 +7,7 @@ from aiohttp import web
 from masthead.api.context import context_of
 from masthead.api.errors import json_response
 from masthead.api.live import LIVE_HUB
+from masthead.api.loop_lag import LOOP_LAG
 
 
 async def diagnostics(request: web.Request) -> web.Response:
@@ -36,6 +37,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             },
             "object_cache": ctx.object_cache.as_dict(),
             "live": request.app[LIVE_HUB].as_dict(),
+            "loop": request.app[LOOP_LAG].as_dict(),
             "tables": tables,
             "registry": registry,
             "users": ctx.security.users.as_dict() if ctx.security.users is not None else None,

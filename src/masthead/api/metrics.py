@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from masthead.api.clusters import source_id, source_items
 from masthead.api.context import ApiContext, context_of
 from masthead.api.live import LIVE_HUB, LiveHub
+from masthead.api.loop_lag import BLOCK_S, LOOP_LAG, LoopLag
 from masthead.cluster import ClusterSession, ClusterState
 from masthead.feeds.metrics import MetricsState
 from masthead.kube.freshness import SourceState
@@ -46,15 +47,63 @@ def watch_restarts(session: ClusterSession) -> int:
 
 
 class MastheadCollector(Collector):
-    def __init__(self, ctx: ApiContext, hub: LiveHub, inputs: ScrapeInputs) -> None:
+    def __init__(self, ctx: ApiContext, hub: LiveHub, inputs: ScrapeInputs, lag: LoopLag) -> None:
         self.ctx = ctx
         self.hub = hub
         self.inputs = inputs
+        self.lag = lag
 
     def collect(self) -> Iterable[Metric]:
         yield from self._clusters()
         yield from self._server()
+        yield from self._loop()
+        yield from self._snapshots()
         yield from self._feeds()
+
+    # ------------------------------------------------------------------ the event loop
+    def _loop(self) -> Iterator[Metric]:
+        lag = self.lag
+        recent = GaugeMetricFamily(
+            "masthead_loop_lag_seconds",
+            "how late the event loop ran a timer, over the recent samples",
+            labels=["quantile"],
+        )
+        for q in (0.5, 0.99, 1.0):
+            recent.add_metric([str(q)], lag.quantile(q))
+        yield recent
+        yield _gauge("masthead_loop_lag_max_seconds", "the longest loop lag since start", lag.worst)
+        yield _counter(
+            "masthead_loop_blocks", f"loop lags of at least {BLOCK_S * 1000:g} ms", lag.blocks
+        )
+
+    # ------------------------------------------------------------------ warm start
+    def _snapshots(self) -> Iterator[Metric]:
+        warm = self.ctx.registry.warm
+        if warm is None:
+            return
+        st = warm.stats
+        for name, help_text, value in (
+            ("written", "warm-start snapshots committed", st.written),
+            ("written_bytes", "encoded bytes of the snapshots committed", st.bytes_written),
+            ("restored", "snapshots loaded into a table at connect", st.restored),
+            ("restored_rows", "rows of the snapshots restored", st.restored_rows),
+            ("expired", "snapshots deleted past their age cap", st.expired),
+            ("failed", "snapshot captures, encodes or restores that failed", st.failed),
+        ):
+            yield _counter(f"masthead_snapshots_{name}", help_text, value)
+        ignored = CounterMetricFamily(
+            "masthead_snapshots_ignored", "snapshots not restored", labels=["reason"]
+        )
+        ignored.add_metric(["outdated"], st.ignored_outdated)
+        ignored.add_metric(["corrupt"], st.ignored_corrupt)
+        yield ignored
+        skipped = CounterMetricFamily(
+            "masthead_snapshots_skipped", "snapshots not written (a cap)", labels=["cap"]
+        )
+        skipped.add_metric(["rows"], st.skipped_rows)
+        skipped.add_metric(["bytes"], st.skipped_bytes)
+        skipped.add_metric(["total_bytes"], st.skipped_total)
+        yield skipped
 
     # ------------------------------------------------------------------ per cluster
     def _clusters(self) -> Iterator[Metric]:
@@ -277,7 +326,7 @@ async def metrics(request: web.Request) -> web.Response:
     ctx = context_of(request)
     registry = CollectorRegistry(auto_describe=False)
     inputs = ScrapeInputs(await _audit_rows(ctx))
-    registry.register(MastheadCollector(ctx, request.app[LIVE_HUB], inputs))
+    registry.register(MastheadCollector(ctx, request.app[LIVE_HUB], inputs, request.app[LOOP_LAG]))
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )

@@ -1,7 +1,8 @@
 """Pages (protocol.md §2): `GET /api/v1/clusters/{id}/views/{view}` and the view catalogue.
 
 Order of work, cheapest first: cluster and view known (404), parameters valid (400), cluster
-connected (503), sources opened (`ensure_source`: started on first use and kept, so the API
+connected (503 — unless warm-start snapshots of the view were restored: then they are the page,
+stale), sources opened (`ensure_source`: started on first use and kept, so the API
 server never sees a list call per page), access (403 only when everything is forbidden), then
 the version — and `If-None-Match` is answered 304 right there, before any row is read.
 """
@@ -24,6 +25,7 @@ from masthead.views.catalogue import BROWSE, CORE_GROUP, VIEWS, ViewSpec, browse
 from masthead.views.joins import JoinTables, needs_of, source_name
 from masthead.views.page import PageSources, build_page
 from masthead.views.query import BadParameter, ViewQuery, parse_query
+from masthead.views.snapshot_page import snapshot_sources
 
 _NOT_CONNECTED = (ClusterState.IDLE, ClusterState.CONNECTING)
 _FIRST_SYNC = (SourceState.CONNECTING, SourceState.SYNCING)
@@ -217,9 +219,18 @@ async def get_view(request: web.Request) -> web.Response:
     browse = (m.get("group", ""), m.get("version", ""), m.get("resource", ""))
     view = await resolve_view(session, m.get("view", BROWSE), browse)
     query = parse(view, request)
-    sources = await open_sources(session, view)
-    sources.metrics = ctx.metrics_for(session, view, "page")
-    await first_sync(sources, ctx.first_sync_wait)
+    try:
+        sources = await open_sources(session, view)
+    except ApiProblem as p:
+        restored = p.code == 503 and snapshot_sources(
+            ctx.registry.tables_of(session.id), session.id, view, session.status
+        )
+        if not restored:
+            raise
+        sources = restored  # the cluster does not answer: its last snapshot, stale
+    else:
+        sources.metrics = ctx.metrics_for(session, view, "page")
+        await first_sync(sources, ctx.first_sync_wait)
     version = sources.version(query)
     # In-cluster mode names the user's session too: a 304 can never answer for another user,
     # even for two pages that read no source (both forbidden, say).

@@ -60,10 +60,29 @@ DAY = 86400.0
 
 
 # ---------------------------------------------------------------------------- quantities
+# metrics-server's own forms: an integer with a suffix (`137803227n`, `1592576Ki`). Each value
+# is new every scrape, so they skip parse_quantity's exact Fractions and its bounded cache (a
+# 100k-pod poll would evict the pods' request strings from it each time): integer arithmetic
+# gives the same results.
+_INTEGER = re.compile(r"(\d+)(n|u|m|k|M|G|Ki|Mi|Gi)?")
+_MILLI_PER = {"n": 10**6, "u": 10**3}  # divisors for sub-milli suffixes
+_MILLI_TIMES = {"m": 1, None: 1000, "k": 10**6, "M": 10**9, "G": 10**12}
+_BYTES_TIMES = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9}
+_BYTES_TIMES |= {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+_BYTES_PER = {"m": 10**3, "u": 10**6, "n": 10**9}
+
+
 def cpu_millicores(value: str | int | float | None) -> float | None:
     """A CPU quantity (`137803227n`, `250m`, `1`, `1.5`, `2e3`, `1Ki`...) in millicores."""
     if value is None:
         return None
+    m = _INTEGER.fullmatch(value) if isinstance(value, str) else None
+    if m is not None:
+        n, suffix = int(m[1]), m[2]
+        if suffix in _MILLI_PER:
+            return n / _MILLI_PER[suffix]  # correctly rounded, as float(Fraction) is
+        if suffix in _MILLI_TIMES:
+            return float(n * _MILLI_TIMES[suffix])
     q = parse_quantity(value)
     return None if q is None else float(q * 1000)
 
@@ -73,6 +92,12 @@ def memory_bytes(value: str | int | float | None) -> int | None:
     like `Quantity.Value()`."""
     if value is None:
         return None
+    m = _INTEGER.fullmatch(value) if isinstance(value, str) else None
+    if m is not None:
+        n, suffix = int(m[1]), m[2]
+        if suffix in _BYTES_PER:
+            return -(-n // _BYTES_PER[suffix])
+        return n * _BYTES_TIMES[suffix]
     q = parse_quantity(value)
     return None if q is None else math.ceil(q)
 
@@ -342,7 +367,7 @@ class MetricsPoller:
         if nodes.state is MetricsState.OK:
             changed |= self._apply_nodes(nodes.items)
         if pods.state is MetricsState.OK:
-            changed |= self._apply_pods(pods.items)
+            changed |= self._apply_pods(await pod_usages(pods.items, self._room, len(self._nodes)))
         self._accumulate(nodes.state is MetricsState.OK, pods.state is MetricsState.OK)
         self._flush_rollups()
         if changed:
@@ -425,34 +450,7 @@ class MetricsPoller:
             self._remember("node", name, u.timestamp, u.cpu_m, u.memory)
         return changed
 
-    def _apply_pods(self, items: list[dict[str, Any]]) -> bool:
-        fresh: dict[tuple[str, str], PodUsage] = {}
-        for item in items:
-            meta = item.get("metadata") or {}
-            key = (meta.get("namespace", ""), meta.get("name", ""))
-            if not key[1] or not self._room(len(fresh) + len(self._nodes)):
-                continue
-            containers = []
-            for c in item.get("containers") or ():
-                usage = c.get("usage") or {}
-                containers.append(
-                    (
-                        str(c.get("name", "")),
-                        Usage(
-                            cpu_millicores(usage.get("cpu")) or 0.0,
-                            memory_bytes(usage.get("memory")) or 0,
-                        ),
-                    )
-                )
-            fresh[key] = PodUsage(
-                key[0],
-                key[1],
-                sum(u.cpu_m for _, u in containers),
-                sum(u.memory for _, u in containers),
-                tuple(containers),
-                _epoch(item.get("timestamp")),
-                go_duration(item.get("window") or ""),
-            )
+    def _apply_pods(self, fresh: dict[tuple[str, str], PodUsage]) -> bool:
         changed = fresh != self._pods
         self._drop_history("pod", {f"{ns}/{n}" for ns, n in self._pods.keys() - fresh.keys()})
         self._pods = fresh
@@ -626,3 +624,62 @@ def _state_of(code: int) -> MetricsState:
     if code in (401, 403):
         return MetricsState.FORBIDDEN
     return MetricsState.UNAVAILABLE
+
+
+# Pods read between two yields to the loop: a 100k-pod poll is ~0.5 s of parsing, which in
+# one piece would hold every page, 304 and live frame behind it.
+_POD_SLICE = 2000
+
+
+async def pod_usages(
+    items: list[dict[str, Any]], room: Callable[[int], bool], others: int
+) -> dict[tuple[str, str], PodUsage]:
+    """A poll's pod items as usages by (namespace, name), parsed in slices; `room(n)` says
+    whether an n+1-th object may be tracked (`others` already are)."""
+    fresh: dict[tuple[str, str], PodUsage] = {}
+    # A scrape stamps most pods with a few timestamps and one window: each parsed once.
+    epochs: dict[Any, float | None] = {}
+    windows: dict[Any, float | None] = {}
+    for start in range(0, len(items), _POD_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        for item in items[start : start + _POD_SLICE]:
+            meta = item.get("metadata") or {}
+            key = (meta.get("namespace", ""), meta.get("name", ""))
+            if not key[1] or not room(len(fresh) + others):
+                continue
+            containers = []
+            for c in item.get("containers") or ():
+                usage = c.get("usage") or {}
+                containers.append(
+                    (
+                        str(c.get("name", "")),
+                        Usage(
+                            cpu_millicores(usage.get("cpu")) or 0.0,
+                            memory_bytes(usage.get("memory")) or 0,
+                        ),
+                    )
+                )
+            fresh[key] = PodUsage(
+                key[0],
+                key[1],
+                sum(u.cpu_m for _, u in containers),
+                sum(u.memory for _, u in containers),
+                tuple(containers),
+                _memo(epochs, item.get("timestamp"), _epoch),
+                _memo(windows, item.get("window") or "", go_duration),
+            )
+    return fresh
+
+
+def _memo(
+    seen: dict[Any, float | None], key: Any, parse: Callable[[Any], float | None]
+) -> float | None:
+    if key not in seen:
+        if len(seen) >= _MEMO_CAP:
+            seen.clear()
+        seen[key] = parse(key)
+    return seen[key]
+
+
+_MEMO_CAP = 1024

@@ -14,8 +14,9 @@ applies the difference, deletions included, so no restored row survives as a gho
 Save: every `interval` (and at a clean shutdown) each live source whose table changed since its
 last snapshot is captured on the loop (a list of its immutable rows and the reflector's
 resourceVersion — consistent, as both move together in one synchronous step), encoded in a
-worker thread and written by the database's writer thread. Only declared projections are
-snapshotted (a custom resource's row layout depends on its CRD).
+worker thread and written by the database's writer thread. Every resource's rows are
+snapshotted as they are projected: a custom resource's rows are the generic projection's, and
+its snapshot's schema names the kind and scope that rebuild that projection on restore.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from masthead.snapshots.codec import (
 )
 from masthead.snapshots.store import SnapshotKey, SnapshotRecord, SnapshotStore
 from masthead.store.projection import PROJECTIONS, Interner, Projection
+from masthead.store.projection.generic import generic_projection
+from masthead.store.projection.registry import projection_for
 from masthead.store.table import Table
 from masthead.views.joins import source_name
 from masthead.views.sources import ClusterTables, ObservedTableSink, RestoredTable
@@ -68,6 +71,7 @@ class _Capture:
     rows: list[Any]
     resource_version: str
     taken: float
+    schema: str  # the row layout (and, for a custom resource, how to rebuild its projection)
 
 
 class WarmStart:
@@ -104,11 +108,11 @@ class WarmStart:
             return []
 
     async def _restore(self, record: SnapshotRecord, interner: Interner) -> RestoredTable | None:
-        projection = PROJECTIONS.get((record.key.group, record.key.resource))
+        projection = _projection_of_record(record)
         if (
             projection is None
             or record.format != FORMAT
-            or record.row_schema != row_schema(projection.row_type)
+            or record.row_schema != _schema(projection)
         ):
             self.stats.ignored_outdated += 1
             await self.store.forget(record.key)
@@ -165,11 +169,10 @@ class WarmStart:
                 self.stats.last_error = f"encode {c.key.resource}: {type(e).__name__}: {e}"
                 log.exception("snapshot of %s failed", c.key.resource)
                 continue
-            projection = PROJECTIONS[(c.key.group, c.key.resource)]
             record = SnapshotRecord(
                 c.key,
                 FORMAT,
-                row_schema(projection.row_type),
+                c.schema,
                 c.resource_version,
                 c.taken,
                 len(c.rows),
@@ -188,7 +191,6 @@ class WarmStart:
             or reflector is None
             or not reflector.resource_version
             or src.freshness.current.state is not SourceState.LIVE
-            or (rt.group, rt.resource) not in PROJECTIONS
         ):
             return None
         key = SnapshotKey(
@@ -202,10 +204,37 @@ class WarmStart:
             self.stats.skipped_rows += 1
             return None
         rows = list(table.rows())
-        return _Capture(key, marker, rows, reflector.resource_version, self._wall())
+        schema = _schema(projection_for(rt))
+        return _Capture(key, marker, rows, reflector.resource_version, self._wall(), schema)
 
     def as_dict(self) -> dict[str, object]:
         return self.stats.as_dict()
+
+
+# A custom resource's rows are the generic projection's (metadata columns; views of custom
+# resources read no printer columns): its schema names the kind and scope to rebuild it from.
+_GENERIC = "generic"
+
+
+def _schema(projection: Projection[Any, Any]) -> str:
+    layout = row_schema(projection.row_type)
+    if (projection.group, projection.resource) in PROJECTIONS:
+        return layout
+    namespaced = any(c.id == "namespace" for c in projection.columns)
+    return f"{layout}|{_GENERIC}|{projection.kind}|{int(namespaced)}"
+
+
+def _projection_of_record(record: SnapshotRecord) -> Projection[Any, Any] | None:
+    """The projection `record`'s rows were made with: a declared one, or the generic one its
+    schema describes; None when neither (an older layout)."""
+    k = record.key
+    declared = PROJECTIONS.get((k.group, k.resource))
+    if declared is not None:
+        return declared
+    parts = record.row_schema.split("|")
+    if len(parts) != 4 or parts[1] != _GENERIC or parts[3] not in ("0", "1"):
+        return None
+    return generic_projection(k.group, k.resource, parts[2], parts[3] == "1")
 
 
 def _build_table(data: bytes, projection: Projection[Any, Any], interner: Interner) -> Table[Any]:
