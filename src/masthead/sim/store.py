@@ -29,9 +29,10 @@ DEFAULT_HISTORY_SIZE = 20_000
 # buys the newest window of changes. A count per resource alone let each of a large world's
 # ~15 churned resources fill its own 20k events in turn: ~10 KB of RSS per event, 3 GB or more
 # reached only after an hour of churn (the soak's "growth the whole time").
-DEFAULT_HISTORY_BYTES = 256 * 2**20
-# Stored + WatchEvent + labels/fields dicts of one history event beside its encoded bytes.
-EVENT_OVERHEAD = 600
+DEFAULT_HISTORY_BYTES = 128 * 2**20
+# Stored + WatchEvent + labels/fields dicts of one history event beside its encoded bytes
+# (measured: ~12 KB of RSS per history event of a churned small world, ~4 KB of it encoded).
+EVENT_OVERHEAD = 2_048
 # A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
