@@ -16,6 +16,7 @@ from masthead.sim.defaults import apply_defaults
 from masthead.sim.errors import ApiError
 from masthead.sim.resources import ResourceInfo, builtin
 from tests.conftest import exchange, load_fixture
+from tests.sim.simclient import running_sim
 
 CONFIGMAPS = builtin("", "configmaps")
 DEPLOYMENTS = builtin("apps", "deployments")
@@ -476,3 +477,49 @@ def test_annotation_size_limit() -> None:
             "field": "metadata.annotations",
         }
     ]
+
+
+async def test_merge_patch_prunes_only_what_it_wrote_with_warnings_and_strict() -> None:
+    """A merge patch's unknown fields are reported and dropped wherever they nest; everything
+    it did not write stays as stored (only the patch's paths are walked)."""
+    path = "/apis/apps/v1/namespaces/team-a/deployments"
+    labels = {"app": "web"}
+    body = {
+        "metadata": {"name": "web", "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+            },
+        },
+    }
+    merge = "application/merge-patch+json"
+    async with running_sim() as c:
+        before = (await c.post(path, body)).body
+        patch = {
+            "metadata": {"labels": {"tier": "front"}, "colour": "red"},
+            "spec": {"replicas": 2, "strategy": {"rollingUpdate": {"maxSurge": 2, "speed": 9}}},
+        }
+        r = await c.patch(path + "/web", patch, merge)
+        assert r.status == 200
+        assert r.headers.getall("Warning") == [
+            '299 - "unknown field \\"metadata.colour\\"", '
+            '299 - "unknown field \\"spec.strategy.rollingUpdate.speed\\""'
+        ]
+        after = r.body
+        assert after["metadata"]["labels"] == {"app": "web", "tier": "front"}
+        assert "colour" not in after["metadata"]
+        assert after["spec"]["replicas"] == 2
+        assert after["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 2
+        assert "speed" not in after["spec"]["strategy"]["rollingUpdate"]
+        assert after["spec"]["template"] == before["spec"]["template"]
+        strict = await c.patch(
+            path + "/web", {"spec": {"paused": True, "bogus": 1}}, merge,
+            params={"fieldValidation": "Strict"},
+        )  # fmt: skip
+        assert strict.status == 400
+        assert 'unknown field "spec.bogus"' in strict.body["message"]
+        unchanged = (await c.get(path + "/web")).body
+        assert "paused" not in unchanged["spec"]

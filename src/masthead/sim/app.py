@@ -31,7 +31,7 @@ from masthead.sim.rbac import RbacAuthorizer, RbacSnapshot, UserInfo, bootstrap_
 from masthead.sim.registry import Registry, RegistryConfig, WriteContext
 from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.server import ServerSettings, SimServer
-from masthead.sim.store import DEFAULT_HISTORY_SIZE, ObjectStore
+from masthead.sim.store import DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, ObjectStore
 from masthead.sim.tls import ServingCerts, generate
 from masthead.sim.validation import warm_models
 from masthead.sim.world.builder import World, build_world
@@ -60,6 +60,8 @@ class SimConfig:
     https: bool = False
     kubeconfig_out: Path | None = None
     history_size: int = DEFAULT_HISTORY_SIZE
+    # Byte cap of all resources' watch histories together (store.DEFAULT_HISTORY_BYTES).
+    history_bytes: int = DEFAULT_HISTORY_BYTES
     watch_list_enabled: bool = True
     bookmark_period: float = 60.0
     min_request_timeout: float = 1800.0
@@ -90,7 +92,9 @@ class Simulator:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         c = self.config
-        self.store = ObjectStore(start_rv=c.start_rv, history_size=c.history_size)
+        self.store = ObjectStore(
+            start_rv=c.start_rv, history_size=c.history_size, history_bytes=c.history_bytes
+        )
         self.catalog = Catalog()
         enabled = resolve_controllers(c)
         registry_config = dataclasses.replace(

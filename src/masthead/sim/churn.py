@@ -61,6 +61,14 @@ YIELD_EVERY = 64
 # A driver that is behind its rate stops this long after its duration instead of catching
 # up: the duration bounds the run, and the achieved rate shows the shortfall.
 OVERRUN = 0.05
+# Nodes the driver keeps NotReady at once. A flap downs a node and a later flap brings it back,
+# so without a cap about half of all nodes sat NotReady at any rate, and at 1,000 writes/s each
+# down node (held past the node controller's pod-eviction grace) marked its ~50 pods NotReady:
+# ~100 controller writes per flap, most of the simulator's CPU. At the cap a flap restores the
+# longest-down node instead; short downs at high rates are blips, as flapping nodes are.
+MAX_FLAPPED_NODES = 4
+# Writes kept in the report's write log (~16 MB at the cap): 10 minutes at 1,000 writes/s.
+LOG_CAP = 600_000
 # Events the driver creates before it only repeats them (count/lastTimestamp updates), which
 # keeps the number of stored events bounded however long it runs.
 MAX_EVENTS = 1000
@@ -103,8 +111,12 @@ class ChurnReport:
     setup: Counter[str] = field(default_factory=Counter)
     last_rv: dict[str, int] = field(default_factory=dict)  # object ref -> last RV written
     deleted: set[str] = field(default_factory=set)  # refs whose last write was a delete
-    rvs: list[int] = field(default_factory=list)  # every revision written, in order
-    times: list[float] = field(default_factory=list)  # wall time of each of those writes
+    # The write log: revision and wall time of each write, newest LOG_CAP kept (a long soak
+    # would otherwise grow it forever); `log_dropped` counts the older ones let go.
+    rvs: deque[int] = field(default_factory=lambda: deque(maxlen=LOG_CAP))
+    times: deque[float] = field(default_factory=lambda: deque(maxlen=LOG_CAP))
+    log_dropped: int = 0
+    flaps_restored_at_cap: int = 0  # node flaps that restored a node because MAX_FLAPPED_NODES
 
     @property
     def touched(self) -> set[str]:
@@ -128,6 +140,8 @@ class ChurnReport:
             "byOperation": dict(sorted(self.by_op.items())),
             "setup": dict(sorted(self.setup.items())),
             "touchedObjects": len(self.last_rv),
+            "logDropped": self.log_dropped,
+            "flapsRestoredAtCap": self.flaps_restored_at_cap,
         }
         if keys:
             out["touched"] = {k: str(rv) for k, rv in sorted(self.last_rv.items())}
@@ -201,7 +215,8 @@ class Churn:
             "event": self._event,
             "cr": self._custom_resource,
         }
-        self._flapped: set[str] = set()  # nodes this driver left NotReady
+        # Nodes this driver left NotReady, oldest first (a dict keeps insertion order).
+        self._flapped: dict[str, None] = {}
         self._base_replicas: dict[str, int] = {}
         self._events: deque[tuple[str, str]] = deque(maxlen=MAX_EVENTS)
         self._seq = 0
@@ -318,6 +333,8 @@ class Churn:
         r.by_kind[info.kind] += 1
         r.by_op[op] += 1
         r.last_rv[ref] = rv
+        if len(r.rvs) == LOG_CAP:
+            r.log_dropped += 1
         r.rvs.append(rv)
         r.times.append(time.time())
         if deleted:
@@ -510,7 +527,14 @@ class Churn:
         return True
 
     def _node_flap(self) -> bool:
-        s = self._pick(NODES)
+        if len(self._flapped) >= MAX_FLAPPED_NODES:
+            s = self.sim.store.get(NODES.storage_key, "", next(iter(self._flapped)))
+            if s is None:  # deleted meanwhile: nothing left to restore
+                self._flapped.pop(next(iter(self._flapped)))
+                return False
+            self.report.flaps_restored_at_cap += 1
+        else:
+            s = self._pick(NODES)
         if s is None:
             return False
         ready = s.name in self._flapped
@@ -548,9 +572,9 @@ class Churn:
             subresource="status",
         )
         if ready:
-            self._flapped.discard(s.name)
+            self._flapped.pop(s.name, None)
         else:
-            self._flapped.add(s.name)
+            self._flapped[s.name] = None
         return True
 
     def _restore_nodes(self) -> None:

@@ -222,6 +222,10 @@ class FaultInjector:
             "watchesOpen": len(server.active_watches) if server is not None else 0,
             "requestsTotal": server.requests_total if server is not None else 0,
             "historySize": self.sim.store.history_size,
+            # The histories' shared byte cap: bytes held now, the cap, events it evicted.
+            "historyBytes": self.sim.store.history_budget.bytes,
+            "historyBytesCap": self.sim.store.history_budget.cap,
+            "historyEvictedForBytes": self.sim.store.history_budget.evicted,
             "faults": {n: f.state() for n, f in sorted(self.faults.items())},
             "recent": list(self.recent),
         }

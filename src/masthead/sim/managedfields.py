@@ -367,14 +367,51 @@ class _Walker:
 # --- managedFields entries ---------------------------------------------------------------------
 
 
-@dataclass
 class _Entry:
-    manager: str
-    operation: str
-    api_version: str
-    subresource: str
-    fields: FieldSet
-    time: str | None
+    """One managedFields entry. Its field set is decoded only when an update touches it, and
+    an untouched entry is written back as the stored FieldsV1 it was read from: re-encoding
+    (sorting every level) was the largest cost of a write."""
+
+    __slots__ = ("_fields", "_wire", "api_version", "manager", "operation", "subresource", "time")
+
+    def __init__(
+        self,
+        manager: str,
+        operation: str,
+        api_version: str,
+        subresource: str,
+        fields: FieldSet | None,
+        time: str | None,
+        wire: dict[str, Any] | None = None,
+    ) -> None:
+        self.manager = manager
+        self.operation = operation
+        self.api_version = api_version
+        self.subresource = subresource
+        self.time = time
+        self._fields = fields
+        # The canonical FieldsV1 of `_fields` when known (read from storage, not yet changed).
+        self._wire = wire
+
+    @property
+    def fields(self) -> FieldSet:
+        if self._fields is None:
+            self._fields = decode(self._wire or {})
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: FieldSet) -> None:
+        self._fields = value
+        self._wire = None
+
+    def __bool__(self) -> bool:
+        return bool(self._fields) if self._wire is None else bool(self._wire)
+
+    def owns_any(self, lost: FieldSet) -> bool:
+        """Whether some member path of `lost` is a member path of this entry."""
+        if self._wire is not None:
+            return _wire_overlaps(self._wire, lost, root=True)
+        return _overlaps(self.fields, lost)
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
@@ -391,33 +428,62 @@ class _Entry:
         if self.time is not None:
             out["time"] = self.time
         out["fieldsType"] = "FieldsV1"
-        out["fieldsV1"] = encode(self.fields)
+        out["fieldsV1"] = self._wire if self._wire is not None else encode(self.fields)
         if self.subresource:
             out["subresource"] = self.subresource
         return out
 
 
+def _overlaps(fields: FieldSet, lost: FieldSet) -> bool:
+    for key, node in lost.items():
+        if key == ".":
+            if "." in fields:
+                return True
+        elif key in fields and _overlaps(fields[key], node):
+            return True
+    return False
+
+
+def _wire_overlaps(wire: Mapping[str, Any], lost: FieldSet, *, root: bool = False) -> bool:
+    """`_overlaps` on the FieldsV1 form, where an empty non-root node is a member (`decode`)."""
+    for key, node in lost.items():
+        if key == ".":
+            if "." in wire or (not wire and not root):
+                return True
+        elif key in wire and _wire_overlaps(wire[key], node):
+            return True
+    return False
+
+
 Managers = dict[tuple[str, str, str, str], _Entry]
 
 
-def _decode_entries(obj: Mapping[str, Any] | None) -> Managers:
-    entries = (obj or {}).get("metadata", {}).get("managedFields") or []
+def _stored_entries(obj: Mapping[str, Any] | None) -> list[Any]:
+    entries: list[Any] = (obj or {}).get("metadata", {}).get("managedFields") or []
+    return entries
+
+
+def _decode_entries(obj: Mapping[str, Any] | None, *, canonical: bool = False) -> Managers:
+    """The entries of `obj`; `canonical`: their FieldsV1 are as this module encoded them (read
+    from storage), so an untouched entry can be written back without re-encoding."""
     out: Managers = {}
-    for raw in entries:
+    for raw in _stored_entries(obj):
+        fields_v1 = raw.get("fieldsV1") or {}
         entry = _Entry(
             manager=raw.get("manager", ""),
             operation=raw.get("operation", ""),
             api_version=raw.get("apiVersion", ""),
             subresource=raw.get("subresource", ""),
-            fields=decode(raw.get("fieldsV1") or {}),
+            fields=None if canonical else decode(fields_v1),
             time=raw.get("time"),
+            wire=fields_v1 if canonical else None,
         )
         out[entry.identity] = entry
     return out
 
 
 def _encode_entries(managers: Managers) -> list[dict[str, Any]]:
-    live = [e for e in managers.values() if e.fields]
+    live = [e for e in managers.values() if e]
     # Upstream orders by operation, then time (to the second), manager, apiVersion, subresource.
     live.sort(
         key=lambda e: (e.operation, (e.time or "")[:19], e.manager, e.api_version, e.subresource)
@@ -447,8 +513,10 @@ def _group_of(api_version: str) -> str:
 
 def _release(managers: Managers, skip: tuple[str, str, str, str] | None, lost: FieldSet) -> None:
     """Take `lost` away from every manager but `skip`."""
+    if not lost:
+        return
     for identity, entry in managers.items():
-        if identity != skip:
+        if identity != skip and entry.owns_any(lost):
             entry.fields = difference(entry.fields, lost)
 
 
@@ -468,9 +536,11 @@ def record_update(
     sent by the client in `new` win over the stored ones (upstream lets clients rewrite
     managedFields), except on subresource writes. Writes through /scale carry no time.
     """
-    managers = {} if subresource else _decode_entries(new)
+    # `new` carries the stored entries unless the client rewrote them.
+    stored = old is not None and _stored_entries(new) == _stored_entries(old)
+    managers = {} if subresource else _decode_entries(new, canonical=stored)
     if not managers:
-        managers = _decode_entries(old)
+        managers = _decode_entries(old, canonical=old is not None)
     group = _group_of(api_version)
     kind = str(new.get("kind", ""))
     walker = _Walker(strategies(group, kind))

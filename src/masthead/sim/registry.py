@@ -475,7 +475,8 @@ class Registry:
             patched = merge_patch(old, patch)
         else:
             patched = strategic_merge_patch(old, patch, info.group, info.kind)
-        patched, warnings = prune_patched(info, patched, ctx.field_validation)
+        merge_body = patch if patch_type == "merge" else None
+        patched, warnings = prune_patched(info, patched, ctx.field_validation, merge_body)
         ctx.warnings.extend(warnings)
         want_rv = (patched.get("metadata") or {}).get("resourceVersion")
         if want_rv and want_rv != old["metadata"]["resourceVersion"]:

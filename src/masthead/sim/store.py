@@ -24,6 +24,15 @@ from masthead.selectors import FieldSelector, LabelSelector
 # Events kept per resource for watch resume and past snapshots. Upstream's watch cache keeps
 # 100..102400 events and at least 75 s; a fixed count is simpler and tests can shrink it.
 DEFAULT_HISTORY_SIZE = 20_000
+# All resources' histories together hold at most this many bytes of encoded objects (plus a
+# fixed per-event overhead); past it the oldest events of any resource go first, so the budget
+# buys the newest window of changes. A count per resource alone let each of a large world's
+# ~15 churned resources fill its own 20k events in turn: ~10 KB of RSS per event, 3 GB or more
+# reached only after an hour of churn (the soak's "growth the whole time").
+DEFAULT_HISTORY_BYTES = 128 * 2**20
+# Stored + WatchEvent + labels/fields dicts of one history event beside its encoded bytes
+# (measured: ~12 KB of RSS per history event of a churned small world, ~4 KB of it encoded).
+EVENT_OVERHEAD = 2_048
 # A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
@@ -113,6 +122,32 @@ class Watcher:
         self.wakeup.set()
 
 
+def _event_bytes(ev: WatchEvent) -> int:
+    return len(ev.obj.raw) + EVENT_OVERHEAD
+
+
+class HistoryBudget:
+    """The byte cap shared by every resource's history; `evicted` counts the events it took."""
+
+    def __init__(self, cap: int, resources: Mapping[tuple[str, str], ResourceStore]) -> None:
+        self.cap = cap
+        self.bytes = 0
+        self.evicted = 0
+        self._resources = resources
+
+    def enforce(self) -> None:
+        """Drop the globally oldest events (RVs are global) until the histories fit the cap."""
+        while self.bytes > self.cap:
+            oldest: ResourceStore | None = None
+            for rs in self._resources.values():
+                if rs.history and (oldest is None or rs.history[0].rv < oldest.history[0].rv):
+                    oldest = rs
+            if oldest is None:
+                return
+            oldest.drop_oldest()
+            self.evicted += 1
+
+
 class TooOldError(Exception):
     def __init__(self, oldest: int) -> None:
         super().__init__(f"oldest servable resourceVersion is {oldest}")
@@ -131,16 +166,31 @@ class ResourceStore:
     last_write_rv: int = 0
     dropped_watchers: int = 0
     compacted_rv: int = 0
+    budget: HistoryBudget | None = None  # the store-wide byte cap this history counts against
+    history_bytes: int = 0
 
     def __post_init__(self) -> None:
         # Everything at or before start_rv is "before history": watching from earlier is 410.
         self.oldest_rv = self.start_rv
 
+    def drop_oldest(self) -> None:
+        ev = self.history.popleft()
+        self.oldest_rv = ev.rv
+        self._count(-_event_bytes(ev))
+
+    def _count(self, size: int) -> None:
+        self.history_bytes += size
+        if self.budget is not None:
+            self.budget.bytes += size
+
     def record(self, ev: WatchEvent) -> None:
         self.last_write_rv = ev.rv
         self.history.append(ev)
+        self._count(_event_bytes(ev))
         while len(self.history) > self.history_size:
-            self.oldest_rv = self.history.popleft().rv
+            self.drop_oldest()
+        if self.budget is not None and self.budget.bytes > self.budget.cap:
+            self.budget.enforce()
         for w in list(self.watchers):
             w.offer(ev)
             if w.overflowed:
@@ -150,11 +200,12 @@ class ResourceStore:
     def shrink_history(self, size: int) -> None:
         self.history_size = max(0, size)
         while len(self.history) > self.history_size:
-            self.oldest_rv = self.history.popleft().rv
+            self.drop_oldest()
 
     def forget_history(self, at_rv: int) -> None:
         """Drop all history: any watch or snapshot older than `at_rv` becomes 410."""
         self.history.clear()
+        self._count(-self.history_bytes)
         self.oldest_rv = at_rv
 
     def compact(self, at_rv: int) -> None:
@@ -235,12 +286,14 @@ class ObjectStore:
         start_rv: int | None = None,
         history_size: int = DEFAULT_HISTORY_SIZE,
         watch_queue: int = DEFAULT_WATCH_QUEUE,
+        history_bytes: int = DEFAULT_HISTORY_BYTES,
     ) -> None:
         # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
         self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
         self.history_size = history_size
         self.watch_queue = watch_queue
         self.resources: dict[tuple[str, str], ResourceStore] = {}
+        self.history_budget = HistoryBudget(history_bytes, self.resources)
         self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
         # Called synchronously after every write (simulated controllers enqueue work here;
         # they must not write from inside the callback).
@@ -251,13 +304,16 @@ class ObjectStore:
     def resource(self, key: tuple[str, str]) -> ResourceStore:
         rs = self.resources.get(key)
         if rs is None:
-            rs = ResourceStore(history_size=self.history_size, start_rv=self.rv)
+            rs = ResourceStore(
+                history_size=self.history_size, start_rv=self.rv, budget=self.history_budget
+            )
             self.resources[key] = rs
         return rs
 
     def drop_resource(self, key: tuple[str, str]) -> None:
         rs = self.resources.pop(key, None)
         if rs is not None:
+            rs.forget_history(self.rv)
             for w in rs.watchers:
                 w.close()
 

@@ -1126,6 +1126,32 @@ class _Walk:
                 self.problems.append(f'unknown field "{_join(path, key)}"')
         return out
 
+    def model_along(self, typ: str, value: Any, patch: Any, path: str) -> Any:
+        """`model` limited to the paths a merge patch wrote: every other value came from the
+        stored object, which holds known fields only, and is kept as it is."""
+        if not isinstance(patch, dict) or not isinstance(value, dict):
+            return self.model(typ, value, path)
+        if typ.startswith("Dict["):
+            self._duplicates(value, path)
+            inner = typ[5:-1].split(", ", 1)[1]
+            return {
+                k: self.model_along(inner, v, patch[k], _join(path, k)) if k in patch else v
+                for k, v in value.items()
+            }
+        fields = None if typ in _OPAQUE else _model(typ)
+        if fields is None:
+            return _plain(value)
+        self._duplicates(value, path)
+        out: Obj = {}
+        for key, v in value.items():
+            if key not in patch:
+                out[key] = v
+            elif key in fields:
+                out[key] = self.model_along(fields[key], v, patch[key], _join(path, key))
+            else:
+                self.problems.append(f'unknown field "{_join(path, key)}"')
+        return out
+
     def schema(self, schema: Obj, value: Any, path: str, top: bool = False) -> Any:
         if schema.get("x-kubernetes-preserve-unknown-fields") or not schema:
             return _plain(value)
@@ -1224,25 +1250,35 @@ def decode_body(
     return obj, problems if mode == "Warn" else []
 
 
-def _known_fields(info: ResourceInfo, parsed: Obj) -> tuple[Obj, list[str]]:
+def _known_fields(
+    info: ResourceInfo, parsed: Obj, merge_patch: Obj | None = None
+) -> tuple[Obj, list[str]]:
     walk = _Walk()
     if info.is_custom:
         schema = _crd_schema(info)
         obj = walk.schema(schema, parsed, "", top=True) if schema else _plain(parsed)
     else:
         model = _model_for(info)
-        obj = walk.model(model, parsed, "") if model else _plain(parsed)
+        if not model:
+            obj = _plain(parsed)
+        elif merge_patch is not None:
+            obj = walk.model_along(model, parsed, merge_patch, "")
+        else:
+            obj = walk.model(model, parsed, "")
     result: Obj = obj
     return result, walk.problems
 
 
 def prune_patched(
-    info: ResourceInfo, patched: Obj, field_validation: str | None
+    info: ResourceInfo, patched: Obj, field_validation: str | None, merge_patch: Any = None
 ) -> tuple[Obj, list[str]]:
     """Unknown fields in the result of a patch, handled like a body's (upstream checks the
-    patched object): dropped, reported as warnings (Warn) or refused with 400 (Strict)."""
+    patched object): dropped, reported as warnings (Warn) or refused with 400 (Strict).
+    With the body of a JSON merge patch only the paths it wrote are walked (the rest is the
+    stored object's): the whole-object walk was a tenth of the simulator's write cost."""
     mode = field_validation_mode(field_validation, "PatchOptions")
-    obj, problems = _known_fields(info, patched)
+    along = merge_patch if isinstance(merge_patch, dict) else None
+    obj, problems = _known_fields(info, patched, along)
     if problems and mode == "Strict":
         raise errors.bad_request(f"strict decoding error: {', '.join(problems)}")
     return obj, problems if mode == "Warn" else []

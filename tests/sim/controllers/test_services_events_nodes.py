@@ -146,6 +146,32 @@ async def test_event_ttl_expiry_is_a_deleted_watch_event() -> None:
         assert (await c.get(f"{EVENTS}/short-lived")).status == 404
 
 
+async def test_event_count_cap_deletes_the_oldest_first_and_counts() -> None:
+    settings = ControllerSettings.fast(event_ttl=3600.0, max_events=5)
+    async with cluster(controllers=frozenset({"eventttl"}), settings=settings) as c:
+        for i in range(12):
+            body = {
+                "metadata": {"name": f"ev-{i:02d}"},
+                "involvedObject": {"kind": "Pod", "name": "p", "namespace": NS},
+                "reason": "Test",
+                "message": f"number {i}",
+            }
+            assert (await c.post(EVENTS, body)).status == 201
+        # Renewing ev-00 moves its lease to the back of the line.
+        renew = {"message": "renewed"}
+        r = await c.patch(f"{EVENTS}/ev-00", renew, "application/merge-patch+json")
+        assert r.status == 200
+
+        async def capped() -> list[str]:
+            names = sorted(e["metadata"]["name"] for e in await items(c, EVENTS))
+            return names if len(names) <= 5 else []
+
+        names = await eventually(capped, what="the Event cap")
+        assert names == ["ev-00", "ev-08", "ev-09", "ev-10", "ev-11"]
+        ttl = c.sim.controllers.controllers["eventttl"]
+        assert getattr(ttl, "evicted_at_cap", None) == 7 and getattr(ttl, "expired", None) == 0
+
+
 async def test_node_heartbeats_and_not_ready_transition() -> None:
     async with cluster() as c:
         await add_nodes(c, "node-a", "node-b")

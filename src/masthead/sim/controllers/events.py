@@ -19,6 +19,7 @@ kube-apiserver's `--event-ttl` lease does; the delete is an ordinary DELETED wat
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections import OrderedDict
 from typing import Any
@@ -224,6 +225,7 @@ class EventTTL(Controller):
         self._heap: list[tuple[float, int, str, str]] = []
         self.handlers[EVENTS.storage_key] = self._observe
         self.expired = 0
+        self.evicted_at_cap = 0  # Events deleted before their TTL because of max_events
 
     def _observe(self, ev: WatchEvent) -> None:
         if ev.type == DELETED:
@@ -244,6 +246,24 @@ class EventTTL(Controller):
         while self._heap and self._heap[0][0] <= now:
             _, rv, ns, name = heapq.heappop(self._heap)
             self.queue.add((ns, name, rv))
+        over = self.store.count(EVENTS.storage_key) - self.settings.max_events
+        while over > 0 and self._heap:
+            _, rv, ns, name = heapq.heappop(self._heap)
+            cur = self.store.get(EVENTS.storage_key, ns, name)
+            if cur is not None and cur.rv == rv:  # a live lease, not one a later write renewed
+                # Deleted here, not queued: the next tick must already see the lower count.
+                with contextlib.suppress(ApiError):
+                    self.registry.delete(EVENTS, ns, name, DeleteOptions())
+                    self.evicted_at_cap += 1
+                over -= 1
+        if len(self._heap) > 2 * self.store.count(EVENTS.storage_key) + 1_000:
+            # Renewed Events leave their old leases behind: keep only the live ones.
+            self._heap = [e for e in self._heap if self._live(e)]
+            heapq.heapify(self._heap)
+
+    def _live(self, entry: tuple[float, int, str, str]) -> bool:
+        cur = self.store.get(EVENTS.storage_key, entry[2], entry[3])
+        return cur is not None and cur.rv == entry[1]
 
     def sync(self, item: Any) -> None:
         ns, name, rv = item

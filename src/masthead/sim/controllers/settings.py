@@ -95,6 +95,9 @@ class ControllerSettings:
     # Controllers.
     cron_tick: float = 1.0
     event_ttl: float = 3600.0  # kube-apiserver --event-ttl
+    # Stored Events at most; past it the TTL controller deletes the soonest-expiring early
+    # (counted): an hour of churn's Events was the simulator's other unbounded growth.
+    max_events: int = 30_000
     event_ttl_tick: float = 5.0
     retry_delay: float = 0.5  # a sync that failed is retried after this
     batch: int = 200  # work items per controller per loop turn
