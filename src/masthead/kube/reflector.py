@@ -45,6 +45,7 @@ from masthead.kube.errors import (
 )
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
+from masthead.kube.memtrim import release_freed_memory
 from masthead.kube.sink import Sink, SteppedSink
 from masthead.kube.transport import Response, Transport
 from masthead.kube.tuning import Tuning
@@ -285,9 +286,15 @@ class Reflector(Generic[T]):
                 await asyncio.sleep(0)
         else:
             self.sink.replace(objects, resource_version)
+        relist = self.syncs > 0
         self.resource_version = resource_version
         self.syncs += 1
         self._live()
+        big = self.tuning.release_memory_after_relist
+        if relist and big and len(objects) >= big:
+            # The old rows, the new copies and the decoded pages were all alive at the peak;
+            # without this the RSS keeps that high-water for good (a relist per 410).
+            release_freed_memory()
         if self.tuning.freeze_gc_after_sync:
             freeze_survivors()
 
