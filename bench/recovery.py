@@ -277,7 +277,11 @@ async def _churn(s: aiohttp.ClientSession, rate: float) -> None:
     await sim_call(s, "POST", "/_sim/churn", {"rate": rate, "duration": 3600})
 
 
-async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]:
+async def measure(
+    p: Params, faults: tuple[str, ...] = FAULTS, compare_uids: bool = False
+) -> dict[str, Any]:
+    """`compare_uids`: after each converged fault also compare the pods uid by uid (the
+    first line of `explain`), which the count alone cannot (a ghost and a missing pod)."""
     times: dict[str, list[float]] = {f: [] for f in faults}
     peer_times: dict[str, list[float | None]] = {f: [] for f in faults}
     failures: dict[str, str] = {}
@@ -319,6 +323,9 @@ async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]
                             _log(f"{name}: {why}\n{await explain(s, http, events, bench.marks)}")
                             continue
                         times[name].append(seconds)
+                        if compare_uids:
+                            summary = await explain(s, http, events, bench.marks)
+                            _log(f"{name}: {summary.splitlines()[0]}")
                         _log(f"{name}: {seconds:.3f} s (peer {peer_s})")
                         peer_times[name].append(peer_s)
             finally:
@@ -366,11 +373,14 @@ def main() -> None:
     ap.add_argument("--mode", default="quick", choices=tuple(MODES))
     ap.add_argument("--fault", action="append", choices=FAULTS, help="only these faults")
     ap.add_argument("--back-to-back", action="store_true", help="no quiet time between faults")
+    ap.add_argument(
+        "--compare-uids", action="store_true", help="after each fault, the pods uid by uid"
+    )
     args = ap.parse_args()
     p = MODES[args.mode]
     if args.back_to_back:
         p = dataclasses.replace(p, spacing_s=0)
-    result = asyncio.run(measure(p, tuple(args.fault or FAULTS)))
+    result = asyncio.run(measure(p, tuple(args.fault or FAULTS), args.compare_uids))
     for f in figures(p, result):
         print(orjson.dumps(f.to_json()).decode())
 
