@@ -185,7 +185,12 @@ async def explain(
         how = f"at masthead's resourceVersion {before[0]}"
         want = again = await simulator_pods(s, before[0])
     else:  # a pod written between the two lists is not evidence
-        how = f"around masthead's read (its resourceVersion moved: {before} -> {after})"
+        # Approximate: the view is paged by offset, and rows created or deleted meanwhile
+        # shift the offsets (a row can be skipped or seen twice).
+        how = (
+            f"around masthead's read (approximate: its resourceVersion moved {before} -> "
+            f"{after} while paged)"
+        )
         want = await simulator_pods(s)
         again = await simulator_pods(s)
     missing = [u for u in want if u not in got and u in again]
