@@ -54,9 +54,9 @@ class PodEventLog:
         await self._list()
         while True:
             params = {"watch": "1", "resourceVersion": self.rv, "allowWatchBookmarks": "true"}
-            params["timeoutSeconds"] = "300"
+            params["timeoutSeconds"] = "60"  # under the client session's own 300 s
             self.watches += 1
-            with contextlib.suppress(aiohttp.ClientError, ConnectionError):
+            with contextlib.suppress(aiohttp.ClientError, ConnectionError, TimeoutError):
                 async with self.s.get("/api/v1/pods", params=params) as r:
                     async for line in r.content:  # complete lines only
                         if not self._apply(orjson.loads(line)):

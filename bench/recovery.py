@@ -331,8 +331,8 @@ async def measure(
             finally:
                 for task in (holder, recorder):
                     task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                # aiohttp may turn the cancellation of a read into a TimeoutError
+                await asyncio.gather(holder, recorder, return_exceptions=True)
                 peer.close()
     return {"times": times, "peer": peer_times, "failures": failures}
 
