@@ -20,8 +20,9 @@ with no gap (the scenario says which).
 
 "Live again" is: every source of the cluster `live` and a marker pod, created right after the
 fault (during the freeze for the sleep), in the pods view — so a reconnected but not yet caught
-up watch does not count. After each fault the churn pauses and masthead's pod count must equal
-the simulator's (the pages converge), else the figure fails with the counts. Peer: the Python
+up watch does not count. After each fault the churn pauses and masthead's pods source must hold as
+many rows as the simulator held at the source's resourceVersion (the pages converge), else the
+figure fails with the counts and the pods that differ (bench/pod_diff.py). Peer: the Python
 client's watch (re-opened from its last resourceVersion, re-listed on 410) seeing the same
 marker, in the same runs; kubectl does not re-establish a `get -w` at all, so it is not a peer.
 """
@@ -45,6 +46,7 @@ import aiohttp
 import orjson
 
 from bench.peers.py_watch import MARK_PREFIX
+from bench.pod_diff import PodEventLog, explain, masthead_pods_at
 from bench.results_format import Figure
 from bench.stack import (
     REPO,
@@ -162,30 +164,53 @@ async def wait_live_with(http: aiohttp.ClientSession, marker: str) -> None:
             await asyncio.sleep(POLL_S)
 
 
-async def sim_pod_count(s: aiohttp.ClientSession) -> int:
-    n, cont = 0, ""
+async def sim_pods_listed(s: aiohttp.ClientSession, resource_version: str = "") -> tuple[int, int]:
+    """(pods, the newest resourceVersion among them) the simulator holds now, or held exactly
+    at `resource_version` (a consistent snapshot of the past, served from its watch
+    history)."""
+    n, newest, cont = 0, 0, ""
+    exact = {"resourceVersion": resource_version, "resourceVersionMatch": "Exact"}
     while True:
-        params = {"limit": "500", **({"continue": cont} if cont else {})}
+        first = exact if resource_version else {}
+        params = {"limit": "500", **({"continue": cont} if cont else first)}
         async with s.get("/api/v1/pods", params=params, headers={"Accept": PARTIAL_METADATA}) as r:
             doc = await r.json()
+            if r.status != 200:
+                raise RuntimeError(f"LIST pods at {resource_version!r}: {r.status} {doc}")
         n += len(doc["items"])
+        newest = max([newest, *(int(i["metadata"]["resourceVersion"]) for i in doc["items"])])
         cont = doc["metadata"].get("continue") or ""
         if not cont:
-            return n
+            return n, newest
 
 
-async def converged(s: aiohttp.ClientSession, http: aiohttp.ClientSession) -> str | None:
-    """With the churn paused: None once masthead's pod count equals the simulator's, else why
-    not after CONVERGE_TIMEOUT_S."""
-    deadline = time.monotonic() + CONVERGE_TIMEOUT_S
-    want = got = -1
-    while time.monotonic() < deadline:
-        want = await sim_pod_count(s)
-        got = (await pods_page(http, limit="1")).get("total", -1)
-        if want == got:
-            return None
+async def converged(
+    s: aiohttp.ClientSession, http: aiohttp.ClientSession, bound_s: float = CONVERGE_TIMEOUT_S
+) -> str | None:
+    """With the churn paused: None once masthead's pods source is caught up (it has seen
+    every pod the simulator held when the check began) and holds as many rows as the
+    simulator held at the source's own resourceVersion; else why not after `bound_s`.
+    Compared at one version, not "now" on both sides: the simulator's controllers go on
+    creating and deleting pods for minutes after the churn stops at 10k pods, and two counts
+    taken a moment apart differ by the writes in between (a paged count of 12k pods takes
+    seconds) — what the first full runs reported as lost rows."""
+    deadline = time.monotonic() + bound_s
+    _, floor = await sim_pods_listed(s)
+    why = "masthead's pods source has no resourceVersion"
+    while True:  # at least one comparison, however long the first list took
+        at = await masthead_pods_at(http)
+        if at is not None:
+            rv, got = at
+            if int(rv) < floor:
+                why = f"masthead's pods source is at resourceVersion {rv}, behind {floor}"
+            else:
+                want, _ = await sim_pods_listed(s, rv)
+                if want == got:
+                    return None
+                why = f"masthead holds {got} pods at resourceVersion {rv}, the simulator {want}"
+        if time.monotonic() >= deadline:
+            return f"pages did not converge: {why}"
         await asyncio.sleep(0.2)
-    return f"pages did not converge: masthead shows {got} pods, the simulator holds {want}"
 
 
 async def wait_listening(s: aiohttp.ClientSession) -> None:
@@ -205,6 +230,7 @@ class Bench:
     ) -> None:
         self.p, self.sim, self.mh, self.s, self.peer = p, sim, mh, s, peer
         self.seq = 0
+        self.marks: dict[str, float] = {}  # fault name -> when it was last inflicted
 
     def marker(self, fault: str) -> str:
         self.seq += 1
@@ -239,6 +265,7 @@ class Bench:
 
     async def one(self, name: str, http: aiohttp.ClientSession) -> tuple[float, float | None]:
         marker = self.marker(name)
+        self.marks[name] = time.time()
         t0 = await self.fault(name, marker)
         await wait_live_with(http, marker)
         seconds = time.time() - t0
@@ -252,7 +279,11 @@ async def _churn(s: aiohttp.ClientSession, rate: float) -> None:
     await sim_call(s, "POST", "/_sim/churn", {"rate": rate, "duration": 3600})
 
 
-async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]:
+async def measure(
+    p: Params, faults: tuple[str, ...] = FAULTS, compare_uids: bool = False
+) -> dict[str, Any]:
+    """`compare_uids`: after each converged fault also compare the pods uid by uid (the
+    first line of `explain`), which the count alone cannot (a ghost and a missing pod)."""
     times: dict[str, list[float]] = {f: [] for f in faults}
     peer_times: dict[str, list[float | None]] = {f: [] for f in faults}
     failures: dict[str, str] = {}
@@ -261,6 +292,8 @@ async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]
         async with sim.session() as s, mh.session() as http:
             sub = PodsSubscription(http)
             holder = asyncio.create_task(sub.run())
+            events = PodEventLog(s)
+            recorder = asyncio.create_task(events.run())
             try:
                 await wait_synced(http, p.world.pods, timeout=600)
                 _log("masthead synced")
@@ -289,14 +322,19 @@ async def measure(p: Params, faults: tuple[str, ...] = FAULTS) -> dict[str, Any]
                         quiet_since = time.monotonic()
                         if why:
                             failures[name] = why
+                            _log(f"{name}: {why}\n{await explain(s, http, events, bench.marks)}")
                             continue
                         times[name].append(seconds)
+                        if compare_uids:
+                            summary = await explain(s, http, events, bench.marks)
+                            _log(f"{name}: {summary.splitlines()[0]}")
                         _log(f"{name}: {seconds:.3f} s (peer {peer_s})")
                         peer_times[name].append(peer_s)
             finally:
-                holder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await holder
+                for task in (holder, recorder):
+                    task.cancel()
+                # aiohttp may turn the cancellation of a read into a TimeoutError
+                await asyncio.gather(holder, recorder, return_exceptions=True)
                 peer.close()
     return {"times": times, "peer": peer_times, "failures": failures}
 
@@ -337,11 +375,14 @@ def main() -> None:
     ap.add_argument("--mode", default="quick", choices=tuple(MODES))
     ap.add_argument("--fault", action="append", choices=FAULTS, help="only these faults")
     ap.add_argument("--back-to-back", action="store_true", help="no quiet time between faults")
+    ap.add_argument(
+        "--compare-uids", action="store_true", help="after each fault, the pods uid by uid"
+    )
     args = ap.parse_args()
     p = MODES[args.mode]
     if args.back_to_back:
         p = dataclasses.replace(p, spacing_s=0)
-    result = asyncio.run(measure(p, tuple(args.fault or FAULTS)))
+    result = asyncio.run(measure(p, tuple(args.fault or FAULTS), args.compare_uids))
     for f in figures(p, result):
         print(orjson.dumps(f.to_json()).decode())
 

@@ -142,6 +142,11 @@ class Source:
         return self.earlier_syncs + (self.reflector.syncs if self.reflector else 0)
 
     @property
+    def items(self) -> int:
+        """Rows in the source's table (0 before it first started)."""
+        return len(getattr(self.sink, "table", ()))
+
+    @property
     def label(self) -> str:
         where = f'in namespace "{self.namespace}"' if self.namespace else "in all namespaces"
         if not self.resource.namespaced:
@@ -155,6 +160,10 @@ class Source:
             "running": self.running,
             "syncs": self.syncs,
             "freshness": self.freshness.current.as_dict(),
+            # Read together, so a check can LIST the API server at exactly this version and
+            # compare (bench/recovery.py); "" while the next step is a (re)list.
+            "resource_version": self.reflector.resource_version if self.reflector else None,
+            "items": self.items,
         }
 
 

@@ -34,6 +34,15 @@ def test_ws_load_smoke() -> None:
     # Each process's own memory: masthead's and the simulator's, sampled apart.
     assert len(summary["masthead_rss_mb"]["samples"]) >= 3
     assert summary["masthead_rss_mb"]["start"] > 0 and summary["sim_rss_mb"]["start"] > 0
+    # Growth from sync (all subscribed) and from warm (every window's first frame): the warm
+    # sample is taken once every client had a frame per window, within the run.
+    rss = summary["masthead_rss_mb"]
+    t_warm, mb_warm = rss["warm"]
+    assert t_warm >= 0 and mb_warm > 0
+    end = rss["end"]
+    growth = rss["growth_pct"]
+    assert growth["from_warm"] == pytest.approx(100 * (end - mb_warm) / mb_warm, abs=0.2)
+    assert growth["from_sync"] == pytest.approx(100 * (end - rss["start"]) / rss["start"], abs=0.2)
     assert summary["masthead_sync_s"] > 0 and summary["churn_achieved_per_s"] > 0
     assert summary["max_queue_depth"] >= 0 and summary["frames_dropped"] >= 0
 

@@ -18,7 +18,7 @@ def source_id(src: Source) -> str:
 
 def source_items(src: Source) -> int:
     """Rows in the source's table (0 before it first started)."""
-    return len(getattr(src.sink, "table", ()))
+    return src.items
 
 
 def summary(ctx: ApiContext, session: ClusterSession) -> dict[str, object]:

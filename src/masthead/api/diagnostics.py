@@ -8,6 +8,7 @@ from masthead.api.context import context_of
 from masthead.api.errors import json_response
 from masthead.api.live import LIVE_HUB
 from masthead.api.loop_lag import LOOP_LAG
+from masthead.kube.memtrim import STATS as MEMORY_RELEASES
 
 
 async def diagnostics(request: web.Request) -> web.Response:
@@ -44,6 +45,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "feeds": ctx.feeds.as_dict() if ctx.feeds is not None else None,
             "snapshots": ctx.registry.warm.as_dict() if ctx.registry.warm is not None else None,
             "drains": ctx.drains.as_dict(),
+            "memory_releases": MEMORY_RELEASES.as_dict(),
         }
     )
 

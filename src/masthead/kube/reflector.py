@@ -17,7 +17,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,7 +45,8 @@ from masthead.kube.errors import (
 )
 from masthead.kube.freshness import Freshness, SourceState
 from masthead.kube.gcpause import freeze_survivors, gc_paused
-from masthead.kube.sink import Sink, SteppedSink
+from masthead.kube.memtrim import release_freed_memory
+from masthead.kube.sink import ReusingSink, Sink, SteppedSink
 from masthead.kube.transport import Response, Transport
 from masthead.kube.tuning import Tuning
 from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
@@ -181,6 +182,7 @@ class Reflector(Generic[T]):
         self.freshness.syncing(0, None)
         items: list[T] = []
         restarts = 0
+        reuse = self._reuse()
         resp = await self._list_page("")
         prefetch: asyncio.Task[Response] | None = None
         try:
@@ -192,7 +194,7 @@ class Reflector(Generic[T]):
                 page = self.codec.decode_list(resp.body)
                 for reason in page.rejected:
                     self._reject(reason)
-                items.extend(page.items)
+                items.extend(page.items if reuse is None else map(reuse, page.items))
                 total = None if page.remaining is None else len(items) + page.remaining
                 self.freshness.syncing(len(items), total)
                 if page.continue_token != cont:  # the head was misread: go by the decode
@@ -248,6 +250,7 @@ class Reflector(Generic[T]):
         arrived in the same read (the watch goes on with them)."""
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
+        reuse = self._reuse()
         async for batch in batches:
             for i, line in enumerate(batch):
                 try:
@@ -256,7 +259,8 @@ class Reflector(Generic[T]):
                     self._reject(str(e))
                     continue
                 if ev.obj is not None and ev.type in (ADDED, MODIFIED):
-                    collected[self.codec.key(ev.obj)] = ev.obj
+                    obj = ev.obj if reuse is None else reuse(ev.obj)
+                    collected[self.codec.key(obj)] = obj
                 elif ev.obj is not None and ev.type == DELETED:
                     collected.pop(self.codec.key(ev.obj), None)
                 elif ev.type == BOOKMARK:
@@ -272,6 +276,15 @@ class Reflector(Generic[T]):
                     await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
 
+    def _reuse(self) -> Callable[[T], T] | None:
+        """On a relist, the sink's `reuse` (kube.sink.ReusingSink): unchanged objects are kept
+        as the sink holds them and each new copy is freed as it is decoded, instead of the
+        relist holding the whole source twice until the replace."""
+        if self.syncs == 0 or not isinstance(self.sink, ReusingSink):
+            return None
+        reuse: Callable[[T], T] = self.sink.reuse
+        return reuse
+
     async def _synced(self, objects: Any, resource_version: str) -> None:
         """Swap the new state in. Runs with the collector paused: a sync allocates millions
         of containers, and each full collection during it would rescan all decoded so far
@@ -285,9 +298,15 @@ class Reflector(Generic[T]):
                 await asyncio.sleep(0)
         else:
             self.sink.replace(objects, resource_version)
+        relist = self.syncs > 0
         self.resource_version = resource_version
         self.syncs += 1
         self._live()
+        big = self.tuning.release_memory_after_relist
+        if relist and big and len(objects) >= big:
+            # The old rows, the new copies and the decoded pages were all alive at the peak;
+            # without this the RSS keeps that high-water for good (a relist per 410).
+            release_freed_memory()
         if self.tuning.freeze_gc_after_sync:
             freeze_survivors()
 

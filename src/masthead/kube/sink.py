@@ -35,6 +35,15 @@ class SteppedSink(Protocol):
     def replace_steps(self, objects: Iterable[Any], resource_version: str) -> Iterator[None]: ...
 
 
+@runtime_checkable
+class ReusingSink(Protocol):
+    """A sink that can hand back the object it already holds when a decoded one equals it.
+    During a relist the reflector swaps each decoded object for the held one as it arrives, so
+    the new copy is freed at once: the relist's peak is one copy of the source, not two."""
+
+    def reuse(self, obj: Any) -> Any: ...
+
+
 @dataclass(slots=True)
 class ReplaceDiff:
     added: int = 0

@@ -76,6 +76,9 @@ class Tuning:
     # After the first full sync, move the decoded objects out of the GC's generations: they
     # live for the whole session, and scanning 100k dicts on every full collection is waste.
     freeze_gc_after_sync: bool = True
+    # After a relist of at least this many objects, hand the freed memory back to the OS
+    # (kube/memtrim.py): the relist held old and new rows at once. 0: never.
+    release_memory_after_relist: int = 5000
     # Credentials that expire within this margin are refreshed before a request.
     credential_expiry_margin: float = 30.0
     # Loading credentials (an exec plugin: a cloud CLI, a browser login) gives up after this

@@ -186,6 +186,11 @@ class TableSink(Generic[RowT]):
         self.resource_version = resource_version
         self.replaces += 1
 
+    def reuse(self, obj: RowT) -> RowT:
+        """The held row when it equals `obj`, else `obj` (kube.sink.ReusingSink)."""
+        held = self.table.get(obj.uid)
+        return held if held is not None and held == obj else obj
+
     def upsert(self, obj: RowT) -> None:
         self.table.upsert(obj)
 

@@ -1,0 +1,73 @@
+"""Giving freed memory back to the OS after a relist.
+
+A relist of a large source holds the old rows and the newly decoded ones at once (plus the
+decoded pages and the replace's dict); once the replace is done the new copies of unchanged
+rows and the containers are freed, but glibc's malloc keeps the freed chunks in its heap and
+the process's RSS stays at the high-water mark. `malloc_trim(0)` returns the free pages of
+every arena to the OS (`madvise(MADV_DONTNEED)` on whole free pages, not only the heap's top).
+CPython's small-object allocator frees its arenas by itself once they are empty; this covers
+what it asked of malloc (dict and list tables, bytes of decoded pages, anything > 512 bytes).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where there is none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        fn = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    trim: Callable[[int], int] = fn
+    return trim
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+@dataclass(slots=True)
+class TrimStats:
+    """Process-wide: how often memory was handed back and what it cost (diagnostics)."""
+
+    trims: int = 0
+    seconds: float = 0.0
+    available: bool = _malloc_trim is not None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "trims": self.trims,
+            "seconds": round(self.seconds, 3),
+            "available": self.available,
+        }
+
+
+STATS = TrimStats()
+
+
+def release_freed_memory() -> bool:
+    """Collect unreachable cycles, then hand malloc's free pages back to the OS; whether
+    malloc_trim ran (False where it is not available: only the collection happened)."""
+    start = time.perf_counter()
+    gc.collect()
+    trimmed = False
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+        trimmed = True
+    STATS.trims += 1
+    STATS.seconds += time.perf_counter() - start
+    return trimmed
