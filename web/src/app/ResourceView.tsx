@@ -237,7 +237,7 @@ export function ResourceView({
             reconnecting
           </span>
         ) : (
-          page && <FreshnessBadge sources={page.sources} />
+          page && <FreshnessBadge sources={page.sources} namesDenied={false} />
         )}
       </div>
       {facetColumn && (
