@@ -123,6 +123,7 @@ async def in_cluster(
     identity: IdentityTuning | None = None,
     tuning: Tuning = TUNING,
     feeds: FeedTuning | None = None,
+    web_dist: Path | None = None,
     **sim_config: Any,
 ) -> AsyncIterator[InCluster]:
     config = SimConfig(scenario=scenario, controllers=frozenset(), https=True, **sim_config)
@@ -141,7 +142,7 @@ async def in_cluster(
                     in_cluster=options,
                     tuning=tuning,
                     data_dir=Path(tmp) / "data",
-                    web_dist=None,
+                    web_dist=web_dist,
                     feeds=feeds or FeedTuning(),
                     namespaces={"in-cluster": RESTRICTED_NAMESPACES},
                 )

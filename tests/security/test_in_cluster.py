@@ -6,6 +6,7 @@ team-b, view in team-c, nothing else)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -217,6 +218,41 @@ async def test_actions_run_with_the_acting_users_permissions_and_audit_names_the
             ("admin (token)", "delete", 200),
             ("admin (token)", "scale", 200),
         ]
+
+
+async def test_without_credentials_a_built_ui_loads_its_own_sign_in_screen(
+    tmp_path: Path,
+) -> None:
+    """The UI's index (401) and its bundle load without credentials, so its sign-in screen can
+    post to the login; API paths stay 401 JSON and nothing else is served."""
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text(
+        '<div id="root"></div><script src="/assets/app-1.js"></script>'
+        '<noscript><form method="post" action="/api/v1/login"></form></noscript>'
+    )
+    (dist / "assets" / "app-1.js").write_text("console.log('masthead')")
+    async with in_cluster(web_dist=dist) as ic:
+        status, html, r = await ic.get("/")
+        assert status == 401 and r.content_type == "text/html"
+        assert b'<div id="root">' in html and b'action="/api/v1/login"' in html
+        status, html, _ = await ic.get("/c/in-cluster/pods")
+        assert status == 401 and b'<div id="root">' in html
+        status, js, _ = await ic.get("/assets/app-1.js")
+        assert status == 200 and js == b"console.log('masthead')"
+        status, _, _ = await ic.get("/assets/missing.js")
+        assert status == 404
+        status, err, _ = await ic.get("/api/v1/clusters")
+        assert status == 401 and err["error"]["reason"] == "Unauthorized"
+
+        # Signed in, the same index is a 200.
+        origin = {"Origin": ic.base}
+        status, _, _ = await ic.request(
+            "POST", "/api/v1/login", json={"token": ic.jane}, headers=origin
+        )
+        assert status == 200
+        status, html, _ = await ic.get("/")
+        assert status == 200 and b'<div id="root">' in html
 
 
 async def test_no_token_a_bad_token_and_the_login_session() -> None:

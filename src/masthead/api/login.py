@@ -10,6 +10,9 @@
   `POST /api/v1/logout`. Every use re-validates the token through the validator's short
   cache, so a revoked token stops working within `validation_ttl`.
 - `GET /api/v1/whoami`: the requesting user (name and groups).
+- A UI path without credentials: the built web UI (its bundle is public code, no data) answered
+  with 401, which shows its own sign-in screen; the plain form above when the UI is not built
+  (and inside the UI's `<noscript>`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,24 @@ style="width: 100%"></label>
 </form>
 </body></html>
 """
+
+
+ASSETS_PREFIX = "/assets/"
+
+
+async def sign_in_page(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A UI path asked without credentials: the web UI's index (status 401; its sign-in screen
+    posts to the login) and the bundle it loads, or the plain form when the UI is not built."""
+    # Imported here: the context module imports security, which imports this module.
+    from masthead.api.context import context_of
+
+    dist = context_of(request).web_dist
+    if dist is None or not (dist / "index.html").is_file():
+        return web.Response(status=401, text=SIGN_IN_PAGE, content_type="text/html")
+    if request.path.startswith(ASSETS_PREFIX):
+        response: web.StreamResponse = await handler(request)
+        return response
+    return web.FileResponse(dist / "index.html", status=401, headers={"Cache-Control": "no-cache"})
 
 
 @dataclass(eq=False)

@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from masthead.api.errors import ApiProblem, problem_response
-from masthead.api.login import LOGIN_PATH, SIGN_IN_PAGE, UserAuth
+from masthead.api.login import LOGIN_PATH, UserAuth, sign_in_page
 from masthead.identity import set_current_user
 
 COOKIE = "masthead_session"
@@ -176,7 +176,7 @@ async def _as_user(
         if p.code == 401:
             security.refused["auth"] += 1
             if not request.path.startswith("/api/"):
-                return web.Response(status=401, text=SIGN_IN_PAGE, content_type="text/html")
+                return await sign_in_page(request, handler)
         return problem_response(p)
     refusal = _origin_refusal(security, request, by_bearer=user.via == "token")
     if refusal is not None:

@@ -61,9 +61,9 @@ export function ResourceView({
   const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
   const snapshot = table.snapshot;
   const page = snapshot?.page ?? null;
-  const now = useNow(1000);
   const [hiddenColumns, toggleColumn, resetColumns] = useHiddenColumns(view.name);
-  const allColumns = useMemo(() => columnsFor(view, now), [view, now]);
+  // Ages tick in their own cells (AgeCell): the columns stay put, so rows re-render only on change.
+  const allColumns = useMemo(() => columnsFor(view), [view]);
   const columns = useMemo(() => allColumns.filter((column) => !hiddenColumns.includes(column.id)), [allColumns, hiddenColumns]);
   const namespaced = view.namespaced !== false;
 
@@ -182,9 +182,12 @@ export function ResourceView({
     return () => document.removeEventListener("keydown", onKey);
   }, [total]);
 
+  // Stable across frames (a changing total must not re-render every memoised row).
+  const totalRef = useRef(total);
+  totalRef.current = total;
   const onRowClick = useCallback(
-    (index: number) => dispatch({ type: "select", index, total, open: true }),
-    [total],
+    (index: number) => dispatch({ type: "select", index, total: totalRef.current, open: true }),
+    [],
   );
 
   const openKey = route.open ?? null;
@@ -234,7 +237,7 @@ export function ResourceView({
             reconnecting
           </span>
         ) : (
-          page && <FreshnessBadge sources={page.sources} />
+          page && <FreshnessBadge sources={page.sources} namesDenied={false} />
         )}
       </div>
       {facetColumn && (

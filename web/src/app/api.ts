@@ -91,3 +91,19 @@ export async function fetchText(path: string, signal?: AbortSignal): Promise<str
 export async function clusterAction(id: string, action: "connect" | "disconnect"): Promise<void> {
   await request(`/api/v1/clusters/${encodeURIComponent(id)}/${action}`, { method: "POST" });
 }
+
+/** In-cluster mode: who this browser is signed in as. */
+export interface WhoAmI {
+  user: { username: string; groups?: string[] };
+  via: string;
+}
+
+/** `POST /api/v1/login` with a Kubernetes token (in-cluster mode; the session cookie follows). */
+export async function signIn(token: string): Promise<WhoAmI["user"]> {
+  const response = await request("/api/v1/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token }),
+  });
+  return ((await response.json()) as { user: WhoAmI["user"] }).user;
+}

@@ -5,6 +5,7 @@
 import { createElement, type ReactNode } from "react";
 import type { Row } from "../live/protocol";
 import { ageText, humanDuration } from "../table/age";
+import { AgeCell } from "../table/AgeCell";
 import type { ColumnDef } from "../table/columns";
 
 export type ColumnType = "string" | "int" | "quantity" | "time" | "duration" | "bool" | string;
@@ -192,10 +193,11 @@ function widthFor(column: CatalogueColumn): string {
 }
 
 /**
- * Catalogue columns → VirtualTable columns. `now` (ms) is when time columns are rendered: the
- * caller passes a ticking clock so ages advance.
+ * Catalogue columns → VirtualTable columns. Time columns render as ages as of `now` (ms) when it
+ * is given, else as cells that tick on the shared clock (so the columns, and the memoised rows
+ * of a table, stay the same objects as time passes).
  */
-export function columnsFor(view: ViewDef, now: number): ColumnDef[] {
+export function columnsFor(view: ViewDef, now?: number): ColumnDef[] {
   return view.columns.map((column): ColumnDef => {
     const base = {
       id: column.id,
@@ -205,7 +207,12 @@ export function columnsFor(view: ViewDef, now: number): ColumnDef[] {
     };
     switch (column.type) {
       case "time":
-        return { ...base, align: "end", render: (row) => ageText(row[column.id], now) };
+        return {
+          ...base,
+          align: "end",
+          render: (row) =>
+            now === undefined ? createElement(AgeCell, { created: row[column.id] }) : ageText(row[column.id], now),
+        };
       case "duration":
         return {
           ...base,

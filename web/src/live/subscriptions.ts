@@ -17,6 +17,7 @@ import type {
   ViewQuery,
 } from "./protocol";
 import { alwaysVisible, type VisibilitySource } from "./visibility";
+import { keepUnchangedRows } from "./stableRows";
 import { planWindow, windowAround, WINDOW_POLICY, type VisibleRange, type WindowPolicy } from "./window";
 
 /** What Subscriptions needs from the connection; `Connection` implements it. */
@@ -317,7 +318,9 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
       current.total === frame.total &&
       current.rows.length === frame.rows.length;
     if (duplicate && !this.snapshot.loading && this.snapshot.error === null) return;
-    this.publish({ page: frame, error: null, loading: this.queryTimer.pending });
+    const rows = keepUnchangedRows(current?.rows, frame.rows);
+    const page = rows === frame.rows ? frame : { ...frame, rows };
+    this.publish({ page, error: null, loading: this.queryTimer.pending });
   }
 
   /** @internal Subscriptions: an `error` frame for this subscription. */

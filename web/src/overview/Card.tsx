@@ -1,10 +1,12 @@
 // One overview card: a title (a link to the view it summarises), its freshness (or that the tab
 // is paused / the socket down, so its numbers are the last ones seen), the error of one of its
-// windows (the other numbers stay shown), and the body.
+// windows (the other numbers stay shown), and the body — or, while a source is still syncing,
+// how far the sync got instead of counts that would read as a false 0.
 
 import type { ReactNode } from "react";
 import type { SourceFreshness } from "../live/protocol";
 import { FreshnessBadge } from "../app/FreshnessBadge";
+import { syncProgress } from "../app/freshness";
 import type { LiveWindows } from "../app/useLiveWindows";
 
 export type CardState = Pick<LiveWindows, "loaded" | "error" | "paused" | "offline">;
@@ -47,7 +49,19 @@ export function Card({
           {state.error}
         </div>
       )}
-      {!state.loaded && !state.error ? <p className="muted">Loading…</p> : children}
+      {!state.loaded && !state.error ? <p className="muted">Loading…</p> : <SyncedBody sources={sources}>{children}</SyncedBody>}
     </section>
+  );
+}
+
+function SyncedBody({ sources, children }: { sources: SourceFreshness[]; children: ReactNode }) {
+  const progress = syncProgress(sources);
+  if (!progress) return children;
+  const of = progress.total !== null ? ` of ~${progress.total.toLocaleString()}` : "";
+  return (
+    <p className="muted syncing-note" data-testid="syncing-placeholder">
+      syncing {progress.synced.toLocaleString()}
+      {of} — counts appear when the sync is done
+    </p>
   );
 }

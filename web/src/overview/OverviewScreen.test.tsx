@@ -52,9 +52,9 @@ const WARNING_EVENT: Row = {
 };
 
 /** Plays masthead: answers every subscribe op not answered yet with its window's page. */
-function fakeCluster(metrics: SourceFreshness, { forbidNodes = false, pods = PODS } = {}) {
+function fakeCluster(metrics: SourceFreshness, { forbidNodes = false, pods = PODS, podSources = undefined as SourceFreshness[] | undefined } = {}) {
   const answered = new Set<string>();
-  const liveSources = (id: string): SourceFreshness[] => [{ id: `${id}@*`, state: "live", items: 3 }];
+  const liveSources = (id: string): SourceFreshness[] => (id === "pods" && podSources) || [{ id: `${id}@*`, state: "live", items: 3 }];
   const respond = (op: SubscribeOp) => {
     const status = op.query["facet.status"] as string | undefined;
     const limit = op.window.limit;
@@ -257,4 +257,50 @@ it("waits for an idle cluster: a banner with Connect instead of cards that would
   rerender(<OverviewScreen subscriptions={live.subscriptions} cluster="c1" info={{ id: "c1", name: "c1", state: "ready" }} onClusterChanged={changed} />);
   expect(screen.queryByTestId("cluster-banner")).toBeNull();
   expect(screen.getByRole("region", { name: "Nodes" })).toBeTruthy();
+});
+
+it("shows how far a syncing source got instead of counts that read as 0, then the counts", async () => {
+  live = liveHarness();
+  const syncing: SourceFreshness[] = [{ id: "pods@*", state: "syncing", synced: 1200, total: 100_000 }];
+  render(<OverviewScreen subscriptions={live.subscriptions} cluster="c1" />);
+  fakeCluster({ id: "metrics", state: "ok" }, { pods: [], podSources: syncing }).answer();
+  await waitFor(() => expect(within(card("Pods")).getByTestId("syncing-placeholder").textContent).toBe("syncing 1,200 of ~100,000 — counts appear when the sync is done"));
+  expect(card("Pods").querySelector('[data-stat="total"]')).toBeNull();
+  expect(within(card("Pods")).getByTestId("freshness-pods").textContent).toBe("syncing 1200 of 100000");
+
+  act(() => {
+    for (const op of live.subscribes().filter((o) => o.view === "pods" && o.window.limit === 0)) {
+      live.page(op, { version: "v2", total: op.query["facet.status"] ? 0 : 100_000, rows: [], sources: [{ id: "pods@*", state: "live", items: 100_000 }] });
+    }
+  });
+  expect(within(card("Pods")).queryByTestId("syncing-placeholder")).toBeNull();
+  expect(card("Pods").querySelector('[data-stat="total"] dd')?.textContent).toBe("100,000");
+  expect(within(card("Pods")).getByTestId("freshness-pods").textContent).toBe("live");
+});
+
+it("a denied namespace leaves a card live, naming the namespace; polled sources say when they were listed", async () => {
+  live = liveHarness();
+  const podSources: SourceFreshness[] = [
+    { id: "pods@team-a", state: "live", items: 3 },
+    { id: "pods@kube-system", state: "forbidden", message: 'pods is forbidden: User "jane" cannot list resource "pods" in the namespace "kube-system"' },
+  ];
+  render(<OverviewScreen subscriptions={live.subscriptions} cluster="c1" />);
+  fakeCluster({ id: "metrics", state: "ok" }, { podSources }).answer();
+  await waitFor(() => expect(card("Pods").querySelector('[data-stat="total"] dd')?.textContent).toBe("3"));
+  const badge = within(card("Pods")).getByTestId("freshness-pods");
+  expect(badge.textContent).toBe("live (partial)");
+  expect(badge.className).toContain("tone-ok");
+  expect(within(card("Pods")).getByTestId("freshness-pods-denied").textContent).toBe("no access: kube-system");
+
+  const lastPoll = new Date(Date.now() - 12_000).toISOString();
+  const nextRetry = new Date(Date.now() + 18_000).toISOString();
+  act(() => {
+    for (const op of live.subscribes().filter((o) => o.view === "pods" && o.window.limit === 0)) {
+      live.page(op, { version: "v3", sources: [{ id: "pods@team-a", state: "polled", items: 3, lastPoll, nextRetry }] });
+    }
+  });
+  const polled = within(card("Pods")).getByTestId("freshness-pods");
+  expect(polled.textContent).toBe("polled every ~30 s, last poll 12s ago");
+  expect(polled.className).toContain("badge-polled");
+  expect(within(card("Pods")).queryByTestId("freshness-pods-denied")).toBeNull();
 });

@@ -168,4 +168,34 @@ describe("VirtualTable", () => {
     expect(onSortChange).toHaveBeenLastCalledWith({ column: "name", desc: true });
     expect(screen.queryByRole("button", { name: /Node/ })).toBeNull();
   });
+
+  it("renders a row again only when it enters the viewport or its object changes", () => {
+    const rendered: string[] = [];
+    const counted: ColumnDef[] = [
+      { id: "name", title: "Name", width: "1fr", render: (r) => (rendered.push(r.uid), r.name) },
+    ];
+    const rows = Array.from({ length: 300 }, (_, i) => row(i));
+    const { rerender } = render(<VirtualTable label="pods" columns={counted} total={300} rowAt={(i) => rows[i]} />);
+    const firstPaint = rendered.length;
+    expect(firstPaint).toBeGreaterThan(15);
+
+    // Scrolling by three rows mounts about three rows; the others keep their render.
+    rendered.length = 0;
+    const scroller = screen.getByRole("table");
+    act(() => {
+      scroller.scrollTop = 3 * ROW_HEIGHT;
+      fireEvent.scroll(scroller);
+    });
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(rendered.length).toBeLessThanOrEqual(4);
+    expect(dataRows().some((r) => r.getAttribute("data-uid") === "uid-3")).toBe(true);
+
+    // A new frame (new rowAt) where only row 5 is a new object: only row 5 renders.
+    rendered.length = 0;
+    const next = [...rows];
+    next[5] = { ...row(5), name: "pod-5-restarted" };
+    rerender(<VirtualTable label="pods" columns={counted} total={300} rowAt={(i) => next[i]} />);
+    expect(rendered).toEqual(["uid-5"]);
+    expect(screen.getByText("pod-5-restarted")).toBeTruthy();
+  });
 });

@@ -3,10 +3,11 @@
 // index outside the window the server last sent renders as a placeholder until its frame comes.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, type CSSProperties } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import type { Row } from "../live/protocol";
 import type { VisibleRange } from "../live/window";
-import { nextSort, renderCell, type ColumnDef, type SortState } from "./columns";
+import { nextSort, type ColumnDef, type SortState } from "./columns";
+import { VirtualRow } from "./VirtualRow";
 
 export interface VirtualTableProps {
   columns: ColumnDef[];
@@ -65,7 +66,7 @@ export function VirtualTable(props: VirtualTableProps) {
     if (selectedIndex !== null && selectedIndex < total) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]); // not on total: updates must not yank the scroll back
 
-  const grid: CSSProperties = { gridTemplateColumns: columns.map((c) => c.width).join(" ") };
+  const grid = useMemo(() => columns.map((c) => c.width).join(" "), [columns]);
 
   return (
     <div
@@ -77,7 +78,7 @@ export function VirtualTable(props: VirtualTableProps) {
       aria-busy={props.stale || undefined}
     >
       <div className="vt-head" role="rowgroup" style={{ height: HEADER_HEIGHT }}>
-        <div className="vt-row" role="row" aria-rowindex={1} style={grid}>
+        <div className="vt-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: grid }}>
           {columns.map((column) => {
             const sorted = sort?.column === column.id ? sort : null;
             const ariaSort = sorted ? (sorted.desc ? "descending" : "ascending") : undefined;
@@ -108,51 +109,19 @@ export function VirtualTable(props: VirtualTableProps) {
         </div>
       </div>
       <div className="vt-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => {
-          const row = rowAt(item.index);
-          const style: CSSProperties = {
-            ...grid,
-            height: ROW_HEIGHT,
-            transform: `translateY(${item.start - HEADER_HEIGHT}px)`,
-          };
-          return row ? (
-            <div
-              key={item.key}
-              className={item.index === selectedIndex ? "vt-row vt-selected" : "vt-row"}
-              role="row"
-              aria-rowindex={item.index + 2}
-              aria-selected={item.index === selectedIndex || undefined}
-              data-uid={row.uid}
-              style={style}
-              onClick={props.onRowClick ? () => props.onRowClick?.(item.index, row) : undefined}
-            >
-              {columns.map((column) => (
-                <div
-                  key={column.id}
-                  className={column.align === "end" ? "vt-cell vt-end" : "vt-cell"}
-                  role="cell"
-                >
-                  {renderCell(column, row)}
-                </div>
-              ))}
-            </div>
-          ) : (
-            <div
-              key={item.key}
-              className="vt-row vt-placeholder"
-              role="row"
-              aria-rowindex={item.index + 2}
-              aria-busy="true"
-              style={style}
-            >
-              {columns.map((column) => (
-                <div key={column.id} className="vt-cell" role="cell">
-                  <span className="vt-skeleton" />
-                </div>
-              ))}
-            </div>
-          );
-        })}
+        {virtualizer.getVirtualItems().map((item) => (
+          <VirtualRow
+            key={item.key}
+            index={item.index}
+            row={rowAt(item.index)}
+            columns={columns}
+            grid={grid}
+            height={ROW_HEIGHT}
+            top={item.start - HEADER_HEIGHT}
+            selected={item.index === selectedIndex}
+            onRowClick={props.onRowClick}
+          />
+        ))}
       </div>
     </div>
   );

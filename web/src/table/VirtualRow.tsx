@@ -1,0 +1,60 @@
+// One row of the VirtualTable, memoised: while the table scrolls only the rows that enter the
+// viewport render, and a page frame re-renders only the rows whose object changed (the live
+// client keeps unchanged rows' objects, src/live/stableRows.ts). Every prop is a primitive or a
+// stable reference so React.memo's shallow compare holds.
+
+import { memo, type CSSProperties } from "react";
+import type { Row } from "../live/protocol";
+import { renderCell, type ColumnDef } from "./columns";
+
+export interface VirtualRowProps {
+  index: number;
+  /** The row, or undefined while its window's frame has not arrived (a placeholder). */
+  row: Row | undefined;
+  columns: ColumnDef[];
+  /** The grid's `gridTemplateColumns`. */
+  grid: string;
+  height: number;
+  /** Offset from the top of the body, px. */
+  top: number;
+  selected: boolean;
+  onRowClick?: (index: number, row: Row) => void;
+}
+
+function cellClass(column: ColumnDef): string {
+  return column.align === "end" ? "vt-cell vt-end" : "vt-cell";
+}
+
+function VirtualRowView({ index, row, columns, grid, height, top, selected, onRowClick }: VirtualRowProps) {
+  const style: CSSProperties = { gridTemplateColumns: grid, height, transform: `translateY(${top}px)` };
+  if (!row) {
+    return (
+      <div className="vt-row vt-placeholder" role="row" aria-rowindex={index + 2} aria-busy="true" style={style}>
+        {columns.map((column) => (
+          <div key={column.id} className="vt-cell" role="cell">
+            <span className="vt-skeleton" />
+          </div>
+        ))}
+      </div>
+    );
+  }
+  return (
+    <div
+      className={selected ? "vt-row vt-selected" : "vt-row"}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected || undefined}
+      data-uid={row.uid}
+      style={style}
+      onClick={onRowClick ? () => onRowClick(index, row) : undefined}
+    >
+      {columns.map((column) => (
+        <div key={column.id} className={cellClass(column)} role="cell">
+          {renderCell(column, row)}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export const VirtualRow = memo(VirtualRowView);
