@@ -22,7 +22,6 @@ its snapshot's schema names the kind and scope that rebuild that projection on r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -47,6 +46,7 @@ from masthead.store.projection import PROJECTIONS, Interner, Projection
 from masthead.store.projection.generic import generic_projection
 from masthead.store.projection.registry import projection_for
 from masthead.store.table import Table
+from masthead.tasks import cancel_and_wait
 from masthead.views.joins import source_name
 from masthead.views.sources import ClusterTables, ObservedTableSink, RestoredTable
 
@@ -92,13 +92,17 @@ class WarmStart:
             async with asyncio.timeout(self.store.tuning.load_timeout):
                 records = await self.store.load(entry.id, identity)
                 names: list[str] = []
+                # Published together at the end: a page served from snapshots while the cluster
+                # is unreachable must not read a view's table before the tables it joins.
+                ready: dict[tuple[str, str, str | None], RestoredTable] = {}
                 for record in records:
                     restored = await self._restore(record, tables.interner)
                     if restored is None:
                         continue
                     k = record.key
-                    tables.restorable[(k.group, k.resource, k.scope or None)] = restored
+                    ready[(k.group, k.resource, k.scope or None)] = restored
                     names.append(source_name((k.group, k.resource)))
+                tables.restorable.update(ready)
                 return list(dict.fromkeys(names))
         except Exception as e:  # the snapshots are a convenience: never fail a connect
             self.stats.failed += 1
@@ -135,11 +139,8 @@ class WarmStart:
         self._task = asyncio.create_task(self._run(sessions), name="snapshots")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self, sessions: Callable[[], list[ClusterSession]]) -> None:
         while True:
