@@ -44,6 +44,7 @@ from masthead.api.pages import attach_joins, open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
+from masthead.tasks import cancel_and_wait
 from masthead.views.catalogue import BROWSE, ViewSpec
 from masthead.views.joins import needs_of
 from masthead.views.page import PageSources, build_page, rfc3339
@@ -392,11 +393,7 @@ class LiveConnection:
                 elif msg.type is WSMsgType.ERROR:
                     break
         finally:
-            for task in (writer, beat, *self._tasks):
-                task.cancel()
-            for task in (writer, beat, *self._tasks):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await cancel_and_wait(writer, beat, *self._tasks)
             for s in self.subs.values():
                 s.close()
             self.subs.clear()
@@ -606,9 +603,7 @@ class LiveConnection:
         if stream is None:
             return
         if stream.task is not None:
-            stream.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await stream.task
+            await cancel_and_wait(stream.task)
         feeds = self.ctx.feeds
         if feeds is not None:
             await feeds.release(stream.follower)

@@ -60,6 +60,7 @@ from masthead.sim.registry import DeleteOptions, WriteContext, now_rfc3339
 from masthead.sim.resources import builtin
 from masthead.sim.routing import ResourceRoute, route
 from masthead.sim.watching import parse_bool
+from masthead.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from masthead.sim.app import Simulator
@@ -167,11 +168,7 @@ class FaultInjector:
     async def aclose(self) -> None:
         for name in list(self.faults):
             await self.clear(name)
-        for t in list(self._tasks):
-            t.cancel()
-        for t in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*self._tasks)
 
     def spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
         t: asyncio.Task[None] = asyncio.ensure_future(coro)
@@ -643,9 +640,7 @@ async def _down(inj: FaultInjector, f: Fault) -> dict[str, Any]:
     going = inj.spawn(go_down())
 
     async def undo() -> None:
-        going.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await going
+        await cancel_and_wait(going)
         if lose:
             # A restarted apiserver has an empty watch cache: every older revision is gone.
             sim.store.expire_before(sim.store.rv)

@@ -36,6 +36,7 @@ from masthead.sim.patch import json_patch, merge_patch, strategic_merge_patch
 from masthead.sim.resources import OBJECT_META_ORDER, ResourceInfo, builtin
 from masthead.sim.store import ObjectStore, Stored
 from masthead.sim.validation import prune_patched, validate_create, validate_update
+from masthead.tasks import cancel_and_wait
 
 # Kinds whose metadata.generation tracks spec changes (upstream strategies that set it).
 GENERATION_KINDS = frozenset(
@@ -166,11 +167,7 @@ class Registry:
         t.add_done_callback(self._tasks.discard)
 
     async def aclose(self) -> None:
-        for t in list(self._tasks):
-            t.cancel()
-        for t in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*self._tasks)
 
     def _get_stored(self, info: ResourceInfo, ns: str, name: str) -> Stored:
         s = self.store.get(info.storage_key, ns if info.namespaced else "", name)

@@ -23,6 +23,7 @@ from masthead.sim.controllers.settings import ControllerSettings
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import Registry
 from masthead.sim.store import DELETED, ObjectStore, Stored, WatchEvent
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -398,11 +399,7 @@ class ControllerManager:
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
             self.store.observers.remove(self._observe)
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
 
     def idle(self) -> bool:
