@@ -441,13 +441,11 @@ class ClusterSession:
         assert self.discovery is not None and self.access is not None
         if not self._connected:
             await self.credentials.get()
-            await self.discovery.refresh()
-            self._connected = True
-        else:  # two 304s unless CRDs changed; then unresolved views may resolve now
-            await self.discovery.refresh()
         since = self.access.now()
-        # Also the health probe: one cheap review even when no source runs.
-        await self.access.username(fresh_since=since)
+        # Discovery (two 304s unless CRDs changed; then unresolved views may resolve now) and
+        # the health probe, one cheap review even when no source runs, side by side.
+        await asyncio.gather(self.discovery.refresh(), self.access.username(fresh_since=since))
+        self._connected = True
         if self._warming is not None:  # snapshots are in place before any source starts
             warming, self._warming = self._warming, None
             for name in await warming:
