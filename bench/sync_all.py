@@ -4,11 +4,14 @@ live (`sync.all`), idle and under churn, and for the simulator's restricted user
     python -m bench.sync_all [--mode smoke|quick|full|huge]
 
 Each run starts a fresh masthead process (bench/stack.py) against one simulator world (its own
-process, built once per mode) and polls `GET /api/v1/clusters/<id>` every POLL_S until every
-source is settled: `live`, or `forbidden` for the restricted user (a source it may not read is
-final, not pending). Times are from the process start (Python start-up included, ~1 s) because
-masthead connects as it starts. Rounds interleave the variants (idle, churn 100/s, churn
-1,000/s; the churn runs inside the simulator, `/_sim/churn`) so machine drift hits each alike.
+process, built once per mode), asks for every view's first row at once (as the UI's overview
+opens its windows together; a view's sources start on its first request) and polls
+`GET /api/v1/clusters/<id>` every POLL_S until every source is settled: `live`, or `forbidden`
+for the restricted user (a source it may not read is final, not pending). Times are from the
+process start (Python start-up included, ~1 s) because masthead connects as it starts. Rounds
+interleave the variants (idle, churn 100/s, churn 1,000/s; the churn runs inside the simulator,
+`/_sim/churn`) so machine drift hits each alike. The log names the sources that went live last,
+and the simulator's and masthead's CPU seconds during the run (which of the two was busy).
 
 Figures: `sync.all`, `sync.pods` (the pods sources live, from the same runs: the server's own
 path, beside bench/peer_sync.py's reflector-only child), `rss.after_sync_all_mb` (masthead's
@@ -24,7 +27,8 @@ namespaces the simulator's RBAC grants, as its user would configure them; it has
 (kubectl as that user fails on every cluster-scoped kind).
 
 `huge` (300k pods) is its own mode, not in `make bench`: building the world alone takes
-minutes and ~6 GB, beyond the full run's 30-minute budget on 2 cores.
+minutes and ~6 GB, beyond the full run's 30-minute budget on 2 cores. `mid` is `large`'s shape at
+a fifth of its pods (20k), for profiling and A/B runs in minutes.
 """
 
 from __future__ import annotations
@@ -35,13 +39,14 @@ import contextlib
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import orjson
 
 from bench.api_pages import pct
+from bench.api_pages_large import cpu_seconds
 from bench.peers.budget import ContenderBudget
 from bench.peers.runner import PeerFailed, kubectl_get_all, listable_kinds
 from bench.results_format import Figure
@@ -84,6 +89,7 @@ MODES = {
     # One round, idle and the top churn: a sync of `large` takes ~1-1.5 min on 2 cores (the
     # first full run's three variants, 100/s included, took 7 of its 30 minutes).
     "full": Params(SCENARIO_WORLDS["large"], 1, (0, 1000), SCENARIO_WORLDS["restricted"], 3),
+    "mid": Params(World(2_000, 10, 400, 100, "large"), 3, (0,), None, 0),
     "huge": Params(SCENARIO_WORLDS["huge"], 1, (0,), None, 0),
 }
 
@@ -113,6 +119,34 @@ class Run:
     sources: dict[str, int]  # by state
     views: int
     page_ms: list[float]
+    last_live: list[tuple[str, float]]  # the sources that went live last, seconds from start
+    cpu_s: tuple[float, float]  # masthead's and the simulator's CPU seconds during the run
+
+
+@dataclass
+class Progress:
+    """What polling the cluster saw, independently of the view requests (a first page may
+    wait for its sources a while): when the pods sources were all live, when each source
+    first was."""
+
+    t0: float
+    pods_s: float | None = None
+    live_s: dict[str, float] = field(default_factory=dict)  # source id -> seconds
+
+    async def follow(self, http: aiohttp.ClientSession, cluster: str) -> None:
+        while True:
+            with contextlib.suppress(aiohttp.ClientError):
+                detail = await cluster_detail(http, cluster)
+                now = time.monotonic() - self.t0
+                if self.pods_s is None and _pods_live(detail):
+                    self.pods_s = now
+                for s in detail.get("sources") or []:
+                    if s["state"] == "live":
+                        self.live_s.setdefault(s["id"], now)
+            await asyncio.sleep(POLL_S)
+
+    def last(self, n: int = 3) -> list[tuple[str, float]]:
+        return sorted(self.live_s.items(), key=lambda kv: kv[1])[-n:]
 
 
 async def _page_latencies(http: aiohttp.ClientSession, cluster: str) -> list[float]:
@@ -135,13 +169,16 @@ async def view_names(http: aiohttp.ClientSession) -> list[str]:
 
 
 async def open_views(http: aiohttp.ClientSession, cluster: str, pending: set[str]) -> None:
-    """Ask for the first row of each view not yet answered: masthead opens a resource's
-    sources when a view is asked for once the cluster is connected (503 before), as the UI's
-    sidebar would over a session."""
-    for name in sorted(pending):
+    """Ask for the first row of each view not yet answered, all at once as the UI's overview
+    does: masthead opens a resource's sources when a view is asked for once the cluster is
+    connected (503 before)."""
+
+    async def first_row(name: str) -> None:
         async with http.get(f"/api/v1/clusters/{cluster}/views/{name}?limit=1") as r:
             if r.status in (200, 403):  # 403: every scope forbidden — settled, too
                 pending.discard(name)
+
+    await asyncio.gather(*(first_row(name) for name in sorted(pending)))
 
 
 async def sync_once(
@@ -149,31 +186,42 @@ async def sync_once(
 ) -> Run:
     cluster = context or CLUSTER
     t0 = time.monotonic()
+    sim_cpu = cpu_seconds(sim.proc.pid)
+    progress = Progress(t0)
     with Masthead(sim.kubeconfig, context=context, extra_args=extra or []) as mh:
         async with mh.session() as http:
             views = await view_names(http)
             pending = set(views)
-            pods_s = None
-            async with asyncio.timeout(SYNC_TIMEOUT_S):
-                while True:
-                    with contextlib.suppress(aiohttp.ClientError):
-                        await open_views(http, cluster, pending)
-                        detail = await cluster_detail(http, cluster)
-                        if pods_s is None and _pods_live(detail):
-                            pods_s = time.monotonic() - t0
-                        if pods_s is not None and not pending and _settled(detail):
-                            seconds = time.monotonic() - t0
-                            total = (await view_page(http, "pods", cluster, limit="1"))["total"]
-                            if total >= min_pods:
-                                break
-                    await asyncio.sleep(POLL_S)
+            follower = asyncio.create_task(progress.follow(http, cluster))
+            try:
+                async with asyncio.timeout(SYNC_TIMEOUT_S):
+                    while True:
+                        with contextlib.suppress(aiohttp.ClientError):
+                            await open_views(http, cluster, pending)
+                            detail = await cluster_detail(http, cluster)
+                            if progress.pods_s is not None and not pending and _settled(detail):
+                                seconds = time.monotonic() - t0
+                                page = await view_page(http, "pods", cluster, limit="1")
+                                if page["total"] >= min_pods:
+                                    break
+                        await asyncio.sleep(POLL_S)
+            finally:
+                follower.cancel()
+            pods_s, total = progress.pods_s, page["total"]
+            cpu = (cpu_seconds(mh.proc.pid), cpu_seconds(sim.proc.pid) - sim_cpu)
             assert pods_s is not None
             rss = mh.rss_mb()
             states: dict[str, int] = {}
             for s in detail["sources"]:
                 states[s["state"]] = states.get(s["state"], 0) + 1
             page_ms = await _page_latencies(http, cluster)
-            return Run(seconds, pods_s, rss, total, states, len(views), page_ms)
+            return Run(
+                seconds, pods_s, rss, total, states, len(views), page_ms, progress.last(), cpu
+            )
+
+
+def _last(run: Run) -> str:
+    return ", ".join(f"{source} {t:.1f} s" for source, t in run.last_live)
 
 
 async def restricted_namespaces(sim: SimWorld) -> list[str]:
@@ -275,7 +323,9 @@ async def measure(p: Params) -> list[Figure]:
                 results[rate].append(run)
                 _log(
                     f"round {r + 1} churn {rate:g}/s: all {run.seconds:.1f} s, pods "
-                    f"{run.pods_s:.1f} s, {run.rss_mb:.0f} MB, sources {run.sources}"
+                    f"{run.pods_s:.1f} s, {run.rss_mb:.0f} MB, sources {run.sources}, "
+                    f"last live {_last(run)}, CPU masthead {run.cpu_s[0]:.1f} s, "
+                    f"simulator {run.cpu_s[1]:.1f} s"
                 )
                 if peer_after:
                     await asyncio.to_thread(peer.run, sim, r + 1)

@@ -176,6 +176,9 @@ class ResourceSources:
     plan: AccessPlan | None = None
     sources: dict[str | None, Source] = field(default_factory=dict)
     error: str = ""  # the resource could not be resolved
+    # One plan application at a time for this resource; other resources plan meanwhile (a
+    # plan waits on access reviews, and a busy API server answers each in a second or more).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def warnings(self) -> list[str]:
@@ -243,7 +246,6 @@ class ClusterSession:
         self._task: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()  # the first connection attempt has finished
         self._wake = asyncio.Event()  # re-check now
-        self._lock = asyncio.Lock()  # one plan application at a time
         self._connected = False
         self._link: _LinkFailure | None = None
         self._status = ClusterStatus(ClusterState.IDLE, wall())
@@ -348,15 +350,27 @@ class ClusterSession:
         else:
             await self._attempted.wait()
         group = self._names.get(key, group)  # merged into an alias, or dropped by close()
-        if self._connected and group.plan is None and not group.error:
+        if self._connected:
             try:
-                async with self._lock:
-                    group = await self._apply(group, None)
+                group = await self._planned(group)
             except KubeError as e:  # the supervisor owns link failures: let it look now
                 log.debug("cluster %s: planning %s failed: %s", self.id, name, e)
                 self._wake.set()
         self._update()
         return self._names.get(key, group)
+
+    async def _planned(self, group: ResourceSources) -> ResourceSources:
+        """`group` (or the group its name turned out to alias) planned once: a plan already
+        in progress for it is waited for, not asked again."""
+        while group.plan is None and not group.error:
+            async with group.lock:
+                if group.plan is not None or group.error:  # planned while we waited
+                    break
+                merged = await self._apply(group, None)
+            if merged is group:
+                break
+            group = merged
+        return group
 
     def _want(self, name: str) -> ResourceSources:
         """The group of `name`, added (unplanned) if new."""
@@ -436,20 +450,27 @@ class ClusterSession:
         assert self.discovery is not None and self.access is not None
         if not self._connected:
             await self.credentials.get()
-            await self.discovery.refresh()
-            self._connected = True
-        else:  # two 304s unless CRDs changed; then unresolved views may resolve now
-            await self.discovery.refresh()
         since = self.access.now()
-        # Also the health probe: one cheap review even when no source runs.
-        await self.access.username(fresh_since=since)
+        # Discovery (two 304s unless CRDs changed; then unresolved views may resolve now) and
+        # the health probe, one cheap review even when no source runs, side by side.
+        await asyncio.gather(self.discovery.refresh(), self.access.username(fresh_since=since))
+        self._connected = True
         if self._warming is not None:  # snapshots are in place before any source starts
             warming, self._warming = self._warming, None
             for name in await warming:
                 self._want(name)
-        async with self._lock:
-            for group in list(self._groups):
-                await self._apply(group, since)
+        # Every resource at once: each plan waits on its own access reviews (bounded by the
+        # checker's concurrency), so one slow answer does not hold back the other resources.
+        outcomes = await asyncio.gather(
+            *(self._apply_locked(g, since) for g in list(self._groups)), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _apply_locked(self, group: ResourceSources, fresh_since: float) -> None:
+        async with group.lock:
+            await self._apply(group, fresh_since)
 
     # ------------------------------------------------------------------ plans
     async def _apply(self, group: ResourceSources, fresh_since: float | None) -> ResourceSources:

@@ -108,3 +108,24 @@ def close_watches(sim: Simulator, key: tuple[str, str]) -> None:
     """End every open watch stream on `key` cleanly (as a server timeout would)."""
     for w in list(sim.store.resource(key).watchers):
         w.close()
+
+
+class InFlight:
+    """Counts `transport`'s requests in flight at once (`peak`): each is held a moment before
+    it is sent, so requests made together overlap and requests made one after another do not.
+    The requests themselves still go to the server."""
+
+    def __init__(self, transport: Transport, pause: float = 0.01) -> None:
+        self.running = self.peak = 0
+        inner = transport.request
+
+        async def counting(*args: Any, **kw: Any) -> Any:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            try:
+                await asyncio.sleep(pause)
+                return await inner(*args, **kw)
+            finally:
+                self.running -= 1
+
+        transport.request = counting  # type: ignore[method-assign]

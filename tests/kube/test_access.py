@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
@@ -19,7 +18,7 @@ from masthead.kube.transport import Transport
 from masthead.kube.tuning import Tuning
 from masthead.sim.app import SimConfig, Simulator
 from masthead.sim.registry import DeleteOptions, WriteContext
-from tests.kube.kubesim import FAST, eventually, transport_for
+from tests.kube.kubesim import FAST, InFlight, eventually, transport_for
 
 RBAC = "rbac.authorization.k8s.io"
 
@@ -126,23 +125,10 @@ async def test_refresh_bypasses_the_cache() -> None:
 async def test_concurrency_is_bounded() -> None:
     tuning = replace(FAST, access_concurrency=2)
     async with Simulator(SimConfig()) as sim, checker(sim, tuning=tuning) as (access, transport):
-        inner = transport.request
-        running, peak = 0, 0
-
-        async def counting(*args: Any, **kw: Any) -> Any:
-            nonlocal running, peak
-            running += 1
-            peak = max(peak, running)
-            try:
-                await asyncio.sleep(0.01)
-                return await inner(*args, **kw)
-            finally:
-                running -= 1
-
-        transport.request = counting  # type: ignore[method-assign]
+        flights = InFlight(transport)
         namespaces = [f"ns-{i}" for i in range(12)]
         await asyncio.gather(*(access.can("list", "", "pods", ns) for ns in namespaces))
-        assert peak == 2
+        assert flights.peak == 2
         assert transport.stats.count("access-review") == 12
 
 

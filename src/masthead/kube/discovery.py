@@ -91,8 +91,9 @@ class Discovery:
         async with self._lock:
             accept = ACCEPT_AGGREGATED if self.aggregated else "application/json"
             self._refreshed_at = time.monotonic()
-            core = await self._fetch("/api", accept)
-            groups = await self._fetch("/apis", accept)
+            core, groups = await asyncio.gather(
+                self._fetch("/api", accept), self._fetch("/apis", accept)
+            )
             if core is None and groups is None and self._types is not None:
                 self.not_modified += 1
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ from masthead.sim.registry import DeleteOptions, WriteContext
 from masthead.store.projection import Interner, ProjectionCodec, projection_for
 from masthead.store.projection.durations import human_duration
 from masthead.store.projection.pods import PODS
-from masthead.store.projection.quantity import int_value, milli_value
+from masthead.store.projection.quantity import int_value, milli_value, parse_quantity
 from masthead.store.query import Query, query_table
 from tests.kube.kubesim import close_watches, eventually
 from tests.store.projection.helpers import projected
@@ -184,6 +185,29 @@ def test_quantities(text: str, milli: int, value: int) -> None:
 
 def test_bad_quantities_are_none() -> None:
     assert milli_value("lots") is None and int_value("1Xi") is None and int_value(None) is None
+
+
+DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+SUFFIXES = {
+    **{suffix: Fraction(10) ** e for suffix, e in DECIMAL.items()},
+    **{f"{p}i": Fraction(2) ** (10 * (i + 1)) for i, p in enumerate("KMGTPE")},
+}
+
+
+@settings(max_examples=500)
+@given(
+    sign=st.sampled_from(["", "+", "-"]),
+    whole=st.integers(0, 10**12),
+    fraction=st.one_of(st.none(), st.integers(0, 999)),
+    suffix=st.sampled_from(sorted(SUFFIXES)),
+)
+def test_quantity_is_the_exact_number_times_its_suffix(
+    sign: str, whole: int, fraction: int | None, suffix: str
+) -> None:
+    """The integer fast path (`137803227n`, `1592576Ki`) and the decimal one agree with
+    number × suffix computed exactly."""
+    number = f"{sign}{whole}" + ("" if fraction is None else f".{fraction}")
+    assert parse_quantity(number + suffix) == Fraction(number) * SUFFIXES[suffix]
 
 
 @settings(max_examples=300)

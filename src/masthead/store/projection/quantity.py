@@ -60,11 +60,14 @@ def _parse(value: str | int | float) -> Fraction | None:
     m = _QUANTITY.fullmatch(value.strip())
     if m is None:
         return None
-    number = Fraction(m.group("number"))
-    if m.group("exponent"):
-        return number * Fraction(10) ** int(m.group("exponent")[1:])
+    digits, exponent = m.group("number", "exponent")
+    if exponent:
+        return Fraction(digits) * Fraction(10) ** int(exponent[1:])
     suffix = m.group("suffix") or ""
-    return number * (_BINARY.get(suffix) or _DECIMAL[suffix])
+    scale = _BINARY.get(suffix) or _DECIMAL[suffix]
+    if digits.isdigit():  # the usual `137803227n` / `1592576Ki`: no decimal string to parse
+        return Fraction(int(digits) * scale.numerator, scale.denominator)
+    return Fraction(digits) * scale
 
 
 # The rounded results too: a sync converts each pod's requests and limits, and a Fraction
