@@ -46,6 +46,7 @@ from masthead.kube.sink import MemorySink, Sink
 from masthead.kube.stats import RequestStats
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -313,11 +314,8 @@ class ClusterSession:
 
     async def close(self) -> None:
         """Stop every source and the supervisor, close the connection; back to `idle`."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._warming is not None:
             self._warming.cancel()
             self._warming = None

@@ -11,11 +11,12 @@ the last minute at the defaults.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from masthead.tasks import cancel_and_wait
 
 # A lag at least this long is counted as a block (a frame's whole coalescing budget is 100 ms).
 BLOCK_S = 0.05
@@ -38,11 +39,8 @@ class LoopLag:
         self._task = asyncio.create_task(self._run(), name="loop lag")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -23,7 +23,6 @@ A denied namespace is data (a warning naming it), never a failure of the whole p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -38,6 +37,7 @@ from masthead.kube.discovery import ResourceType
 from masthead.kube.errors import ApiError
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import Tuning
+from masthead.tasks import cancel_and_wait
 
 V = TypeVar("V")
 log = logging.getLogger(__name__)
@@ -441,11 +441,7 @@ class AccessChecker:
 
     async def close(self) -> None:
         tasks = [*self._background, *self._inflight.values()]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+        await cancel_and_wait(*tasks)
         self._background.clear()
         self._inflight.clear()
 

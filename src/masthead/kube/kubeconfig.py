@@ -12,7 +12,6 @@ long time (browser logins, cloud CLIs).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import hashlib
 import logging
@@ -31,6 +30,7 @@ import yaml
 
 from masthead.kube.errors import CredentialError
 from masthead.kube.tuning import Tuning
+from masthead.tasks import cancel_and_wait
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
 
@@ -484,11 +484,8 @@ class KubeconfigPoller:
         self._task = asyncio.create_task(self._run(), name="kubeconfig-poller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         last = self._last

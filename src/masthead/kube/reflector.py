@@ -13,7 +13,6 @@ The life of a source:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -50,6 +49,7 @@ from masthead.kube.sink import ReusingSink, Sink, SteppedSink
 from masthead.kube.transport import Response, Transport
 from masthead.kube.tuning import Tuning
 from masthead.kube.watch_stream import ClockJumped, Clocks, WatchStalled, watch_lines
+from masthead.tasks import cancel_and_wait
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -145,11 +145,8 @@ class Reflector(Generic[T]):
         self._task = asyncio.create_task(self.run(), name=f"reflector {self.path}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.freshness.stopped()
 
     async def run(self) -> None:
