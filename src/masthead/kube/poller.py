@@ -29,10 +29,10 @@ class Poller(Reflector[T]):
             try:
                 with gc_paused():  # for the whole list, as a reflector's (see _synced)
                     await self._list()
-                delay = self._next_poll
             except Exception as e:  # every failure is a state plus a wait, never a dead task
-                delay = self._failed(e)
-            await asyncio.sleep(delay)
+                await self._wait_after(e, self._failed(e))
+                continue
+            await asyncio.sleep(self._next_poll)
 
     def _live(self) -> None:
         """Called by `_synced` after each completed LIST: `polled`, and the next wait."""

@@ -158,8 +158,7 @@ class Reflector(Generic[T]):
                     await self._watch()
                 continue  # a clean close: watch again from the last resourceVersion
             except Exception as e:  # every failure is a state plus a wait, never a dead task
-                delay = self._failed(e)
-            await asyncio.sleep(delay)
+                await self._wait_after(e, self._failed(e))
 
     # ------------------------------------------------------------------ sync
     async def _sync(self) -> None:
@@ -351,6 +350,14 @@ class Reflector(Generic[T]):
             self.resource_version = ev.resource_version
 
     # ------------------------------------------------------------------ failure policy
+    async def _wait_after(self, e: Exception, delay: float) -> None:
+        """The backoff after failure `e`; cut short when the server stopped answering and the
+        cluster's probe sees it answer again (kube/server_return.py)."""
+        if isinstance(e, TransportError):
+            await self.transport.server_return.wait(delay)
+        else:
+            await asyncio.sleep(delay)
+
     def _failed(self, e: Exception) -> float:
         """A run loop's failure: logged when unexpected, kept, published; the wait before
         the next attempt."""

@@ -28,6 +28,7 @@ from multidict import CIMultiDictProxy
 from masthead.kube.backoff import Backoff
 from masthead.kube.errors import ApiError, ApiStatus, AuthFailed, TransportError
 from masthead.kube.kubeconfig import ClusterCredentials, Credentials
+from masthead.kube.server_return import ServerReturn
 from masthead.kube.stats import RequestStats
 from masthead.kube.tuning import Tuning
 
@@ -72,6 +73,7 @@ class Transport:
         self.stats = stats or RequestStats()
         self._rng = rng or random.Random()
         self._session: aiohttp.ClientSession | None = None
+        self.server_return = ServerReturn(self, tuning, self._rng)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -84,6 +86,7 @@ class Transport:
         return self._session
 
     async def close(self) -> None:
+        await self.server_return.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -26,6 +26,11 @@ class Tuning:
     # A watch that streamed this long before it failed was healthy: its failure starts the
     # backoff again from `backoff_initial` (ADR 001 §9) rather than escalating an old incident's.
     backoff_healthy_watch: float = 10.0
+    # While sources wait after the API server stopped answering, one probe per cluster asks
+    # /readyz this often and wakes them when it answers again, spread over this many seconds
+    # (kube/server_return.py).
+    server_return_probe: float = 1.0
+    server_return_spread: float = 1.0
     # A watch that ends this soon with no events is an error (client-go's "very short watch").
     short_watch: float = 1.0
     # Upstream bookmarks about once a minute; no bytes for 3 periods means a dead connection.
