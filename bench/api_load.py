@@ -115,18 +115,29 @@ def _delta(
 
 async def _peers_watching(
     s: aiohttp.ClientSession, peers: dict[str, subprocess.Popen[bytes]]
-) -> None:
-    """Until every running peer has listed and opened its watch (their start is not steady
-    state); one that exited is reported as failed by `_stop_peers`."""
-    async with asyncio.timeout(PEER_START_TIMEOUT_S):
-        while True:
-            by_agent = (await sim_call(s, "GET", "/_sim/state"))["requests"]["byAgent"]
-            if all(
-                "watch" in by_agent.get(PEER_AGENTS[name], {}) or proc.poll() is not None
-                for name, proc in peers.items()
-            ):
-                return
-            await asyncio.sleep(0.2)
+) -> dict[str, str]:
+    """Wait until every running peer has listed and opened its watch (their start is not
+    steady state); one that exited is reported as failed by `_stop_peers`. A peer still not
+    watching after `PEER_START_TIMEOUT_S` is stopped and left out, with the reason, so the
+    others' and masthead's figures survive a slow peer."""
+    waiting: list[str] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(PEER_START_TIMEOUT_S):
+            while True:
+                by_agent = (await sim_call(s, "GET", "/_sim/state"))["requests"]["byAgent"]
+                waiting = [
+                    name
+                    for name, proc in peers.items()
+                    if "watch" not in by_agent.get(PEER_AGENTS[name], {}) and proc.poll() is None
+                ]
+                if not waiting:
+                    return {}
+                await asyncio.sleep(0.2)
+    _stop_peers({name: peers.pop(name) for name in waiting})
+    return {
+        name: f"had not opened its watch {PEER_START_TIMEOUT_S:.0f} s after it started"
+        for name in waiting
+    }
 
 
 async def measure(p: Params) -> dict[str, Any]:
@@ -135,12 +146,13 @@ async def measure(p: Params) -> dict[str, Any]:
             sub = PodsSubscription(http)
             holder = asyncio.create_task(sub.run())
             peers: dict[str, subprocess.Popen[bytes]] = {}
+            slow: dict[str, str] = {}
             try:
                 await wait_synced(http, p.world.pods, timeout=600)
                 async with asyncio.timeout(30):
                     await sub.first_frame.wait()
                 peers = _start_peers(sim.kubeconfig)
-                await _peers_watching(s, peers)
+                slow = await _peers_watching(s, peers)
                 duration = p.warmup_s + p.window_s + 5
                 await sim_call(
                     s, "POST", "/_sim/churn", {"rate": p.churn_per_s, "duration": duration}
@@ -159,7 +171,7 @@ async def measure(p: Params) -> dict[str, Any]:
                 window = time.monotonic() - t0
                 await sim_call(s, "DELETE", "/_sim/churn")
             finally:
-                died = _stop_peers(peers)
+                died = {**slow, **_stop_peers(peers)}
                 holder.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await holder
