@@ -85,7 +85,7 @@ class Params:
 
 MODES = {
     "smoke": Params(World(20, 5, 5, 5), 1, (0, 20), World(20, 5, 5, 10, "restricted"), 1),
-    "quick": Params(SCENARIO_WORLDS["small"], 3, (0, 100), SCENARIO_WORLDS["restricted"], 3),
+    "quick": Params(SCENARIO_WORLDS["small"], 2, (0, 100), SCENARIO_WORLDS["restricted"], 2),
     # One round, idle and the top churn: a sync of `large` takes ~1-1.5 min on 2 cores (the
     # first full run's three variants, 100/s included, took 7 of its 30 minutes).
     "full": Params(SCENARIO_WORLDS["large"], 1, (0, 1000), SCENARIO_WORLDS["restricted"], 3),
