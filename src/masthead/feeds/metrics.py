@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from masthead.kube.errors import ApiError, KubeError, TransportError
 from masthead.kube.transport import Transport
 from masthead.persist.db import Database
-from masthead.store.projection.quantity import parse_quantity
+from masthead.store.projection.quantity import integer_form, parse_quantity
 from masthead.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
@@ -60,29 +60,13 @@ DAY = 86400.0
 
 
 # ---------------------------------------------------------------------------- quantities
-# metrics-server's own forms: an integer with a suffix (`137803227n`, `1592576Ki`). Each value
-# is new every scrape, so they skip parse_quantity's exact Fractions and its bounded cache (a
-# 100k-pod poll would evict the pods' request strings from it each time): integer arithmetic
-# gives the same results.
-_INTEGER = re.compile(r"(\d+)(n|u|m|k|M|G|Ki|Mi|Gi)?")
-_MILLI_PER = {"n": 10**6, "u": 10**3}  # divisors for sub-milli suffixes
-_MILLI_TIMES = {"m": 1, None: 1000, "k": 10**6, "M": 10**9, "G": 10**12}
-_BYTES_TIMES = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9}
-_BYTES_TIMES |= {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-_BYTES_PER = {"m": 10**3, "u": 10**6, "n": 10**9}
-
-
 def cpu_millicores(value: str | int | float | None) -> float | None:
     """A CPU quantity (`137803227n`, `250m`, `1`, `1.5`, `2e3`, `1Ki`...) in millicores."""
     if value is None:
         return None
-    m = _INTEGER.fullmatch(value) if isinstance(value, str) else None
-    if m is not None:
-        n, suffix = int(m[1]), m[2]
-        if suffix in _MILLI_PER:
-            return n / _MILLI_PER[suffix]  # correctly rounded, as float(Fraction) is
-        if suffix in _MILLI_TIMES:
-            return float(n * _MILLI_TIMES[suffix])
+    exact = integer_form(value)  # metrics-server's own form, new every scrape: not cached
+    if exact is not None:
+        return exact[0] * 1000 / exact[1]  # int / int is correctly rounded, as float(Fraction)
     q = parse_quantity(value)
     return None if q is None else float(q * 1000)
 
@@ -92,12 +76,9 @@ def memory_bytes(value: str | int | float | None) -> int | None:
     like `Quantity.Value()`."""
     if value is None:
         return None
-    m = _INTEGER.fullmatch(value) if isinstance(value, str) else None
-    if m is not None:
-        n, suffix = int(m[1]), m[2]
-        if suffix in _BYTES_PER:
-            return -(-n // _BYTES_PER[suffix])
-        return n * _BYTES_TIMES[suffix]
+    exact = integer_form(value)
+    if exact is not None:
+        return -(-exact[0] // exact[1])  # rounded up, as math.ceil of the exact value
     q = parse_quantity(value)
     return None if q is None else math.ceil(q)
 

@@ -32,10 +32,12 @@ _BINARY = {
     "Pi": Fraction(2**50),
     "Ei": Fraction(2**60),
 }
+_SCALES = {**_DECIMAL, **_BINARY}
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))"
     r"(?:(?P<exponent>[eE][+-]?\d+)|(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?"
 )
+_INTEGER = re.compile(r"(\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?")
 _CACHE_LIMIT = 4096
 _cache: dict[str | int | float, Fraction | None] = {}
 
@@ -63,11 +65,22 @@ def _parse(value: str | int | float) -> Fraction | None:
     digits, exponent = m.group("number", "exponent")
     if exponent:
         return Fraction(digits) * Fraction(10) ** int(exponent[1:])
-    suffix = m.group("suffix") or ""
-    scale = _BINARY.get(suffix) or _DECIMAL[suffix]
+    scale = _SCALES[m.group("suffix") or ""]
     if digits.isdigit():  # the usual `137803227n` / `1592576Ki`: no decimal string to parse
         return Fraction(int(digits) * scale.numerator, scale.denominator)
     return Fraction(digits) * scale
+
+
+def integer_form(value: object) -> tuple[int, int] | None:
+    """An unsigned integer with an optional suffix (`137803227n`, `1592576Ki`, `250m`) as
+    (numerator, denominator) of its exact value, with no Fraction and no cache: for values
+    seen once, as metrics-server's usage figures, which would only evict the cached requests
+    and limits. None for any other form (decimals, exponents, signs, numbers)."""
+    m = _INTEGER.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        return None
+    scale = _SCALES[m[2] or ""]
+    return int(m[1]) * scale.numerator, scale.denominator
 
 
 # The rounded results too: a sync converts each pod's requests and limits, and a Fraction
