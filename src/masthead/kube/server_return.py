@@ -15,18 +15,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from typing import Any
+from typing import TYPE_CHECKING
 
 from masthead.kube.errors import ApiError, KubeError
 from masthead.kube.tuning import Tuning
 from masthead.tasks import cancel_and_wait
 
+if TYPE_CHECKING:  # transport.py builds a ServerReturn: a runtime import would be circular
+    from masthead.kube.transport import Transport
+
 PROBE_PATH = "/readyz"
 
 
 class ServerReturn:
-    def __init__(self, transport: Any, tuning: Tuning, rng: random.Random | None = None) -> None:
-        # `transport` is a kube.transport.Transport (typed Any: that module builds this one).
+    def __init__(
+        self, transport: Transport, tuning: Tuning, rng: random.Random | None = None
+    ) -> None:
         self._transport = transport
         self._tuning = tuning
         self._rng = rng or random.Random()
