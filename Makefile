@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $(STAMP)
 
+# Byte-compiled once here: with PYTHONDONTWRITEBYTECODE set (as on these machines) imports
+# never write .pyc, so every masthead start recompiled its modules (~0.5 s); up to date, 50 ms.
 setup: $(STAMP)
+	@$(VENV)/bin/python -m compileall -q src/masthead >/dev/null
 
 # Web UI (web/): `npm ci` only when package.json or the lock changed since the last install;
 # the stamp lives inside node_modules so deleting node_modules reinstalls.
