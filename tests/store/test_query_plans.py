@@ -86,3 +86,23 @@ def test_unsortable_unfacetable_or_negative_windows_are_refused(q: Query) -> Non
 def test_no_tables_give_an_empty_page() -> None:
     page: Page[PodLike] = query_tables([], Query(sort="name"))
     assert (page.rows, page.total, page.version, page.facet_counts) == ((), 0, 0, {})
+
+
+def test_facet_counts_only_when_asked() -> None:
+    table = table_of(
+        [
+            PodLike("u1", "ns1", "web-1", {}, "n1", (), "Running", 0, 1.0),
+            PodLike("u2", "ns1", "web-2", {}, None, (), "Pending", 0, 1.0),
+            PodLike("u3", "ns2", "db-1", {}, "n1", (), "Running", 0, 1.0),
+        ]
+    )
+    running = {"status": frozenset({"Running"})}
+    plain = query_table(table, Query(sort="name", facets=running))
+    counted = query_table(table, Query(sort="name", facets=running, count_facets=True))
+    assert [r.uid for r in plain.rows] == [r.uid for r in counted.rows] == ["u3", "u1"]
+    assert plain.facet_counts == {}
+    assert counted.facet_counts == {
+        "namespace": {"ns1": 1, "ns2": 1},
+        "status": {"Running": 2, "Pending": 1},  # its own filter left out
+        "node": {"n1": 2},
+    }

@@ -6,8 +6,10 @@ Plan for one table:
      and text are tested row by row, on the candidates only when there already are some.
   2. Each facet filter is a union from its facet index; the rows of the page are the
      candidates intersected with every facet filter. `total` is the size of that set.
-  3. Facet counts follow the e-commerce convention: each facet's counts apply every filter
-     except that facet's own, so choosing a value never hides its siblings.
+  3. Facet counts, only when the query asks for them (`count_facets`: pages and live frames
+     do not carry them, and counting was the largest part of a 100k-row page build), follow
+     the e-commerce convention: each facet's counts apply every filter except that facet's
+     own, so choosing a value never hides its siblings.
   4. Unfiltered, the page is read by position from the sort column's index: O(log N + page)
      at any offset. Filtered, it is either a walk of that index skipping non-matches or a sort
      of the matches, whichever is expected to touch fewer rows.
@@ -73,7 +75,8 @@ class QueryError(ValueError):
 class Query:
     """What a view asks for. `namespaces` None means all; a facet mapped to an empty set is no
     filter. `text` terms (whitespace-separated) must all occur, case-insensitively, in a row's
-    name, namespace, labels ("key=value") or text columns."""
+    name, namespace, labels ("key=value") or text columns. `count_facets` asks for the
+    page's `facet_counts`."""
 
     namespaces: frozenset[str] | None = None
     label_selector: LabelSelector | None = None
@@ -83,12 +86,14 @@ class Query:
     desc: bool = False
     offset: int = 0
     limit: int = 100
+    count_facets: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[RowT]):
     """One window of the ordered matches. `version` changes whenever any queried table changes
-    (the sum of their versions); `facet_counts` omits zero counts."""
+    (the sum of their versions); `facet_counts` is empty unless the query set `count_facets`,
+    and omits zero counts."""
 
     rows: tuple[RowT, ...]
     total: int
@@ -104,9 +109,10 @@ def query_tables(tables: Sequence[Table[RowT]], q: Query) -> Page[RowT]:
     _check(tables, q)
     matches = [_match(table, q) for table in tables]
     facet_counts: dict[str, Counter[FacetValue]] = {}
-    for table, match in zip(tables, matches, strict=True):
-        for column_id, counts in _facet_counts(table, match).items():
-            facet_counts.setdefault(column_id, Counter()).update(counts)
+    if q.count_facets:
+        for table, match in zip(tables, matches, strict=True):
+            for column_id, counts in _facet_counts(table, match).items():
+                facet_counts.setdefault(column_id, Counter()).update(counts)
     if len(tables) == 1:
         rows = _page_of_one(tables[0], matches[0].rows, q)
     else:
