@@ -190,11 +190,76 @@ def measure_queries(
             ),
             runs,
         ),
+        "facet_counts": timed(
+            query(sort="age", facets={"status": frozenset({"Running"})}, count_facets=True), runs
+        ),
+        # Text: one term in 10 % of names (and an `app` label), in name order and by age.
         "text": timed(
             varied(lambda: Query(sort="name", text=f"svc-{rng.randrange(10):03d}")), runs
         ),
-        "text_common": timed(query(sort="name", text="running"), runs),
+        "text_sort_age": timed(
+            varied(lambda: Query(sort="age", desc=True, text=f"svc-{rng.randrange(10):03d}")),
+            runs,
+        ),
+        "text_common": timed(query(sort="name", text="running"), runs),  # a status: 90 %
+        "text_every_row": timed(query(sort="name", text="svc"), runs),
+        "text_none": timed(query(sort="name", text="nothing-holds-this"), runs),
         "text_two_terms": timed(query(sort="name", text="team-01 crash"), runs),
+        "text_ip_prefix": timed(
+            varied(lambda: Query(sort="name", text=f"10.{rng.randrange(2)}.{rng.randrange(256)}.")),
+            runs,
+        ),
+        "text_namespace_sort_restarts": timed(
+            varied(
+                lambda: Query(
+                    sort="restarts",
+                    desc=True,
+                    text="web",
+                    namespaces=frozenset(rng.sample(namespaces, 3)),
+                )
+            ),
+            runs,
+        ),
+    }
+
+
+def measure_text_under_churn(
+    table: Table[BenchPod], pods: list[BenchPod], rounds: int, rng: random.Random
+) -> dict[str, float]:
+    """A search after every 100 watch changes, one of them a pod of a new ReplicaSet (a new
+    pod-template-hash label value, so the distinct label texts are read again): the cost of
+    keeping the search's indexes current under churn, as a query sees it."""
+    current = {p.uid: p for p in pods}
+    uids = list(current)
+    samples = []
+    for round_ in range(rounds):
+        for _ in range(99):
+            old = current[rng.choice(uids)]
+            new = msgspec.structs.replace(
+                old, status=rng.choice(("Running", "CrashLoopBackOff")), restarts=old.restarts + 1
+            )
+            table.upsert(new)
+            current[new.uid] = new
+        old = current[rng.choice(uids)]
+        template_hash = f"{rng.getrandbits(40):010x}"
+        table.upsert(
+            msgspec.structs.replace(
+                old,
+                uid=f"churn-{round_:06d}",
+                name=f"{old.labels['app']}-{template_hash}-{rng.getrandbits(25):05x}",
+                labels={**old.labels, "pod-template-hash": template_hash},
+            )
+        )
+        text = f"svc-{rng.randrange(10):03d}"
+        start = time.perf_counter()
+        query_table(table, Query(sort="name", text=text))
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 3),
+        "max_ms": round(samples[-1], 3),
+        "runs": rounds,
     }
 
 
@@ -240,6 +305,7 @@ def run(rows: int = 100_000, runs: int = 50) -> dict[str, Any]:
     # collector's generations, so a query's temporary sets do not trigger full collections.
     gc.freeze()
     queries = measure_queries(table, runs, rng)
+    queries["text_under_churn"] = measure_text_under_churn(table, pods, runs, rng)
     upserts = measure_upserts(table, pods, 20_000, rng)
     return {
         "rows": rows,
