@@ -16,8 +16,9 @@ from tests.store.synthetic import COLUMNS, PodLike, oracle, queries, rows
 
 ALWAYS, NEVER = 0, 10**9
 
-# (sort cost in walk steps, row count cost in probes): ALWAYS sorts matches and counts facets
-# by intersection; NEVER walks the index and counts facets row by row.
+# (sort cost in walk steps, row count cost in probes): ALWAYS sorts matches (a heap selects an
+# ascending page) and counts facets by intersection; NEVER walks the index (or, when a walk
+# cannot, sorts every match) and counts facets row by row.
 PLANS = [(ALWAYS, ALWAYS), (NEVER, NEVER)]
 
 
@@ -39,6 +40,7 @@ def test_single_table_plans_match_oracle(
     with (
         mock.patch.object(query_module, "_SORT_COST_IN_WALK_STEPS", sort_cost),
         mock.patch.object(query_module, "_ROW_COUNT_COST_IN_PROBES", count_cost),
+        mock.patch.object(query_module, "_SELECT_SHARE", count_cost),
     ):
         page = query_table(table, q)
     assert [r.uid for r in page.rows] == expected.uids
@@ -61,6 +63,7 @@ def test_merged_tables_plans_match_oracle(
     with (
         mock.patch.object(query_module, "_SORT_COST_IN_WALK_STEPS", sort_cost),
         mock.patch.object(query_module, "_ROW_COUNT_COST_IN_PROBES", count_cost),
+        mock.patch.object(query_module, "_SELECT_SHARE", count_cost),
     ):
         page = query_tables(tables, q)
     assert [r.uid for r in page.rows] == expected.uids

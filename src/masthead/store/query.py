@@ -23,11 +23,12 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from itertools import filterfalse, islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Generic, Protocol
 
 from masthead.store.columns import Column, FacetValue, SortValue, Tiebreak, tiebreak
 from masthead.store.rows import RowT
+from masthead.store.sorted_index import SortedIndex
 from masthead.store.table import Table
 from masthead.store.text_index import search_terms
 from masthead.store.value_index import ValueIndex
@@ -40,6 +41,16 @@ _INDEXED_OPERATORS = frozenset({"=", "==", "in"})
 # (10k, 3k and 33k text matches, five columns): 3–19, lower where the column's order scatters
 # the uids in memory (age, node: ~1 µs a step) than where it follows creation (name, ip).
 _SORT_COST_IN_WALK_STEPS = 8
+
+# A page of at most 1/this of the matches is selected with a heap rather than a sort.
+_SELECT_SHARE = 4
+
+_NAMESPACE = attrgetter("namespace")
+_NAME = attrgetter("name")
+_UID = attrgetter("uid")
+
+# Matched rows whose positions in the sort column's order tell where a walk would find them.
+_WALK_SAMPLE = 16
 
 # Counting a facet over matched rows costs about this many set probes per row (row lookup and
 # key call) compared with counting by intersecting each facet value's uids with the matches.
@@ -262,16 +273,32 @@ def _page_of_one(table: Table[RowT], matched: set[str] | None, q: Query) -> list
         uids: Iterator[str] = islice(index.uids_from(q.offset, q.desc), q.limit)
         return [table[uid] for uid in uids]
     end = q.offset + q.limit
-    # Walking costs len(table) / len(matched) steps per row if matches are spread evenly; a
-    # filter correlated with the sort column (text "web" sorted by name) clusters them, so the
-    # walk gets a budget and gives way to sorting when it runs out.
-    budget = len(matched) * _SORT_COST_IN_WALK_STEPS
-    if end * len(table) / max(len(matched), 1) < budget:
-        page = _walk(index.uids_from(0, q.desc), matched, q.offset, end, budget)
+    sort_cost = len(matched) * _SORT_COST_IN_WALK_STEPS
+    if _walk_estimate(table, index, matched, end, q) < sort_cost:
+        # The estimate can be wrong (a sample), so the walk still gets a budget and gives way
+        # to sorting when it runs out.
+        page = _walk(index.uids_from(0, q.desc), matched, q.offset, end, 2 * sort_cost)
         if page is not None:
             return [table[uid] for uid in page]
-    ordered = _sorted_uids(table, table.columns[q.sort], matched, q.desc)
+    ordered = _sorted_uids(table, table.columns[q.sort], matched, q.desc, end)
     return [table[uid] for uid in ordered[q.offset : end]]
+
+
+def _walk_estimate(
+    table: Table[RowT], index: SortedIndex, matched: Set[str], end: int, q: Query
+) -> float:
+    """Index steps a walk takes to collect `end` matches. Evenly spread, len(table) / matches
+    per match; but a filter correlated with the sort column (text "svc-009" sorted by name)
+    clusters them anywhere in the order, so where a sample of them sits is read too: the
+    sample's (end / matches)-quantile position, at least its first."""
+    even = end * len(table) / max(len(matched), 1)
+    key = table.columns[q.sort].key
+    sample = [table[uid] for uid in islice(matched, _WALK_SAMPLE)]  # a set's order: by hash
+    positions = sorted(index.position(key(row), tiebreak(row), q.desc) for row in sample)
+    if not positions:
+        return even
+    rank = min(len(positions) - 1, int(end / len(matched) * len(positions)))
+    return max(even, positions[rank])
 
 
 def _walk(
@@ -287,26 +314,39 @@ def _walk(
 
 
 def _sorted_uids(
-    table: Table[RowT], column: Column[RowT], uids: Collection[str], desc: bool
+    table: Table[RowT], column: Column[RowT], uids: Collection[str], desc: bool, end: int
 ) -> list[str]:
-    # Entries are flat (value, namespace, name, uid) tuples compared as they are, like the
-    # SortedIndex's: no key function and no (value, tiebreak) pair per row, and the uid (unique)
-    # ends every comparison. A third of the old cost per row at 10k matches.
-    key = column.key
-    present: list[tuple[SortValue, str, str, str]] = []
-    missing: list[Tiebreak] = []
-    for row in map(table.by_uid.__getitem__, uids):
-        value = key(row)
-        if value is None:
-            missing.append((row.namespace, row.name, row.uid))
-        else:
-            present.append((value, row.namespace, row.name, row.uid))
-    present.sort()
-    if desc:
-        # A stable sort: values descending, ties still in ascending tiebreak order.
-        present.sort(key=itemgetter(0), reverse=True)
-    missing.sort()
-    return [entry[3] for entry in present] + [entry[2] for entry in missing]
+    """The first `end` of `uids` in column order."""
+    # Entries are flat (value, namespace, name, uid) tuples, built by C loops but for the key
+    # call and compared as they are, like the SortedIndex's: the uid (unique) ends every
+    # comparison. Half the cost per row of a loop building (value, tiebreak, row) entries.
+    rows = list(map(table.by_uid.__getitem__, uids))
+    values = list(map(column.key, rows))
+    entries = zip(values, map(_NAMESPACE, rows), map(_NAME, rows), map(_UID, rows), strict=True)
+    # (value, namespace, name, uid); None only in `missing`.
+    missing: list[tuple[SortValue | None, str, str, str]] = []
+    if None in values:
+        present: list[tuple[SortValue | None, str, str, str]] = []
+        for entry in entries:
+            if entry[0] is None:
+                missing.append(entry)
+            else:
+                present.append(entry)
+    else:
+        present = list(entries)
+    if not desc and end * _SELECT_SHARE < len(present):
+        # The page's rows only: one pass with a heap of `end`, not a sort of every match.
+        present = heapq.nsmallest(end, present)
+    else:
+        present.sort()
+        if desc:
+            # A stable sort: values descending, ties still in ascending tiebreak order.
+            present.sort(key=itemgetter(0), reverse=True)
+    ordered = [entry[3] for entry in present]
+    if len(ordered) < end:
+        missing.sort()
+        ordered.extend(entry[3] for entry in missing)
+    return ordered[:end]
 
 
 class _MergeKey:
