@@ -86,23 +86,24 @@ class Index(Protocol[V_co]):
 class ValueTexts(Generic[V]):
     """The lowercase text of each distinct value of one index, kept between searches: a label
     index holds thousands of pairs, and rendering "key=value" and lowering each on every search
-    cost more than scanning them. Rebuilt when the index gains or loses a value (a new
-    ReplicaSet's pod-template-hash), which is rare next to row changes."""
+    cost more than scanning them. Re-read when the index gains or loses a value (a new
+    ReplicaSet's pod-template-hash), rendering only the values it has not seen."""
 
-    __slots__ = ("_generation", "_render", "_texts", "_values")
+    __slots__ = ("_by_value", "_generation", "_render")
 
     def __init__(self, render: Callable[[V], str | None]) -> None:
         self._render = render
         # Of the index the texts were read from; an index is not kept alive for it.
         self._generation = -1
-        self._values: tuple[V, ...] = ()
-        self._texts: tuple[str, ...] = ()
+        self._by_value: dict[V, str] = {}
 
     def holding(self, index: Index[V], term: str) -> list[V]:
         """The values of `index` whose text contains `term` (lowercase)."""
         if index.generation != self._generation:
             self._generation = index.generation
-            self._values = tuple(index.values())
-            render = self._render
-            self._texts = tuple((render(v) or "").lower() for v in self._values)
-        return _holding(self._values, self._texts, term)
+            known, render = self._by_value, self._render
+            self._by_value = {
+                v: known[v] if v in known else (render(v) or "").lower() for v in index.values()
+            }
+        by_value = self._by_value
+        return _holding(by_value.keys(), by_value.values(), term)
