@@ -4,7 +4,7 @@ text columns). Table.search_text combines the two."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Set
+from collections.abc import Callable, Hashable, Iterable, Iterator, Set
 from itertools import compress, repeat
 from operator import contains
 from typing import Generic, Protocol, TypeVar
@@ -21,10 +21,10 @@ def search_terms(text: str) -> list[str]:
     return text.lower().split()
 
 
-def _holding(keys: Iterable[V], texts: Iterable[str], term: str) -> list[V]:
+def _holding(keys: Iterable[V], texts: Iterable[str], term: str) -> Iterator[V]:
     """The keys whose text contains `term`, in order. map/compress keep the per-key loop in C:
     ~30 % less than a comprehension over 100k rows."""
-    return list(compress(keys, map(contains, texts, repeat(term))))
+    return compress(keys, map(contains, texts, repeat(term)))
 
 
 class TextIndex:
@@ -106,4 +106,4 @@ class ValueTexts(Generic[V]):
                 v: known[v] if v in known else (render(v) or "").lower() for v in index.values()
             }
         by_value = self._by_value
-        return _holding(by_value.keys(), by_value.values(), term)
+        return list(_holding(by_value.keys(), by_value.values(), term))
