@@ -36,11 +36,12 @@ from masthead.store.value_index import ValueIndex
 # Selector operators answered from the (key, value) label index.
 _INDEXED_OPERATORS = frozenset({"=", "==", "in"})
 
-# Sorting a matched row (row lookup, key call, a tuple, comparisons) costs about as much as
-# this many index-walk steps (an iterator step and a set probe, in C). Measured at 100k rows
-# (10k, 3k and 33k text matches, five columns): 3–19, lower where the column's order scatters
-# the uids in memory (age, node: ~1 µs a step) than where it follows creation (name, ip).
-_SORT_COST_IN_WALK_STEPS = 8
+# Sorting a matched row (row lookup, key call, a tuple, comparisons; a heap for an ascending
+# page) costs about as much as this many index-walk steps (an iterator step and a set probe, in
+# C). Measured in CPU time at 100k rows (10k and 3k text matches, three columns): 2.7–8 for an
+# ascending page, 3.5–11 descending, lower where the column's order scatters the uids in
+# memory (age: ~0.4 µs a step) than where it follows creation (name: ~0.15 µs).
+_SORT_COST_IN_WALK_STEPS = 6
 
 # A page of at most 1/this of the matches is selected with a heap rather than a sort.
 _SELECT_SHARE = 4
