@@ -294,6 +294,8 @@ def _count_within(
 
 
 def _page_of_one(table: Table[RowT], matched: set[str] | None, q: Query) -> list[RowT]:
+    if q.limit == 0:
+        return []  # a count: no order needed, no sorted index built for it
     index = table.sorted_index(q.sort)
     if matched is None:
         uids: Iterator[str] = islice(index.uids_from(q.offset, q.desc), q.limit)
