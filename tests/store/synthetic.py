@@ -137,6 +137,7 @@ def queries(draw: st.DrawFn) -> Query:
         desc=draw(st.booleans()),
         offset=draw(st.integers(0, 12)),
         limit=draw(st.integers(0, 8)),
+        count_facets=draw(st.booleans()),
     )
 
 
@@ -144,7 +145,7 @@ def queries(draw: st.DrawFn) -> Query:
 class OraclePage:
     uids: list[str]
     total: int
-    facet_counts: dict[str, dict[FacetValue, int]]
+    facet_counts: dict[str, dict[FacetValue, int]]  # empty unless the query counts facets
 
 
 def oracle(rows: Sequence[PodLike], q: Query) -> OraclePage:
@@ -181,6 +182,7 @@ def oracle(rows: Sequence[PodLike], q: Query) -> OraclePage:
     counts = {
         column_id: dict(Counter(c.key(r) for r in rows if passes(r, except_facet=column_id)))
         for column_id, c in FACETS.items()
+        if q.count_facets
     }
     window = matched[q.offset : q.offset + q.limit]
     return OraclePage([r.uid for r in window], len(matched), counts)

@@ -80,3 +80,20 @@ def test_a_huge_equal_key_group_reads_from_its_middle() -> None:
     index = SortedIndex(items)
     assert list(index.uids_from(0, desc=True))[:3] == ["h", "u0", "u1"]
     assert list(index.uids_from(501, desc=True)) == [f"u{i}" for i in range(500, 1000)] + ["p"]
+
+
+@given(entries)
+def test_position_is_where_the_row_is_read(items: list[Entry]) -> None:
+    index = SortedIndex(items)
+    ascending = expected_order(items, False)
+    descending = expected_order(items, True)
+    value_of = {tb[2]: key for key, tb in items}
+    for key, tb in items:
+        uid = tb[2]
+        assert index.position(key, tb, desc=False) == ascending.index(uid)
+        # Descending: exact up to the order inside the row's equal-value group.
+        group = [i for i, other in enumerate(descending) if value_of[other] == key]
+        if key is None:
+            assert index.position(key, tb, desc=True) == descending.index(uid)
+        else:
+            assert group[0] <= index.position(key, tb, desc=True) <= group[-1]

@@ -110,3 +110,87 @@ def test_row_text_is_built_by_the_first_search_kept_current_and_dropped_when_idl
     assert not table.text_built
     table.upsert(_pod("u6", "web-4"))
     assert table.search_text(["web"]) == {"u4", "u6"}
+
+
+# A change or a search: rows come and go (new label values, namespaces and statuses appear and
+# vanish) between searches, so every text kept between searches must follow them.
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("upsert"), synthetic.rows()),
+        st.tuples(st.just("delete"), st.integers(0, 9).map(lambda i: f"u{i}")),
+        st.tuples(st.just("search"), st.lists(st.sampled_from(TERMS), min_size=1, max_size=2)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(initial=st.lists(synthetic.rows(), max_size=10), ops=steps)
+def test_searches_between_changes_equal_a_field_by_field_check(
+    initial: list[synthetic.PodLike], ops: list[tuple[str, object]]
+) -> None:
+    table = Table(synthetic.COLUMNS)
+    table.replace(initial)
+    model = {r.uid: r for r in initial}
+    for op, arg in ops:
+        if op == "upsert":
+            assert isinstance(arg, synthetic.PodLike)
+            table.upsert(arg)
+            model[arg.uid] = arg
+        elif op == "delete":
+            assert isinstance(arg, str)
+            table.delete(arg)
+            model.pop(arg, None)
+        else:
+            assert isinstance(arg, list)
+            terms = search_terms(" ".join(arg))
+            expected = {
+                uid
+                for uid, row in model.items()
+                if all(any(t in f.lower() for f in _fields(row)) for t in terms)
+            }
+            assert table.search_text(terms) == expected
+
+
+def _row(
+    uid: str, name: str, namespace: str, labels: dict[str, str], status: str
+) -> synthetic.PodLike:
+    return synthetic.PodLike(uid, namespace, name, labels, "n1", (), status, 0, 1.0)
+
+
+def test_terms_stay_inside_one_field_of_every_kind() -> None:
+    """A term ending one field and starting the next (name|namespace, namespace|label,
+    label|label, key|value around "=") matches nothing; the same text inside one field does."""
+    table = Table(synthetic.COLUMNS)
+    table.replace(
+        [
+            _row("u1", "web", "prod", {"app": "api", "tier": "db"}, "Running"),
+            _row("u2", "webprod", "apiprod", {"app": "apitier"}, "Pending"),
+        ]
+    )
+    assert table.search_text(["webprod"]) == {"u2"}  # u1's name + namespace would spell it
+    assert table.search_text(["prodapp"]) == set()  # namespace + first label
+    assert table.search_text(["apitier"]) == {"u2"}  # u1's two labels would spell it
+    assert table.search_text(["app=api"]) == {"u1", "u2"}
+    assert table.search_text(["=api"]) == {"u1", "u2"}
+    assert table.search_text(["api="]) == set()
+    assert table.search_text(["dbrunning"]) == set()  # a label + the status
+    assert table.search_text(["db", "running"]) == {"u1"}
+
+
+def test_unicode_in_every_searched_field() -> None:
+    table = Table(synthetic.COLUMNS)
+    table.replace(
+        [
+            _row("u1", "grüße-dienst", "équipe", {"zone": "Zürich"}, "Läuft"),
+            _row("u2", "grusse", "equipe", {"zone": "zurich"}, "Running"),
+        ]
+    )
+    assert table.search_text(search_terms("GRÜ")) == {"u1"}  # name
+    assert table.search_text(search_terms("ÉQUIPE")) == {"u1"}  # namespace
+    assert table.search_text(search_terms("zone=zür")) == {"u1"}  # label
+    assert table.search_text(search_terms("läu")) == {"u1"}  # a faceted text column
+    assert table.search_text(search_terms("equipe zurich")) == {"u2"}
+    table.upsert(_row("u1", "grüße-dienst", "équipe", {"zone": "Genève"}, "Läuft"))
+    assert table.search_text(search_terms("zür")) == set()  # the old label value is gone
+    assert table.search_text(search_terms("genè")) == {"u1"}

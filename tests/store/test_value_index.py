@@ -35,6 +35,10 @@ def test_index_answers_like_a_dict_of_sets(
     assert {v: set(index.uids(v)) for v in "ab" if index.uids(v)} == model
     assert index.counts() == {v: len(s) for v, s in model.items()}
     assert index.union("ab") == set().union(*model.values())
+    for values in ("a", "ab"):
+        out = {"x"}
+        index.add_rows_to(out, values, scope)
+        assert out == {"x"} | (set().union(*(model.get(v, set()) for v in values)) & scope)
     expected_within = {v: len(s & scope) for v, s in model.items() if s & scope}
     assert index.counts_within(set(scope)) == expected_within
 
@@ -85,3 +89,40 @@ def test_built_from_groups_like_by_adds(groups: dict[str, set[str]], data: st.Da
         assert built.uids(value) == {"new"}
     with pytest.raises(KeyError):
         built.remove("z", "absent")
+
+
+@settings(max_examples=60, deadline=None)
+@given(changes)
+def test_generation_changes_exactly_when_the_set_of_values_does(
+    ops: list[tuple[bool, str, int]],
+) -> None:
+    index: ValueIndex[str] = ValueIndex()
+    model: dict[str, set[str]] = {"a": set(), "b": set()}
+    for adding, value, n in ops:
+        uid, held = str(n), model[value]
+        before, generation = set(index.values()), index.generation
+        if adding and uid not in held:
+            index.add(value, uid)
+            held.add(uid)
+        elif not adding and uid in held:
+            index.remove(value, uid)
+            held.remove(uid)
+        assert set(index.values()) == {v for v, s in model.items() if s}
+        assert (index.generation != generation) == (set(index.values()) != before)
+
+
+def test_generations_of_two_indexes_never_meet() -> None:
+    first: ValueIndex[str] = ValueIndex()
+    second = ValueIndex.from_groups({"a": ["u1"]})
+    seen = {first.generation, second.generation}
+    first.add("a", "u1")
+    second.remove("a", "u1")
+    seen |= {first.generation, second.generation}
+    assert len(seen) == 4
+
+
+def test_rows_of_a_large_group_within_a_small_scope() -> None:
+    index = ValueIndex.from_groups({"a": [f"u{i:03d}" for i in range(200)], "b": ["u999"]})
+    out: set[str] = set()
+    index.add_rows_to(out, ["a", "b", "absent"], {"u007", "u150", "u999", "nope"})
+    assert out == {"u007", "u150", "u999"}

@@ -76,6 +76,14 @@ class SortedIndex:
         else:
             self._present.remove((value, *tb))
 
+    def position(self, value: SortValue | None, tb: Tiebreak, desc: bool) -> int:
+        """Where a row with this value and tiebreak is (or would be) in column order, exact
+        ascending; descending, up to the order inside its equal-value group."""
+        if value is None:
+            return len(self._present) + int(self._missing.bisect_left(tb))
+        ascending = int(self._present.bisect_left((value, *tb)))
+        return len(self._present) - 1 - ascending if desc else ascending
+
     def uids_from(self, position: int, desc: bool) -> Iterator[str]:
         """Uids in column order (descending when `desc`) starting at `position` (0-based)."""
         n = len(self._present)

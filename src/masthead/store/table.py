@@ -27,7 +27,7 @@ from masthead.store.columns import (
 )
 from masthead.store.rows import RowT
 from masthead.store.sorted_index import SortedIndex
-from masthead.store.text_index import FIELD_SEPARATOR, TextIndex
+from masthead.store.text_index import FIELD_SEPARATOR, TextIndex, ValueTexts
 from masthead.store.value_index import ValueIndex
 
 # A relist that changes more than this share of the rows rebuilds the indexes in bulk: one sort
@@ -91,6 +91,10 @@ class Table(Generic[RowT]):
         # the first sort (13 MB per 100k pods that most tables never need), dropped with them.
         self._text: TextIndex | None = None
         self._text_used = 0.0
+        # The distinct values' texts that search_text scans, by index ("namespace", "label",
+        # the faceted text columns' ids): a few thousand strings, kept between searches.
+        self._value_texts: dict[str, ValueTexts[Any]] = {}
+        self._reset_value_texts()
         # A facet keyed by the row's namespace (or node) is the same index as by_namespace
         # (by_node): one index maintained, not two.
         self._namespace_facet = _facet_keyed_by(self._faceted, row_namespace)
@@ -224,18 +228,19 @@ class Table(Generic[RowT]):
 
     def _rows_with(self, term: str, within: Set[str] | None) -> set[str]:
         found = self._text_index().search([term], within)  # a fresh set: updated below
-        sources: list[tuple[ValueIndex[Any], Callable[[Any], str | None]]] = [
-            (self._by_namespace, _as_text),
-            (self._by_label, _label_text),
+        texts = self._value_texts
+        sources: list[tuple[ValueIndex[Any], ValueTexts[Any]]] = [
+            (self._by_namespace, texts["namespace"]),
+            (self._by_label, texts["label"]),
         ]
-        sources.extend((self._facets[c.id], _as_text) for c in self._valued_text)
-        for index, render in sources:
-            values = [v for v in index.values() if term in (render(v) or "").lower()]
+        sources.extend((self._facets[c.id], texts[f"column:{c.id}"]) for c in self._valued_text)
+        everything = len(self._rows) if within is None else len(within)
+        for index, value_texts in sources:
+            if len(found) == everything:
+                break  # "svc" in every name: no value can add a row
+            values = value_texts.holding(index, term)
             if values:
-                rows = index.union(values)
-                if within is not None:
-                    rows &= within
-                found |= rows
+                index.add_rows_to(found, values, within)
         return found
 
     def _text_index(self) -> TextIndex:
@@ -246,6 +251,14 @@ class Table(Generic[RowT]):
             for uid, row in self._rows.items():
                 text.put(uid, self._own_fields(row))
         return text
+
+    def _reset_value_texts(self) -> None:
+        texts: dict[str, ValueTexts[Any]] = {
+            "namespace": ValueTexts(_as_text),
+            "label": ValueTexts(_label_text),
+        }
+        texts.update((f"column:{c.id}", ValueTexts(_as_text)) for c in self._valued_text)
+        self._value_texts = texts
 
     @property
     def text_built(self) -> bool:
@@ -271,6 +284,7 @@ class Table(Generic[RowT]):
                 self._sorted.pop(other, None)
         if self._text is not None and now - self._text_used > SORTED_IDLE_S:
             self._text = None
+            self._reset_value_texts()
         return index
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Hashable, Iterable, Mapping, Set
+from itertools import count
 from typing import Generic, TypeVar
 
 V = TypeVar("V", bound=Hashable)
@@ -23,6 +24,9 @@ _TUPLE_AGAIN = _TUPLE_MAX // 2
 # dearer per step): whichever is cheaper.
 _BISECT_COST = 16
 
+# Generations of every index's set of values, unique across indexes (see `generation`).
+_generations = count()
+
 
 def _holds(group: list[str], uid: str) -> bool:
     i = bisect_left(group, uid)
@@ -35,10 +39,11 @@ class ValueIndex(Generic[V]):
     The uids of one value are a str (one row), a tuple (a few) or a sorted list (many).
     """
 
-    __slots__ = ("_uids",)
+    __slots__ = ("_generation", "_uids")
 
     def __init__(self) -> None:
         self._uids: dict[V, str | tuple[str, ...] | list[str]] = {}
+        self._generation = next(_generations)
 
     @classmethod
     def from_groups(cls, groups: Mapping[V, list[str]]) -> ValueIndex[V]:
@@ -63,10 +68,18 @@ class ValueIndex(Generic[V]):
         """Every value held by at least one row."""
         return self._uids.keys()
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever a value is first held or no longer held (not when only the rows
+        holding a value do), and is never equal between two indexes: what a cache of
+        `values()` is keyed by."""
+        return self._generation
+
     def add(self, value: V, uid: str) -> None:
         held = self._uids.get(value)
         if held is None:
             self._uids[value] = uid
+            self._generation = next(_generations)
         elif isinstance(held, str):
             self._uids[value] = (held, uid)
         elif isinstance(held, tuple):
@@ -83,6 +96,7 @@ class ValueIndex(Generic[V]):
             if held != uid:
                 raise KeyError(uid)
             del self._uids[value]
+            self._generation = next(_generations)
         elif isinstance(held, tuple):
             rest = tuple(u for u in held if u != uid)
             if len(rest) == len(held):
@@ -113,15 +127,27 @@ class ValueIndex(Generic[V]):
 
     def union(self, values: Iterable[V]) -> set[str]:
         out: set[str] = set()
+        self.add_rows_to(out, values)
+        return out
+
+    def add_rows_to(
+        self, out: set[str], values: Iterable[V], within: Set[str] | None = None
+    ) -> None:
+        """Add the rows holding any of `values` (only those in `within`, if given) to `out`:
+        no set of a value's 90k uids built only to be merged into another."""
         for value in values:
             held = self._uids.get(value)
             if held is None:
                 continue
             if isinstance(held, str):
-                out.add(held)
-            else:
+                if within is None or held in within:
+                    out.add(held)
+            elif within is None:
                 out.update(held)
-        return out
+            elif isinstance(held, list) and len(held) > len(within) * _BISECT_COST:
+                out.update(uid for uid in within if _holds(held, uid))
+            else:
+                out.update(filter(within.__contains__, held))
 
     def counts(self) -> dict[V, int]:
         return {v: 1 if isinstance(h, str) else len(h) for v, h in self._uids.items()}
