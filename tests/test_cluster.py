@@ -421,7 +421,7 @@ async def test_first_sources_sync_before_the_others_list() -> None:
             assert detail == {"names": ["pods"], "holding": False, "waits": 1, "timeouts": 0}
 
 
-async def test_the_others_wait_for_first_sources_at_most_first_sources_wait() -> None:
+async def test_the_others_stop_waiting_for_first_sources_that_make_no_progress() -> None:
     async with Simulator(SimConfig()) as sim:
         await sim.faults.set("latency", {"ms": 60_000, "path": "/api/v1/pods"})
         tuning = replace(TUNING, first_sources_wait=0.2)

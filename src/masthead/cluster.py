@@ -604,6 +604,8 @@ class ClusterSession:
 
     # ------------------------------------------------------------------ state
     def _on_freshness(self, src: Source, f: SourceFreshness) -> None:
+        if src.resource.qualified in self.first_sources:
+            self.first_syncs.progressed()
         # A running source refused by the server itself: re-check now rather than in minutes.
         if f.state is SourceState.FORBIDDEN and src.running and src.last_state is not f.state:
             self._wake.set()
