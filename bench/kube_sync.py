@@ -11,9 +11,11 @@ projection's `ProjectionCodec` decoding straight into rows of an observed `Table
 reflector: every pod decoded into dicts (`DictCodec`) and kept whole in a `MemorySink`.
 
 Each masthead run is a fresh child process (`--child`), so RSS and GC state are clean; the
-floor runs in this process between them. After the sync the child keeps watching while the
-simulator changes `--churn-rate` pods per second for `--churn-seconds`, and reports the
-longest event-loop block it saw (a 10 ms ticker's lateness): `loop.max_block_ms`.
+floor runs in this process between them. Both run on uvloop, the event loop a masthead server
+runs on (cli.py), so the two transfers go through the same loop. After the sync the child
+keeps watching while the simulator changes `--churn-rate` pods per second for
+`--churn-seconds`, and reports the longest event-loop block it saw (a 10 ms ticker's
+lateness): `loop.max_block_ms`.
 Prints JSON (the `Figure` format of bench/run.py).
 """
 
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import uvloop
 
 from bench.results_format import Figure
 from bench.sim_bench import REPO, SimProcess, floor_list, kubectl_list, start_sim
@@ -186,7 +189,7 @@ def run(
     sim = start_sim(pods)
     try:
         for _ in range(runs):  # interleaved so machine drift hits every variant alike
-            t, n = asyncio.run(floor_list(sim.url, sim.token))
+            t, n = uvloop.run(floor_list(sim.url, sim.token))
             assert n == pods, f"floor saw {n} pods"
             floor.append(t)
             more_kubectl = kubectl_runs is None or len(kubectl_times) < kubectl_runs
@@ -240,7 +243,7 @@ def main() -> None:
     p.add_argument("--no-watch-list", action="store_true")
     args = p.parse_args()
     if args.child:
-        result = asyncio.run(
+        result = uvloop.run(
             reflect_once(args.child, not args.no_watch_list, args.sink, args.churn_seconds)
         )
         print(orjson.dumps(result).decode(), flush=True)

@@ -36,10 +36,17 @@ async def session(
     context: str = "admin",
     namespaces: Sequence[str] = (),
     tuning: Tuning = TUNING,
+    first_sources: Sequence[str] = (),
 ) -> AsyncIterator[ClusterSession]:
     assert sim.kubeconfig_path is not None
     entry = load_kubeconfig([sim.kubeconfig_path]).entry(context)
-    s = ClusterSession(entry, tuning, lambda r, ns: MemorySink(), namespaces=namespaces)
+    s = ClusterSession(
+        entry,
+        tuning,
+        lambda r, ns: MemorySink(),
+        namespaces=namespaces,
+        first_sources=first_sources,
+    )
     try:
         yield s
     finally:
@@ -380,3 +387,60 @@ async def test_expired_token_fault_makes_the_cluster_auth_failed_until_cleared()
         assert st.message == "Unauthorized"
         await sim.faults.clear("expire-token")
         await s.wait_for(state_is(ClusterState.READY), 5)
+
+
+def states_seen(src: Source, of: Source) -> list[SourceState]:
+    """`of`'s state each time `src` started a sync (left `connecting` for `syncing`)."""
+    seen: list[SourceState] = []
+
+    def record(f: SourceFreshness) -> None:
+        if f.state is SourceState.SYNCING and not seen:
+            seen.append(of.freshness.current.state)
+
+    src.freshness.subscribe(record)
+    return seen
+
+
+async def test_first_sources_sync_before_the_others_list() -> None:
+    """The pods view's sources go first: a source nobody looks at first starts its list only
+    once they are live, however long their list takes (here 1 s of added latency)."""
+    async with Simulator(SimConfig()) as sim:
+        load_pods(sim.store, 50)
+        await sim.faults.set("latency", {"ms": 1000, "path": "/api/v1/pods"})
+        async with session(sim, first_sources=("pods",)) as s:
+            await s.connect()
+            pods, cms = await asyncio.gather(s.ensure_source("pods"), s.ensure_source("cm"))
+            pods_src, cms_src = pods.sources[None], cms.sources[None]
+            pods_when_cms_listed = states_seen(cms_src, of=pods_src)
+            assert s.first_syncs.holding
+            await live(cms_src)
+            assert pods_when_cms_listed == [SourceState.LIVE]
+            assert (s.first_syncs.waits, s.first_syncs.timeouts) == (1, 0)
+            assert not s.first_syncs.holding
+            detail: Any = s.snapshot()["first_sources"]
+            assert detail == {"names": ["pods"], "holding": False, "waits": 1, "timeouts": 0}
+
+
+async def test_the_others_stop_waiting_for_first_sources_that_make_no_progress() -> None:
+    async with Simulator(SimConfig()) as sim:
+        await sim.faults.set("latency", {"ms": 60_000, "path": "/api/v1/pods"})
+        tuning = replace(TUNING, first_sources_wait=0.2)
+        async with session(sim, tuning=tuning, first_sources=("pods",)) as s:
+            await s.connect()
+            pods, cms = await asyncio.gather(s.ensure_source("pods"), s.ensure_source("cm"))
+            await live(cms.sources[None])
+            assert pods.sources[None].freshness.current.state is SourceState.SYNCING
+            assert (s.first_syncs.waits, s.first_syncs.timeouts) == (1, 1)
+
+
+async def test_a_first_source_not_asked_for_or_unknown_holds_nothing() -> None:
+    async with Simulator(SimConfig()) as sim:
+        first = ("pods", "nosuchthings")
+        async with session(sim, first_sources=first) as s:
+            await s.connect()
+            missing, cms = await asyncio.gather(
+                s.ensure_source("nosuchthings"), s.ensure_source("configmaps")
+            )
+            assert missing.error
+            await live(cms.sources[None])
+            assert s.first_syncs.waits == 0 and not s.first_syncs.holding

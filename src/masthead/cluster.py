@@ -38,6 +38,7 @@ from masthead.kube.backoff import Backoff
 from masthead.kube.codec import ObjectCodec
 from masthead.kube.discovery import Discovery, ResourceType, UnknownResource
 from masthead.kube.errors import ApiError, AuthFailed, CredentialError, KubeError, TransportError
+from masthead.kube.first_syncs import FirstSyncs
 from masthead.kube.freshness import Freshness, SourceFreshness, SourceState
 from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
 from masthead.kube.poller import Poller
@@ -222,6 +223,7 @@ class ClusterSession:
         credentials: ClusterCredentials | None = None,
         forget_data: bool = False,
         warm: WarmHook | None = None,
+        first_sources: Sequence[str] = (),
     ) -> None:
         self.entry = entry
         self.warm = warm
@@ -256,6 +258,10 @@ class ClusterSession:
         self.rechecks = 0  # completed connect / permission re-check passes
         self._in_pass = False
         self._pass_done = asyncio.Event()
+        # Resources (qualified names: `pods`, `replicasets.apps`) whose first sync runs before
+        # the others list, once requested (kube/first_syncs.py): the first view's sources.
+        self.first_sources = frozenset(n.strip().lower() for n in first_sources)
+        self.first_syncs = FirstSyncs(tuning.first_sources_wait)
 
     # ------------------------------------------------------------------ observing
     @property
@@ -326,6 +332,7 @@ class ClusterSession:
                     src.sink.replace((), "")
         self._groups.clear()
         self._names.clear()
+        self.first_syncs.hold(False)
         if self.access is not None:
             await self.access.close()
         if self.transport is not None:
@@ -550,6 +557,7 @@ class ClusterSession:
             restored = getattr(src.sink, "restored", None)
         codec = self.codec_factory(src.resource) if self.codec_factory else None
         mirror = Poller if polled else Reflector  # list without watch: poll
+        first = src.resource.qualified in self.first_sources
         src.reflector = mirror(
             self.transport,
             src.resource,
@@ -560,6 +568,7 @@ class ClusterSession:
             capabilities=self.capabilities,
             rng=self._rng,
             freshness=src.freshness,
+            before_first_sync=None if first else self.first_syncs.wait,
         )
         if isinstance(restored, Restored):
             # Watch from the snapshot's version: what changed since is replayed, and a 410
@@ -595,6 +604,8 @@ class ClusterSession:
 
     # ------------------------------------------------------------------ state
     def _on_freshness(self, src: Source, f: SourceFreshness) -> None:
+        if src.resource.qualified in self.first_sources:
+            self.first_syncs.progressed()
         # A running source refused by the server itself: re-check now rather than in minutes.
         if f.state is SourceState.FORBIDDEN and src.running and src.last_state is not f.state:
             self._wake.set()
@@ -602,8 +613,23 @@ class ClusterSession:
         self._update()
 
     def _update(self) -> None:
+        self.first_syncs.hold(self._first_sync_pending())
         state, message, next_retry, synced, total, live, count = self._derive()
         self._publish(state, message, next_retry, synced, total, live, count)
+
+    def _first_sync_pending(self) -> bool:
+        """Whether a requested first source is still to be planned or in its first sync (a
+        failed, denied or unknown one is settled: the others must not wait on it)."""
+        for g in self._groups:
+            name = g.resource.qualified if g.resource is not None else g.name.strip().lower()
+            if name not in self.first_sources or g.error:
+                continue
+            if g.plan is None:
+                return True
+            for s in g.sources.values():
+                if s.running and s.syncs == 0 and s.freshness.current.state in _PENDING:
+                    return True
+        return False
 
     def _derive(
         self,
@@ -710,6 +736,7 @@ class ClusterSession:
                 "context_namespace": self.entry.namespace,
             },
             "capabilities": {"watch_list": self.capabilities.watch_list},
+            "first_sources": {"names": sorted(self.first_sources), **self.first_syncs.as_dict()},
             "resources": [g.as_dict() for g in self._groups],
             "warnings": shown,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import orjson
 
-from masthead.kube.codec import BOOKMARK, ERROR, MODIFIED, DictCodec, StructCodec
+from masthead.kube.codec import BOOKMARK, ERROR, MODIFIED, DictCodec, StructCodec, list_continue
 
 LIST = orjson.dumps(
     {
@@ -85,3 +85,29 @@ def test_struct_codec_decodes_only_declared_fields() -> None:
     assert bm.type == BOOKMARK and not bm.initial_events_end and bm.resource_version == "50"
     err = c.decode_event(b'{"type":"ERROR","object":{"kind":"Status","code":410}}')
     assert err.status is not None and err.status.code == 410
+
+
+def test_list_continue_is_read_from_the_head_of_an_api_server_list() -> None:
+    assert list_continue(LIST) == "tok"
+    last = orjson.dumps({"kind": "PodList", "metadata": {"resourceVersion": "9"}, "items": []})
+    assert list_continue(last) == ""
+
+
+def test_list_continue_of_a_list_whose_items_come_first_reads_the_whole_page() -> None:
+    # The head before the items key is then not the metadata: the token is still found.
+    items_first = orjson.dumps(
+        {"items": [{"metadata": {"name": "a"}}], "metadata": {"continue": "after-items"}}
+    )
+    assert list_continue(items_first) == "after-items"
+    # An items key nested in the metadata cuts the head short: not a document, whole page read.
+    nested = b'{"metadata":{"x":{"a":1,"items":2},"continue":"c3"},"items":[]}'
+    assert list_continue(nested) == "c3"
+    # An items key inside a string value of the head does not cut the document there.
+    odd = b'{"kind":"PodList","metadata":{"continue":"c2","selfLink":"x,\\"items\\":"},"items":[]}'
+    assert orjson.loads(odd)["metadata"]["continue"] == "c2"
+    assert list_continue(odd) == "c2"
+
+
+def test_list_continue_of_a_body_that_is_not_json_is_empty() -> None:
+    assert list_continue(b"<html>busy</html>") == ""
+    assert list_continue(b'{"kind":"PodList","items":[') == ""

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from masthead.cluster import ClusterState
 from masthead.persist.db import DEFAULT_FILE
 from masthead.sim.app import SimConfig, Simulator
 from masthead.sim.registry import DeleteOptions, WriteContext
@@ -210,7 +211,10 @@ async def test_a_save_writes_only_the_live_tables_that_changed(tmp_path: Path) -
         warm, registry = s.server.warm, s.server.registry
         assert warm is not None and registry is not None
         session = registry.get("admin")
-        assert await warm.save([session]) == len(session.sources())  # pods and events
+        # Pods, the ReplicaSets and Deployments the pods view joins, and events: the events
+        # source lists after the pods view's sources (kube/first_syncs.py), so wait for all.
+        await session.wait_for(lambda st: st.state is ClusterState.READY, 20)
+        assert await warm.save([session]) == len(session.sources()) == 4
         assert await warm.save([session]) == 0  # nothing changed
         pod = min(rows.values(), key=lambda r: (r["namespace"], r["name"]))
         bump_restarts(sim, pod["namespace"], pod["name"], 7)

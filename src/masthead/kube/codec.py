@@ -123,10 +123,23 @@ class _ListHead(msgspec.Struct):
 
 _LIST_HEAD = msgspec.json.Decoder(_ListHead)
 
+# The API server writes a list's metadata before its items (Go marshals struct fields in
+# order), so the head up to the items key, closed, is the list's metadata as a document.
+_ITEMS_KEY = b',"items":'
+_HEAD_SEARCH = 4096
+
 
 def list_continue(body: bytes) -> str:
-    """A LIST page's continue token, read without building its items (msgspec skips them
-    in C: ~1.5 ms for a page of 500 pods); "" when there is none or the body is not JSON."""
+    """A LIST page's continue token, read from the page's head alone; "" when there is none or
+    the body is not JSON. A head that does not parse on its own (items before metadata) falls
+    back to scanning the whole page (msgspec skips the items in C, ~1.5 ms per 500 pods — 0.3 s
+    of CPU over a 100k-pod list, on the path between two pages)."""
+    cut = body.find(_ITEMS_KEY, 0, _HEAD_SEARCH)
+    if cut > 0:
+        try:
+            return _LIST_HEAD.decode(body[:cut] + b"}").metadata.continue_
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            pass  # the head alone is not a document: read the whole page
     try:
         return _LIST_HEAD.decode(body).metadata.continue_
     except (msgspec.DecodeError, UnicodeDecodeError):

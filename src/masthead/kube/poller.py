@@ -27,6 +27,7 @@ class Poller(Reflector[T]):
     async def run(self) -> None:
         while True:
             try:
+                await self._first_sync_turn()
                 with gc_paused():  # for the whole list, as a reflector's (see _synced)
                     await self._list()
             except Exception as e:  # every failure is a state plus a wait, never a dead task

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -113,6 +113,7 @@ class Reflector(Generic[T]):
         rng: random.Random | None = None,
         clocks: Clocks | None = None,
         freshness: Freshness | None = None,
+        before_first_sync: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.transport = transport
         self.resource = resource
@@ -139,6 +140,9 @@ class Reflector(Generic[T]):
         self._stall_suspected = False
         self._watch_opened: float | None = None  # monotonic time the current watch opened
         self._task: asyncio.Task[None] | None = None
+        # Awaited once before the first sync: the session's FirstSyncs gate, so a source
+        # nobody looks at first lists after the ones a user does (kube/first_syncs.py).
+        self._before_first_sync = before_first_sync
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -153,6 +157,7 @@ class Reflector(Generic[T]):
         while True:
             try:
                 if not self.resource_version:
+                    await self._first_sync_turn()
                     await self._sync()
                 else:
                     await self._watch()
@@ -161,6 +166,12 @@ class Reflector(Generic[T]):
                 await self._wait_after(e, self._failed(e))
 
     # ------------------------------------------------------------------ sync
+    async def _first_sync_turn(self) -> None:
+        """Wait at the session's gate, once: later lists (relists, polls) never wait."""
+        if self._before_first_sync is not None:
+            gate, self._before_first_sync = self._before_first_sync, None
+            await gate()
+
     async def _sync(self) -> None:
         if self.capabilities.watch_list is not False:
             try:

@@ -76,6 +76,10 @@ class Tuning:
     # One watch event (one object) larger than this ends the stream as an error; upstream's
     # object limit is 1.5 MB, so 16 MiB leaves room for any real object.
     max_event_bytes: int = 16 * 1024 * 1024
+    # A cluster's other sources wait for the first ones (the pods view's) to finish their first
+    # sync before starting their own, unless those made no progress for this long (a stalled
+    # list; kube/first_syncs.py). A synced page of 500 objects is progress.
+    first_sources_wait: float = 10.0
     # Keep the event loop responsive while decoding bulk data: yield after this much work.
     yield_every: float = 0.02
     # After the first full sync, move the decoded objects out of the GC's generations: they

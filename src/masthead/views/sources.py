@@ -26,6 +26,8 @@ from masthead.kube.sink import Sink
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
 from masthead.store.table import Table
+from masthead.views.catalogue import VIEWS, ViewSpec
+from masthead.views.joins import needs_of, source_name
 
 if TYPE_CHECKING:
     from masthead.feeds.events_history import EventsHistory, HistorySink
@@ -218,6 +220,16 @@ class ClusterTables:
         return ProjectionCodec(projection_for(rtype), self.interner)
 
 
+# The view whose sources every session syncs before the others (kube/first_syncs.py): the one
+# a user opens a large cluster for, which would otherwise go live with the last of 60 lists.
+FIRST_VIEW = "pods"
+
+
+def view_sources(view: ViewSpec) -> tuple[str, ...]:
+    """The resources a view reads: its own and those its joined columns need."""
+    return (view.source, *map(source_name, needs_of(view.joins)))
+
+
 class ViewRegistry(ClusterRegistry):
     """A `ClusterRegistry` whose sessions decode into projected, observed tables."""
 
@@ -247,6 +259,7 @@ class ViewRegistry(ClusterRegistry):
         return {
             "sink_factory": tables.sink,
             "codec_factory": tables.codec,
+            "first_sources": view_sources(VIEWS[FIRST_VIEW]),
             "warm": functools.partial(warm.prepare, entry, tables) if warm is not None else None,
         }
 
