@@ -3,6 +3,7 @@ constants are forced to each extreme so the choice never hides a wrong path."""
 
 from __future__ import annotations
 
+import dataclasses
 from unittest import mock
 
 import pytest
@@ -86,3 +87,20 @@ def test_unsortable_unfacetable_or_negative_windows_are_refused(q: Query) -> Non
 def test_no_tables_give_an_empty_page() -> None:
     page: Page[PodLike] = query_tables([], Query(sort="name"))
     assert (page.rows, page.total, page.version, page.facet_counts) == ((), 0, 0, {})
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(rows(uids=40), min_size=8, max_size=40), q=queries())
+def test_a_query_that_counts_no_facets_gives_the_same_page_without_counts(
+    items: list[PodLike], q: Query
+) -> None:
+    table = table_of(items)
+    counted = query_table(table, q)
+    uncounted = query_table(table, dataclasses.replace(q, count_facets=False))
+    assert (uncounted.rows, uncounted.total, uncounted.version) == (
+        counted.rows,
+        counted.total,
+        counted.version,
+    )
+    assert uncounted.facet_counts == {}
+    assert counted.facet_counts or not items
