@@ -56,6 +56,7 @@ from masthead.views.query import (
     parse_query,
     query_params,
 )
+from masthead.views.rendered import RENDERED_ROWS
 from masthead.views.snapshot_page import snapshot_sources
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class LiveHub:
             "coalesced": c.coalesced,
             "shared_pages": len(self.pages),
             "shared_pages_evicted": self.pages.evicted,
+            "rendered_rows": RENDERED_ROWS.as_dict(),
             "sockets": [x.as_dict() for x in self.connections],
         }
 
