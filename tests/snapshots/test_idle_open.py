@@ -12,7 +12,7 @@ from typing import Any
 from masthead.persist.db import DEFAULT_FILE
 from masthead.sim.app import Simulator
 from masthead.views.page import rfc3339
-from tests.api.harness import Served, eventually_async, served
+from tests.api.harness import Served, eventually_async, live_socket, served
 from tests.api.test_pages import objects
 from tests.snapshots.test_unreachable import without_metrics
 from tests.snapshots.test_warm_start import world
@@ -45,20 +45,26 @@ def team_a(sim: Simulator) -> set[str]:
     }
 
 
+async def yesterday(sim: Simulator, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """The restricted context open (the default one, admin, not) until a clean shutdown: its
+    pods snapshot written; its rows by uid."""
+    async with served(sim=sim, data_dir=data_dir, connect=("restricted",)) as s:
+
+        async def synced() -> bool:
+            status, page, _ = await pods_page(s)
+            return status == 200 and page["sources"][0]["state"] == "live"
+
+        await eventually_async(synced, 20, "restricted pods live")
+        before = {r["uid"]: r for r in (await pods_page(s))[1]["rows"]}
+    assert set(before) == team_a(sim) and before
+    return before
+
+
 async def test_an_idle_cluster_serves_its_snapshot_while_the_page_opens_it(
     tmp_path: Path,
 ) -> None:
     async with world() as sim:
-        # Yesterday: the restricted context was open (the default one, admin, was not).
-        async with served(sim=sim, data_dir=tmp_path, connect=("restricted",)) as s:
-
-            async def synced() -> bool:
-                status, page, _ = await pods_page(s)
-                return status == 200 and page["sources"][0]["state"] == "live"
-
-            await eventually_async(synced, 20, "restricted pods live")
-            before = {r["uid"]: r for r in (await pods_page(s))[1]["rows"]}
-        assert set(before) == team_a(sim) and before
+        before = await yesterday(sim, tmp_path)
         taken = snapshot_taken(tmp_path, "pods", "team-a")
 
         # Today the API server answers 2 s late: connecting takes a while. Only the default
@@ -101,3 +107,36 @@ async def test_an_idle_cluster_serves_its_snapshot_while_the_page_opens_it(
                 )
 
             await eventually_async(live, 30, "live after connecting")
+
+
+async def test_a_live_window_on_an_idle_cluster_opens_it_and_shows_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    async with world() as sim:
+        before = await yesterday(sim, tmp_path)
+        await sim.faults.set("latency", {"ms": 2000, "path": "/api"})
+        async with served(sim=sim, data_dir=tmp_path, connect=()) as s, live_socket(s) as live:
+            assert await cluster_state(s, "restricted") == "idle"
+            await live.send(
+                op="subscribe",
+                sub="w",
+                cluster="restricted",
+                view="pods",
+                seq=1,
+                window={"offset": 0, "limit": 1000},
+            )
+            frame = await live.page("w", seq=1)
+            assert {row["uid"] for row in frame["rows"]} == set(before)
+            assert frame["sources"][0]["state"] == "stale"
+            assert any(w["code"] == "ClusterConnecting" for w in frame["warnings"])
+            assert await cluster_state(s, "restricted") == "connecting"
+            await sim.faults.clear("latency")
+            # The window opens when the cluster connects, and goes live.
+            await live.next(
+                lambda f: (
+                    f.get("sub") == "w"
+                    and f.get("type") == "page"
+                    and f["sources"][0]["state"] == "live"
+                ),
+                timeout=30,
+            )

@@ -40,7 +40,7 @@ from masthead.api import logs as logs_api
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.errors import ApiProblem
 from masthead.api.live_pages import SharedPage, SharedPages
-from masthead.api.pages import attach_joins, open_sources, resolve_view
+from masthead.api.pages import attach_joins, open_for_snapshot, open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
@@ -510,6 +510,7 @@ class LiveConnection:
         s.interval = _interval(msg.get("interval"), self.ctx.live.min_interval)
         s.seq = seq
         self.subs[sub_id] = s
+        await open_for_snapshot(self.ctx, session, view)
         await self._open(s)
 
     async def _open(self, s: WindowSubscription) -> None:
