@@ -152,26 +152,32 @@ class WarmStart:
     async def _prune(self, session: ClusterSession, tables: ClusterTables) -> None:
         self._pruning.discard(session.id)
         try:
-            gone = await gone_resources(session, tables)
+            for key in sorted(await gone_resources(session, tables)):
+                self._drop(session.id, key, tables)
         except Exception as e:  # the next status change looks again
-            log.warning("cluster %s: looking for resources gone failed: %s", session.id, e)
-            return
-        for group, resource in sorted(gone):
-            key = (group, resource)
-            restored = tables.drop_restorable(key)
-            if not restored and (session.id, *key) in self._gone:
-                continue  # dropped already, and nothing written or restored since
-            log.info(
-                "cluster %s: %s is no longer served: its snapshots dropped",
-                session.id,
-                source_name(key),
+            self.stats.failed += 1
+            self.stats.last_error = f"drop gone {session.id}: {type(e).__name__}: {e}"
+            log.warning(
+                "cluster %s: dropping snapshots of resources gone failed: %s", session.id, e
             )
-            self.store.forget_resource(session.id, group, resource)
-            self._gone.add((session.id, *key))
-            for saved in [
-                k for k in self._saved if (k.cluster, k.group, k.resource) == (session.id, *key)
-            ]:
-                del self._saved[saved]
+
+    def _drop(self, cluster: str, key: tuple[str, str], tables: ClusterTables) -> None:
+        """Forget resource `key`'s restored tables and stored snapshots (once, until a new
+        snapshot of it is written or restored)."""
+        restored = tables.drop_restorable(key)
+        if not restored and (cluster, *key) in self._gone:
+            return
+        log.info(
+            "cluster %s: %s is no longer served: its snapshots dropped", cluster, source_name(key)
+        )
+        self.store.forget_resource(cluster, *key)
+        if len(self._gone) >= _MAX_GONE:  # forgetting costs at worst one more DELETE each
+            self._gone.clear()
+        self._gone.add((cluster, *key))
+        for saved in [
+            k for k in self._saved if (k.cluster, k.group, k.resource) == (cluster, *key)
+        ]:
+            del self._saved[saved]
 
     async def _restore(self, record: SnapshotRecord, interner: Interner) -> RestoredTable | None:
         projection = _projection_of_record(record)
@@ -276,6 +282,9 @@ class WarmStart:
     def as_dict(self) -> dict[str, object]:
         return self.stats.as_dict()
 
+
+# Resources remembered as dropped (so a status change does not delete them again).
+_MAX_GONE = 1024
 
 # A custom resource's rows are the generic projection's (metadata columns; views of custom
 # resources read no printer columns): its schema names the kind and scope to rebuild it from.
