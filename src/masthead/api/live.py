@@ -192,6 +192,9 @@ class SendQueue:
             frame = page if isinstance(page, str) else page()
             if frame is not None:
                 return frame
+            # The window turned out unchanged, but telling cost a page build: yield before the
+            # next, so the windows one change woke are not one long block a 304 waits behind.
+            await asyncio.sleep(0)
 
     async def below(self, limit: int) -> None:
         """Wait until at most `limit` frames are pending (log streams pull at this pace)."""
