@@ -118,3 +118,23 @@ async def test_unknown_names_refresh_at_most_once_per_interval() -> None:
             assert t.stats.count("discovery") == before
         finally:
             await t.close()
+
+
+async def test_a_legacy_group_the_server_does_not_answer_is_unknown_not_gone() -> None:
+    # Its resources are missing from the types, so a caller deciding "this CRD was deleted"
+    # (snapshots/gone.py) must be able to tell "not answered" from "not served".
+    async with Simulator() as sim:
+        t = transport_for(sim)
+        try:
+            await sim.faults.set("errors", {"code": 503, "path": "/apis/batch/v1", "duration": 60})
+            legacy = Discovery(t, aggregated=False)
+            types = await legacy.types()
+            assert not any(x.group == "batch" for x in types)
+            assert any(x.group == "apps" for x in types)
+            assert legacy.unanswered_groups == frozenset({"batch"})
+            await sim.faults.clear("errors")
+            await legacy.refresh()
+            assert any(x.resource == "jobs" for x in await legacy.types())
+            assert legacy.unanswered_groups == frozenset()
+        finally:
+            await t.close()

@@ -3,6 +3,7 @@ constants are forced to each extreme so the choice never hides a wrong path."""
 
 from __future__ import annotations
 
+import dataclasses
 from unittest import mock
 
 import pytest
@@ -140,3 +141,20 @@ def test_counts_of_limit_zero_pages_equal_the_oracle(q: Query) -> None:
         page = query_table(table, q)
         assert page.rows == ()
         assert page.total == oracle(items, q).total
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(rows(uids=40), min_size=8, max_size=40), q=queries())
+def test_a_query_that_counts_no_facets_gives_the_same_page_without_counts(
+    items: list[PodLike], q: Query
+) -> None:
+    table = table_of(items)
+    counted = query_table(table, dataclasses.replace(q, count_facets=True))
+    uncounted = query_table(table, dataclasses.replace(q, count_facets=False))
+    assert (uncounted.rows, uncounted.total, uncounted.version) == (
+        counted.rows,
+        counted.total,
+        counted.version,
+    )
+    assert uncounted.facet_counts == {}
+    assert counted.facet_counts or not items

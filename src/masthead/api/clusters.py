@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import json_response
-from masthead.cluster import ClusterSession, Source
+from masthead.cluster import ClusterSession, ClusterStatus, Source
 from masthead.kube.access import AccessMode
 from masthead.views.page import rfc3339
 
@@ -96,6 +98,18 @@ async def list_clusters(request: web.Request) -> web.Response:
 async def get_cluster(request: web.Request) -> web.Response:
     ctx = context_of(request)
     return json_response(details(ctx, ctx.session(request.match_info["cluster"])))
+
+
+# Connections a request started without waiting for them: referenced until they finish.
+_opening: set[asyncio.Task[ClusterStatus]] = set()
+
+
+def open_in_background(session: ClusterSession) -> None:
+    """Start connecting `session`, as `POST .../connect` does, without waiting for the first
+    attempt (the session's state says how it goes; a close ends the wait)."""
+    task = asyncio.create_task(session.connect(), name=f"open {session.id}")
+    _opening.add(task)
+    task.add_done_callback(_opening.discard)
 
 
 async def connect(request: web.Request) -> web.Response:

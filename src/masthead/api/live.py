@@ -40,7 +40,7 @@ from masthead.api import logs as logs_api
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.errors import ApiProblem
 from masthead.api.live_pages import SharedPage, SharedPages
-from masthead.api.pages import attach_joins, open_sources, resolve_view
+from masthead.api.pages import attach_joins, open_for_snapshot, open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
@@ -56,6 +56,7 @@ from masthead.views.query import (
     parse_query,
     query_params,
 )
+from masthead.views.rendered import RENDERED_ROWS
 from masthead.views.snapshot_page import snapshot_sources
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class LiveHub:
             "coalesced": c.coalesced,
             "shared_pages": len(self.pages),
             "shared_pages_evicted": self.pages.evicted,
+            "rendered_rows": RENDERED_ROWS.as_dict(),
             "sockets": [x.as_dict() for x in self.connections],
         }
 
@@ -190,6 +192,9 @@ class SendQueue:
             frame = page if isinstance(page, str) else page()
             if frame is not None:
                 return frame
+            # The window turned out unchanged, but telling cost a page build: yield before the
+            # next, so the windows one change woke are not one long block a 304 waits behind.
+            await asyncio.sleep(0)
 
     async def below(self, limit: int) -> None:
         """Wait until at most `limit` frames are pending (log streams pull at this pace)."""
@@ -508,6 +513,7 @@ class LiveConnection:
         s.interval = _interval(msg.get("interval"), self.ctx.live.min_interval)
         s.seq = seq
         self.subs[sub_id] = s
+        await open_for_snapshot(self.ctx, session, view)
         await self._open(s)
 
     async def _open(self, s: WindowSubscription) -> None:

@@ -88,6 +88,7 @@ class MastheadCollector(Collector):
             ("restored", "snapshots loaded into a table at connect", st.restored),
             ("restored_rows", "rows of the snapshots restored", st.restored_rows),
             ("expired", "snapshots deleted past their age cap", st.expired),
+            ("gone", "snapshots deleted: the cluster no longer serves their resource", st.gone),
             ("failed", "snapshot captures, encodes or restores that failed", st.failed),
         ):
             yield _counter(f"masthead_snapshots_{name}", help_text, value)

@@ -1,8 +1,9 @@
 """Pages (protocol.md §2): `GET /api/v1/clusters/{id}/views/{view}` and the view catalogue.
 
-Order of work, cheapest first: cluster and view known (404), parameters valid (400), cluster
-connected (503 — unless warm-start snapshots of the view were restored: then they are the page,
-stale), sources opened (`ensure_source`: started on first use and kept, so the API
+Order of work, cheapest first: cluster and view known (404), parameters valid (400), an idle
+cluster with a snapshot of the view opened (its snapshots awaited, bounded), cluster connected
+(503 — unless warm-start snapshots of the view were restored: then they are the page, stale),
+sources opened (`ensure_source`: started on first use and kept, so the API
 server never sees a list call per page), access (403 only when everything is forbidden), then
 the version — and `If-None-Match` is answered 304 right there, before any row is read.
 """
@@ -14,6 +15,7 @@ import contextlib
 
 from aiohttp import web
 
+from masthead.api.clusters import open_in_background
 from masthead.api.context import ApiContext, context_of
 from masthead.api.errors import ApiProblem, bad_parameter, json_response
 from masthead.cluster import ClusterSession, ClusterState
@@ -196,6 +198,25 @@ async def first_sync(sources: PageSources, timeout: float) -> None:
             stop()
 
 
+async def open_for_snapshot(ctx: ApiContext, session: ClusterSession, view: ViewSpec) -> None:
+    """An `idle` cluster (not opened in this process, or closed) with a snapshot of the view:
+    start connecting it and wait (bounded) for its snapshots to load, so the page answers from
+    them, stale, while it connects. Without a snapshot nothing changes: the page's 503 says how
+    to open the cluster."""
+    warm = ctx.registry.warm
+    if warm is None or session.state is not ClusterState.IDLE:
+        return
+    tables = ctx.registry.tables_of(session.id)
+    finished = tables.restores  # before any await: a restore that ends meanwhile is this one
+    if not await warm.has_snapshot(session.entry, view.group, view.resource):
+        return
+    if session.state is ClusterState.IDLE:  # another request may have opened it meanwhile
+        open_in_background(session)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(warm.store.tuning.load_timeout):
+            await tables.restored_after(finished)
+
+
 def parse(view: ViewSpec, request: web.Request) -> ViewQuery:
     try:
         return parse_query(view, request.query.items())
@@ -219,6 +240,7 @@ async def get_view(request: web.Request) -> web.Response:
     browse = (m.get("group", ""), m.get("version", ""), m.get("resource", ""))
     view = await resolve_view(session, m.get("view", BROWSE), browse)
     query = parse(view, request)
+    await open_for_snapshot(ctx, session, view)
     try:
         sources = await open_sources(session, view)
     except ApiProblem as p:

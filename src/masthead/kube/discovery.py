@@ -62,6 +62,10 @@ class UnknownResource(KubeError):
     pass
 
 
+class _Unanswered(Exception):
+    """A legacy group-version document the server did not answer."""
+
+
 class Discovery:
     def __init__(
         self,
@@ -77,6 +81,9 @@ class Discovery:
         self.used_aggregated: bool | None = None  # what the last refresh actually got
         self.generation = 0  # grows when the set of types changes
         self.not_modified = 0  # refreshes answered 304 for both documents
+        # Groups whose legacy group-version fetch failed at the last refresh: their resources
+        # are unknown, not gone (a snapshot of one must not be dropped for it).
+        self.unanswered_groups: frozenset[str] = frozenset()
         # path → (ETag, content type, document) of the last aggregated answer
         self._cached: dict[str, tuple[str, str, Any]] = {}
         self._refreshed_at = -miss_refresh_interval
@@ -102,6 +109,7 @@ class Discovery:
             if _AGGREGATED_MARK in core[0] and _AGGREGATED_MARK in groups[0]:
                 types = [*_from_aggregated(core[1]), *_from_aggregated(groups[1])]
                 self.used_aggregated = True
+                self.unanswered_groups = frozenset()
             else:
                 types = await self._legacy(core[1], groups[1])
                 self.used_aggregated = False
@@ -137,13 +145,25 @@ class Discovery:
             path = f"/apis/{group}/{version}" if group else f"/api/{version}"
             try:
                 doc = await self.transport.get_json("discovery", path)
-            except ApiError:
+            except ApiError as e:
                 # An unavailable aggregated API (503) must not hide every other group;
                 # kubectl logs "couldn't get resource list" and carries on the same way.
-                return []
+                raise _Unanswered from e
             return list(_from_resource_list(group, version, preferred, doc))
 
-        parts = await asyncio.gather(*(fetch(*gv) for gv in gvs))
+        unanswered: set[str] = set()
+
+        async def fetch_noting_failures(
+            group: str, version: str, preferred: bool
+        ) -> list[ResourceType]:
+            try:
+                return await fetch(group, version, preferred)
+            except _Unanswered:
+                unanswered.add(group)
+                return []
+
+        parts = await asyncio.gather(*(fetch_noting_failures(*gv) for gv in gvs))
+        self.unanswered_groups = frozenset(unanswered)
         return [t for part in parts for t in part]
 
     async def resolve(self, name: str) -> ResourceType:

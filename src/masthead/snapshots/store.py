@@ -66,6 +66,7 @@ class SnapshotStats:
     ignored_outdated: int = 0  # another format or row layout: ignored
     ignored_corrupt: int = 0  # did not decode: ignored
     expired: int = 0  # older than max_age: deleted
+    gone: int = 0  # resources the API server stopped serving (a CRD deleted): deleted
     failed: int = 0  # capture or encode raised (logged)
     last_error: str = ""
 
@@ -81,6 +82,7 @@ class SnapshotStats:
             "ignored_outdated": self.ignored_outdated,
             "ignored_corrupt": self.ignored_corrupt,
             "expired": self.expired,
+            "gone": self.gone,
             "failed": self.failed,
             "last_error": self.last_error,
         }
@@ -153,6 +155,29 @@ class SnapshotStore:
             ]
 
         return await self.db.read(read)
+
+    async def has(self, cluster: str, identity: str, group: str, resource: str) -> bool:
+        """Whether `identity` has a snapshot of the resource in `cluster` young enough to load."""
+        cutoff = time.time() - self.tuning.max_age
+
+        def read(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT 1 FROM snapshots WHERE cluster=? AND identity=? AND api_group=?"
+                " AND resource=? AND taken >= ? LIMIT 1",
+                (cluster, identity, group, resource, cutoff),
+            ).fetchone()
+            return row is not None
+
+        return await self.db.read(read)
+
+    def forget_resource(self, cluster: str, group: str, resource: str) -> None:
+        """Delete every scope's and every identity's snapshot of a resource the cluster no
+        longer serves."""
+        self.stats.gone += 1
+        self.db.execute(
+            "DELETE FROM snapshots WHERE cluster=? AND api_group=? AND resource=?",
+            (cluster, group, resource),
+        )
 
     async def forget(self, key: SnapshotKey) -> None:
         """Delete one snapshot (it was found unusable)."""

@@ -41,6 +41,7 @@ from masthead.snapshots.codec import (
     encode_rows,
     row_schema,
 )
+from masthead.snapshots.gone import gone_resources
 from masthead.snapshots.store import SnapshotKey, SnapshotRecord, SnapshotStore
 from masthead.store.projection import PROJECTIONS, Interner, Projection
 from masthead.store.projection.generic import generic_projection
@@ -81,11 +82,22 @@ class WarmStart:
         self._wall = wall
         self._saved: dict[SnapshotKey, tuple[int, int]] = {}
         self._task: asyncio.Task[None] | None = None
+        # Resources whose snapshots were dropped as gone, by (cluster, group, resource): not
+        # deleted again on every status change; a new snapshot of one takes it off.
+        self._gone: set[tuple[str, str, str]] = set()
+        self._pruning: set[str] = set()  # clusters with a check scheduled
+        self._prune_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ restore
     async def prepare(self, entry: ClusterEntry, tables: ClusterTables) -> list[str]:
         """Load `entry`'s snapshots into `tables.restorable`; the resources to open (so they
         reconcile now, not when a page asks). Never raises: a failure is a cold start."""
+        try:
+            return await self._prepare(entry, tables)
+        finally:
+            tables.restore_finished()  # a page waiting for the snapshots answers now
+
+    async def _prepare(self, entry: ClusterEntry, tables: ClusterTables) -> list[str]:
         identity = identity_of(entry)
         tables.restorable.clear()
         try:
@@ -110,6 +122,62 @@ class WarmStart:
             log.warning("cluster %s: snapshots not restored: %s", entry.id, e)
             tables.restorable.clear()
             return []
+
+    async def has_snapshot(self, entry: ClusterEntry, group: str, resource: str) -> bool:
+        """Whether `entry`'s identity has a snapshot of the resource (False when the database
+        cannot say: a page then answers as it would without snapshots)."""
+        try:
+            return await self.store.has(entry.id, identity_of(entry), group, resource)
+        except Exception as e:
+            self.stats.failed += 1
+            self.stats.last_error = f"look up {entry.id}: {type(e).__name__}: {e}"
+            log.warning("cluster %s: snapshots not looked up: %s", entry.id, e)
+            return False
+
+    # ------------------------------------------------------------------ resources gone
+    def follow(self, session: ClusterSession, tables: ClusterTables) -> None:
+        """Drop the snapshots of resources `session` finds gone, checked after each of its
+        status changes (a source answered 404, a pass with a new discovery)."""
+
+        def changed(_: object) -> None:
+            if session.id in self._pruning:  # one check pending per cluster is enough
+                return
+            self._pruning.add(session.id)
+            task = asyncio.create_task(self._prune(session, tables), name=f"prune {session.id}")
+            self._prune_tasks.add(task)
+            task.add_done_callback(self._prune_tasks.discard)
+
+        session.subscribe(changed)
+
+    async def _prune(self, session: ClusterSession, tables: ClusterTables) -> None:
+        self._pruning.discard(session.id)
+        try:
+            for key in sorted(await gone_resources(session, tables)):
+                self._drop(session.id, key, tables)
+        except Exception as e:  # the next status change looks again
+            self.stats.failed += 1
+            self.stats.last_error = f"drop gone {session.id}: {type(e).__name__}: {e}"
+            log.warning(
+                "cluster %s: dropping snapshots of resources gone failed: %s", session.id, e
+            )
+
+    def _drop(self, cluster: str, key: tuple[str, str], tables: ClusterTables) -> None:
+        """Forget resource `key`'s restored tables and stored snapshots (once, until a new
+        snapshot of it is written or restored)."""
+        restored = tables.drop_restorable(key)
+        if not restored and (cluster, *key) in self._gone:
+            return
+        log.info(
+            "cluster %s: %s is no longer served: its snapshots dropped", cluster, source_name(key)
+        )
+        self.store.forget_resource(cluster, *key)
+        if len(self._gone) >= _MAX_GONE:  # forgetting costs at worst one more DELETE each
+            self._gone.clear()
+        self._gone.add((cluster, *key))
+        for saved in [
+            k for k in self._saved if (k.cluster, k.group, k.resource) == (cluster, *key)
+        ]:
+            del self._saved[saved]
 
     async def _restore(self, record: SnapshotRecord, interner: Interner) -> RestoredTable | None:
         projection = _projection_of_record(record)
@@ -141,6 +209,8 @@ class WarmStart:
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        for task in list(self._prune_tasks):
+            await cancel_and_wait(task)
 
     async def _run(self, sessions: Callable[[], list[ClusterSession]]) -> None:
         while True:
@@ -181,6 +251,7 @@ class WarmStart:
             )
             if self.store.save(record):
                 self._saved[c.key] = c.marker
+                self._gone.discard((c.key.cluster, c.key.group, c.key.resource))
                 queued += 1
         return queued
 
@@ -211,6 +282,9 @@ class WarmStart:
     def as_dict(self) -> dict[str, object]:
         return self.stats.as_dict()
 
+
+# Resources remembered as dropped (so a status change does not delete them again).
+_MAX_GONE = 1024
 
 # A custom resource's rows are the generic projection's (metadata columns; views of custom
 # resources read no printer columns): its schema names the kind and scope to rebuild it from.

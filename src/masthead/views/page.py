@@ -25,6 +25,7 @@ from masthead.store.table import Table
 from masthead.views.catalogue import ViewSpec
 from masthead.views.joins import JoinTables
 from masthead.views.query import ViewQuery
+from masthead.views.rendered import RENDERED_ROWS
 from masthead.views.sources import ObservedTableSink
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ def build_page(sources: PageSources, query: ViewQuery, version: str | None = Non
         page = query_tables(tables, query.store_query())
         rows, total = page.rows, page.total
     render = row_renderer(view)
-    rendered = [render(r) for r in rows]
+    rendered = [RENDERED_ROWS.render(view.name, r, render) for r in rows]
     if usage is not None:
         for d, r in zip(rendered, rows, strict=True):
             d["cpu"], d["memory"] = usage(r)

@@ -86,6 +86,7 @@ class ViewQuery:
             desc=self.desc,
             offset=self.offset,
             limit=self.limit,
+            count_facets=False,  # pages do not show them (the UI counts with `limit=0`)
         )
 
 

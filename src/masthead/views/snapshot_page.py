@@ -1,11 +1,14 @@
-"""A view's page read from warm-start snapshots while its cluster cannot be reached.
+"""A view's page read from warm-start snapshots while its cluster cannot be reached, or while
+it connects.
 
 A relaunch restores a cluster's snapshots concurrently with its first connection attempt
-(snapshots/warm.py) and hands each table to its source when the source starts. If the API
-server does not answer, no source starts: the restored tables wait in `ClusterTables.restorable`
-and would be invisible. `SnapshotSources` serves them instead of a 503 — every source `stale`
-since its snapshot, the cluster's state named in the message and a warning — until the cluster
-connects, its sources take the tables and pages are live again.
+(snapshots/warm.py) and hands each table to its source when the source starts; a page request
+on an `idle` cluster with a snapshot of the view opens it (api/pages.py). Until the sources
+start — the API server does not answer, or has not yet — the restored tables wait in
+`ClusterTables.restorable` and would be invisible. `SnapshotSources` serves them instead of a
+503 — every source `stale` since its snapshot, the cluster's state named in the message and a
+warning (`ClusterConnecting` or `ClusterUnreachable`) — until the cluster connects, its sources
+take the tables and pages are live again.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from masthead.cluster import ClusterStatus, ResourceSources
+from masthead.cluster import ClusterState, ClusterStatus, ResourceSources
 from masthead.store.table import Table
 from masthead.views.catalogue import ViewSpec
 from masthead.views.joins import JoinTables, ResourceKey, needs_of, source_name
@@ -84,14 +87,19 @@ class SnapshotSources(PageSources):
         return out
 
     def warnings(self, query: ViewQuery) -> list[Warning]:
-        message = self.status.message or "no answer"
-        out = [
-            Warning(
-                "ClusterUnreachable",
-                f"cluster {self.cluster} is {self.status.state.value} ({message}): "
-                "showing the last snapshot",
+        state = self.status.state
+        if state in (ClusterState.IDLE, ClusterState.CONNECTING):
+            first = Warning(
+                "ClusterConnecting",
+                f"cluster {self.cluster} is connecting: showing the last snapshot",
             )
-        ]
+        else:
+            message = self.status.message or "no answer"
+            first = Warning(
+                "ClusterUnreachable",
+                f"cluster {self.cluster} is {state.value} ({message}): showing the last snapshot",
+            )
+        out = [first]
         out.extend(Warning("PartialJoin", w) for w in self.join_warnings)
         return out
 

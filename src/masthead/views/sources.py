@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from masthead.cluster import Restored
+from masthead.cluster import ClusterSession, Restored
 from masthead.clusters import ClusterRegistry
 from masthead.kube.discovery import ResourceType
-from masthead.kube.kubeconfig import ClusterEntry
+from masthead.kube.kubeconfig import ClusterCredentials, ClusterEntry
 from masthead.kube.sink import Sink
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
 from masthead.store.projection import Interner, ProjectionCodec, TableSink, projection_for
@@ -190,6 +190,26 @@ class ClusterTables:
         # (group, resource, scope) → a snapshot's table (snapshots/warm.py), taken by the
         # source of that scope when it starts.
         self.restorable: dict[tuple[str, str, str | None], RestoredTable] = {}
+        self.restores = 0  # restores finished (loaded, failed or timed out)
+        self._restored = asyncio.Event()
+
+    def restore_finished(self) -> None:
+        """A restore into `restorable` is over (snapshots/warm.py): wake its waiters."""
+        self.restores += 1
+        self._restored.set()
+        self._restored = asyncio.Event()
+
+    async def restored_after(self, count: int) -> None:
+        """Return once more than `count` restores have finished."""
+        while self.restores <= count:
+            await self._restored.wait()
+
+    def drop_restorable(self, key: ResourceKey) -> int:
+        """Forget every scope's restored table of resource `key`; how many there were."""
+        gone = [k for k in self.restorable if k[:2] == key]
+        for k in gone:
+            del self.restorable[k]
+        return len(gone)
 
     def sink(self, rtype: ResourceType, namespace: str | None) -> Sink[Any]:
         key = (rtype.group, rtype.resource)
@@ -252,6 +272,18 @@ class ViewRegistry(ClusterRegistry):
         if found is None:
             found = self.tables[cluster_id] = ClusterTables(cluster_id, self.history)
         return found
+
+    def _new_session(
+        self,
+        entry: ClusterEntry,
+        credentials: ClusterCredentials | None = None,
+        *,
+        forget_data: bool = False,
+    ) -> ClusterSession:
+        session = super()._new_session(entry, credentials, forget_data=forget_data)
+        if self.warm is not None:  # snapshots of resources it finds gone are dropped
+            self.warm.follow(session, self.tables_of(entry.id))
+        return session
 
     def _storage(self, entry: ClusterEntry) -> dict[str, Any]:
         tables = self.tables_of(entry.id)
