@@ -218,16 +218,16 @@ async def memory_trace(
 
 
 @contextlib.contextmanager
-def _masthead(kubeconfig: str, trace_frames: int) -> Iterator[Masthead]:
+def _masthead(kubeconfig: str, trace_frames: int, extra_args: list[str]) -> Iterator[Masthead]:
     """masthead, with tracemalloc on (`trace_frames` frames) when asked: the variable is set
     only while masthead's process starts, so the simulator's is never traced."""
     if not trace_frames:
-        with Masthead(kubeconfig) as mh:
+        with Masthead(kubeconfig, extra_args=extra_args) as mh:
             yield mh
         return
     os.environ[TRACEMALLOC_ENV] = str(trace_frames)
     try:
-        mh = Masthead(kubeconfig)
+        mh = Masthead(kubeconfig, extra_args=extra_args)
     finally:
         del os.environ[TRACEMALLOC_ENV]
     with mh:
@@ -263,7 +263,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     samples = Samples()
     out: dict[str, Any] = {"latency_ms": [], "baseline_latency_ms": []}
     tasks: list[asyncio.Task[None]] = []
-    with SimWorld(world) as sim, _masthead(sim.kubeconfig, args.trace_memory) as mh:
+    trim = [] if args.malloc_trim is None else ["--malloc-trim-interval", str(args.malloc_trim)]
+    with SimWorld(world) as sim, _masthead(sim.kubeconfig, args.trace_memory, trim) as mh:
         async with sim.session() as s, mh.session(connections=0) as http:
             try:
                 t_sync = time.monotonic()
@@ -471,6 +472,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60.0, help="seconds (bounded)")
     p.add_argument("--sample-every", type=float, default=60.0, help="RSS sample period, s")
     p.add_argument("--no-results", action="store_true", help="print only, write no JSON")
+    p.add_argument(
+        "--malloc-trim",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="masthead's --malloc-trim-interval (0: never; default: masthead's own), for an "
+        "A/B of the periodic trim",
+    )
     p.add_argument(
         "--trace-memory",
         type=int,

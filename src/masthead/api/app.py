@@ -64,9 +64,11 @@ def create_app(ctx: ApiContext) -> web.Application:
 
     async def start_lag(app: web.Application) -> None:
         lag.start()
+        ctx.malloc_trimmer.start()
 
     async def stop_lag(app: web.Application) -> None:
         await lag.stop()
+        await ctx.malloc_trimmer.stop()
 
     app.on_startup.append(start_lag)
     trace = app[MEMORY_TRACE] = MemoryTrace(frames_from_env())

@@ -22,10 +22,12 @@ from typing import Literal
 
 from aiohttp import web
 
+from masthead.api.context import context_of
 from masthead.api.errors import bad_parameter, json_response
 from masthead.api.params import int_param
 from masthead.kube.memtrim import STATS as MEMORY_RELEASES
 from masthead.kube.memtrim import malloc_usage
+from masthead.malloc_trimmer import rss_mb
 
 ENV = "MASTHEAD_TRACEMALLOC"
 MAX_FRAMES = 64
@@ -54,15 +56,6 @@ def frames_from_env(environ: Mapping[str, str] = os.environ) -> int:
     if not 0 <= frames <= MAX_FRAMES:
         raise ValueError(f"{ENV} must be an integer in [0, {MAX_FRAMES}], got {frames}")
     return frames
-
-
-def rss_mb() -> float:
-    """This process's resident set, MB (/proc; 0 where there is none)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return 0.0
 
 
 def type_counts() -> Counter[str]:
@@ -181,6 +174,7 @@ async def memory(request: web.Request) -> web.Response:
         "malloc_mb": malloc_usage(),
         "python_blocks": sys.getallocatedblocks(),
         "memory_releases": MEMORY_RELEASES.as_dict(),
+        "periodic_trims": context_of(request).malloc_trimmer.as_dict(),
         "traced": trace.report(top, group) if trace.tracing else None,
     }
     if mark == "1":

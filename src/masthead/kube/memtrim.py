@@ -111,15 +111,21 @@ class TrimStats:
 STATS = TrimStats()
 
 
+def trim_malloc() -> bool:
+    """Hand malloc's free pages back to the OS (ctypes lets go of the GIL meanwhile); False
+    where malloc_trim is not available."""
+    if _malloc_trim is None:
+        return False
+    _malloc_trim(0)
+    return True
+
+
 def release_freed_memory() -> bool:
     """Collect unreachable cycles, then hand malloc's free pages back to the OS; whether
     malloc_trim ran (False where it is not available: only the collection happened)."""
     start = time.perf_counter()
     gc.collect()
-    trimmed = False
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-        trimmed = True
+    trimmed = trim_malloc()
     STATS.trims += 1
     STATS.seconds += time.perf_counter() - start
     return trimmed
