@@ -27,6 +27,7 @@ async def test_untraced_answers_the_cheap_figures_and_refuses_a_mark() -> None:
             assert malloc["in_use"] > 0 and malloc["free"] >= 0 and malloc["heap"] > 0
         assert body["traced"] is None
         assert "trims" in body["memory_releases"]
+        assert body["periodic_trims"]["interval_s"] == 60.0  # the default, on
         for query, parameter in (
             ({"mark": "1"}, "mark"),
             ({"mark": "yes"}, "mark"),
