@@ -48,7 +48,6 @@ from bench.stack import (
     subscribe_pods,
     wait_synced,
 )
-from masthead.api.memory_trace import ENV as TRACEMALLOC_ENV
 
 SUBSCRIPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("pods", {"sort": "name"}),
@@ -209,9 +208,12 @@ async def memory_trace(
     http: aiohttp.ClientSession, *, mark: bool, top: int, group: str
 ) -> dict[str, Any]:
     """masthead's `GET /api/v1/diagnostics/memory` (`traced` only when started with
-    tracemalloc; `mark` sets the baseline of the next diff)."""
+    tracemalloc; `mark` sets the baseline of the next diff); {} from a masthead without it
+    (an older build measured for a before/after)."""
     query = {"mark": str(int(mark)), "top": str(top), "group": group}
     async with http.get("/api/v1/diagnostics/memory", params=query) as r:
+        if r.status == 404:
+            return {}
         r.raise_for_status()
         doc: dict[str, Any] = await r.json()
         return doc
@@ -225,11 +227,13 @@ def _masthead(kubeconfig: str, trace_frames: int, extra_args: list[str]) -> Iter
         with Masthead(kubeconfig, extra_args=extra_args) as mh:
             yield mh
         return
-    os.environ[TRACEMALLOC_ENV] = str(trace_frames)
+    from masthead.api.memory_trace import ENV
+
+    os.environ[ENV] = str(trace_frames)
     try:
         mh = Masthead(kubeconfig, extra_args=extra_args)
     finally:
-        del os.environ[TRACEMALLOC_ENV]
+        del os.environ[ENV]
     with mh:
         yield mh
 
