@@ -331,6 +331,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         frames_sent=live["frames_sent"],
         coalesced=live["coalesced"],
         relists=diag["registry"]["clusters"][0]["load"]["relists"],
+        loop=diag.get("loop"),
         churn_achieved_per_s=churn.get("achievedRate"),
     )
     return out
@@ -378,6 +379,8 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
         "probe_timeout_s": PROBE_TIMEOUT,
         "probe_pods_gone": out["probe_pods_gone"],
         "relists": out["relists"],  # masthead's since start (a relist delays frames)
+        # masthead's event loop lag (diagnostics `loop`): a trim or a page build holding it.
+        "loop": out["loop"],
         # Without the slow consumer (first half) and with it (second half): it must not matter.
         "baseline_latency_ms": percentiles(base),
         "latency_ms": percentiles(lat),
