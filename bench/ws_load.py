@@ -21,6 +21,12 @@ included) → the frame of a `sort=restarts&desc=1` window showing it. The first
 is the baseline; the slow consumer subscribes for the second half. Writes the summary to
 bench/results/ws_load-<timestamp>.json and the figures in the results format unless
 --no-results.
+
+Where the memory goes: `memory` holds masthead's `/api/v1/diagnostics/memory` at warm and at the
+end (malloc's in-use and free space, CPython's blocks, the periodic trims), `items` its rows per
+resource at both (the cluster's own state growing under churn), `loop` its loop lag.
+`--trace-memory N` runs masthead under tracemalloc, marks at warm and adds what grew by line
+and call path (no figures then); `--malloc-trim 0` turns masthead's periodic trim off (A/B).
 """
 
 from __future__ import annotations
@@ -78,6 +84,8 @@ class Samples:
     warm_rss: tuple[float, float] | None = None
     # masthead's /api/v1/diagnostics/memory then (malloc's in-use and free, CPython's blocks).
     warm_memory: dict[str, Any] = field(default_factory=dict)
+    # Rows per resource then: how much of the growth is the cluster's own state growing.
+    warm_items: dict[str, int] = field(default_factory=dict)
     sim_rss: list[tuple[float, float]] = field(default_factory=list)
     max_queue_depth: int = 0
     max_queue_bytes: int = 0
@@ -202,6 +210,17 @@ async def sample_warm(
     await warm.done.wait()
     out.warm_rss = (round(time.monotonic() - t0, 1), mh.rss_mb())
     out.warm_memory = await memory_trace(http, mark=trace, top=1, group="lineno")
+    out.warm_items = source_items(await diagnostics(http))
+
+
+def source_items(diag: dict[str, Any]) -> dict[str, int]:
+    """Rows masthead holds per resource (its sources' `items`), from diagnostics."""
+    items: dict[str, int] = {}
+    for cluster in diag["registry"]["clusters"]:
+        for group in cluster.get("resources") or ():
+            name = group.get("resource") or group.get("name") or "?"
+            items[name] = items.get(name, 0) + sum(s.get("items") or 0 for s in group["sources"])
+    return items
 
 
 async def memory_trace(
@@ -332,6 +351,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         coalesced=live["coalesced"],
         relists=diag["registry"]["clusters"][0]["load"]["relists"],
         loop=diag.get("loop"),
+        items={"warm": samples.warm_items, "end": source_items(diag)},
         churn_achieved_per_s=churn.get("achievedRate"),
     )
     return out
@@ -381,6 +401,7 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
         "relists": out["relists"],  # masthead's since start (a relist delays frames)
         # masthead's event loop lag (diagnostics `loop`): a trim or a page build holding it.
         "loop": out["loop"],
+        "items": out["items"],  # masthead's rows per resource at warm and at the end
         # Without the slow consumer (first half) and with it (second half): it must not matter.
         "baseline_latency_ms": percentiles(base),
         "latency_ms": percentiles(lat),

@@ -52,6 +52,8 @@ def test_ws_load_smoke() -> None:
         assert at["rss_mb"] > 0 and at["python_blocks"] > 0 and at["traced"] is None
     assert memory["lineno"]["periodic_trims"]["interval_s"] == 60.0
     assert summary["loop"]["samples"] > 0
+    # masthead's rows per resource at warm and at the end (the cluster's own state).
+    assert summary["items"]["end"]["pods"] > 0 and summary["items"]["warm"]["pods"] > 0
 
 
 def test_duration_is_bounded() -> None:
