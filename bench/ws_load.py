@@ -21,6 +21,12 @@ included) → the frame of a `sort=restarts&desc=1` window showing it. The first
 is the baseline; the slow consumer subscribes for the second half. Writes the summary to
 bench/results/ws_load-<timestamp>.json and the figures in the results format unless
 --no-results.
+
+Where the memory goes: `memory` holds masthead's `/api/v1/diagnostics/memory` at warm and at the
+end (malloc's in-use and free space, CPython's blocks, the periodic trims), `items` its rows per
+resource at both (the cluster's own state growing under churn), `loop` its loop lag.
+`--trace-memory N` runs masthead under tracemalloc, marks at warm and adds what grew by line
+and call path (no figures then); `--malloc-trim 0` turns masthead's periodic trim off (A/B).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +82,10 @@ class Samples:
     # masthead's RSS when every client had its first frame of every window (the windows'
     # pages and sort orders built): the baseline of the growth target, see `_growth_from`.
     warm_rss: tuple[float, float] | None = None
+    # masthead's /api/v1/diagnostics/memory then (malloc's in-use and free, CPython's blocks).
+    warm_memory: dict[str, Any] = field(default_factory=dict)
+    # Rows per resource then: how much of the growth is the cluster's own state growing.
+    warm_items: dict[str, int] = field(default_factory=dict)
     sim_rss: list[tuple[float, float]] = field(default_factory=list)
     max_queue_depth: int = 0
     max_queue_bytes: int = 0
@@ -190,10 +202,59 @@ class Warmup:
             self.done.set()
 
 
-async def sample_warm(mh: Masthead, warm: Warmup, t0: float, out: Samples) -> None:
-    """masthead's RSS at the moment every client has a frame for each of its windows."""
+async def sample_warm(
+    mh: Masthead, http: aiohttp.ClientSession, warm: Warmup, t0: float, out: Samples, trace: bool
+) -> None:
+    """masthead's RSS at the moment every client has a frame for each of its windows; with
+    --trace-memory, the baseline the end's allocation diff is taken against."""
     await warm.done.wait()
     out.warm_rss = (round(time.monotonic() - t0, 1), mh.rss_mb())
+    out.warm_memory = await memory_trace(http, mark=trace, top=1, group="lineno")
+    out.warm_items = source_items(await diagnostics(http))
+
+
+def source_items(diag: dict[str, Any]) -> dict[str, int]:
+    """Rows masthead holds per resource (its sources' `items`), from diagnostics."""
+    items: dict[str, int] = {}
+    for cluster in diag["registry"]["clusters"]:
+        for group in cluster.get("resources") or ():
+            name = group.get("resource") or group.get("name") or "?"
+            items[name] = items.get(name, 0) + sum(s.get("items") or 0 for s in group["sources"])
+    return items
+
+
+async def memory_trace(
+    http: aiohttp.ClientSession, *, mark: bool, top: int, group: str
+) -> dict[str, Any]:
+    """masthead's `GET /api/v1/diagnostics/memory` (`traced` only when started with
+    tracemalloc; `mark` sets the baseline of the next diff); {} from a masthead without it
+    (an older build measured for a before/after)."""
+    query = {"mark": str(int(mark)), "top": str(top), "group": group}
+    async with http.get("/api/v1/diagnostics/memory", params=query) as r:
+        if r.status == 404:
+            return {}
+        r.raise_for_status()
+        doc: dict[str, Any] = await r.json()
+        return doc
+
+
+@contextlib.contextmanager
+def _masthead(kubeconfig: str, trace_frames: int, extra_args: list[str]) -> Iterator[Masthead]:
+    """masthead, with tracemalloc on (`trace_frames` frames) when asked: the variable is set
+    only while masthead's process starts, so the simulator's is never traced."""
+    if not trace_frames:
+        with Masthead(kubeconfig, extra_args=extra_args) as mh:
+            yield mh
+        return
+    from masthead.api.memory_trace import ENV
+
+    os.environ[ENV] = str(trace_frames)
+    try:
+        mh = Masthead(kubeconfig, extra_args=extra_args)
+    finally:
+        del os.environ[ENV]
+    with mh:
+        yield mh
 
 
 async def sample_queues(http: aiohttp.ClientSession, out: Samples) -> None:
@@ -225,7 +286,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     samples = Samples()
     out: dict[str, Any] = {"latency_ms": [], "baseline_latency_ms": []}
     tasks: list[asyncio.Task[None]] = []
-    with SimWorld(world) as sim, Masthead(sim.kubeconfig) as mh:
+    trim = [] if args.malloc_trim is None else ["--malloc-trim-interval", str(args.malloc_trim)]
+    with SimWorld(world) as sim, _masthead(sim.kubeconfig, args.trace_memory, trim) as mh:
         async with sim.session() as s, mh.session(connections=0) as http:
             try:
                 t_sync = time.monotonic()
@@ -245,7 +307,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     asyncio.create_task(sample_rss(sim, mh, args.sample_every, t0, samples))
                 )
                 tasks.append(asyncio.create_task(sample_queues(http, samples)))
-                tasks.append(asyncio.create_task(sample_warm(mh, warm, t0, samples)))
+                tasks.append(
+                    asyncio.create_task(
+                        sample_warm(mh, http, warm, t0, samples, args.trace_memory > 0)
+                    )
+                )
                 probe = Probe(s, probe_ws, candidates)
                 # First half without the slow consumer (the baseline), second half with it.
                 await probe.run(args.duration / 2, out["baseline_latency_ms"])
@@ -259,6 +325,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 samples.masthead_rss.append((round(time.monotonic() - t0, 1), mh.rss_mb()))
                 samples.sim_rss.append((round(time.monotonic() - t0, 1), sim.rss_mb()))
                 diag = await diagnostics(http)
+                # What grew since warm, by line and (traced) by call path.
+                groups = (("lineno", 40), ("traceback", 15)) if args.trace_memory else ()
+                out["memory"] = {"warm": samples.warm_memory} | {
+                    group: await memory_trace(http, mark=False, top=top, group=group)
+                    for group, top in groups or (("lineno", 1),)
+                }
                 churn = await sim_call(s, "DELETE", "/_sim/churn")
                 await slow.close()
                 await probe_ws.close()
@@ -278,6 +350,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         frames_sent=live["frames_sent"],
         coalesced=live["coalesced"],
         relists=diag["registry"]["clusters"][0]["load"]["relists"],
+        loop=diag.get("loop"),
+        items={"warm": samples.warm_items, "end": source_items(diag)},
         churn_achieved_per_s=churn.get("achievedRate"),
     )
     return out
@@ -325,6 +399,9 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
         "probe_timeout_s": PROBE_TIMEOUT,
         "probe_pods_gone": out["probe_pods_gone"],
         "relists": out["relists"],  # masthead's since start (a relist delays frames)
+        # masthead's event loop lag (diagnostics `loop`): a trim or a page build holding it.
+        "loop": out["loop"],
+        "items": out["items"],  # masthead's rows per resource at warm and at the end
         # Without the slow consumer (first half) and with it (second half): it must not matter.
         "baseline_latency_ms": percentiles(base),
         "latency_ms": percentiles(lat),
@@ -352,6 +429,9 @@ def report(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
             "end": round(smp.sim_rss[-1][1], 1),
             "samples": [(t, round(v, 1)) for t, v in smp.sim_rss],
         },
+        # masthead's memory diagnostics at warm and at the end; with --trace-memory the
+        # allocations grown between (not a figure: tracemalloc's own is in that run's RSS).
+        "memory": out.get("memory"),
     }
 
 
@@ -421,6 +501,23 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample-every", type=float, default=60.0, help="RSS sample period, s")
     p.add_argument("--no-results", action="store_true", help="print only, write no JSON")
     p.add_argument(
+        "--malloc-trim",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="masthead's --malloc-trim-interval (0: never; default: masthead's own), for an "
+        "A/B of the periodic trim",
+    )
+    p.add_argument(
+        "--trace-memory",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="run masthead under tracemalloc (FRAMES per allocation, 1-64): the summary gets "
+        "what grew from warm to the end by line and call path; no figures are written (the "
+        "RSS includes tracemalloc's own)",
+    )
+    p.add_argument(
         "--no-slow-consumer",
         dest="slow_consumer",
         action="store_false",
@@ -435,6 +532,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--clients must be in [1, 1000]")
     if not 0 < args.rate <= 5000:
         p.error("--rate must be in (0, 5000] writes/s")
+    if not 0 <= args.trace_memory <= 64:
+        p.error("--trace-memory must be in [0, 64] frames")
     return args
 
 
@@ -444,7 +543,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary = report(args, out)
     text = orjson.dumps(summary, option=orjson.OPT_INDENT_2)
     print(text.decode())
-    if not args.no_results:
+    if not args.no_results and not args.trace_memory:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime())
         (RESULTS_DIR / f"ws_load-{stamp}.json").write_bytes(text)

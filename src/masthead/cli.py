@@ -248,12 +248,32 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         "/var/run/secrets/kubernetes.io/serviceaccount)",
     )
     p.add_argument(
+        "--malloc-trim-interval",
+        type=_trim_interval,
+        default=60.0,
+        metavar="SECONDS",
+        help="every SECONDS, hand what glibc's malloc keeps free (past 8 MB) back to the OS "
+        "(default 60; 0: never)",
+    )
+    p.add_argument(
         "--confirm-pattern",
         action="append",
         default=[],
         metavar="GLOB",
         help="as --confirm for every context whose name matches this glob (repeatable)",
     )
+
+
+def _trim_interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (seconds == 0 or 1 <= seconds <= 86_400):
+        raise argparse.ArgumentTypeError(
+            f"--malloc-trim-interval wants 0 or 1..86400 seconds, got {value!r}"
+        )
+    return seconds
 
 
 def _context_namespaces(value: str) -> tuple[str, tuple[str, ...]]:
@@ -300,6 +320,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             namespaces=dict(args.namespaces),
             data_dir=args.data_dir,
             in_cluster=in_cluster,
+            malloc_trim_interval=args.malloc_trim_interval,
         )
     )
     try:

@@ -30,6 +30,7 @@ from masthead.kube.kubeconfig import (
 )
 from masthead.kube.transport import Transport
 from masthead.kube.tuning import DEFAULT_TUNING, Tuning
+from masthead.malloc_trimmer import MallocTrimmer
 from masthead.persist.settings import Settings
 from masthead.snapshots.store import SnapshotStore, SnapshotTuning
 from masthead.snapshots.warm import WarmStart
@@ -75,6 +76,9 @@ class ServerConfig:
     in_cluster: InClusterOptions | None = None
     # Warm-start snapshots (written every interval and at shutdown); None: none kept or used.
     snapshots: SnapshotTuning | None = field(default_factory=SnapshotTuning)
+    # Seconds between checks of the memory glibc's malloc keeps free (trimmed past 8 MB;
+    # malloc_trimmer.py); 0: never.
+    malloc_trim_interval: float = 60.0
 
 
 class Server:
@@ -151,6 +155,7 @@ class Server:
             feeds=self.feeds,
             settings=settings,
             namespace_flags=c.namespaces,
+            malloc_trimmer=MallocTrimmer(c.malloc_trim_interval),
         )
         app = create_app(self.ctx)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)

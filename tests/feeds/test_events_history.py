@@ -201,6 +201,34 @@ async def test_dedup_by_uid_and_count_for_both_api_shapes(history: EventsHistory
     assert h.stats.undecodable == 1 and h.stats.unchanged == 2
 
 
+async def test_a_deleted_event_leaves_the_dedup_cache_which_keeps_its_cap(
+    tmp_path: Path,
+) -> None:
+    # Under churn every event the API server ever held would stay in the dedup cache until
+    # its cap; a deleted one is never re-delivered, so the sink's delete drops its entry.
+    h = await open_history(tmp_path, HistoryTuning(dedup_cache=10))
+    try:
+        inner: MemorySink[dict[str, Any]] = MemorySink()
+        sink = h.sink(C, inner)
+        for i in range(25):
+            sink.upsert(event(f"e{i}"))
+        assert h.as_dict()["dedup_cache"] == 10  # at its cap: the 15 oldest evicted, counted
+        assert h.stats.dedup_evicted == 15
+        sink.delete(event("e24"))
+        sink.delete(event("e0"))  # evicted already: nothing to forget
+        h.forget(C, {"metadata": "not an event"})  # forgets nothing, no error
+        assert h.stats.forgotten == 1 and h.as_dict()["dedup_cache"] == 9
+        assert "e24" not in {o["metadata"]["uid"] for o in inner.objects.values()}
+        # Forgotten, not skipped in memory: a (never expected) re-delivery reaches the
+        # database, whose unique index still keeps one row per (uid, count).
+        assert h.record(C, event("e24"))
+        rows = await all_rows(h)
+        assert len(rows) == 25  # a deleted event stays in the history
+        assert h.stats.duplicates == 1
+    finally:
+        await close_history(h)
+
+
 async def test_queries_by_namespace_object_type_ids_and_time(history: EventsHistory) -> None:
     h = history
     for i in range(30):

@@ -45,8 +45,23 @@ def test_ws_load_smoke() -> None:
     assert growth["from_sync"] == pytest.approx(100 * (end - rss["start"]) / rss["start"], abs=0.2)
     assert summary["masthead_sync_s"] > 0 and summary["churn_achieved_per_s"] > 0
     assert summary["max_queue_depth"] >= 0 and summary["frames_dropped"] >= 0
+    # masthead's memory diagnostics at warm and at the end (untraced: no allocation diff),
+    # with the periodic trim's counters, and its loop lag.
+    memory = summary["memory"]
+    for at in (memory["warm"], memory["lineno"]):
+        assert at["rss_mb"] > 0 and at["python_blocks"] > 0 and at["traced"] is None
+    assert memory["lineno"]["periodic_trims"]["interval_s"] == 60.0
+    assert summary["loop"]["samples"] > 0
+    # masthead's rows per resource at warm and at the end (the cluster's own state).
+    assert summary["items"]["end"]["pods"] > 0 and summary["items"]["warm"]["pods"] > 0
 
 
 def test_duration_is_bounded() -> None:
     with pytest.raises(SystemExit):
         ws_load.parse(["--duration", "100000"])
+
+
+def test_trace_frames_are_bounded() -> None:
+    assert ws_load.parse(["--trace-memory", "8"]).trace_memory == 8
+    with pytest.raises(SystemExit):
+        ws_load.parse(["--trace-memory", "65"])

@@ -17,6 +17,7 @@ from masthead.api import (
     live,
     login,
     logs,
+    memory_trace,
     metrics,
     namespaces,
     object_events,
@@ -31,6 +32,7 @@ from masthead.api.context import CONTEXT, ApiContext
 from masthead.api.errors import ApiProblem, error_middleware
 from masthead.api.live import LIVE_HUB, LiveHub
 from masthead.api.loop_lag import LOOP_LAG, LoopLag
+from masthead.api.memory_trace import MEMORY_TRACE, MemoryTrace, frames_from_env
 from masthead.api.security import security_headers, security_middleware
 
 V1 = "/api/v1"
@@ -62,11 +64,20 @@ def create_app(ctx: ApiContext) -> web.Application:
 
     async def start_lag(app: web.Application) -> None:
         lag.start()
+        ctx.malloc_trimmer.start()
 
     async def stop_lag(app: web.Application) -> None:
         await lag.stop()
+        await ctx.malloc_trimmer.stop()
 
     app.on_startup.append(start_lag)
+    trace = app[MEMORY_TRACE] = MemoryTrace(frames_from_env())
+    trace.start()
+
+    async def stop_trace(app: web.Application) -> None:
+        trace.stop()
+
+    app.on_cleanup.append(stop_trace)
     app.on_cleanup.append(stop_lag)
     r = app.router
     r.add_get("/healthz", diagnostics.healthz)
@@ -103,6 +114,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/audit/export", audit.audit_export)
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
+    r.add_get(V1 + "/diagnostics/memory", memory_trace.memory)
     r.add_get(V1 + "/openapi.json", openapi.serve)
     r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)

@@ -14,6 +14,7 @@ from masthead.actions.drain_runs import DrainRuns
 from masthead.api.errors import ApiProblem
 from masthead.api.security import Security
 from masthead.cluster import ClusterSession
+from masthead.malloc_trimmer import MallocTrimmer
 from masthead.objects.cache import ObjectCache
 from masthead.objects.reader import ObjectReader
 from masthead.persist.settings import Settings
@@ -75,6 +76,8 @@ class ApiContext:
     drains: DrainRuns = field(default_factory=DrainRuns)
     # Full objects read on demand, cached while the watch vouches for them.
     object_cache: ObjectCache = field(default_factory=ObjectCache)
+    # Hands what glibc's malloc keeps free back to the OS every interval (malloc_trimmer.py).
+    malloc_trimmer: MallocTrimmer = field(default_factory=MallocTrimmer)
     # Settings saved across restarts (api/namespaces.py); None: not persisted.
     settings: Settings | None = None
     # `--namespaces` per context name: always tried, not removable from the UI.

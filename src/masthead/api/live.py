@@ -241,7 +241,7 @@ class WindowSubscription:
         self._timer: asyncio.TimerHandle | None = None
         self._last_frame_at = float("-inf")
         self._last_version: str | None = None
-        self._last_content: str | None = None
+        self._last_content: bytes | None = None
         self._force = False
         self._stop_metrics: Callable[[], None] | None = None
         # Seconds between change frames: the hub's minimum unless the client asked for fewer

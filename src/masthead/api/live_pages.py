@@ -6,10 +6,16 @@ and its rows, sources and warnings are encoded to JSON once — a frame is those
 between the subscription's own fields (`sub`, `seq`), never a second encoding of the rows. The
 same fragments tell an unchanged window: two pages whose rows, total, offset, source states and
 warnings encode alike show the same thing, whatever their versions.
+
+A shared page keeps only its encoded fragments and a digest of its content, not the built body:
+the body's row dicts (~1,000 objects for 50 rows) and a second copy of the rows' JSON in the
+content string made up most of the 256 cached pages, and every window kept the content of the
+last page it sent alive after the cache let the page go (issue 8).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,14 +26,17 @@ from masthead.views.page import BuiltPage
 
 @dataclass(frozen=True, slots=True)
 class SharedPage:
-    page: BuiltPage
+    version: str
+    total: int
+    offset: int
+    truncated: bool
     rows: str  # the rows, as JSON
     sources: str
     warnings: str
-    # What a window shows: a frame goes out only when this differs from the last one sent.
-    # Source states without their item counts and times (those move with every change
-    # anywhere in the resource, not in the window).
-    content: str
+    # What a window shows, as a 128-bit digest: a frame goes out only when this differs from
+    # the last one sent. Source states without their item counts and times (those move with
+    # every change anywhere in the resource, not in the window).
+    content: bytes
 
     @classmethod
     def of(cls, page: BuiltPage) -> SharedPage:
@@ -36,16 +45,19 @@ class SharedPage:
         states = [(s["id"], s["state"], s.get("message")) for s in sources]  # type: ignore[attr-defined]
         rows, warnings = _json(body["rows"]), _json(body["warnings"])
         content = f"{page.total}|{page.offset}|{_json(states)}|{warnings}|{rows}"
-        return cls(page, rows, _json(sources), warnings, content)
+        digest = hashlib.blake2b(content.encode(), digest_size=16).digest()
+        truncated = bool(body["truncated"])
+        return cls(
+            page.version, page.total, page.offset, truncated, rows, _json(sources), warnings, digest
+        )
 
     def frame(self, sub: str, seq: int | None) -> str:
         """The protocol.md §3 page frame of subscription `sub`."""
-        p = self.page
-        head = _json({"type": "page", "sub": sub, "version": p.version})[:-1]
+        head = _json({"type": "page", "sub": sub, "version": self.version})[:-1]
         tail = f',"seq":{seq}}}' if seq is not None else "}"
-        truncated = "true" if p.body["truncated"] else "false"
+        truncated = "true" if self.truncated else "false"
         return (
-            f'{head},"total":{p.total},"offset":{p.offset},"rows":{self.rows},'
+            f'{head},"total":{self.total},"offset":{self.offset},"rows":{self.rows},'
             f'"sources":{self.sources},"warnings":{self.warnings},"truncated":{truncated}{tail}'
         )
 

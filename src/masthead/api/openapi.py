@@ -253,6 +253,14 @@ SCHEMAS: dict[str, Schema] = {
         feeds=_nullable({"type": "object"}),
         users=_nullable({"type": "object"}),
     ),
+    "MemoryDiagnostics": _obj(
+        ("rss_mb", "malloc_mb", "python_blocks", "memory_releases", "traced"),
+        rss_mb=_NUM,
+        malloc_mb=_nullable({"type": "object"}),
+        python_blocks=_INT,
+        memory_releases={"type": "object"},
+        traced=_nullable({"type": "object"}),
+    ),
     "User": _obj(("username", "groups"), username=_STR, groups=_array(_STR)),
 }
 
@@ -506,6 +514,23 @@ def _paths() -> dict[str, Schema]:
         V1 + "/diagnostics": {
             "get": _op(
                 "per-cluster and server counters", {200: _json(_ref("Diagnostics"))}, tag="ops"
+            )
+        },
+        V1 + "/diagnostics/memory": {
+            "get": _op(
+                "RSS, malloc and CPython allocation figures; with MASTHEAD_TRACEMALLOC, what "
+                "grew since the last mark by file:line or call path",
+                {200: _json(_ref("MemoryDiagnostics"))},
+                (400,),
+                params=(
+                    _param("mark", {"type": "string", "enum": ["0", "1"]}, "1: new baseline"),
+                    _param("top", {"type": "integer", "minimum": 1, "maximum": 200}),
+                    _param(
+                        "group",
+                        {"type": "string", "enum": ["lineno", "filename", "traceback"]},
+                    ),
+                ),
+                tag="ops",
             )
         },
         V1 + "/clusters": {

@@ -158,6 +158,8 @@ class HistoryStats:
     pruned_cap: int = 0
     undecodable: int = 0
     subscriber_drops: int = 0  # live entries dropped at subscriber caps (re-read from the db)
+    forgotten: int = 0  # dedup entries dropped when the API server deleted their event
+    dedup_evicted: int = 0  # dedup entries dropped at the cache's cap (oldest first)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -227,6 +229,7 @@ class EventsHistory:
         self._last_count.move_to_end(key)
         if len(self._last_count) > self.tuning.dedup_cache:
             self._last_count.popitem(last=False)
+            self.stats.dedup_evicted += 1
         values: _Row = (
             cluster,
             row.uid,
@@ -251,6 +254,14 @@ class EventsHistory:
         elif len(self._pending) == 1:
             asyncio.get_running_loop().call_soon(self._submit_pending)
         return True
+
+    def forget(self, cluster: str, obj: dict[str, Any] | EventRow) -> None:
+        """An event the API server deleted (its TTL) is never delivered again: its dedup
+        entry would only wait for the LRU, and under churn that is every event ever seen
+        (~250 bytes each, 50 MB at the cap). The row stays in the history."""
+        uid = obj.uid if isinstance(obj, EventRow) else _uid_of(obj)
+        if uid is not None and self._last_count.pop((cluster, uid), None) is not None:
+            self.stats.forgotten += 1
 
     def _submit_pending(self) -> None:
         """One writer job per loop turn (or per `_JOB_ROWS` events): a relist of 10k events
@@ -400,6 +411,12 @@ class EventsHistory:
         }
 
 
+def _uid_of(obj: dict[str, Any]) -> str | None:
+    meta = obj.get("metadata")
+    uid = meta.get("uid") if isinstance(meta, dict) else None
+    return uid if isinstance(uid, str) else None
+
+
 def _insert(conn: sqlite3.Connection, values: _Row) -> EventEntry | None:
     found = conn.execute(_INSERT, values).fetchone()
     return None if found is None else EventEntry(found[0], *values)
@@ -544,5 +561,6 @@ class HistorySink:
             self.inner.upsert(obj)
 
     def delete(self, obj: Any) -> None:
+        self.history.forget(self.cluster, obj)
         if self.inner is not None:
             self.inner.delete(obj)

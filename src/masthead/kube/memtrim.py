@@ -18,18 +18,25 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def _load_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where there is none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
+def _libc_function(name: str) -> Any:
+    """glibc's function `name`, or None where there is none (musl, macOS)."""
+    lib = ctypes.util.find_library("c")
+    if lib is None:
         return None
     try:
-        fn = ctypes.CDLL(name).malloc_trim
+        return getattr(ctypes.CDLL(lib), name)
     except (OSError, AttributeError):
+        return None
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    fn = _libc_function("malloc_trim")
+    if fn is None:
         return None
     fn.argtypes = [ctypes.c_size_t]
     fn.restype = ctypes.c_int
@@ -37,7 +44,52 @@ def _load_malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _load_mallinfo2() -> Callable[[], _MallInfo2] | None:
+    fn = _libc_function("mallinfo2")  # glibc >= 2.33
+    if fn is None:
+        return None
+    fn.argtypes = []
+    fn.restype = _MallInfo2
+    info: Callable[[], _MallInfo2] = fn
+    return info
+
+
 _malloc_trim = _load_malloc_trim()
+_mallinfo2 = _load_mallinfo2()
+
+
+def malloc_usage() -> dict[str, float] | None:
+    """What glibc's malloc holds, MB (None without mallinfo2): `heap` (its arenas, from the
+    system), `in_use` and `free` of those (free chunks it keeps: what a trim may hand back),
+    `mmapped` (large blocks, each returned when freed). CPython's small-object arenas are
+    mmapped by CPython itself and are in none of these."""
+    if _mallinfo2 is None:
+        return None
+    m = _mallinfo2()
+    return {
+        "heap": round(m.arena / 1e6, 1),
+        "in_use": round(m.uordblks / 1e6, 1),
+        "free": round(m.fordblks / 1e6, 1),
+        "mmapped": round(m.hblkhd / 1e6, 1),
+    }
 
 
 @dataclass(slots=True)
@@ -59,15 +111,21 @@ class TrimStats:
 STATS = TrimStats()
 
 
+def trim_malloc() -> bool:
+    """Hand malloc's free pages back to the OS (ctypes lets go of the GIL meanwhile); False
+    where malloc_trim is not available."""
+    if _malloc_trim is None:
+        return False
+    _malloc_trim(0)
+    return True
+
+
 def release_freed_memory() -> bool:
     """Collect unreachable cycles, then hand malloc's free pages back to the OS; whether
     malloc_trim ran (False where it is not available: only the collection happened)."""
     start = time.perf_counter()
     gc.collect()
-    trimmed = False
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-        trimmed = True
+    trimmed = trim_malloc()
     STATS.trims += 1
     STATS.seconds += time.perf_counter() - start
     return trimmed
