@@ -27,7 +27,8 @@ from tests.sim.controllers.helpers import (
 from tests.sim.simclient import SimClient
 
 UID = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|kube-api-access-[a-z0-9]{5}"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|kube-api-access-[a-z0-9]{5}|10\.250\.\d+\.\d+"
 )
 # Node heartbeats (leases, node status) follow the clock, not the delete.
 CLOCKED = {"leases", "nodes"}
@@ -40,7 +41,7 @@ EXPECTED = Path(__file__).with_name("pod_delete_writes.json")
 
 def managers(obj: dict[str, Any]) -> str:
     """The object's managedFields entries as `manager/operation/subresource:FieldsV1`, joined
-    (uids and generated volume names masked: they differ from run to run)."""
+    (uids, generated volume names and pod IPs masked: they differ from run to run)."""
     out = []
     for e in obj["metadata"].get("managedFields") or []:
         fields = UID.sub("<uid>", orjson.dumps(e.get("fieldsV1") or {}).decode())
