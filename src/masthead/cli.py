@@ -53,6 +53,14 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--history-size", type=int, default=None, help="watch history events kept per resource"
     )
     p.add_argument(
+        "--history-bytes",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="byte cap of all resources' watch histories together "
+        "(default 128 MiB; oldest events of any resource evicted first)",
+    )
+    p.add_argument(
         "--no-watch-list", action="store_true", help="behave like servers with WatchList off"
     )
     p.add_argument(
@@ -111,6 +119,11 @@ async def _run_sim(args: argparse.Namespace) -> int:
     )
     if args.history_size is not None:
         cfg.history_size = args.history_size
+    if args.history_bytes is not None:
+        if args.history_bytes < 0:
+            print("masthead sim: --history-bytes: must be >= 0", file=sys.stderr)
+            return 2
+        cfg.history_bytes = args.history_bytes
     from masthead.sim.controllers import parse_controllers
 
     try:

@@ -31,7 +31,12 @@ from masthead.sim.rbac import RbacAuthorizer, RbacSnapshot, UserInfo, bootstrap_
 from masthead.sim.registry import Registry, RegistryConfig, WriteContext
 from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.server import ServerSettings, SimServer
-from masthead.sim.store import DEFAULT_HISTORY_BYTES, DEFAULT_HISTORY_SIZE, ObjectStore
+from masthead.sim.store import (
+    DEFAULT_HISTORY_BYTES,
+    DEFAULT_HISTORY_SIZE,
+    DEFAULT_WATCH_QUEUE_BYTES,
+    ObjectStore,
+)
 from masthead.sim.tls import ServingCerts, generate
 from masthead.sim.validation import warm_models
 from masthead.sim.world.builder import World, build_world
@@ -62,6 +67,9 @@ class SimConfig:
     history_size: int = DEFAULT_HISTORY_SIZE
     # Byte cap of all resources' watch histories together (store.DEFAULT_HISTORY_BYTES).
     history_bytes: int = DEFAULT_HISTORY_BYTES
+    # Bytes of encoded objects one watcher may have queued before it is closed
+    # (store.DEFAULT_WATCH_QUEUE_BYTES; counted in /_sim/state `watchersClosedBehind`).
+    watch_queue_bytes: int = DEFAULT_WATCH_QUEUE_BYTES
     watch_list_enabled: bool = True
     bookmark_period: float = 60.0
     min_request_timeout: float = 1800.0
@@ -93,7 +101,10 @@ class Simulator:
         self.config = config or SimConfig()
         c = self.config
         self.store = ObjectStore(
-            start_rv=c.start_rv, history_size=c.history_size, history_bytes=c.history_bytes
+            start_rv=c.start_rv,
+            history_size=c.history_size,
+            history_bytes=c.history_bytes,
+            watch_queue_bytes=c.watch_queue_bytes,
         )
         self.catalog = Catalog()
         enabled = resolve_controllers(c)

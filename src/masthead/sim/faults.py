@@ -223,6 +223,12 @@ class FaultInjector:
             "historyBytes": self.sim.store.history_budget.bytes,
             "historyBytesCap": self.sim.store.history_budget.cap,
             "historyEvictedForBytes": self.sim.store.history_budget.evicted,
+            # Watchers closed for falling behind (queue past its event or byte cap).
+            "watchersClosedBehind": self.sim.store.watch_limits.closed_behind,
+            "watchQueueBytesCap": self.sim.store.watch_limits.max_bytes,
+            # Converted watch lines (events.k8s.io) encoded, and let go by the shared cache.
+            "watchLinesConverted": server.converted_lines.encoded if server is not None else 0,
+            "watchLinesEvicted": server.converted_lines.evicted if server is not None else 0,
             "faults": {n: f.state() for n, f in sorted(self.faults.items())},
             "recent": list(self.recent),
         }

@@ -11,6 +11,7 @@ managedfieldsupdater.go, fieldmanager.go, conflict.go, manager sorting in manage
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ def intersection(a: FieldSet, b: FieldSet) -> FieldSet:
     return out
 
 
+# Elements repeat across objects (`k:{"type":"Ready"}`, `f:status`): parse each once.
+@functools.lru_cache(maxsize=8192)
 def _element_order(element: str) -> tuple[Any, ...]:
     kind, text = element[:1], element[2:]
     if kind == "f":
@@ -159,9 +162,20 @@ def _value_order(value: Any) -> tuple[int, Any]:
 def encode(fields: FieldSet) -> dict[str, Any]:
     """The FieldsV1 wire form: elements sorted as upstream sorts them, `.` first."""
     out: dict[str, Any] = {".": {}} if "." in fields and len(fields) > 1 else {}
-    for element in sorted((k for k in fields if k != "."), key=_element_order):
+    for element in _sorted_elements(fields):
         out[element] = encode(fields[element])
     return out
+
+
+def _sorted_elements(fields: FieldSet) -> list[str]:
+    """A level's elements (not `.`) in upstream's order."""
+    elements = [k for k in fields if k != "."]
+    if all(k.startswith("f:") for k in elements):
+        # Field names only (most levels): their order is the strings' own.
+        elements.sort()
+    else:
+        elements.sort(key=_element_order)
+    return elements
 
 
 def decode(fields_v1: Mapping[str, Any], *, root: bool = True) -> FieldSet:
@@ -173,7 +187,7 @@ def decode(fields_v1: Mapping[str, Any], *, root: bool = True) -> FieldSet:
 
 def paths(fields: FieldSet, prefix: str = "") -> Iterator[str]:
     """Member paths in upstream's iteration order (a level's members, then its children)."""
-    ordered = sorted((k for k in fields if k != "."), key=_element_order)
+    ordered = _sorted_elements(fields)
     for element in ordered:
         if "." in fields[element]:
             yield prefix + _path_element(element)
@@ -394,6 +408,11 @@ class _Entry:
         self._wire = wire
 
     @property
+    def wire_known(self) -> bool:
+        """Whether the canonical FieldsV1 of the field set is at hand (no encode needed)."""
+        return self._wire is not None
+
+    @property
     def fields(self) -> FieldSet:
         if self._fields is None:
             self._fields = decode(self._wire or {})
@@ -553,7 +572,17 @@ def record_update(
     if gained:
         entry = _Entry(manager, operation, api_version, subresource or "", {}, None)
         previous = managers.get(entry.identity)
-        entry.fields = union(previous.fields, gained) if previous else gained
+        if (
+            previous is not None
+            and previous.wire_known
+            and previous.api_version == api_version
+            and not difference(gained, previous.fields)
+        ):
+            # A writer rewriting fields it already owns (a controller's status updates): its
+            # set is unchanged, so is its stored FieldsV1; only the time moves.
+            entry = previous
+        else:
+            entry.fields = union(previous.fields, gained) if previous else gained
         entry.time = None if subresource == "scale" else time
         managers[entry.identity] = entry
     return _with_managed_fields(after, managers)

@@ -350,14 +350,17 @@ class Registry:
         subresource: str | None,
     ) -> dict[str, Any]:
         """Apply status-subresource rules: main writes keep old status, /status keeps the rest."""
-        incoming = clone(incoming)
         if subresource == "status":
-            new = clone(old)
+            # `old` is this write's own decode and the rest of the write path only reads below
+            # the top level and metadata, so copying those is enough; only the status comes
+            # from the caller, whose object must not be shared with the stored one.
+            new = {**old, "metadata": dict(old["metadata"])}
             if "status" in incoming:
-                new["status"] = incoming["status"]
+                new["status"] = clone(incoming["status"])
             else:
                 new.pop("status", None)
             return new
+        incoming = clone(incoming)
         new = {"kind": info.kind, "apiVersion": info.api_version, **_without_type(incoming)}
         meta = new.setdefault("metadata", {})
         old_meta = old["metadata"]

@@ -48,6 +48,7 @@ from masthead.sim.watching import (
     plain_bookmark_line,
     plain_event_line,
 )
+from masthead.sim.watchlines import ConvertedLines
 
 VERSION_INFO = {
     "major": "1",
@@ -217,6 +218,8 @@ class SimServer:
         # By client, verb and resource: what reached the API past the fault hooks.
         self.request_counts = RequestCounts()
         self.watches_open = 0
+        # Converted (events.k8s.io) watch lines, encoded once and shared by every watcher.
+        self.converted_lines = ConvertedLines()
         # Seams for the simulated world (faults, admin API, aggregated APIs, pod logs):
         # - prefix_handlers: paths served outside the Kubernetes API (e.g. "/_sim/")
         # - request_hooks: run before authentication; a response short-circuits the request
@@ -665,11 +668,13 @@ class SimServer:
                 return orjson.dumps({"type": "BOOKMARK", "object": t}) + b"\n"
 
         elif info.storage_group is not None:
+            served = f"{info.group}/{info.version}/{info.resource}"
+
+            def convert(obj: dict[str, Any]) -> dict[str, Any]:
+                return self._from_storage(info, obj)
 
             def encode_event(typ: str, s: Stored, rv: int) -> bytes:
-                obj = self._from_storage(info, s.decode())
-                obj["metadata"]["resourceVersion"] = str(rv)
-                return orjson.dumps({"type": typ, "object": obj}) + b"\n"
+                return self.converted_lines.line(served, convert, typ, s, rv)
 
             encode_bookmark = plain_bookmark_line(info.kind, info.api_version)  # type: ignore[assignment]
         else:

@@ -36,6 +36,10 @@ EVENT_OVERHEAD = 2_048
 # A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
+# ... or whose queue holds this many bytes of encoded objects. Queued objects are held by
+# reference, so they stay alive after the history evicted them: 20k queued pods of a stalled
+# watcher kept ~200 MB alive; the byte cap bounds that to a few seconds of churn.
+DEFAULT_WATCH_QUEUE_BYTES = 32 * 2**20
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
@@ -82,13 +86,24 @@ class WatchFilter:
         return self.fields is None or self.fields.matches(s.fields)
 
 
-class Watcher:
-    """A bounded queue of events for one watch request."""
+@dataclass(slots=True)
+class WatchQueueLimits:
+    """The caps of every watcher's queue, and how many watchers were closed for passing one."""
 
-    def __init__(self, flt: WatchFilter, max_queue: int) -> None:
+    max_events: int = DEFAULT_WATCH_QUEUE
+    max_bytes: int = DEFAULT_WATCH_QUEUE_BYTES
+    closed_behind: int = 0
+
+
+class Watcher:
+    """A bounded queue of events for one watch request (`limits` caps it by count and bytes;
+    past a cap the watcher is closed and its queue let go, and the client re-watches)."""
+
+    def __init__(self, flt: WatchFilter, limits: WatchQueueLimits) -> None:
         self.filter = flt
-        self.max_queue = max_queue
+        self.limits = limits
         self.queue: deque[tuple[str, Stored, int]] = deque()
+        self.queued_bytes = 0
         self.wakeup = asyncio.Event()
         self.overflowed = False
         self.closed = False
@@ -97,25 +112,43 @@ class Watcher:
         """Translate a store event for this watcher's filter and queue it."""
         if self.closed:
             return
+        seen = self.translate(ev)
+        if seen is not None:
+            self._put(*seen)
+
+    def translate(self, ev: WatchEvent) -> tuple[str, Stored, int] | None:
+        """The event as this watcher's filter sees it (None: not for this watcher)."""
         now_match = self.filter.matches(ev.obj)
         if ev.type == DELETED:
-            if now_match:
-                self._put(DELETED, ev.obj, ev.rv)
-            return
+            return (DELETED, ev.obj, ev.rv) if now_match else None
         was_match = ev.prev is not None and self.filter.matches(ev.prev)
         if now_match:
-            self._put(MODIFIED if was_match else ADDED, ev.obj, ev.rv)
-        elif was_match and ev.prev is not None:
+            return (MODIFIED if was_match else ADDED, ev.obj, ev.rv)
+        if was_match and ev.prev is not None:
             # Leaving the selector: upstream sends the previous state with the new RV.
-            self._put(DELETED, ev.prev, ev.rv)
+            return (DELETED, ev.prev, ev.rv)
+        return None
 
     def _put(self, typ: str, s: Stored, rv: int) -> None:
-        if len(self.queue) >= self.max_queue:
+        size = len(s.raw)
+        limits = self.limits
+        if len(self.queue) >= limits.max_events or self.queued_bytes + size > limits.max_bytes:
             self.overflowed = True
             self.closed = True
+            limits.closed_behind += 1
+            # The stream ends without them: the client resumes from the last event it read.
+            self.queue.clear()
+            self.queued_bytes = 0
         else:
             self.queue.append((typ, s, rv))
+            self.queued_bytes += size
         self.wakeup.set()
+
+    def take(self) -> tuple[str, Stored, int]:
+        """The oldest queued event (the queue must not be empty)."""
+        item = self.queue.popleft()
+        self.queued_bytes -= len(item[1].raw)
+        return item
 
     def close(self) -> None:
         self.closed = True
@@ -287,11 +320,12 @@ class ObjectStore:
         history_size: int = DEFAULT_HISTORY_SIZE,
         watch_queue: int = DEFAULT_WATCH_QUEUE,
         history_bytes: int = DEFAULT_HISTORY_BYTES,
+        watch_queue_bytes: int = DEFAULT_WATCH_QUEUE_BYTES,
     ) -> None:
         # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
         self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
         self.history_size = history_size
-        self.watch_queue = watch_queue
+        self.watch_limits = WatchQueueLimits(watch_queue, watch_queue_bytes)
         self.resources: dict[tuple[str, str], ResourceStore] = {}
         self.history_budget = HistoryBudget(history_bytes, self.resources)
         self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []

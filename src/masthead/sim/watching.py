@@ -144,7 +144,7 @@ class WatchSession:
         self.bookmark_period = bookmark_period
         self.rs = store.resource(key)
         self.watcher = Watcher(
-            WatchFilter(opts.namespace, opts.labels, opts.fields), store.watch_queue
+            WatchFilter(opts.namespace, opts.labels, opts.fields), store.watch_limits
         )
         self.initial: list[tuple[str, Stored, int]] = []
         self.error_line: bytes | None = None
@@ -173,8 +173,12 @@ class WatchSession:
             self.rs.watchers.add(self.watcher)
             return
         try:
+            # The replay is sent first, like initial events: bounded by the history, it does
+            # not count against the queue's caps (which are for falling behind live writes).
             for ev in self.rs.events_after(rv):
-                self.watcher.offer(ev)
+                seen = self.watcher.translate(ev)
+                if seen is not None:
+                    self.initial.append(seen)
         except TooOldError as e:
             self.error_line = _error_line(
                 410, "Expired", f"too old resource version: {rv} ({e.oldest})"
@@ -236,7 +240,7 @@ class WatchSession:
             while w.queue and self.resumed.is_set():
                 lines = []
                 for _ in range(min(len(w.queue), WRITE_BATCH)):
-                    typ, s, rv = w.queue.popleft()
+                    typ, s, rv = w.take()
                     last_rv = max(last_rv, rv)
                     lines.append(self.encode_event(typ, s, rv))
                 yield b"".join(lines)

@@ -14,6 +14,7 @@ taints in line with the Ready condition, records NodeNotReady / NodeReady events
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from masthead.sim.clone import clone
@@ -35,7 +36,7 @@ from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import NODE_HEARTBEAT, NODE_LIFECYCLE
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import WriteContext
-from masthead.sim.store import DELETED, WatchEvent
+from masthead.sim.store import DELETED, Stored, WatchEvent
 
 LEASE_NS = "kube-node-lease"
 LEASE_DURATION = 40
@@ -194,6 +195,15 @@ class NodeHeartbeat(Controller):
             )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """A node version as the lifecycle controller sees it: its Ready condition's status (None
+    without one) and whether it carries a not-ready/unreachable taint."""
+
+    ready: str | None
+    tainted: bool
+
+
 def _heartbeat_order(c: Obj) -> Obj:
     keys = ("type", "status", "lastHeartbeatTime", "lastTransitionTime", "reason", "message")
     out = {k: c[k] for k in keys if k in c}
@@ -209,13 +219,41 @@ class NodeLifecycle(Controller):
         self.handlers[NODES.storage_key] = self._on_node
         self._not_ready_since: dict[str, float] = {}
         self._pods_marked: set[str] = set()
+        # What a sync needs of each node and lease version, decoded once per version: every
+        # tick looks at every node (2,000 at `large`), and almost all are Ready and renewed.
+        self._node_facts: dict[str, tuple[int, NodeFacts]] = {}
+        self._renewed: dict[str, tuple[int, float | None]] = {}
 
     def _on_node(self, ev: WatchEvent) -> None:
         if ev.type == DELETED:
             self._not_ready_since.pop(ev.obj.name, None)
             self._pods_marked.discard(ev.obj.name)
+            self._node_facts.pop(ev.obj.name, None)
+            self._renewed.pop(ev.obj.name, None)
             return
         self.queue.add(ev.obj.name)
+
+    def _facts(self, s: Stored) -> NodeFacts:
+        hit = self._node_facts.get(s.name)
+        if hit is not None and hit[0] == s.rv:
+            return hit[1]
+        node = s.decode()
+        ready = get_condition(node, "Ready")
+        taints = (node.get("spec") or {}).get("taints") or []
+        facts = NodeFacts(
+            ready=None if ready is None else ready.get("status"),
+            tainted=any(x.get("key") in (NOT_READY_TAINT, UNREACHABLE_TAINT) for x in taints),
+        )
+        self._node_facts[s.name] = (s.rv, facts)
+        return facts
+
+    def _renew_time(self, lease: Stored) -> float | None:
+        hit = self._renewed.get(lease.name)
+        if hit is not None and hit[0] == lease.rv:
+            return hit[1]
+        renew = parse_time((lease.decode().get("spec") or {}).get("renewTime"))
+        self._renewed[lease.name] = (lease.rv, renew)
+        return renew
 
     def initial_sync(self) -> None:
         for name in self.ctx.nodes.names():
@@ -231,13 +269,23 @@ class NodeLifecycle(Controller):
         s = self.store.get(NODES.storage_key, "", name)
         if s is None:
             return
-        node = s.decode()
         now = self.now()
+        facts = self._facts(s)
+        lease = self.store.get(LEASES.storage_key, LEASE_NS, name)
+        if facts.ready in (None, "True") and not facts.tainted:
+            renew = None if lease is None else self._renew_time(lease)
+            stale = renew is not None and now - renew > self.settings.node_grace
+            if not (stale and facts.ready is not None):
+                # Ready (or no Ready condition), renewed and untainted: the full sync below
+                # would write nothing and only forget the node's NotReady bookkeeping.
+                self._not_ready_since.pop(name, None)
+                self._pods_marked.discard(name)
+                return
+        node = s.decode()
         t = rfc3339(now)
         ready = get_condition(node, "Ready")
-        lease = self.store.get(LEASES.storage_key, LEASE_NS, name)
         if lease is not None and ready is not None and ready.get("status") != "Unknown":
-            renew = parse_time((lease.decode().get("spec") or {}).get("renewTime"))
+            renew = self._renew_time(lease)
             if renew is not None and now - renew > self.settings.node_grace:
                 node = self._mark_unknown(node, t)
                 ready = get_condition(node, "Ready")

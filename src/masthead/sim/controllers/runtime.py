@@ -198,6 +198,8 @@ class NodeCache:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self._infos: dict[str, tuple[int, NodeInfo]] = {}
+        # Node names as of the nodes' last write revision: the scheduler asks for every pod.
+        self._names: tuple[int, list[str]] = (-1, [])
 
     def get(self, name: str) -> NodeInfo | None:
         s = self.store.get(NODES.storage_key, "", name)
@@ -212,7 +214,11 @@ class NodeCache:
         return info
 
     def names(self) -> list[str]:
-        return [s.name for s in self.store.iter_objects(NODES.storage_key)]
+        """Every node's name in key order (a shared list: callers must not change it)."""
+        at = self.store.last_write_rv(NODES.storage_key)
+        if self._names[0] != at:
+            self._names = (at, [s.name for s in self.store.iter_objects(NODES.storage_key)])
+        return self._names[1]
 
     def all(self) -> list[NodeInfo]:
         out = []

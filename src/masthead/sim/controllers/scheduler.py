@@ -140,15 +140,19 @@ class Scheduler(Controller):
             return
         spec = pod.get("spec") or {}
         cpu, mem = pod_requests(pod)
-        nodes = self.ctx.nodes.all()
+        # Nodes are decoded (cached per version) only as far as the window reaches: at 2,000
+        # nodes, building every NodeInfo for each pod was most of a bind's cost.
+        names = self.ctx.nodes.names()
         failures: Counter[str] = Counter()
         best: NodeInfo | None = None
         best_score = 2.0
         found = 0
-        n = len(nodes)
+        n = len(names)
         start = self._offset % n if n else 0
         for i in range(n):
-            node = nodes[(start + i) % n]
+            node = self.ctx.nodes.get(names[(start + i) % n])
+            if node is None:
+                continue
             reasons = self._fits(spec, cpu, mem, node)
             if reasons:
                 failures.update(reasons)
