@@ -35,7 +35,6 @@ from masthead.sim.store import (
     DEFAULT_HISTORY_BYTES,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_WATCH_QUEUE_BYTES,
-    HISTORY_FRESH_S,
     ObjectStore,
 )
 from masthead.sim.tls import ServingCerts, generate
@@ -68,9 +67,6 @@ class SimConfig:
     history_size: int = DEFAULT_HISTORY_SIZE
     # Byte cap of all resources' watch histories together (store.DEFAULT_HISTORY_BYTES).
     history_bytes: int = DEFAULT_HISTORY_BYTES
-    # Events younger than this are kept past the byte cap (store.HISTORY_FRESH_S, upstream's
-    # 75 s); 0 makes the byte cap strict.
-    history_fresh_s: float = HISTORY_FRESH_S
     # Bytes of encoded objects one watcher may have queued before it is closed
     # (store.DEFAULT_WATCH_QUEUE_BYTES; counted in /_sim/state `watchersClosedBehind`).
     watch_queue_bytes: int = DEFAULT_WATCH_QUEUE_BYTES
@@ -109,7 +105,6 @@ class Simulator:
             history_size=c.history_size,
             history_bytes=c.history_bytes,
             watch_queue_bytes=c.watch_queue_bytes,
-            history_fresh_s=c.history_fresh_s,
         )
         self.catalog = Catalog()
         enabled = resolve_controllers(c)

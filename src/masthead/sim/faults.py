@@ -223,10 +223,6 @@ class FaultInjector:
             "historyBytes": self.sim.store.history_budget.bytes,
             "historyBytesCap": self.sim.store.history_budget.cap,
             "historyEvictedForBytes": self.sim.store.history_budget.evicted,
-            # Events younger than this stay past the byte cap (upstream's 75 s), and how often
-            # the cap was left exceeded for them.
-            "historyFreshSeconds": self.sim.store.history_budget.fresh_s,
-            "historyOverCapForFresh": self.sim.store.history_budget.over_for_fresh,
             # Watchers closed for falling behind (queue past its event or byte cap).
             "watchersClosedBehind": self.sim.store.watch_limits.closed_behind,
             "watchQueueBytesCap": self.sim.store.watch_limits.max_bytes,

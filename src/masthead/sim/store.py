@@ -21,15 +21,9 @@ from sortedcontainers import SortedDict
 
 from masthead.selectors import FieldSelector, LabelSelector
 
-# Events kept per resource for watch resume and past snapshots: upstream's watch cache keeps
-# 100..102400 events and at least 75 s (HISTORY_FRESH_S); this is its upper bound, a hard one
-# (tests and the shrink-history fault lower it).
-DEFAULT_HISTORY_SIZE = 102_400
-# The byte cap below never takes an event younger than this (upstream's DefaultEventFreshDuration:
-# a minute of bookmarks plus 15 s). With the cap alone, a `large` world churning at ~240
-# writes/s kept ~10 s of pod history: a client that fell 10 s behind got 410 and relisted
-# 100k pods, where a real API server resumes it (`make load`: 11 relists in 10 minutes).
-HISTORY_FRESH_S = 75.0
+# Events kept per resource for watch resume and past snapshots. Upstream's watch cache keeps
+# 100..102400 events and at least 75 s; a fixed count is simpler and tests can shrink it.
+DEFAULT_HISTORY_SIZE = 20_000
 # All resources' histories together hold at most this many bytes of encoded objects (plus a
 # fixed per-event overhead); past it the oldest events of any resource go first, so the budget
 # buys the newest window of changes. A count per resource alone let each of a large world's
@@ -76,7 +70,6 @@ class WatchEvent:
     key: str
     obj: Stored  # new state; for DELETED the last state stamped with the delete's RV
     prev: Stored | None  # state before this event (None for ADDED)
-    at: float = field(default_factory=time.monotonic)  # when it happened (history freshness)
 
 
 @dataclass(slots=True)
@@ -167,41 +160,22 @@ def _event_bytes(ev: WatchEvent) -> int:
 
 
 class HistoryBudget:
-    """The byte cap shared by every resource's history, over events older than `fresh_s`;
-    `evicted` counts the events it took, `over_for_fresh` the times it stopped above the cap
-    because the oldest event left was fresh (memory then bounded by the per-resource count)."""
+    """The byte cap shared by every resource's history; `evicted` counts the events it took."""
 
-    def __init__(
-        self,
-        cap: int,
-        resources: Mapping[tuple[str, str], ResourceStore],
-        fresh_s: float = HISTORY_FRESH_S,
-    ) -> None:
+    def __init__(self, cap: int, resources: Mapping[tuple[str, str], ResourceStore]) -> None:
         self.cap = cap
-        self.fresh_s = fresh_s
         self.bytes = 0
         self.evicted = 0
-        self.over_for_fresh = 0
         self._resources = resources
-        self._fresh_until = 0.0  # monotonic time before which the oldest event stays fresh
 
     def enforce(self) -> None:
-        """Drop the globally oldest events (RVs are global) until the histories fit the cap
-        or the oldest left is younger than `fresh_s`."""
-        now = time.monotonic()
-        if now < self._fresh_until:  # checked at most once per fresh oldest event
-            return
+        """Drop the globally oldest events (RVs are global) until the histories fit the cap."""
         while self.bytes > self.cap:
             oldest: ResourceStore | None = None
             for rs in self._resources.values():
                 if rs.history and (oldest is None or rs.history[0].rv < oldest.history[0].rv):
                     oldest = rs
             if oldest is None:
-                return
-            at = oldest.history[0].at
-            if now - at < self.fresh_s:
-                self.over_for_fresh += 1
-                self._fresh_until = at + self.fresh_s
                 return
             oldest.drop_oldest()
             self.evicted += 1
@@ -347,14 +321,13 @@ class ObjectStore:
         watch_queue: int = DEFAULT_WATCH_QUEUE,
         history_bytes: int = DEFAULT_HISTORY_BYTES,
         watch_queue_bytes: int = DEFAULT_WATCH_QUEUE_BYTES,
-        history_fresh_s: float = HISTORY_FRESH_S,
     ) -> None:
         # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
         self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
         self.history_size = history_size
         self.watch_limits = WatchQueueLimits(watch_queue, watch_queue_bytes)
         self.resources: dict[tuple[str, str], ResourceStore] = {}
-        self.history_budget = HistoryBudget(history_bytes, self.resources, history_fresh_s)
+        self.history_budget = HistoryBudget(history_bytes, self.resources)
         self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
         # Called synchronously after every write (simulated controllers enqueue work here;
         # they must not write from inside the callback).
