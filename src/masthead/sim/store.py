@@ -37,9 +37,13 @@ EVENT_OVERHEAD = 2_048
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
 # ... or whose queue holds this many bytes of encoded objects. Queued objects are held by
-# reference, so they stay alive after the history evicted them: 20k queued pods of a stalled
-# watcher kept ~200 MB alive; the byte cap bounds that to a few seconds of churn.
-DEFAULT_WATCH_QUEUE_BYTES = 32 * 2**20
+# reference, so they stay alive after the history evicted them. 256 MiB: above what 20k pods
+# take (~90 MB encoded), so for ordinary objects the event count decides, as before; the bytes
+# bound watchers of large objects. 32 MiB (~7k pods, 2–3 s of a `large` world's churn) closes
+# a client's pods watch whenever it lags that much, and the resume falls outside the ~10 s
+# history: 410 and a 100k-pod relist (the likely cause of 11 relists in a 10-minute `make load`
+# and of a pods view "reconnecting" for > 30 s in `ui_bench --mode large` with that cap).
+DEFAULT_WATCH_QUEUE_BYTES = 256 * 2**20
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
