@@ -4,52 +4,18 @@ with a message naming the flag."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
-import sys
 from pathlib import Path
 
-import aiohttp
-import yaml
-
-SIM = [sys.executable, "-m", "masthead.cli", "sim", "--http", "--controllers", "none"]
-START_S = 60
+from tests.sim.sim_process import SIM, START_S, sim_process
 
 
 async def test_bulk_pods_are_served(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    proc = await asyncio.create_subprocess_exec(
-        *SIM,
-        "--bulk-pods",
-        "250",
-        "--kubeconfig-out",
-        str(kubeconfig),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        async with asyncio.timeout(START_S):
-            while line := (await proc.stdout.readline()).decode():
-                lines.append(line)
-                if "kubectl --kubeconfig" in line:
-                    break
-        assert "masthead sim: 250 bulk pods loaded\n" in lines, lines
-        config = yaml.safe_load(kubeconfig.read_text())
-        server = config["clusters"][0]["cluster"]["server"]
-        token = next(u["user"]["token"] for u in config["users"] if u["name"] == "admin")
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"{server}/api/v1/pods", headers={"Authorization": f"Bearer {token}"}) as r,
-        ):
-            assert r.status == 200
-            items = (await r.json())["items"]
-        assert len(items) == 250
-        assert len({(p["metadata"]["namespace"], p["metadata"]["name"]) for p in items}) == 250
-    finally:
-        proc.terminate()
-        await proc.wait()
+    async with sim_process(tmp_path, "--bulk-pods", "250") as sim:
+        assert "masthead sim: 250 bulk pods loaded\n" in sim.lines, sim.lines
+        items = (await sim.get_json("/api/v1/pods"))["items"]
+    assert len(items) == 250
+    assert len({(p["metadata"]["namespace"], p["metadata"]["name"]) for p in items}) == 250
 
 
 def test_negative_bulk_pods_is_refused() -> None:
