@@ -14,6 +14,17 @@ changes = st.lists(
 )
 
 
+def _apply(index: ValueIndex[str], held: set[str], adding: bool, value: str, uid: str) -> None:
+    """One add or remove on the index and on the model's set of the value's uids (a no-op on
+    both when the uid is already there / not there)."""
+    if adding and uid not in held:
+        index.add(value, uid)
+        held.add(uid)
+    elif not adding and uid in held:
+        index.remove(value, uid)
+        held.remove(uid)
+
+
 @settings(max_examples=60, deadline=None)
 @given(changes, st.frozensets(st.integers(0, 149).map(str)))
 def test_index_answers_like_a_dict_of_sets(
@@ -23,13 +34,7 @@ def test_index_answers_like_a_dict_of_sets(
     model: dict[str, set[str]] = {}
     for adding, value, n in ops:
         uid = str(n)
-        held = model.setdefault(value, set())
-        if adding and uid not in held:
-            index.add(value, uid)
-            held.add(uid)
-        elif not adding and uid in held:
-            index.remove(value, uid)
-            held.remove(uid)
+        _apply(index, model.setdefault(value, set()), adding, value, uid)
     model = {v: s for v, s in model.items() if s}
     assert len(index) == len(model)
     assert {v: set(index.uids(v)) for v in "ab" if index.uids(v)} == model
@@ -99,14 +104,8 @@ def test_generation_changes_exactly_when_the_set_of_values_does(
     index: ValueIndex[str] = ValueIndex()
     model: dict[str, set[str]] = {"a": set(), "b": set()}
     for adding, value, n in ops:
-        uid, held = str(n), model[value]
         before, generation = set(index.values()), index.generation
-        if adding and uid not in held:
-            index.add(value, uid)
-            held.add(uid)
-        elif not adding and uid in held:
-            index.remove(value, uid)
-            held.remove(uid)
+        _apply(index, model[value], adding, value, str(n))
         assert set(index.values()) == {v for v, s in model.items() if s}
         assert (index.generation != generation) == (set(index.values()) != before)
 
