@@ -5,15 +5,23 @@
 //   node bench/ui/ui_bench.mjs '<json: launchUrl, base, simUrl, simToken, loads, frameSeconds,
 //                               churnPerS, paintChanges, heapTrendSeconds, heapSampleSeconds>'
 //
-// Prints one JSON line: firstRowsMs[] (navigation → first real rows painted, one per load; the
-// first load has a cold cache), frame.scroll / frame.churn {p50, p95, max, count}
-// (requestAnimationFrame deltas while the table scrolls 40 px a frame under churn / while it
-// stands still sorted by restarts and the churn's restarts re-sort the visible rows), heapMb {afterLoad, afterWork} (JS
-// heap in use after a forced GC, CDP Runtime.getHeapUsage), heapTrend [{s, mb}] (the same, sampled
-// while the view stays open under churn; empty when heapTrendSeconds is 0), paintMs[] (create request sent →
-// the new row painted; the probe's clock and the page's are the same machine's wall clock) and
-// paintParts {write, toFrame, frameToDom, domToPaint} ({p50, p90, count} each: where the time
-// went; see the paint loop).
+// Prints one JSON line per phase as it finishes, so a late failure keeps the earlier figures:
+//   {"phase": "firstRows", firstRowsMs[] (navigation → first real rows painted, one per load;
+//     the first load has a cold cache), heapAfterLoadMb}
+//   {"phase": "scroll", frames} while the table scrolls 40 px a frame under churn, then
+//   {"phase": "churn", frames, heapAfterWorkMb} while it stands still sorted by restarts and
+//     the churn's restarts re-sort the visible rows; `frames` = {interval: {p50, p95, max,
+//     count} (requestAnimationFrame intervals: vsync-bound, never below 16.7 ms at 60 Hz),
+//     work: {p50, p95, max, count} (each frame's main-thread time: its start → a task posted
+//     from its rAF callback, which runs after the frame's style, layout and paint — what a 16 ms
+//     budget is about), dropped: {count, share} (intervals over 1.5 x the median interval)}
+//   {"phase": "heapTrend", heapTrend [{s, mb}]} the heap sampled while the view stays open
+//     under churn (only when heapTrendSeconds > 0)
+//   {"phase": "paint", paintMs[] (create request sent → the new row painted; the probe's clock
+//     and the page's are the same machine's wall clock), paintParts {write, toFrame,
+//     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
+// Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). On a failure, a last line
+// {"failed": "<phase>", "error": "<message>"} and exit status 1.
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,20 +78,35 @@ function observeFrames() {
   };
 }
 
-/** In the page: rAF deltas for `seconds` while scrolling the table `px` per frame (0: still). */
+/** In the page, for `seconds` while scrolling the table `px` per frame (0: still): each rAF
+ * interval, and each frame's main-thread work — from its start (the rAF timestamp) to a task
+ * posted from its rAF callback, which runs once the frame's rendering steps (style, layout,
+ * paint) are done. */
 function scrollFrames({ seconds, px }) {
   const table = document.querySelector('[role="table"]');
   return new Promise((done) => {
-    const deltas = [];
+    const intervals = [];
+    const work = [];
+    const channel = new MessageChannel();
     let last = null;
+    let ended = false;
     const end = performance.now() + seconds * 1000;
+    channel.port1.onmessage = ({ data: start }) => {
+      work.push(performance.now() - start);
+      // One work figure per frame, one interval fewer: the last frame's task has run.
+      if (ended && work.length === intervals.length + 1) {
+        channel.port1.close();
+        done({ intervals, work });
+      }
+    };
     const frame = (now) => {
-      if (last !== null) deltas.push(now - last);
+      if (last !== null) intervals.push(now - last);
       last = now;
+      channel.port2.postMessage(now);
       const max = table.scrollHeight - table.clientHeight;
       if (px) table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
       if (now < end) requestAnimationFrame(frame);
-      else done(deltas);
+      else ended = true;
     };
     requestAnimationFrame(frame);
   });
@@ -137,6 +160,23 @@ function pct(values, q) {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
+const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
+
+/** A frames phase's figures: intervals, work and dropped frames (an interval over 1.5 x the
+ * median: at least one vsync missed). */
+function frameStats({ intervals, work }) {
+  const limit = 1.5 * pct(intervals, 0.5);
+  const dropped = intervals.filter((d) => d > limit).length;
+  return { interval: stats(intervals), work: stats(work), dropped: { count: dropped, share: dropped / intervals.length } };
+}
+
+/** One phase's figures, on their own line as soon as the phase ends. */
+function report(name, figures) {
+  process.stdout.write(JSON.stringify({ phase: name, ...figures }) + "\n");
+}
+
+let phase = "launch";
+
 const profile = mkdtempSync(join(tmpdir(), "masthead-ui-bench-"));
 let context = null;
 try {
@@ -154,6 +194,7 @@ try {
   const view = `${cfg.base}/#/c/admin/pods?sort=name`;
 
   // Loads: the first through the launch URL (token → cookie, cold cache), then the view again.
+  phase = "firstRows";
   const firstRowsMs = [];
   for (let i = 0; i < cfg.loads; i++) {
     if (i > 0) await page.goto("about:blank");
@@ -163,27 +204,30 @@ try {
     firstRowsMs.push(await page.evaluate(() => window.__firstRowsMs));
   }
   const cdp = await context.newCDPSession(page);
-  const afterLoad = await heapMb(cdp);
+  report(phase, { firstRowsMs, heapAfterLoadMb: await heapMb(cdp) });
 
   // Frames: scrolling the virtual table while the simulator churns (rows change under it).
+  phase = "scroll";
   await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: 2 * cfg.frameSeconds + 60 });
-  const deltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX });
+  report(phase, { frames: frameStats(await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX })) });
   // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
   // visible rows under the reader.
+  phase = "churn";
   await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
   const restarts = page.locator('[role="columnheader"]', { hasText: "Restarts" });
   await restarts.getByRole("button").click();
   await page.waitForFunction(() => /sort=restarts/.test(location.hash));
   await restarts.getByRole("button").click();
   await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
-  const churnDeltas = await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 });
+  const churnFrames = frameStats(await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 }));
   await sim("DELETE", "/_sim/churn");
-  const afterWork = await heapMb(cdp);
+  report(phase, { frames: churnFrames, heapAfterWorkMb: await heapMb(cdp) });
 
   // Heap trend: the pods view left open under churn (sorted by restarts, so visible rows keep
   // changing), the heap after a forced GC every `heapSampleSeconds` for `heapTrendSeconds`.
-  const heapTrend = [];
   if (cfg.heapTrendSeconds > 0) {
+    phase = "heapTrend";
+    const heapTrend = [];
     await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: cfg.heapTrendSeconds + 60 });
     const started = Date.now();
     heapTrend.push({ s: 0, mb: await heapMb(cdp) });
@@ -192,9 +236,11 @@ try {
       heapTrend.push({ s: Math.round((Date.now() - started) / 1000), mb: await heapMb(cdp) });
     }
     await sim("DELETE", "/_sim/churn");
+    report(phase, { heapTrend });
   }
 
   // Paint: a pod created in the simulator, seen in a view filtered to such pods.
+  phase = "paint";
   await page.evaluate(() => (document.querySelector('[role="table"]').scrollTop = 0));
   await page.getByLabel("filter", { exact: true }).fill(PAINT_PREFIX);
   // The filter applied: no such pod exists yet, so the view counts none.
@@ -239,10 +285,9 @@ try {
   }
   const median = (d) => (d.length ? pct(d, 0.5) : null);
   const paintParts = Object.fromEntries(Object.entries(parts).map(([k, d]) => [k, { p50: median(d), p90: d.length ? pct(d, 0.9) : null, count: d.length }]));
-  const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
-  const frame = { scroll: stats(deltas), churn: stats(churnDeltas) };
-  process.stdout.write(JSON.stringify({ firstRowsMs, frame, heapMb: { afterLoad, afterWork }, heapTrend, paintMs, paintParts }) + "\n");
+  report(phase, { paintMs, paintParts });
 } catch (error) {
+  process.stdout.write(JSON.stringify({ failed: phase, error: String(error?.message ?? error).split("\n")[0] }) + "\n");
   // What the page showed: a screenshot and the visible rows, for the failure's reason.
   const page = context?.pages()[0];
   if (page) {

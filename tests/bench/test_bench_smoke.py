@@ -87,6 +87,8 @@ def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> N
         "ui.first_rows_ms": "ms",
         "ui.frame.p95": "ms",
         "ui.frame.p95.churn": "ms",
+        "ui.frame.work.p95": "ms",
+        "ui.frame.work.p95.churn": "ms",
         "ui.heap_mb": "MB",
         "ui.heap_mb.after_load": "MB",
         "live.paint.p50": "ms",
@@ -98,6 +100,9 @@ def test_ui_bench_measures_first_rows_frames_heap_and_paint(tmp_path: Path) -> N
     assert figs["ui.first_rows_ms"]["masthead"]["runs"] == 2  # one per page load
     # A frame delta is at least one vsync-ish tick and a heap holds more than a few rows.
     assert median(figs["ui.frame.p95"]) >= 1
+    # Every frame keeps the main thread for some time; the dropped share is a percentage.
+    assert 0 < median(figs["ui.frame.work.p50"]) <= median(figs["ui.frame.work.max"])
+    assert 0 <= median(figs["ui.frame.dropped_pct.churn"]) <= 100
     assert 0.5 < median(figs["ui.heap_mb"]) < 500
     assert median(figs["live.paint.p99"]) >= median(figs["live.paint.p50"])
     # The view left open under churn: a heap sampled over the trend, its growth from the first.
