@@ -23,6 +23,7 @@ from masthead.feeds.metrics import MetricsState
 from masthead.kube.access import AccessMode
 from masthead.kube.freshness import SourceState
 from masthead.objects.tables import resource_tables
+from masthead.snapshots.warm import WarmStart
 from masthead.views.catalogue import BROWSE, CORE_GROUP, VIEWS, ViewSpec, browse_view, catalogue
 from masthead.views.joins import JoinTables, needs_of, source_name
 from masthead.views.page import PageSources, build_page
@@ -51,8 +52,11 @@ def not_connected(session: ClusterSession) -> ApiProblem:
     )
 
 
-async def resolve_view(session: ClusterSession, name: str, browse: tuple[str, ...]) -> ViewSpec:
-    """A named view, or the browse view of `browse` = (group, version, resource)."""
+async def resolve_view(
+    session: ClusterSession, name: str, browse: tuple[str, ...], warm: WarmStart | None = None
+) -> ViewSpec:
+    """A named view, or the browse view of `browse` = (group, version, resource) — before the
+    cluster's discovery answers, as a snapshot of it (`warm`) recorded the resource."""
     if name != BROWSE:
         view = VIEWS.get(name)
         if view is None:
@@ -66,9 +70,19 @@ async def resolve_view(session: ClusterSession, name: str, browse: tuple[str, ..
         return view
     group, version, resource = browse
     group = "" if group in (CORE_GROUP, "_") else group
-    if session.discovery is None or session.state in _NOT_CONNECTED:
-        raise not_connected(session)
-    for t in await session.discovery.types():
+    discovery = session.discovery
+    # Not answered yet (`generation` 0: asking now would fail the page on a cluster that is
+    # unreachable): what a snapshot recorded of the resource, else the 503.
+    if discovery is None or discovery.generation == 0 or session.state in _NOT_CONNECTED:
+        recorded = (
+            None
+            if warm is None
+            else await warm.snapshot_type(session.entry, group, version, resource)
+        )
+        if recorded is None:
+            raise not_connected(session)
+        return browse_view(recorded)
+    for t in await discovery.types():
         if (t.group, t.version, t.resource) == (group, version, resource):
             return browse_view(t)
     # Gone from discovery (its CRD deleted) while its sources are open: the page goes on
@@ -238,7 +252,7 @@ async def get_view(request: web.Request) -> web.Response:
     session = ctx.session(request.match_info["cluster"])
     m = request.match_info
     browse = (m.get("group", ""), m.get("version", ""), m.get("resource", ""))
-    view = await resolve_view(session, m.get("view", BROWSE), browse)
+    view = await resolve_view(session, m.get("view", BROWSE), browse, ctx.registry.warm)
     query = parse(view, request)
     await open_for_snapshot(ctx, session, view)
     try:

@@ -170,6 +170,21 @@ class SnapshotStore:
 
         return await self.db.read(read)
 
+    async def schemas(self, cluster: str, identity: str, group: str, resource: str) -> list[str]:
+        """The `row_schema`s (snapshots/kinds.py) of `identity`'s snapshots of the resource
+        young enough to load."""
+        cutoff = time.time() - self.tuning.max_age
+
+        def read(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT DISTINCT row_schema FROM snapshots WHERE cluster=? AND identity=?"
+                " AND api_group=? AND resource=? AND taken >= ?",
+                (cluster, identity, group, resource, cutoff),
+            ).fetchall()
+            return [str(schema) for (schema,) in rows]
+
+        return await self.db.read(read)
+
     def forget_resource(self, cluster: str, group: str, resource: str) -> None:
         """Delete every scope's and every identity's snapshot of a resource the cluster no
         longer serves."""

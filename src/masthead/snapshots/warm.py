@@ -16,7 +16,9 @@ last snapshot is captured on the loop (a list of its immutable rows and the refl
 resourceVersion — consistent, as both move together in one synchronous step), encoded in a
 worker thread and written by the database's writer thread. Every resource's rows are
 snapshotted as they are projected: a custom resource's rows are the generic projection's, and
-its snapshot's schema names the kind and scope that rebuild that projection on restore.
+its snapshot's schema (kinds.py) names the kind, scope and version that rebuild that projection
+on restore — and the browse view of a cluster whose discovery has not answered yet
+(`snapshot_type`).
 """
 
 from __future__ import annotations
@@ -31,21 +33,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from masthead.cluster import ClusterSession, Restored, Source
+from masthead.kube.discovery import ResourceType
 from masthead.kube.freshness import SourceState
 from masthead.kube.kubeconfig import ClusterEntry
-from masthead.snapshots.codec import (
-    FORMAT,
-    Deduper,
-    SnapshotCorrupt,
-    decode_rows,
-    encode_rows,
-    row_schema,
-)
+from masthead.snapshots.codec import FORMAT, Deduper, SnapshotCorrupt, decode_rows, encode_rows
 from masthead.snapshots.gone import gone_resources
+from masthead.snapshots.kinds import parse_schema, projection_of, resource_type_of, schema_of
 from masthead.snapshots.store import SnapshotKey, SnapshotRecord, SnapshotStore
-from masthead.store.projection import PROJECTIONS, Interner, Projection
-from masthead.store.projection.generic import generic_projection
-from masthead.store.projection.registry import projection_for
+from masthead.store.projection import Interner, Projection
 from masthead.store.table import Table
 from masthead.tasks import cancel_and_wait
 from masthead.views.joins import source_name
@@ -134,6 +129,26 @@ class WarmStart:
             log.warning("cluster %s: snapshots not looked up: %s", entry.id, e)
             return False
 
+    async def snapshot_type(
+        self, entry: ClusterEntry, group: str, version: str, resource: str
+    ) -> ResourceType | None:
+        """The resource as discovery described it when `entry`'s identity snapshotted it at
+        `version`: a browse view of a cluster not connected yet (no live discovery) is built
+        from it. None without such a snapshot, or when the database cannot say."""
+        try:
+            schemas = await self.store.schemas(entry.id, identity_of(entry), group, resource)
+        except Exception as e:
+            self.stats.failed += 1
+            self.stats.last_error = f"look up {entry.id}: {type(e).__name__}: {e}"
+            log.warning("cluster %s: snapshots not looked up: %s", entry.id, e)
+            return None
+        for text in schemas:
+            kind = parse_schema(text, group, resource)
+            rt = None if kind is None else resource_type_of(group, resource, kind)
+            if rt is not None and rt.version == version:
+                return rt
+        return None
+
     # ------------------------------------------------------------------ resources gone
     def follow(self, session: ClusterSession, tables: ClusterTables) -> None:
         """Drop the snapshots of resources `session` finds gone, checked after each of its
@@ -180,12 +195,10 @@ class WarmStart:
             del self._saved[saved]
 
     async def _restore(self, record: SnapshotRecord, interner: Interner) -> RestoredTable | None:
-        projection = _projection_of_record(record)
-        if (
-            projection is None
-            or record.format != FORMAT
-            or record.row_schema != _schema(projection)
-        ):
+        k = record.key
+        kind = parse_schema(record.row_schema, k.group, k.resource)
+        projection = None if kind is None else projection_of(k.group, k.resource, kind)
+        if projection is None or record.format != FORMAT:
             self.stats.ignored_outdated += 1
             await self.store.forget(record.key)
             return None
@@ -276,8 +289,7 @@ class WarmStart:
             self.stats.skipped_rows += 1
             return None
         rows = list(table.rows())
-        schema = _schema(projection_for(rt))
-        return _Capture(key, marker, rows, reflector.resource_version, self._wall(), schema)
+        return _Capture(key, marker, rows, reflector.resource_version, self._wall(), schema_of(rt))
 
     def as_dict(self) -> dict[str, object]:
         return self.stats.as_dict()
@@ -285,31 +297,6 @@ class WarmStart:
 
 # Resources remembered as dropped (so a status change does not delete them again).
 _MAX_GONE = 1024
-
-# A custom resource's rows are the generic projection's (metadata columns; views of custom
-# resources read no printer columns): its schema names the kind and scope to rebuild it from.
-_GENERIC = "generic"
-
-
-def _schema(projection: Projection[Any, Any]) -> str:
-    layout = row_schema(projection.row_type)
-    if (projection.group, projection.resource) in PROJECTIONS:
-        return layout
-    namespaced = any(c.id == "namespace" for c in projection.columns)
-    return f"{layout}|{_GENERIC}|{projection.kind}|{int(namespaced)}"
-
-
-def _projection_of_record(record: SnapshotRecord) -> Projection[Any, Any] | None:
-    """The projection `record`'s rows were made with: a declared one, or the generic one its
-    schema describes; None when neither (an older layout)."""
-    k = record.key
-    declared = PROJECTIONS.get((k.group, k.resource))
-    if declared is not None:
-        return declared
-    parts = record.row_schema.split("|")
-    if len(parts) != 4 or parts[1] != _GENERIC or parts[3] not in ("0", "1"):
-        return None
-    return generic_projection(k.group, k.resource, parts[2], parts[3] == "1")
 
 
 def _build_table(data: bytes, projection: Projection[Any, Any], interner: Interner) -> Table[Any]:
