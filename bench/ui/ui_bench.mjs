@@ -14,7 +14,9 @@
 //     count} (requestAnimationFrame intervals: vsync-bound, never below 16.7 ms at 60 Hz),
 //     work: {p50, p95, max, count} (each frame's main-thread time: its start → a task posted
 //     from its rAF callback, which runs after the frame's style, layout and paint — what a 16 ms
-//     budget is about), dropped: {count, share} (intervals over 1.5 x the median interval)}
+//     budget is about), delay: {p50, p95, max, count} (frame start → its rAF callback running:
+//     the part of `work` spent before this frame's callbacks), dropped: {count, share}
+//     (intervals over 1.5 x the median interval)}
 //   {"phase": "heapTrend", heapTrend [{s, mb}]} the heap sampled while the view stays open
 //     under churn (only when heapTrendSeconds > 0)
 //   {"phase": "paint", paintMs[] (create request sent → the new row painted; the probe's clock
@@ -87,6 +89,7 @@ function scrollFrames({ seconds, px }) {
   return new Promise((done) => {
     const intervals = [];
     const work = [];
+    const delays = [];
     const channel = new MessageChannel();
     let last = null;
     let ended = false;
@@ -96,12 +99,13 @@ function scrollFrames({ seconds, px }) {
       // One work figure per frame, one interval fewer: the last frame's task has run.
       if (ended && work.length === intervals.length + 1) {
         channel.port1.close();
-        done({ intervals, work });
+        done({ intervals, work, delays });
       }
     };
     const frame = (now) => {
       if (last !== null) intervals.push(now - last);
       last = now;
+      delays.push(performance.now() - now);
       channel.port2.postMessage(now);
       const max = table.scrollHeight - table.clientHeight;
       if (px) table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
@@ -164,10 +168,12 @@ const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d)
 
 /** A frames phase's figures: intervals, work and dropped frames (an interval over 1.5 x the
  * median: at least one vsync missed). */
-function frameStats({ intervals, work }) {
+function frameStats({ intervals, work, delays }) {
   const limit = 1.5 * pct(intervals, 0.5);
   const dropped = intervals.filter((d) => d > limit).length;
-  return { interval: stats(intervals), work: stats(work), dropped: { count: dropped, share: dropped / intervals.length } };
+  // delay: frame start → its rAF callback running (part of `work`; the rAF timestamp keeps to
+  // the vsync grid even when the callback runs late, so intervals alone understate a late frame).
+  return { interval: stats(intervals), work: stats(work), delay: stats(delays), dropped: { count: dropped, share: dropped / intervals.length } };
 }
 
 /** One phase's figures, on their own line as soon as the phase ends. */
