@@ -14,7 +14,7 @@ import yaml
 
 from masthead.sim.app import Simulator
 from masthead.views.page import rfc3339
-from tests.api.harness import Served, eventually_async, served
+from tests.api.harness import Served, eventually_async, live_socket, served
 from tests.snapshots.test_deleted_crd import CRD, snapshots_of
 from tests.snapshots.test_idle_open import cluster_state, snapshot_taken
 from tests.snapshots.test_warm_start import world
@@ -101,6 +101,40 @@ async def test_an_idle_clusters_browse_view_serves_its_snapshot_while_it_connect
                 )
 
             await eventually_async(live, 30, "live after connecting")
+
+
+async def test_a_live_browse_window_on_an_idle_cluster_shows_the_snapshot(tmp_path: Path) -> None:
+    async with world() as sim:
+        async with served(sim=sim, data_dir=tmp_path, connect=("admin",)) as s:
+            before = await yesterday(s)
+        await sim.faults.set("latency", {"ms": 2000, "path": "/api"})
+        kubeconfig = restricted_current(sim, tmp_path)
+        async with (
+            served(sim=sim, data_dir=tmp_path, connect=(), kubeconfigs=[kubeconfig]) as s,
+            live_socket(s) as live,
+        ):
+            assert await cluster_state(s, "admin") == "idle"
+            await live.send(
+                op="subscribe",
+                sub="w",
+                cluster="admin",
+                view="browse/cert-manager.io/v1/certificates",
+                seq=1,
+                window={"offset": 0, "limit": 1000},
+            )
+            frame = await live.page("w", seq=1)
+            assert {row["uid"] for row in frame["rows"]} == set(before)
+            assert frame["sources"][0]["state"] == "stale"
+            assert any(w["code"] == "ClusterConnecting" for w in frame["warnings"])
+            await sim.faults.clear("latency")
+            await live.next(
+                lambda f: (
+                    f.get("sub") == "w"
+                    and f.get("type") == "page"
+                    and f["sources"][0]["state"] == "live"
+                ),
+                timeout=30,
+            )
 
 
 async def test_an_idle_browse_view_of_a_crd_deleted_meanwhile_goes_with_its_snapshot(
