@@ -96,6 +96,7 @@ async def reflect_once(
     gc.collect()
     rss_before = rss_mb()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     tuning = Tuning()
     entry = load_kubeconfig([Path(kubeconfig)]).entry("admin")
     transport = Transport(ClusterCredentials(entry, tuning), tuning)
@@ -113,6 +114,7 @@ async def reflect_once(
     reflector.start()
     await reflector.freshness.wait_for(lambda f: f.state is SourceState.LIVE)
     seconds = time.perf_counter() - start
+    cpu_s = time.process_time() - cpu_start
     sync_block_ms = await during_sync.stop()
     objects = len(sink.table) if isinstance(sink, ObservedTableSink) else len(sink.objects)  # type: ignore[attr-defined]
     gc.collect()
@@ -128,6 +130,7 @@ async def reflect_once(
     await transport.close()
     return {
         "seconds": seconds,
+        "cpu_s": cpu_s,
         "objects": objects,
         "rss_mb": rss_after,
         "rss_delta_mb": rss_after - rss_before,

@@ -28,6 +28,18 @@ def test_lines_survive_any_chunking(lines: list[bytes], cuts: list[int]) -> None
     assert out == lines and s.pending == 0
 
 
+def test_a_line_inside_one_chunk_is_a_view_of_it_and_a_cut_line_is_joined() -> None:
+    s = LineSplitter(1 << 20)
+    chunk = b'{"a":1}\n\n{"b":2}\n{"c"'
+    first = s.feed(chunk)
+    assert first == [b'{"a":1}', b'{"b":2}']  # the blank keepalive line dropped
+    assert all(isinstance(ln, memoryview) and ln.obj is chunk for ln in first)
+    assert s.pending == 4
+    second = s.feed(b':3}\n{"d":4}\n')
+    assert second == [b'{"c":3}', b'{"d":4}'] and s.pending == 0
+    assert isinstance(second[0], bytes)  # the cut line: its two pieces joined once
+
+
 def test_oversized_line_is_an_error() -> None:
     s = LineSplitter(10)
     assert s.feed(b"0123456789") == []

@@ -27,6 +27,10 @@ BOOKMARK = "BOOKMARK"
 ERROR = "ERROR"
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
+# One watch line: bytes, or a view into the read it arrived in (watch_stream.LineSplitter);
+# msgspec and orjson decode either without a copy.
+Line = bytes | memoryview
+
 
 @dataclass(slots=True)
 class ListPage(Generic[T]):
@@ -49,7 +53,7 @@ class WatchEvent(Generic[T]):
 class ObjectCodec(Protocol[T]):
     def decode_list(self, body: bytes) -> ListPage[T]: ...
 
-    def decode_event(self, line: bytes) -> WatchEvent[T]: ...
+    def decode_event(self, line: Line) -> WatchEvent[T]: ...
 
     def key(self, obj: T) -> str:
         """namespace/name (or name for cluster-scoped objects): identity within a source."""
@@ -85,7 +89,7 @@ class DictCodec:
             meta.get("remainingItemCount"),
         )
 
-    def decode_event(self, line: bytes) -> WatchEvent[dict[str, Any]]:
+    def decode_event(self, line: Line) -> WatchEvent[dict[str, Any]]:
         try:
             ev = orjson.loads(line)
             typ = ev["type"]
@@ -188,7 +192,7 @@ class StructCodec(Generic[T]):
         m = doc.metadata
         return ListPage(doc.items, m.resourceVersion, m.continue_, m.remainingItemCount)
 
-    def decode_event(self, line: bytes) -> WatchEvent[T]:
+    def decode_event(self, line: Line) -> WatchEvent[T]:
         try:
             ev = self._event.decode(line)
             if ev.type == ERROR:

@@ -28,6 +28,7 @@ from masthead.kube.codec import (
     ERROR,
     MODIFIED,
     DictCodec,
+    Line,
     ObjectCodec,
     WatchEvent,
     list_continue,
@@ -61,6 +62,7 @@ _MAX_LIST_RESTARTS = 3
 # log gets the first one and then one per this many (a poisoned source must not flood it).
 _MAX_REASON = 300
 _LOG_REJECTED_EVERY = 1000
+_UPSERTS = frozenset((ADDED, MODIFIED))
 
 
 @dataclass
@@ -251,25 +253,31 @@ class Reflector(Generic[T]):
             raise
 
     async def _initial_events(
-        self, batches: AsyncIterator[list[bytes]]
-    ) -> tuple[dict[str, T], list[bytes]]:
+        self, batches: AsyncIterator[list[Line]]
+    ) -> tuple[dict[str, T], list[Line]]:
         """The objects of the initial events, and the lines after initial-events-end that
         arrived in the same read (the watch goes on with them)."""
         collected: dict[str, T] = {}
         yielder = _Yielder(self.tuning.yield_every)
         reuse = self._reuse()
+        # Bound once: this loop runs once per object of the source (100k lines at a time).
+        decode, key, syncing = self.codec.decode_event, self.codec.key, self.freshness.syncing
         async for batch in batches:
             for i, line in enumerate(batch):
                 try:
-                    ev = self.codec.decode_event(line)
+                    ev = decode(line)
                 except UndecodableObject as e:
                     self._reject(str(e))
                     continue
-                if ev.obj is not None and ev.type in (ADDED, MODIFIED):
-                    obj = ev.obj if reuse is None else reuse(ev.obj)
-                    collected[self.codec.key(obj)] = obj
-                elif ev.obj is not None and ev.type == DELETED:
-                    collected.pop(self.codec.key(ev.obj), None)
+                obj = ev.obj
+                if obj is not None and ev.type in _UPSERTS:
+                    if reuse is not None:
+                        obj = reuse(obj)
+                    collected[key(obj)] = obj
+                    if len(collected) % 500 == 0:
+                        syncing(len(collected), None)
+                elif obj is not None and ev.type == DELETED:
+                    collected.pop(key(obj), None)
                 elif ev.type == BOOKMARK:
                     if not ev.initial_events_end:  # the server ignored sendInitialEvents
                         raise WatchListRefused("bookmark before initial-events-end")
@@ -277,8 +285,6 @@ class Reflector(Generic[T]):
                     return collected, batch[i + 1 :]
                 elif ev.type == ERROR:
                     raise self._error(ev)
-                if len(collected) % 500 == 0:
-                    self.freshness.syncing(len(collected), None)
                 if yielder.due():
                     await yielder.tick()
         raise StreamError("WatchList stream ended before initial-events-end")
@@ -329,7 +335,7 @@ class Reflector(Generic[T]):
             await self._consume(batches, opened, events=0)
 
     async def _consume(
-        self, batches: AsyncIterator[list[bytes]], opened: float, events: int
+        self, batches: AsyncIterator[list[Line]], opened: float, events: int
     ) -> None:
         yielder = _Yielder(self.tuning.yield_every)
         async for batch in batches:
@@ -444,8 +450,8 @@ class Reflector(Generic[T]):
 
 
 async def _after(
-    first: list[bytes], batches: AsyncIterator[list[bytes]]
-) -> AsyncIterator[list[bytes]]:
+    first: list[Line], batches: AsyncIterator[list[Line]]
+) -> AsyncIterator[list[Line]]:
     if first:
         yield first
     async for batch in batches:

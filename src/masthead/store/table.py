@@ -345,7 +345,9 @@ class Table(Generic[RowT]):
         incoming = {row.uid: row for row in rows}
         added = updated = 0
         current = self._rows
-        for i, (uid, row) in enumerate(incoming.items(), 1):
+        if not current:  # a first sync: every row is new, nothing to compare
+            added = len(incoming)
+        for i, (uid, row) in enumerate(incoming.items() if current else (), 1):
             old = current.get(uid)
             if old is None:
                 added += 1

@@ -22,6 +22,7 @@ from masthead.kube.codec import (
     ERROR,
     INITIAL_EVENTS_END,
     MODIFIED,
+    Line,
     ListPage,
     WatchEvent,
 )
@@ -122,7 +123,7 @@ class ProjectionCodec(Generic[InputT, RowT]):
         m: _ListMeta = doc.metadata
         return ListPage(rows, m.resourceVersion, m.continue_, m.remainingItemCount, rejected)
 
-    def decode_event(self, line: bytes) -> WatchEvent[RowT]:
+    def decode_event(self, line: Line) -> WatchEvent[RowT]:
         try:
             typed: Any = self._typed_event.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):
@@ -131,7 +132,7 @@ class ProjectionCodec(Generic[InputT, RowT]):
             return self._decode_event_in_steps(line)
         return self._event_row(typed.type, typed.object)
 
-    def _decode_event_in_steps(self, line: bytes) -> WatchEvent[RowT]:
+    def _decode_event_in_steps(self, line: Line) -> WatchEvent[RowT]:
         try:
             ev = self._event.decode(line)
             if ev.type == ERROR:
