@@ -68,7 +68,7 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=None,
         metavar="BYTES",
         help="byte cap of all resources' watch histories together "
-        "(default 1 GiB; oldest events of any resource evicted first)",
+        "(default 1.5 GiB; oldest events of any resource evicted first)",
     )
     p.add_argument(
         "--no-watch-list", action="store_true", help="behave like servers with WatchList off"

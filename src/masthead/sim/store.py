@@ -36,12 +36,14 @@ DEFAULT_HISTORY_SIZE = 102_400
 # plus a fixed per-event overhead; past it the globally oldest events go first, so the budget
 # buys the newest window of changes. Without a store-wide cap each of a large world's ~15
 # churned resources filled its own count cap in turn (3 GB or more after an hour of churn).
-# 1 GiB: 75 s of a `large` world's pod churn at the ~240 writes/s `make load` achieves is
-# ~18k events, ~400 MB by the figure below (bench/RESULTS.md, 2026-11-29, sim history).
-DEFAULT_HISTORY_BYTES = 1024 * 2**20
+# 1.5 GiB (RSS, by the overhead below): 75 s of every resource's history at `large` under
+# churn asked at 1,000/s (~340/s achieved, ~1,400 writes/s with the controllers') is ~107k
+# events, ~800 MB; the cap leaves room for faster churn before it shortens the window
+# (bench/sim_history.py; bench/RESULTS.md, 2026-11-29).
+DEFAULT_HISTORY_BYTES = 1536 * 2**20
 # Stored + WatchEvent + labels/fields dicts of one history event beside its encoded bytes
-# (measured: ~12 KB of RSS per history event of a churned small world, ~4 KB of it encoded).
-EVENT_OVERHEAD = 2_048
+# (measured at `large` under churn: 7.4 KB of RSS per history event, 3.5 KB of it encoded).
+EVENT_OVERHEAD = 4_096
 # A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
