@@ -50,7 +50,17 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--epoch", type=float, default=None, help="world anchor time, Unix s (default: now)"
     )
     p.add_argument(
-        "--history-size", type=int, default=None, help="watch history events kept per resource"
+        "--history-size",
+        type=int,
+        default=None,
+        help="at most this many watch history events per resource (default 102400)",
+    )
+    p.add_argument(
+        "--history-seconds",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="keep every watch history event younger than this, caps permitting (default 75)",
     )
     p.add_argument(
         "--history-bytes",
@@ -58,7 +68,7 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=None,
         metavar="BYTES",
         help="byte cap of all resources' watch histories together "
-        "(default 128 MiB; oldest events of any resource evicted first)",
+        "(default 1.5 GiB; oldest events of any resource evicted first)",
     )
     p.add_argument(
         "--no-watch-list", action="store_true", help="behave like servers with WatchList off"
@@ -124,6 +134,11 @@ async def _run_sim(args: argparse.Namespace) -> int:
             print("masthead sim: --history-bytes: must be >= 0", file=sys.stderr)
             return 2
         cfg.history_bytes = args.history_bytes
+    if args.history_seconds is not None:
+        if not args.history_seconds >= 0:  # NaN too
+            print("masthead sim: --history-seconds: must be >= 0", file=sys.stderr)
+            return 2
+        cfg.history_seconds = args.history_seconds
     from masthead.sim.controllers import parse_controllers
 
     try:

@@ -33,6 +33,7 @@ from masthead.sim.resources import ResourceInfo, builtin
 from masthead.sim.server import ServerSettings, SimServer
 from masthead.sim.store import (
     DEFAULT_HISTORY_BYTES,
+    DEFAULT_HISTORY_SECONDS,
     DEFAULT_HISTORY_SIZE,
     DEFAULT_WATCH_QUEUE_BYTES,
     ObjectStore,
@@ -64,7 +65,11 @@ class SimConfig:
     port: int = 0
     https: bool = False
     kubeconfig_out: Path | None = None
+    # Hard cap of events per resource (store.DEFAULT_HISTORY_SIZE, upstream's 102,400).
     history_size: int = DEFAULT_HISTORY_SIZE
+    # Every event younger than this stays in its resource's history unless a hard cap (count,
+    # bytes) says otherwise (store.DEFAULT_HISTORY_SECONDS: upstream's 75 s).
+    history_seconds: float = DEFAULT_HISTORY_SECONDS
     # Byte cap of all resources' watch histories together (store.DEFAULT_HISTORY_BYTES).
     history_bytes: int = DEFAULT_HISTORY_BYTES
     # Bytes of encoded objects one watcher may have queued before it is closed
@@ -105,7 +110,11 @@ class Simulator:
             history_size=c.history_size,
             history_bytes=c.history_bytes,
             watch_queue_bytes=c.watch_queue_bytes,
+            history_seconds=c.history_seconds,
         )
+        # Bootstrap and world writes (and `load_pods` before `start`) are the state the
+        # simulator starts from, not history: no watch events are built for them.
+        self.store.pause_history()
         self.catalog = Catalog()
         enabled = resolve_controllers(c)
         registry_config = dataclasses.replace(
@@ -224,6 +233,7 @@ class Simulator:
         # The first patch or body decode imports the official client's models (2-4 s):
         # do it now, off the loop, rather than stalling the first request that needs it.
         await asyncio.to_thread(warm_models)
+        self.store.open_history()
         settings = ServerSettings(
             watch_list_enabled=c.watch_list_enabled,
             bookmark_period=c.bookmark_period,

@@ -461,14 +461,18 @@ class Churn:
         ref = object_ref(DEPLOYMENTS, s.namespace, s.name)
         current = int((s.decode().get("spec") or {}).get("replicas", 1))
         base = self._base_replicas.setdefault(ref, current)
-        # A walk around the original size: never below 1, never above base + 2.
-        if current <= max(1, base - 2):
+        # A walk within base ± 2, narrowed to stay >= 1 (a 1-replica Deployment keeps its size,
+        # one scaled to 0 stays there): symmetric around the original, so scale-ups and
+        # scale-downs balance and the world keeps its size however long the churn runs.
+        spread = max(0, min(2, base - 1))
+        lo, hi = base - spread, base + spread
+        if current < lo or (current == lo and hi > lo):
             target = current + 1
-        elif current >= base + 2:
-            target = current - 1
+        elif current >= hi:
+            target = current - 1 if current > lo else current
         else:
             target = current + self.rng.choice((-1, 1))
-        body = {"metadata": {"annotations": self._stamp()}, "spec": {"replicas": max(1, target)}}
+        body = {"metadata": {"annotations": self._stamp()}, "spec": {"replicas": max(0, target)}}
         return self._patch("scale", DEPLOYMENTS, s, body)
 
     def _pod_restart(self) -> bool:

@@ -65,6 +65,7 @@ from masthead.tasks import cancel_and_wait
 if TYPE_CHECKING:
     from masthead.sim.app import Simulator
     from masthead.sim.server import ActiveWatch, SimServer
+    from masthead.sim.store import ObjectStore
 
 # Unless told otherwise a fault lasts this long: every fault must end by itself, and five
 # minutes outlives any reliability test while still healing a forgotten demo.
@@ -218,11 +219,7 @@ class FaultInjector:
             "listening": self.sim.listening,
             "watchesOpen": len(server.active_watches) if server is not None else 0,
             "requestsTotal": server.requests_total if server is not None else 0,
-            "historySize": self.sim.store.history_size,
-            # The histories' shared byte cap: bytes held now, the cap, events it evicted.
-            "historyBytes": self.sim.store.history_budget.bytes,
-            "historyBytesCap": self.sim.store.history_budget.cap,
-            "historyEvictedForBytes": self.sim.store.history_budget.evicted,
+            **history_state(self.sim.store),
             # Watchers closed for falling behind (queue past its event or byte cap).
             "watchersClosedBehind": self.sim.store.watch_limits.closed_behind,
             "watchQueueBytesCap": self.sim.store.watch_limits.max_bytes,
@@ -604,6 +601,32 @@ async def _force_410(inj: FaultInjector, f: Fault) -> dict[str, Any]:
     floor = store.rv + 1
     store.jump_rv(1)
     return {"floorResourceVersion": floor}
+
+
+def history_state(store: ObjectStore) -> dict[str, Any]:
+    """The watch histories as /_sim/state reports them (a bench reads the pods' span)."""
+    budget = store.history_budget
+    now = budget.clock()
+    return {
+        "historySize": store.history_size,
+        "historySeconds": budget.min_seconds,
+        # The histories' shared byte cap: bytes held now, the cap, events it evicted.
+        "historyBytes": budget.bytes,
+        "historyBytesCap": budget.cap,
+        "historyEvents": budget.events,
+        "historyEvictedForBytes": budget.evicted,
+        "historyEvictedForCount": budget.evicted_for_count,
+        "historyEvictedForAge": budget.evicted_for_age,
+        # Per resource ("pods", "deployments.apps"): events held and the oldest one's age.
+        "histories": {
+            ".".join(filter(None, (resource, group))): {
+                "events": len(rs.history),
+                "spanSeconds": round(rs.span_seconds(now), 3),
+            }
+            for (group, resource), rs in sorted(store.resources.items())
+            if rs.history
+        },
+    }
 
 
 async def _shrink_history(inj: FaultInjector, f: Fault) -> dict[str, Any]:

@@ -21,18 +21,29 @@ from sortedcontainers import SortedDict
 
 from masthead.selectors import FieldSelector, LabelSelector
 
-# Events kept per resource for watch resume and past snapshots. Upstream's watch cache keeps
-# 100..102400 events and at least 75 s; a fixed count is simpler and tests can shrink it.
-DEFAULT_HISTORY_SIZE = 20_000
-# All resources' histories together hold at most this many bytes of encoded objects (plus a
-# fixed per-event overhead); past it the oldest events of any resource go first, so the budget
-# buys the newest window of changes. A count per resource alone let each of a large world's
-# ~15 churned resources fill its own 20k events in turn: ~10 KB of RSS per event, 3 GB or more
-# reached only after an hour of churn (the soak's "growth the whole time").
-DEFAULT_HISTORY_BYTES = 128 * 2**20
+# The watch history, sized like upstream's watch cache (its ring resizes between 100 and
+# 102,400 events per resource and keeps at least 75 s): per resource every event younger than
+# `DEFAULT_HISTORY_SECONDS` is kept, and an older one is evicted as soon as its resource holds
+# more than `HISTORY_FLOOR_EVENTS` (upstream doubles/halves its ring, so its span lands between
+# 75 s and about twice that; evicting at the window's edge keeps the same floor for less memory).
+# Tests shrink the window; `--history-seconds` sets it.
+DEFAULT_HISTORY_SECONDS = 75.0
+HISTORY_FLOOR_EVENTS = 100
+# Hard caps, which win over the time floor (bounded everything): at most this many events per
+# resource (upstream's upper bound; the shrink-history fault lowers it) ...
+DEFAULT_HISTORY_SIZE = 102_400
+# ... and all resources' histories together hold at most this many bytes of encoded objects
+# plus a fixed per-event overhead; past it the globally oldest events go first, so the budget
+# buys the newest window of changes. Without a store-wide cap each of a large world's ~15
+# churned resources filled its own count cap in turn (3 GB or more after an hour of churn).
+# 1.5 GiB (RSS, by the overhead below): 75 s of every resource's history at `large` under
+# churn asked at 1,000/s (~340/s achieved, ~1,400 writes/s with the controllers') is ~107k
+# events, ~800 MB; the cap leaves room for faster churn before it shortens the window
+# (bench/sim_history.py; bench/RESULTS.md, 2026-11-29).
+DEFAULT_HISTORY_BYTES = 1536 * 2**20
 # Stored + WatchEvent + labels/fields dicts of one history event beside its encoded bytes
-# (measured: ~12 KB of RSS per history event of a churned small world, ~4 KB of it encoded).
-EVENT_OVERHEAD = 2_048
+# (measured at `large` under churn: 7.4 KB of RSS per history event, 3.5 KB of it encoded).
+EVENT_OVERHEAD = 4_096
 # A watcher that falls this far behind is closed (like the cacher's "unresponsive watcher"):
 # the client resumes from its last resourceVersion instead of us buffering without bound.
 DEFAULT_WATCH_QUEUE = 20_000
@@ -74,6 +85,7 @@ class WatchEvent:
     key: str
     obj: Stored  # new state; for DELETED the last state stamped with the delete's RV
     prev: Stored | None  # state before this event (None for ADDED)
+    at: float = 0.0  # HistoryBudget.clock() when the history recorded it (age decides eviction)
 
 
 @dataclass(slots=True)
@@ -164,25 +176,51 @@ def _event_bytes(ev: WatchEvent) -> int:
 
 
 class HistoryBudget:
-    """The byte cap shared by every resource's history; `evicted` counts the events it took."""
+    """What all resources' histories share: the byte cap, the time floor, and every recorded
+    event in write order (RVs are global), so the globally oldest is found in O(1).
 
-    def __init__(self, cap: int, resources: Mapping[tuple[str, str], ResourceStore]) -> None:
+    `order` entries of events a resource already let go (count or age cap, forget) are skipped
+    when they reach the front, and the deque is rebuilt once they outnumber the live events, so
+    it stays within about twice the histories' length. `evicted` counts events evicted for
+    bytes, `evicted_for_count` and `evicted_for_age` the per-resource caps' evictions."""
+
+    def __init__(
+        self,
+        cap: int,
+        min_seconds: float = DEFAULT_HISTORY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.cap = cap
+        self.min_seconds = min_seconds
+        self.clock = clock  # when events were recorded: their age decides eviction
         self.bytes = 0
+        self.events = 0
         self.evicted = 0
-        self._resources = resources
+        self.evicted_for_count = 0
+        self.evicted_for_age = 0
+        # Off while the world is built: those writes never enter any history (Simulator.start).
+        self.recording = True
+        self.order: deque[tuple[int, ResourceStore]] = deque()
+
+    def append(self, rv: int, rs: ResourceStore) -> None:
+        self.order.append((rv, rs))
+        if len(self.order) > 2 * self.events + 1_024:
+            self.order = deque(e for e in self.order if _live(*e))
 
     def enforce(self) -> None:
-        """Drop the globally oldest events (RVs are global) until the histories fit the cap."""
-        while self.bytes > self.cap:
-            oldest: ResourceStore | None = None
-            for rs in self._resources.values():
-                if rs.history and (oldest is None or rs.history[0].rv < oldest.history[0].rv):
-                    oldest = rs
-            if oldest is None:
-                return
-            oldest.drop_oldest()
-            self.evicted += 1
+        """Drop the globally oldest events until the histories fit the cap."""
+        order = self.order
+        while self.bytes > self.cap and order:
+            rv, rs = order.popleft()
+            if _live(rv, rs):
+                rs.drop_oldest()
+                self.evicted += 1
+
+
+def _live(rv: int, rs: ResourceStore) -> bool:
+    # Histories lose events from their front only, so an event is still held iff it is not
+    # older than its resource's oldest.
+    return bool(rs.history) and rv >= rs.history[0].rv
 
 
 class TooOldError(Exception):
@@ -213,36 +251,59 @@ class ResourceStore:
     def drop_oldest(self) -> None:
         ev = self.history.popleft()
         self.oldest_rv = ev.rv
-        self._count(-_event_bytes(ev))
+        self._count(-_event_bytes(ev), -1)
 
-    def _count(self, size: int) -> None:
+    def _count(self, size: int, events: int) -> None:
         self.history_bytes += size
         if self.budget is not None:
             self.budget.bytes += size
+            self.budget.events += events
+
+    def span_seconds(self, now: float) -> float:
+        """Age of the oldest event held (0 with no history)."""
+        return now - self.history[0].at if self.history else 0.0
 
     def record(self, ev: WatchEvent) -> None:
         self.last_write_rv = ev.rv
-        self.history.append(ev)
-        self._count(_event_bytes(ev))
-        while len(self.history) > self.history_size:
-            self.drop_oldest()
-        if self.budget is not None and self.budget.bytes > self.budget.cap:
-            self.budget.enforce()
+        budget = self.budget
+        if budget is None or budget.recording:
+            self._remember(ev, budget)
         for w in list(self.watchers):
             w.offer(ev)
             if w.overflowed:
                 self.dropped_watchers += 1
                 self.watchers.discard(w)
 
-    def shrink_history(self, size: int) -> None:
-        self.history_size = max(0, size)
+    def _remember(self, ev: WatchEvent, budget: HistoryBudget | None) -> None:
+        ev.at = now = budget.clock() if budget is not None else time.monotonic()
+        history = self.history
+        history.append(ev)
+        self._count(_event_bytes(ev), 1)
+        self._trim_to_size()
+        if budget is None:
+            return
+        budget.append(ev.rv, self)
+        edge = now - budget.min_seconds
+        while len(history) > HISTORY_FLOOR_EVENTS and history[0].at < edge:
+            self.drop_oldest()
+            budget.evicted_for_age += 1
+        if budget.bytes > budget.cap:
+            budget.enforce()
+
+    def _trim_to_size(self) -> None:
         while len(self.history) > self.history_size:
             self.drop_oldest()
+            if self.budget is not None:
+                self.budget.evicted_for_count += 1
+
+    def shrink_history(self, size: int) -> None:
+        self.history_size = max(0, size)
+        self._trim_to_size()
 
     def forget_history(self, at_rv: int) -> None:
         """Drop all history: any watch or snapshot older than `at_rv` becomes 410."""
+        self._count(-self.history_bytes, -len(self.history))
         self.history.clear()
-        self._count(-self.history_bytes)
         self.oldest_rv = at_rv
 
     def compact(self, at_rv: int) -> None:
@@ -325,13 +386,15 @@ class ObjectStore:
         watch_queue: int = DEFAULT_WATCH_QUEUE,
         history_bytes: int = DEFAULT_HISTORY_BYTES,
         watch_queue_bytes: int = DEFAULT_WATCH_QUEUE_BYTES,
+        history_seconds: float = DEFAULT_HISTORY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
         self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
         self.history_size = history_size
         self.watch_limits = WatchQueueLimits(watch_queue, watch_queue_bytes)
         self.resources: dict[tuple[str, str], ResourceStore] = {}
-        self.history_budget = HistoryBudget(history_bytes, self.resources)
+        self.history_budget = HistoryBudget(history_bytes, history_seconds, clock)
         self.rv_waiters: list[tuple[int, asyncio.Future[None]]] = []
         # Called synchronously after every write (simulated controllers enqueue work here;
         # they must not write from inside the callback).
@@ -347,6 +410,21 @@ class ObjectStore:
             )
             self.resources[key] = rs
         return rs
+
+    def pause_history(self) -> None:
+        """Stop recording history (bulk loading before serving): writes build no events
+        while nothing watches or observes the store."""
+        self.history_budget.recording = False
+
+    def open_history(self) -> None:
+        """Start recording at the current revision: a watch, exact list or continue token from
+        an older one is 410, as after an apiserver restart (its watch cache starts empty)."""
+        self.history_budget.recording = True
+        for rs in self.resources.values():
+            rs.forget_history(self.rv)
+
+    def _builds_events(self, rs: ResourceStore) -> bool:
+        return self.history_budget.recording or bool(rs.watchers) or bool(self.observers)
 
     def drop_resource(self, key: tuple[str, str]) -> None:
         rs = self.resources.pop(key, None)
@@ -383,6 +461,9 @@ class ObjectStore:
         rv = self._next_rv()
         s = self._stamp(obj, rv, fields_fn)
         rs.objects[k] = s
+        if not self._builds_events(rs):
+            rs.last_write_rv = rv
+            return s, prev
         ev = WatchEvent(MODIFIED if prev is not None else ADDED, rv, k, s, prev)
         rs.record(ev)
         self._wake_rv_waiters()
@@ -408,6 +489,9 @@ class ObjectStore:
             labels=prev.labels,
             fields=prev.fields,
         )
+        if not self._builds_events(rs):
+            rs.last_write_rv = rv
+            return final
         ev = WatchEvent(DELETED, rv, k, final, prev)
         rs.record(ev)
         self._wake_rv_waiters()

@@ -147,7 +147,10 @@ async def test_event_ttl_expiry_is_a_deleted_watch_event() -> None:
 
 
 async def test_event_count_cap_deletes_the_oldest_first_and_counts() -> None:
-    settings = ControllerSettings.fast(event_ttl=3600.0, max_events=5)
+    # The cap comes down to 5 only once all 12 Events and the renewal are written: with it in
+    # force from the start, a tick between two POSTs (every 50 ms) evicted ev-00 before its
+    # renewal under load.
+    settings = ControllerSettings.fast(event_ttl=3600.0, max_events=1_000)
     async with cluster(controllers=frozenset({"eventttl"}), settings=settings) as c:
         for i in range(12):
             body = {
@@ -161,6 +164,7 @@ async def test_event_count_cap_deletes_the_oldest_first_and_counts() -> None:
         renew = {"message": "renewed"}
         r = await c.patch(f"{EVENTS}/ev-00", renew, "application/merge-patch+json")
         assert r.status == 200
+        settings.max_events = 5
 
         async def capped() -> list[str]:
             names = sorted(e["metadata"]["name"] for e in await items(c, EVENTS))

@@ -879,16 +879,21 @@ class WorldBuilder:
             },
         )
         dep["metadata"]["generation"] = rev
+        stuck = app.failure == A.IMAGE_PULL
+        tspec = dep["spec"]["template"]["spec"]
+        # A stuck rollout: the newest revision (and so the Deployment) asks for a bad tag.
+        bad_containers = _with_bad_tag(tspec["containers"]) if stuck else None
+        if bad_containers is not None:
+            dep["spec"]["template"] = {
+                **dep["spec"]["template"],
+                "spec": {**tspec, "containers": bad_containers},
+            }
         uid = dep["metadata"]["uid"]
         owner = _owner("apps/v1", "Deployment", name, uid)
-        tspec = dep["spec"]["template"]["spec"]
         refs: list[PodRef] = []
         rs_created = created
         span = max(self.epoch - created - 3600, 60)
         total_ready = total_avail = total = updated = 0
-        stuck = app.failure == A.IMAGE_PULL
-        # A stuck rollout: the newest revision (and so the Deployment) asks for a bad tag.
-        bad_containers = _with_bad_tag(tspec["containers"]) if stuck else None
         for r in range(1, rev + 1):
             current = r == rev
             rs_created = created if r == 1 else created + span * (r - 1) / rev
@@ -897,6 +902,11 @@ class WorldBuilder:
             containers = tspec["containers"]
             if bad_containers is not None and current:
                 containers = bad_containers
+            elif not current and not (stuck and r == rev - 1):
+                # Each past revision had its own template (an older image): the deployment
+                # controller finds its current ReplicaSet by template, and copies of the
+                # current one made it "roll back" to the oldest, surging pods that never went.
+                containers = _with_old_tag(containers, rev - r)
             phash = self.ids.suffix(10, ns, name, str(r))
             rs_name = f"{name}-{phash}"
             labels = {**template["metadata"]["labels"], "pod-template-hash": phash}
@@ -2192,6 +2202,13 @@ BAD_TAG = "v9.9.9-rc1"
 
 def _bad_tag(image: str) -> str:
     return image.rsplit(":", 1)[0] + ":" + BAD_TAG
+
+
+def _with_old_tag(containers: list[dict[str, Any]], back: int) -> list[dict[str, Any]]:
+    first = dict(containers[0])
+    image, _, tag = first["image"].rpartition(":")
+    first["image"] = f"{image or tag}:{tag if image else 'latest'}-r{back}"
+    return [first, *containers[1:]]
 
 
 def _with_bad_tag(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
