@@ -1,0 +1,105 @@
+"""The stall locator (masthead/loop_stalls.py, `GET /api/v1/diagnostics/stalls`): a loop held
+by synchronous work is seen as a stall whose sampled stacks name the holding function,
+garbage collections are timed by generation, the stacks held are capped with a count of the
+dropped samples, and bad settings or parameters are refused by name. The server runs in this
+process, so the loop this test blocks is the one the locator watches."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+
+import pytest
+
+from masthead.loop_stalls import ENV, StallTrace, stack_key, threshold_from_env
+from tests.api.harness import served
+
+PATH = "/api/v1/diagnostics/stalls"
+
+
+def hold_the_loop(seconds: float) -> int:
+    """Busy Python work holding the GIL, as a long synchronous section on the loop does."""
+    spins = 0
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        spins += 1
+    return spins
+
+
+def test_a_bad_threshold_is_refused_naming_the_variable() -> None:
+    assert threshold_from_env({}) == 0.0
+    assert threshold_from_env({ENV: " 25 "}) == 0.025
+    for bad in ("yes", "-1", "10001", "2.5"):
+        with pytest.raises(ValueError, match=ENV):
+            threshold_from_env({ENV: bad})
+
+
+def test_a_stack_key_is_the_innermost_frame_then_masthead_frames() -> None:
+    frame = sys._getframe()
+    key = stack_key(frame)
+    assert key[0] == f"test_loop_stalls.py:{frame.f_lineno - 1} {frame.f_code.co_name}"
+    assert all(k.startswith("masthead/") for k in key[1:])  # pytest's frames are not kept
+    assert stack_key(None) == ("<no frame>",)
+
+
+async def test_off_by_default_answers_zeros_and_refuses_bad_parameters() -> None:
+    async with served("demo", connect=()) as s:
+        status, body, _ = await s.get(PATH)
+        assert status == 200, body
+        assert body["enabled"] is False and body["stalls"] == 0 and body["top"] == []
+        assert [g["collections"] for g in body["gc"]] == [0, 0, 0]
+        for query, parameter in (
+            ({"top": "0"}, "top"),
+            ({"top": "101"}, "top"),
+            ({"reset": "yes"}, "reset"),
+        ):
+            status, body, _ = await s.get(PATH, params=query)
+            assert status == 400, (query, body)
+            assert body["error"]["details"]["parameter"] == parameter
+
+
+async def test_a_held_loop_is_located_and_collections_timed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENV, "20")
+    async with served("demo", connect=()) as s:
+        status, body, _ = await s.get(PATH, params={"reset": "1"})
+        assert status == 200 and body["enabled"] is True and body["threshold_ms"] == 20
+        await asyncio.sleep(0.05)
+        hold_the_loop(0.3)
+        gc.collect()  # on the loop's thread: a generation-2 pass, timed
+        await asyncio.sleep(0.05)
+        status, body, _ = await s.get(PATH, params={"top": "3"})
+        assert status == 200, body
+        assert body["stalls"] >= 1 and body["longest_ms"] >= 250, body
+        assert body["samples"] >= 10 and body["dropped_samples"] == 0
+        where = body["top"][0]["where"]
+        assert where[0].startswith("test_loop_stalls.py:") and "hold_the_loop" in where[0]
+        assert body["top"][0]["samples"] >= 10 and len(body["top"]) <= 3
+        stall = next(r for r in body["recent"] if "hold_the_loop" in r["top"][0])
+        assert stall["ms"] >= 250 and stall["samples"] >= 10
+        assert body["gc"][2]["collections"] >= 1 and body["gc"][2]["max_ms"] > 0
+        status, body, _ = await s.get(PATH, params={"reset": "1"})
+        assert body["reset"] is True
+        status, body, _ = await s.get(PATH)
+        assert body["stalls"] == 0 and body["top"] == [] and body["samples"] == 0
+
+
+async def test_stacks_are_capped_and_new_ones_counted_as_dropped() -> None:
+    trace = StallTrace(threshold=0.01, max_stacks=1)
+    trace.start()
+    try:
+        await asyncio.sleep(0.03)
+        hold_the_loop(0.1)
+        await asyncio.sleep(0.03)
+        time.sleep(0.1)  # noqa: ASYNC251 - a second holder, in another stack
+        await asyncio.sleep(0.03)
+    finally:
+        trace.stop()
+    d = trace.as_dict(10)
+    assert d["stacks_held"] == 1 and d["dropped_samples"] >= 5, d
+    assert d["samples"] == d["top"][0]["samples"] + d["dropped_samples"]
+    assert d["stalls"] == 2
+    assert trace._on_gc not in gc.callbacks  # stop removed what start added
