@@ -8,7 +8,9 @@ threshold the loop is stalled, and the watchdog samples the main thread's stack
 counted by the innermost frame plus the innermost masthead frames (the code to change), so a
 stall of 300 ms sampled every 5 ms weighs ~60 in its stack's count. Garbage collections are
 timed too (a `gc.callbacks` pair): a gen-2 pass over a 100k-row table holds the loop like any
-other synchronous work, and a sample taken during one is labelled with its generation.
+other synchronous work, and a sample taken during one is labelled with its generation. A
+collection holds the GIL from start to end, so the watchdog's sample lands at its end (in the
+callback): a long pause weighs one sample, and its length is in `gc`.
 
 Everything is bounded: at most `max_stacks` distinct stacks (later new ones are counted in
 `dropped_samples`), the last `keep_stalls` stalls and `keep_collections` slow collections.
@@ -66,12 +68,16 @@ def _where(frame: FrameType) -> str:
 def stack_key(frame: FrameType | None) -> tuple[str, ...]:
     """The innermost frame (whoever's it is: a library call can be the time sink) and then
     the innermost masthead frames, innermost first."""
+    # The locator's own frames (its gc callback, where a collection hands the GIL over) are
+    # not the holder: the frames under them are.
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
     if frame is None:
         return ("<no frame>",)
     key = [_where(frame)]
-    f: FrameType | None = frame
+    f: FrameType | None = frame.f_back
     while f is not None and len(key) <= _MASTHEAD_FRAMES:
-        if f is not frame and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        if f.f_code.co_filename.startswith(_PACKAGE_DIR):
             key.append(_where(f))
         f = f.f_back
     return tuple(key)
@@ -179,7 +185,6 @@ class StallTrace:
             return
         seconds = time.perf_counter() - self._gc_started
         generation = info["generation"]
-        self._gc_generation = -1
         with self._lock:
             self.gc.record(generation, seconds)
             if seconds >= self.threshold:
@@ -192,6 +197,9 @@ class StallTrace:
                         "thread": threading.current_thread().name,
                     }
                 )
+        # Cleared last: a collection holds the GIL throughout, so the watchdog's sample of it
+        # lands in this callback (the first bytecode after it) and must still see its label.
+        self._gc_generation = -1
 
     def _watch(self, main: int) -> None:
         stall_beat = 0.0  # the heartbeat a stall in progress waits behind (0: none)

@@ -69,7 +69,12 @@ async def test_a_held_loop_is_located_and_collections_timed(
         assert status == 200 and body["enabled"] is True and body["threshold_ms"] == 20
         await asyncio.sleep(0.05)
         hold_the_loop(0.3)
-        gc.collect()  # on the loop's thread: a generation-2 pass, timed
+        await asyncio.sleep(0.05)
+        # Allocating these sets off full collections that walk them (~0.1 s at the end), and
+        # gc.collect() is one more: on the loop's thread, timed and sampled.
+        held = [[i] for i in range(1_500_000)]
+        gc.collect()
+        del held
         await asyncio.sleep(0.05)
         status, body, _ = await s.get(PATH, params={"top": "3"})
         assert status == 200, body
@@ -81,6 +86,10 @@ async def test_a_held_loop_is_located_and_collections_timed(
         stall = next(r for r in body["recent"] if "hold_the_loop" in r["top"][0])
         assert stall["ms"] >= 250 and stall["samples"] >= 10
         assert body["gc"][2]["collections"] >= 1 and body["gc"][2]["max_ms"] > 0
+        in_gc = [t["where"] for t in body["top"] if t["where"][0] == "<gc generation 2>"]
+        assert in_gc and in_gc[0][1].startswith("test_loop_stalls.py:"), body["top"]
+        slow = body["slow_collections"][-1]
+        assert slow["generation"] == 2 and slow["ms"] >= 20 and slow["thread"] == "MainThread"
         status, body, _ = await s.get(PATH, params={"reset": "1"})
         assert body["reset"] is True
         status, body, _ = await s.get(PATH)
