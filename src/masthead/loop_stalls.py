@@ -185,18 +185,20 @@ class StallTrace:
             return
         seconds = time.perf_counter() - self._gc_started
         generation = info["generation"]
-        with self._lock:
-            self.gc.record(generation, seconds)
-            if seconds >= self.threshold:
-                self._slow_gc.append(
-                    {
-                        "at": round(time.time(), 3),
-                        "generation": generation,
-                        "ms": round(seconds * 1000, 3),
-                        "collected": info.get("collected", 0),
-                        "thread": threading.current_thread().name,
-                    }
-                )
+        # No lock here: a collection starts inside any allocation, also one made while this
+        # thread holds `_lock` (answering, sampling), and the lock is not reentrant. Numbers
+        # and a deque's append are safe under the GIL, and collections never overlap.
+        self.gc.record(generation, seconds)
+        if seconds >= self.threshold:
+            self._slow_gc.append(
+                {
+                    "at": round(time.time(), 3),
+                    "generation": generation,
+                    "ms": round(seconds * 1000, 3),
+                    "collected": info.get("collected", 0),
+                    "thread": threading.current_thread().name,
+                }
+            )
         # Cleared last: a collection holds the GIL throughout, so the watchdog's sample of it
         # lands in this callback (the first bytecode after it) and must still see its label.
         self._gc_generation = -1

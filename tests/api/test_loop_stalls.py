@@ -112,3 +112,24 @@ async def test_stacks_are_capped_and_new_ones_counted_as_dropped() -> None:
     assert d["samples"] == d["top"][0]["samples"] + d["dropped_samples"]
     assert d["stalls"] == 2
     assert trace._on_gc not in gc.callbacks  # stop removed what start added
+
+
+async def test_a_collection_while_the_counts_are_read_does_not_deadlock() -> None:
+    """A collection can start inside any allocation, also one `as_dict` makes under the lock
+    (the first large-world run hung there): reading with collections forced on every
+    allocation must answer."""
+    trace = StallTrace(threshold=0.001)
+    trace.start()
+    threshold = gc.get_threshold()
+    try:
+        await asyncio.sleep(0.01)
+        hold_the_loop(0.02)
+        await asyncio.sleep(0.01)
+        gc.set_threshold(1)  # a generation-0 collection at every container allocated
+        for _ in range(20):
+            d = trace.as_dict(10)
+        trace.reset()
+    finally:
+        gc.set_threshold(*threshold)
+        trace.stop()
+    assert d["gc"][0]["collections"] > 0
