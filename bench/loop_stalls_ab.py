@@ -5,11 +5,12 @@ world takes minutes, and the same world keeps the rounds comparable).
 
     python -m bench.loop_stalls_ab --old /tmp/masthead-old/src --rounds 3 [--trace-ms 20]
 
-`--old` is a source tree (`git archive <commit> src | tar -x -C DIR`), put first on masthead's
-PYTHONPATH; the other variant is this checkout. Each round starts masthead afresh, waits for
-the sync, runs api_pages_large's `under_churn` and reads `/api/v1/diagnostics/stalls` (the
-stall locator, `MASTHEAD_STALL_TRACE`, on in both variants: its counts cover the churn
-phase). Prints one JSON line per round and the medians per variant.
+`--old` (and `--new`, default this checkout) are source trees (`git archive <commit> src |
+tar -x -C DIR`), put first on masthead's PYTHONPATH, so the checkout can change meanwhile.
+Each round starts masthead afresh, waits for the sync, runs api_pages_large's `under_churn`
+and reads `/api/v1/diagnostics/stalls` (the stall locator, `MASTHEAD_STALL_TRACE`, on in both
+variants: its counts cover the churn phase). Prints one JSON line per round and the medians
+per variant.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ async def main(args: argparse.Namespace) -> None:
     p = LARGE_MODES["full"]
     print(f"loop_stalls_ab: load average at start {os.getloadavg()}", file=sys.stderr)
     rounds: list[dict[str, Any]] = []
-    variants = [("new", None), ("old", args.old)] if args.old else [("new", None)]
+    variants = [("new", args.new), ("old", args.old)] if args.old else [("new", args.new)]
     with SimWorld(p.world) as simw:
         for i in range(args.rounds):
             order = variants if i % 2 == 0 else variants[::-1]
@@ -92,6 +93,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--old", help="the other variant's masthead source tree (its src/)")
+    parser.add_argument("--new", help="this variant's source tree (default: this checkout)")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--trace-ms", type=int, default=20)
     parser.add_argument("--within", type=float, default=60.0, help="marker phase cap, s")
