@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from bench.api_pages_large import LARGE_MODES, pct, under_churn
-from bench.stack import Masthead, SimWorld, wait_synced
+from bench.stack import Masthead, SimWorld, sim_call, wait_synced
 
 STALLS = "/api/v1/diagnostics/stalls"
 
@@ -82,7 +82,9 @@ async def main(args: argparse.Namespace) -> None:
                 try:
                     r = await one_round(name, src, simw, args.trace_ms, args.within)
                 except Exception as e:  # one round's failure (a marker frame past 30 s) is data
-                    print(f"{name}: round failed: {type(e).__name__}: {e}", flush=True)
+                    print(f"{name}: round failed: {type(e).__name__}: {e!r}", flush=True)
+                    async with simw.session() as sim:  # the next round starts without churn
+                        await sim_call(sim, "DELETE", "/_sim/churn")
                     continue
                 rounds.append(r)
                 print(orjson.dumps(r).decode(), flush=True)
