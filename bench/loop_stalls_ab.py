@@ -16,16 +16,18 @@ per variant.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
 import time
+import traceback
 from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from bench.api_pages_large import LARGE_MODES, pct, under_churn
+from bench.api_pages_large import LARGE_MODES, loop_lag, pct, under_churn
 from bench.stack import Masthead, SimWorld, sim_call, wait_synced
 
 STALLS = "/api/v1/diagnostics/stalls"
@@ -46,20 +48,25 @@ async def one_round(
             synced_s = time.monotonic() - t0
             async with http.get(STALLS, params={"reset": "1"}) as r:
                 r.raise_for_status()
-            got = await under_churn(p, mh, http, sim)
+            try:
+                got = await under_churn(p, mh, http, sim)
+            except Exception:  # a marker past its timeout: the loop's figures still count
+                traceback.print_exc()
+                await sim_call(sim, "DELETE", "/_sim/churn")
+                got = {"own": [], "frame": [], "cpu_per_frame": [0.0]} | await loop_lag(http)
             async with http.get(STALLS, params={"top": "8"}) as r:
                 stalls = await r.json()
-    own = got["own"]
+    own, frame = got["own"] or [math.nan], got["frame"] or [math.nan]
     return {
         "variant": variant,
         "load": os.getloadavg()[0],
         "synced_s": round(synced_s, 1),
-        "markers": len(own),
+        "markers": len(got["own"]),
         "own_p50": statistics.median(own),
         "own_p95": pct(own, 0.95),
         "own_p99": pct(own, 0.99),
-        "frame_p50": statistics.median(got["frame"]),
-        "frame_p99": pct(got["frame"], 0.99),
+        "frame_p50": statistics.median(frame),
+        "frame_p99": pct(frame, 0.99),
         "loop_p99": got.get("loop_p99", [0.0])[0],
         "loop_max": got.get("loop_max", [0.0])[0],
         "cpu_per_frame": got["cpu_per_frame"][0],
@@ -94,7 +101,12 @@ async def main(args: argparse.Namespace) -> None:
         if not mine:
             continue
         keys = ("own_p50", "own_p95", "own_p99", "loop_p99", "loop_max", "cpu_per_frame")
-        medians = {k: round(statistics.median(r[k] for r in mine), 1) for k in keys}
+        medians = {
+            k: round(statistics.median(r[k] for r in mine if not math.isnan(r[k])), 1)
+            if any(not math.isnan(r[k]) for r in mine)
+            else None
+            for k in keys
+        }
         print(f"median {name} ({len(mine)} rounds): {medians}", flush=True)
 
 
