@@ -26,6 +26,7 @@ from masthead.api import (
     pages,
     relations,
     secrets,
+    stalls,
     static,
 )
 from masthead.api.context import CONTEXT, ApiContext
@@ -34,6 +35,8 @@ from masthead.api.live import LIVE_HUB, LiveHub
 from masthead.api.loop_lag import LOOP_LAG, LoopLag
 from masthead.api.memory_trace import MEMORY_TRACE, MemoryTrace, frames_from_env
 from masthead.api.security import security_headers, security_middleware
+from masthead.api.stalls import STALL_TRACE
+from masthead.loop_stalls import StallTrace, threshold_from_env
 
 V1 = "/api/v1"
 C = V1 + "/clusters/{cluster}"
@@ -78,6 +81,16 @@ def create_app(ctx: ApiContext) -> web.Application:
         trace.stop()
 
     app.on_cleanup.append(stop_trace)
+    stall_trace = app[STALL_TRACE] = StallTrace(threshold_from_env())
+
+    async def start_stall_trace(app: web.Application) -> None:
+        stall_trace.start()
+
+    async def stop_stall_trace(app: web.Application) -> None:
+        stall_trace.stop()
+
+    app.on_startup.append(start_stall_trace)
+    app.on_cleanup.append(stop_stall_trace)
     app.on_cleanup.append(stop_lag)
     r = app.router
     r.add_get("/healthz", diagnostics.healthz)
@@ -115,6 +128,7 @@ def create_app(ctx: ApiContext) -> web.Application:
     r.add_get(V1 + "/live", live.live)
     r.add_get(V1 + "/diagnostics", diagnostics.diagnostics)
     r.add_get(V1 + "/diagnostics/memory", memory_trace.memory)
+    r.add_get(V1 + "/diagnostics/stalls", stalls.stalls)
     r.add_get(V1 + "/openapi.json", openapi.serve)
     r.add_get("/metrics", metrics.metrics)
     r.add_route("*", "/api/{tail:.*}", _api_not_found)

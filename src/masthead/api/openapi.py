@@ -533,6 +533,19 @@ def _paths() -> dict[str, Schema]:
                 tag="ops",
             )
         },
+        V1 + "/diagnostics/stalls": {
+            "get": _op(
+                "with MASTHEAD_STALL_TRACE, what held the event loop: stalls, sampled stacks "
+                "by count, garbage collections by generation",
+                {200: _json({"type": "object"})},
+                (400,),
+                params=(
+                    _param("top", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _param("reset", {"type": "string", "enum": ["0", "1"]}, "1: start over"),
+                ),
+                tag="ops",
+            )
+        },
         V1 + "/clusters": {
             "get": _op("every kubeconfig context", {200: _json(_array(_ref("ClusterSummary")))})
         },
