@@ -6,7 +6,9 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef } from "react";
 import type { Row } from "../live/protocol";
 import type { VisibleRange } from "../live/window";
-import { nextSort, type ColumnDef, type SortState } from "./columns";
+import type { ColumnDef, SortState } from "./columns";
+import { blockAlignedIndexes } from "./renderBlocks";
+import { TableHeader } from "./TableHeader";
 import { VirtualRow } from "./VirtualRow";
 
 export interface VirtualTableProps {
@@ -42,6 +44,7 @@ export function VirtualTable(props: VirtualTableProps) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: RENDER_OVERSCAN,
+    rangeExtractor: blockAlignedIndexes,
     scrollMargin: HEADER_HEIGHT,
   });
 
@@ -77,37 +80,7 @@ export function VirtualTable(props: VirtualTableProps) {
       aria-rowcount={total + 1}
       aria-busy={props.stale || undefined}
     >
-      <div className="vt-head" role="rowgroup" style={{ height: HEADER_HEIGHT }}>
-        <div className="vt-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: grid }}>
-          {columns.map((column) => {
-            const sorted = sort?.column === column.id ? sort : null;
-            const ariaSort = sorted ? (sorted.desc ? "descending" : "ascending") : undefined;
-            return (
-              <div
-                key={column.id}
-                className={column.align === "end" ? "vt-cell vt-end" : "vt-cell"}
-                role="columnheader"
-                aria-sort={ariaSort}
-              >
-                {column.sortable && onSortChange ? (
-                  <button
-                    type="button"
-                    className="vt-sort"
-                    onClick={() => onSortChange(nextSort(sort, column.id))}
-                  >
-                    {column.title}
-                    <span className="vt-arrow" aria-hidden="true">
-                      {sorted ? (sorted.desc ? "▼" : "▲") : ""}
-                    </span>
-                  </button>
-                ) : (
-                  column.title
-                )}
-              </div>
-            );
-          })}
-        </div>
-      </div>
+      <TableHeader columns={columns} grid={grid} height={HEADER_HEIGHT} sort={sort} onSortChange={onSortChange} />
       <div className="vt-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((item) => (
           <VirtualRow
