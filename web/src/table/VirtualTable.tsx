@@ -9,7 +9,7 @@ import type { VisibleRange } from "../live/window";
 import type { ColumnDef, SortState } from "./columns";
 import { blockAlignedIndexes } from "./renderBlocks";
 import { TableHeader } from "./TableHeader";
-import { VirtualRow } from "./VirtualRow";
+import { TableBody } from "./TableBody";
 
 export interface VirtualTableProps {
   columns: ColumnDef[];
@@ -69,6 +69,8 @@ export function VirtualTable(props: VirtualTableProps) {
     if (selectedIndex !== null && selectedIndex < total) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]); // not on total: updates must not yank the scroll back
 
+  // Contiguous (renderBlocks.ts): the body needs only where the block range starts and its size.
+  const items = virtualizer.getVirtualItems();
   const grid = useMemo(() => columns.map((c) => c.width).join(" "), [columns]);
 
   return (
@@ -81,21 +83,17 @@ export function VirtualTable(props: VirtualTableProps) {
       aria-busy={props.stale || undefined}
     >
       <TableHeader columns={columns} grid={grid} height={HEADER_HEIGHT} sort={sort} onSortChange={onSortChange} />
-      <div className="vt-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => (
-          <VirtualRow
-            key={item.key}
-            index={item.index}
-            row={rowAt(item.index)}
-            columns={columns}
-            grid={grid}
-            height={ROW_HEIGHT}
-            top={item.start - HEADER_HEIGHT}
-            selected={item.index === selectedIndex}
-            onRowClick={props.onRowClick}
-          />
-        ))}
-      </div>
+      <TableBody
+        first={items[0]?.index ?? 0}
+        count={items.length}
+        height={virtualizer.getTotalSize()}
+        rowHeight={ROW_HEIGHT}
+        rowAt={rowAt}
+        columns={columns}
+        grid={grid}
+        selectedIndex={selectedIndex}
+        onRowClick={props.onRowClick}
+      />
     </div>
   );
 }
