@@ -22,10 +22,13 @@
 //   {"phase": "paint", paintMs[] (create request sent → the new row painted; the probe's clock
 //     and the page's are the same machine's wall clock), paintParts {write, toFrame,
 //     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
-// Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). On a failure, a last line
+// Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). Profiling: with
+// UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples) of the scroll and churn phases
+// is written there (chrome://tracing / DevTools format) — it slows the page, so its figures are
+// not comparable with untraced runs. On a failure, a last line
 // {"failed": "<phase>", "error": "<message>"} and exit status 1.
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -181,6 +184,27 @@ function report(name, figures) {
   process.stdout.write(JSON.stringify({ phase: name, ...figures }) + "\n");
 }
 
+/** `run()`, traced into `file` (timeline and sampled JS of every thread) when `file` is set. */
+async function traced(cdp, file, run) {
+  if (!file) return run();
+  const events = [];
+  const collect = ({ value }) => events.push(...value);
+  cdp.on("Tracing.dataCollected", collect);
+  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", "disabled-by-default-v8.cpu_profiler"];
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories }, transferMode: "ReportEvents" });
+  try {
+    return await run();
+  } finally {
+    const complete = new Promise((done) => cdp.once("Tracing.tracingComplete", done));
+    await cdp.send("Tracing.end");
+    await complete;
+    cdp.off("Tracing.dataCollected", collect);
+    writeFileSync(file, JSON.stringify({ traceEvents: events }));
+  }
+}
+
+const TRACE_FILE = process.env.UI_BENCH_TRACE ?? "";
+
 let phase = "launch";
 
 const profile = mkdtempSync(join(tmpdir(), "masthead-ui-bench-"));
@@ -215,7 +239,8 @@ try {
   // Frames: scrolling the virtual table while the simulator churns (rows change under it).
   phase = "scroll";
   await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: 2 * cfg.frameSeconds + 60 });
-  report(phase, { frames: frameStats(await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX })) });
+  const scrolled = await traced(cdp, TRACE_FILE && `${TRACE_FILE}.scroll.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX }));
+  report(phase, { frames: frameStats(scrolled) });
   // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
   // visible rows under the reader.
   phase = "churn";
@@ -225,7 +250,7 @@ try {
   await page.waitForFunction(() => /sort=restarts/.test(location.hash));
   await restarts.getByRole("button").click();
   await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
-  const churnFrames = frameStats(await page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 }));
+  const churnFrames = frameStats(await traced(cdp, TRACE_FILE && `${TRACE_FILE}.churn.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 })));
   await sim("DELETE", "/_sim/churn");
   report(phase, { frames: churnFrames, heapAfterWorkMb: await heapMb(cdp) });
 

@@ -129,10 +129,15 @@ export function ResourceView({
     update({ namespaces });
   };
 
-  const setSort = (sort: SortState) => {
-    table.setSort(sort);
-    update({ sort: sort.column, desc: sort.desc });
-  };
+  // Stable, so the memoised table header skips the view's re-renders on every page frame.
+  const setTableSort = table.setSort;
+  const setSort = useCallback(
+    (sort: SortState) => {
+      setTableSort(sort);
+      update({ sort: sort.column, desc: sort.desc });
+    },
+    [setTableSort, update],
+  );
 
   // ---- selection and the panel ----
   const [selection, dispatch] = useReducer(selectionReducer, route.open ? { index: null, open: true } : initialSelection);

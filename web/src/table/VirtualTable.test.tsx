@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from "@testing-library/react"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Row } from "../live/protocol";
 import type { ColumnDef } from "./columns";
+import { RENDER_BLOCK } from "./renderBlocks";
 import { HEADER_HEIGHT, ROW_HEIGHT, VirtualTable } from "./VirtualTable";
 
 const VIEWPORT_HEIGHT = 560; // 20 rows of 28 px below a 32 px header
@@ -81,7 +82,7 @@ describe("VirtualTable", () => {
     const rendered = dataRows();
     const onScreen = Math.ceil(VIEWPORT_HEIGHT / ROW_HEIGHT);
     expect(rendered.length).toBeGreaterThanOrEqual(onScreen - 2);
-    expect(rendered.length).toBeLessThanOrEqual(onScreen + 2 * 8 + 2);
+    expect(rendered.length).toBeLessThanOrEqual(onScreen + 2 * 8 + 2 * RENDER_BLOCK);
     expect(rendered[0]!.textContent).toContain("pod-0");
     expect(document.querySelectorAll(".vt-cell[role=cell]").length).toBe(
       rendered.length * columns.length,
@@ -110,7 +111,8 @@ describe("VirtualTable", () => {
       fireEvent.scroll(scroller);
     });
     const deep = dataRows();
-    expect(deep.length).toBeLessThanOrEqual(40);
+    // The screen's 20 rows, 8 overscan each side, rounded out to whole blocks.
+    expect(deep.length).toBeLessThanOrEqual(20 + 2 * 8 + 2 * RENDER_BLOCK);
     const indexes = deep.map((r) => Number(r.getAttribute("aria-rowindex")) - 2);
     expect(Math.min(...indexes)).toBeGreaterThan(49_980);
     expect(Math.max(...indexes)).toBeLessThan(50_040);
@@ -179,23 +181,33 @@ describe("VirtualTable", () => {
     const firstPaint = rendered.length;
     expect(firstPaint).toBeGreaterThan(15);
 
-    // Scrolling by three rows mounts about three rows; the others keep their render.
+    // Scrolling by three rows stays within the rendered blocks: no row renders, none is added.
     rendered.length = 0;
+    const before = dataRows().map((r) => r.getAttribute("data-uid"));
     const scroller = screen.getByRole("table");
     act(() => {
       scroller.scrollTop = 3 * ROW_HEIGHT;
       fireEvent.scroll(scroller);
     });
-    expect(rendered.length).toBeGreaterThan(0);
-    expect(rendered.length).toBeLessThanOrEqual(4);
-    expect(dataRows().some((r) => r.getAttribute("data-uid") === "uid-3")).toBe(true);
+    expect(rendered).toEqual([]);
+    expect(dataRows().map((r) => r.getAttribute("data-uid"))).toEqual(before);
 
-    // A new frame (new rowAt) where only row 5 is a new object: only row 5 renders.
+    // Scrolling a block further mounts that block's rows only (and drops the block above).
+    act(() => {
+      scroller.scrollTop = HEADER_HEIGHT + 2 * RENDER_BLOCK * ROW_HEIGHT;
+      fireEvent.scroll(scroller);
+    });
+    expect(rendered.length).toBe(RENDER_BLOCK);
+    const after = dataRows().map((r) => r.getAttribute("data-uid"));
+    expect(after).not.toContain("uid-0");
+    expect(after).toContain(`uid-${before.length + RENDER_BLOCK - 1}`);
+
+    // A new frame (new rowAt) where only row 20 (on screen) is a new object: only row 20 renders.
     rendered.length = 0;
     const next = [...rows];
-    next[5] = { ...row(5), name: "pod-5-restarted" };
+    next[20] = { ...row(20), name: "pod-20-restarted" };
     rerender(<VirtualTable label="pods" columns={counted} total={300} rowAt={(i) => next[i]} />);
-    expect(rendered).toEqual(["uid-5"]);
-    expect(screen.getByText("pod-5-restarted")).toBeTruthy();
+    expect(rendered).toEqual(["uid-20"]);
+    expect(screen.getByText("pod-20-restarted")).toBeTruthy();
   });
 });

@@ -6,8 +6,10 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef } from "react";
 import type { Row } from "../live/protocol";
 import type { VisibleRange } from "../live/window";
-import { nextSort, type ColumnDef, type SortState } from "./columns";
-import { VirtualRow } from "./VirtualRow";
+import type { ColumnDef, SortState } from "./columns";
+import { blockAlignedIndexes } from "./renderBlocks";
+import { TableHeader } from "./TableHeader";
+import { TableBody } from "./TableBody";
 
 export interface VirtualTableProps {
   columns: ColumnDef[];
@@ -42,6 +44,7 @@ export function VirtualTable(props: VirtualTableProps) {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: RENDER_OVERSCAN,
+    rangeExtractor: blockAlignedIndexes,
     scrollMargin: HEADER_HEIGHT,
   });
 
@@ -66,6 +69,8 @@ export function VirtualTable(props: VirtualTableProps) {
     if (selectedIndex !== null && selectedIndex < total) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]); // not on total: updates must not yank the scroll back
 
+  // Contiguous (renderBlocks.ts): the body needs only where the block range starts and its size.
+  const items = virtualizer.getVirtualItems();
   const grid = useMemo(() => columns.map((c) => c.width).join(" "), [columns]);
 
   return (
@@ -77,52 +82,18 @@ export function VirtualTable(props: VirtualTableProps) {
       aria-rowcount={total + 1}
       aria-busy={props.stale || undefined}
     >
-      <div className="vt-head" role="rowgroup" style={{ height: HEADER_HEIGHT }}>
-        <div className="vt-row" role="row" aria-rowindex={1} style={{ gridTemplateColumns: grid }}>
-          {columns.map((column) => {
-            const sorted = sort?.column === column.id ? sort : null;
-            const ariaSort = sorted ? (sorted.desc ? "descending" : "ascending") : undefined;
-            return (
-              <div
-                key={column.id}
-                className={column.align === "end" ? "vt-cell vt-end" : "vt-cell"}
-                role="columnheader"
-                aria-sort={ariaSort}
-              >
-                {column.sortable && onSortChange ? (
-                  <button
-                    type="button"
-                    className="vt-sort"
-                    onClick={() => onSortChange(nextSort(sort, column.id))}
-                  >
-                    {column.title}
-                    <span className="vt-arrow" aria-hidden="true">
-                      {sorted ? (sorted.desc ? "▼" : "▲") : ""}
-                    </span>
-                  </button>
-                ) : (
-                  column.title
-                )}
-              </div>
-            );
-          })}
-        </div>
-      </div>
-      <div className="vt-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => (
-          <VirtualRow
-            key={item.key}
-            index={item.index}
-            row={rowAt(item.index)}
-            columns={columns}
-            grid={grid}
-            height={ROW_HEIGHT}
-            top={item.start - HEADER_HEIGHT}
-            selected={item.index === selectedIndex}
-            onRowClick={props.onRowClick}
-          />
-        ))}
-      </div>
+      <TableHeader columns={columns} grid={grid} height={HEADER_HEIGHT} sort={sort} onSortChange={onSortChange} />
+      <TableBody
+        first={items[0]?.index ?? 0}
+        count={items.length}
+        height={virtualizer.getTotalSize()}
+        rowHeight={ROW_HEIGHT}
+        rowAt={rowAt}
+        columns={columns}
+        grid={grid}
+        selectedIndex={selectedIndex}
+        onRowClick={props.onRowClick}
+      />
     </div>
   );
 }
