@@ -29,7 +29,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import FrameType
+from types import CodeType, FrameType
 
 ENV = "MASTHEAD_STALL_TRACE"
 MAX_THRESHOLD_MS = 10_000
@@ -65,12 +65,25 @@ def _where(frame: FrameType) -> str:
     return f"{path}:{frame.f_lineno} {code.co_name}"
 
 
-def stack_key(frame: FrameType | None) -> tuple[str, ...]:
+def gc_callback_codes() -> frozenset[CodeType]:
+    """The code of every `gc.callbacks` entry: during a collection the loop's thread may be in
+    any of them (ours, or a library's such as hypothesis's), and none of them is the holder."""
+    codes = set()
+    for callback in list(gc.callbacks):
+        function = getattr(callback, "__func__", callback)
+        code = getattr(function, "__code__", None)
+        if isinstance(code, CodeType):
+            codes.add(code)
+    return frozenset(codes)
+
+
+def stack_key(frame: FrameType | None, skip: frozenset[CodeType] = frozenset()) -> tuple[str, ...]:
     """The innermost frame (whoever's it is: a library call can be the time sink) and then
-    the innermost masthead frames, innermost first."""
+    the innermost masthead frames, innermost first; frames running `skip` code (the gc
+    callbacks, during a collection) are passed over."""
     # The locator's own frames (its gc callback, where a collection hands the GIL over) are
     # not the holder: the frames under them are.
-    while frame is not None and frame.f_code.co_filename == __file__:
+    while frame is not None and (frame.f_code.co_filename == __file__ or frame.f_code in skip):
         frame = frame.f_back
     if frame is None:
         return ("<no frame>",)
@@ -215,8 +228,9 @@ class StallTrace:
             if late <= self.threshold:
                 continue
             stall_beat = beat
-            key = stack_key(sys._current_frames().get(main))
             generation = self._gc_generation
+            skip = gc_callback_codes() if generation >= 0 else frozenset()
+            key = stack_key(sys._current_frames().get(main), skip)
             if generation >= 0:
                 key = (f"<gc generation {generation}>", *key)
             stall_samples[key] += 1

@@ -13,7 +13,13 @@ import time
 
 import pytest
 
-from masthead.loop_stalls import ENV, StallTrace, stack_key, threshold_from_env
+from masthead.loop_stalls import (
+    ENV,
+    StallTrace,
+    gc_callback_codes,
+    stack_key,
+    threshold_from_env,
+)
 from tests.api.harness import served
 
 PATH = "/api/v1/diagnostics/stalls"
@@ -101,6 +107,24 @@ async def test_a_held_loop_is_located_and_collections_timed(
         # Zeroed: only what happened since (a busy machine may stall this very request).
         assert body["stalls"] < stalls_before and body["samples"] < 10
         assert not any("hold_the_loop" in t["where"][0] for t in body["top"])
+
+
+def test_a_foreign_gc_callback_is_not_taken_for_the_holder() -> None:
+    """During a collection the loop's thread can be inside another library's gc callback
+    (hypothesis registers one): the key names the code under it, not the callback."""
+    captured: list[tuple[str, ...]] = []
+
+    def foreign_callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not captured:
+            captured.append(stack_key(sys._getframe(), gc_callback_codes()))
+
+    gc.callbacks.append(foreign_callback)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(foreign_callback)
+    assert captured and captured[0][0].startswith("test_loop_stalls.py:"), captured
+    assert "foreign_callback" not in captured[0][0]
 
 
 async def test_stacks_are_capped_and_new_ones_counted_as_dropped() -> None:
