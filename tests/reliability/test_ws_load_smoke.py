@@ -43,6 +43,7 @@ def test_ws_load_smoke() -> None:
     growth = rss["growth_pct"]
     assert growth["from_warm"] == pytest.approx(100 * (end - mb_warm) / mb_warm, abs=0.2)
     assert growth["from_sync"] == pytest.approx(100 * (end - rss["start"]) / rss["start"], abs=0.2)
+    assert growth["steady"] is None  # a smoke run ends before the steady part begins
     assert summary["masthead_sync_s"] > 0 and summary["churn_achieved_per_s"] > 0
     assert summary["max_queue_depth"] >= 0 and summary["frames_dropped"] >= 0
     # masthead's memory diagnostics at warm and at the end (untraced: no allocation diff),
@@ -65,3 +66,15 @@ def test_trace_frames_are_bounded() -> None:
     assert ws_load.parse(["--trace-memory", "8"]).trace_memory == 8
     with pytest.raises(SystemExit):
         ws_load.parse(["--trace-memory", "65"])
+
+
+def test_steady_growth_is_the_trend_after_the_warm_up() -> None:
+    """The working set built in the first minutes is not growth; a sawtooth between trims
+    around a flat level is none; a steady rise is read whole."""
+    warm_up = [(0.0, 250.0), (30.0, 560.0), (60.0, 640.0), (90.0, 650.0)]
+    sawtooth = [(120.0 + 30 * i, 700.0 + (40.0 if i % 2 else 0.0)) for i in range(17)]
+    assert ws_load.steady_growth(warm_up + sawtooth) == pytest.approx(0.0, abs=1.0)
+    rising = [(120.0 + 30 * i, 700.0 + 5.0 * i) for i in range(17)]  # +80 MB over 8 minutes
+    mean = 700.0 + 5.0 * 8
+    assert ws_load.steady_growth(warm_up + rising) == pytest.approx(100 * 80 / mean, rel=1e-6)
+    assert ws_load.steady_growth(warm_up + rising[:2]) is None  # too few samples after the warm-up
