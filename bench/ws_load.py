@@ -12,8 +12,9 @@ simulator (`/_sim/churn`), so neither the simulator's work nor the clients' is c
 masthead's RSS, and each process's RSS is its own.
 
 Reports, from when every client is subscribed to the end: masthead's RSS and the simulator's
-(sampled every --sample-every s; masthead's growth %, from sync — all subscribed — and from warm
-— every window's first frame received, the target's baseline), the deepest per-socket send queue
+(sampled every --sample-every s; masthead's growth %, from sync — all subscribed —, from warm
+— every window's first frame received — and steady: the trend from STEADY_S on, past the
+working set's build-up and across the malloc trims' sawtooth), the deepest per-socket send queue
 and the frames dropped (masthead's `/api/v1/diagnostics`, sampled every DIAG_EVERY_S), and frame
 latency p50/p95/p99: a pod's restart count set to a new maximum through the simulator's API
 (`PUT …/pods/<name>/status`; timed from just before the request, so the simulator's handling is
