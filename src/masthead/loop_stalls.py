@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 
+from masthead.env_int import bounded_int_from_env
+
 ENV = "MASTHEAD_STALL_TRACE"
 MAX_THRESHOLD_MS = 10_000
 # A frame is masthead's when its file is under the package's directory.
@@ -41,18 +43,7 @@ _MASTHEAD_FRAMES = 4  # innermost masthead frames in a stack's key
 def threshold_from_env(environ: Mapping[str, str] = os.environ) -> float:
     """The stall threshold asked by `MASTHEAD_STALL_TRACE`, in seconds (0: off). A value that
     is not an integer in [0, MAX_THRESHOLD_MS] is refused at start, naming the variable."""
-    raw = environ.get(ENV, "").strip()
-    if not raw:
-        return 0.0
-    try:
-        ms = int(raw)
-    except ValueError:
-        raise ValueError(
-            f"{ENV} must be an integer in [0, {MAX_THRESHOLD_MS}] (ms), got {raw!r}"
-        ) from None
-    if not 0 <= ms <= MAX_THRESHOLD_MS:
-        raise ValueError(f"{ENV} must be an integer in [0, {MAX_THRESHOLD_MS}] (ms), got {ms}")
-    return ms / 1000
+    return bounded_int_from_env(environ, ENV, MAX_THRESHOLD_MS, "ms") / 1000
 
 
 def _where(frame: FrameType) -> str:

@@ -25,6 +25,7 @@ from aiohttp import web
 from masthead.api.context import context_of
 from masthead.api.errors import bad_parameter, json_response
 from masthead.api.params import int_param
+from masthead.env_int import bounded_int_from_env
 from masthead.kube.memtrim import STATS as MEMORY_RELEASES
 from masthead.kube.memtrim import malloc_usage
 from masthead.malloc_trimmer import rss_mb
@@ -46,16 +47,7 @@ _IGNORED = (
 def frames_from_env(environ: Mapping[str, str] = os.environ) -> int:
     """The frames asked by `MASTHEAD_TRACEMALLOC` (0: off). A value that is not an integer
     in [0, MAX_FRAMES] is refused at start, naming the variable, rather than ignored."""
-    raw = environ.get(ENV, "").strip()
-    if not raw:
-        return 0
-    try:
-        frames = int(raw)
-    except ValueError:
-        raise ValueError(f"{ENV} must be an integer in [0, {MAX_FRAMES}], got {raw!r}") from None
-    if not 0 <= frames <= MAX_FRAMES:
-        raise ValueError(f"{ENV} must be an integer in [0, {MAX_FRAMES}], got {frames}")
-    return frames
+    return bounded_int_from_env(environ, ENV, MAX_FRAMES)
 
 
 def type_counts() -> Counter[str]:
