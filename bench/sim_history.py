@@ -12,15 +12,13 @@ by the difference in events held, so the world, the churn and its garbage are th
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 
 from bench.results_format import Figure
+from bench.sim_world import run_child
 
-REPO = Path(__file__).resolve().parent.parent
 # quick: a 20k-pod world (`large`'s shape at a fifth); full: `large` itself.
 MID = {"nodes": 400, "namespaces": 100, "deployments": 2000, "pods_per_deployment": 10}
 
@@ -65,16 +63,7 @@ def run_once(
     scenario: str, knobs: dict[str, int], window: float, rate: float, seconds: float
 ) -> dict[str, float]:
     args = [scenario, orjson.dumps(knobs).decode(), str(window), str(rate), str(seconds)]
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    result: dict[str, float] = orjson.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_child(_CHILD, args, 600)
 
 
 def _figures(label: str, scenario: str, knobs: dict[str, int], seconds: float) -> list[Figure]:

@@ -34,17 +34,23 @@ print(json.dumps({"seconds": total, "cpu": cpu, "build": sim.world.seconds, "rss
 """
 
 
-def build_once(scenario: str, knobs: dict[str, int]) -> dict[str, float]:
+def run_child(code: str, args: list[str], timeout: float) -> dict[str, float]:
+    """Run `code` in a fresh interpreter (its own heap: RSS and CPU are the measured work's)
+    and read the JSON object it prints last."""
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, scenario, orjson.dumps(knobs).decode()],
+        [sys.executable, "-c", code, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
-        timeout=240,
+        timeout=timeout,
     )
     result: dict[str, float] = orjson.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def build_once(scenario: str, knobs: dict[str, int]) -> dict[str, float]:
+    return run_child(_CHILD, [scenario, orjson.dumps(knobs).decode()], 240)
 
 
 def _figures(label: str, scenario: str, knobs: dict[str, int], runs: int) -> list[Figure]:
