@@ -5,6 +5,7 @@ by the scheduler, as upstream does; rolling updates replace up to maxUnavailable
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from masthead.sim.clone import clone
@@ -60,18 +61,35 @@ def _pinned(spec: Obj, node: str) -> Obj:
     return affinity
 
 
+@dataclass(slots=True)
+class _Eligibility:
+    """The nodes one DaemonSet generation may run on, and the nodes whose labels or spec
+    changed since they were last judged: a sync re-judges only those, not all 2,000 nodes."""
+
+    uid: str
+    generation: int
+    nodes: set[str] = field(default_factory=set)
+    dirty: set[str] = field(default_factory=set)
+
+
 class DaemonSetController(WorkloadController):
     name = DAEMONSET
     component = "daemonset-controller"
     info = DAEMONSETS
 
     def setup(self) -> None:
-        self.handlers[DAEMONSETS.storage_key] = lambda ev: self.queue.add(
-            (ev.obj.namespace, ev.obj.name)
-        )
+        self.handlers[DAEMONSETS.storage_key] = self._on_daemonset
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
         self._targets: dict[str, str] = {}  # pod uid → node it was created for
+        # Per DaemonSet (namespace, name); an entry goes when its DaemonSet is deleted.
+        self._eligibility: dict[tuple[str, str], _Eligibility] = {}
+
+    def _on_daemonset(self, ev: WatchEvent) -> None:
+        key = (ev.obj.namespace, ev.obj.name)
+        if ev.type == DELETED:
+            self._eligibility.pop(key, None)
+        self.queue.add(key)
 
     def _on_pod(self, ev: WatchEvent) -> None:
         if ev.type == DELETED:
@@ -87,6 +105,8 @@ class DaemonSetController(WorkloadController):
             and _spec(ev.obj.raw) == _spec(ev.prev.raw)
         ):
             return
+        for e in self._eligibility.values():
+            e.dirty.add(ev.obj.name)
         for s in self.store.iter_objects(DAEMONSETS.storage_key):
             self.queue.add((s.namespace, s.name))
 
@@ -94,12 +114,27 @@ class DaemonSetController(WorkloadController):
         for s in self.store.iter_objects(DAEMONSETS.storage_key):
             self.queue.add((s.namespace, s.name))
 
-    def _eligible(self, spec: Obj, node: NodeInfo) -> bool:
-        pod_spec = dict(spec)
-        pod_spec["tolerations"] = _tolerations(spec)
-        return matches_node_selection(spec, node) and (
-            untolerated_taint(pod_spec, node, ("NoSchedule", "NoExecute")) is None
-        )
+    def _eligible_nodes(self, key: tuple[str, str], ds: Obj, tspec: Obj) -> set[str]:
+        """Names of the nodes the DaemonSet's current template may run on (a shared set:
+        callers must not change it)."""
+        meta = ds["metadata"]
+        uid, generation = meta["uid"], int(meta.get("generation", 1))
+        e = self._eligibility.get(key)
+        pod_spec = dict(tspec)
+        pod_spec["tolerations"] = _tolerations(tspec)
+        if e is None or e.uid != uid or e.generation != generation:
+            e = _Eligibility(uid, generation)
+            e.nodes = {n.name for n in self.ctx.nodes.all() if _eligible(pod_spec, n)}
+            self._eligibility[key] = e
+            return e.nodes
+        for name in e.dirty:
+            node = self.ctx.nodes.get(name)
+            if node is not None and _eligible(pod_spec, node):
+                e.nodes.add(name)
+            else:
+                e.nodes.discard(name)
+        e.dirty.clear()
+        return e.nodes
 
     def _target(self, p: PodView) -> str:
         if p.node:
@@ -131,11 +166,14 @@ class DaemonSetController(WorkloadController):
         rev = template_hash(template)
         sync_revisions(self.store, self.registry, ds, DAEMONSETS, rev)
         gen = str(ds["metadata"].get("generation", 1))
-        eligible = {n.name for n in self.ctx.nodes.all() if self._eligible(tspec, n)}
+        eligible = self._eligible_nodes(item, ds, tspec)
         by_node: dict[str, list[PodView]] = {}
-        for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]):
-            if p.active:
-                by_node.setdefault(self._target(p), []).append(p)
+        active = [
+            p for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]) if p.active
+        ]
+        for p in active:
+            by_node.setdefault(self._target(p), []).append(p)
+        wrote = False
         for node in sorted(eligible - set(by_node)):
             pod = pod_from_template(
                 ds, DAEMONSETS, template,
@@ -146,12 +184,14 @@ class DaemonSetController(WorkloadController):
                 },
             )  # fmt: skip
             created = self.create_pod(ds, pod)
+            wrote = True
             if created is not None:
                 self._targets[created["metadata"]["uid"]] = node
         for node, pods in by_node.items():
             surplus = pods if node not in eligible else sorted(pods, key=lambda p: p.created)[1:]
             for p in surplus:
                 self.delete_pod(ds, p)
+                wrote = True
         # Rolling update: replace outdated pods, at most maxUnavailable at a time.
         strategy = spec.get("updateStrategy") or {}
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
@@ -170,11 +210,16 @@ class DaemonSetController(WorkloadController):
                     break
                 if p.labels.get(REVISION) != rev and p.ready:
                     self.delete_pod(ds, p)
+                    wrote = True
                     budget -= 1
-        self._status(ds, eligible, rev)
+        self._status(ds, eligible, rev, None if wrote else active)
 
-    def _status(self, ds: Obj, eligible: set[str], rev: str) -> None:
-        pods = [p for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]) if p.active]
+    def _status(self, ds: Obj, eligible: set[str], rev: str, active: list[PodView] | None) -> None:
+        """`active`: the DaemonSet's active pods, if the sync changed none (else re-read)."""
+        pods = active
+        if pods is None:
+            uid = ds["metadata"]["uid"]
+            pods = [p for p in self.ctx.pods.owned_by(self.registry, uid) if p.active]
         scheduled = {p.node for p in pods if p.node}
         ready = [p for p in pods if p.ready and p.node in eligible]
         updated = [p for p in pods if p.labels.get(REVISION) == rev and p.node in eligible]
@@ -192,6 +237,13 @@ class DaemonSetController(WorkloadController):
         if not status["numberAvailable"]:
             del status["numberAvailable"]
         self.write_status(ds, status)
+
+
+def _eligible(pod_spec: Obj, node: NodeInfo) -> bool:
+    """`pod_spec` carries the daemon tolerations (`_tolerations`) already."""
+    return matches_node_selection(pod_spec, node) and (
+        untolerated_taint(pod_spec, node, ("NoSchedule", "NoExecute")) is None
+    )
 
 
 def _spec(raw: bytes) -> bytes:
