@@ -143,14 +143,37 @@ class Scheduler(Controller):
         # Nodes are decoded (cached per version) only as far as the window reaches: at 2,000
         # nodes, building every NodeInfo for each pod was most of a bind's cost.
         names = self.ctx.nodes.names()
+        n = len(names)
+        start = self._offset % n if n else 0
+        self._offset = start + 1
+        order = names[start:] + names[:start]
+        pinned = _pinned_nodes(spec)
+        if pinned is not None:
+            # Upstream's NodeAffinity PreFilter: a pod pinned by metadata.name (every daemon
+            # pod) is only tried on its nodes, not walked past half of all nodes to reach
+            # them; the other nodes would all fail the affinity filter. A pod that fits none
+            # of its nodes takes the full walk, for the failure counts over every node.
+            best = self._walk(spec, cpu, mem, [x for x in order if x in pinned], Counter())
+            if best is not None:
+                self._bind(pod, best)
+                return
         failures: Counter[str] = Counter()
+        best = self._walk(spec, cpu, mem, order, failures)
+        if best is None:
+            self._unschedulable(pod, n, failures)
+            return
+        self._bind(pod, best)
+
+    def _walk(
+        self, spec: Obj, cpu: int, mem: int, names: list[str], failures: Counter[str]
+    ) -> NodeInfo | None:
+        """The least allocated of the first SCORE_WINDOW feasible nodes of `names`, in order;
+        the reasons the others did not fit are counted in `failures`."""
         best: NodeInfo | None = None
         best_score = 2.0
         found = 0
-        n = len(names)
-        start = self._offset % n if n else 0
-        for i in range(n):
-            node = self.ctx.nodes.get(names[(start + i) % n])
+        for name in names:
+            node = self.ctx.nodes.get(name)
             if node is None:
                 continue
             reasons = self._fits(spec, cpu, mem, node)
@@ -164,11 +187,7 @@ class Scheduler(Controller):
             found += 1
             if found >= SCORE_WINDOW:
                 break
-        self._offset = start + 1
-        if best is None:
-            self._unschedulable(pod, n, failures)
-            return
-        self._bind(pod, best)
+        return best
 
     def _bind(self, pod: Obj, node: NodeInfo) -> None:
         t = self.now()
@@ -221,6 +240,28 @@ class Scheduler(Controller):
             pod, WARNING, "FailedScheduling", message, component=COMPONENT, new_style=True,
             action="Scheduling",
         )  # fmt: skip
+
+
+def _pinned_nodes(spec: Obj) -> frozenset[str] | None:
+    """The node names a pod's required node affinity allows, when every term pins
+    `metadata.name` with In (None: any node may match)."""
+    affinity = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    )
+    terms = (affinity or {}).get("nodeSelectorTerms") or []
+    if not terms:
+        return None
+    names: set[str] = set()
+    for term in terms:
+        pins = [
+            f
+            for f in term.get("matchFields") or []
+            if f.get("key") == "metadata.name" and f.get("operator") == "In"
+        ]
+        if not pins:
+            return None
+        names.update(pins[0].get("values") or [])
+    return frozenset(names)
 
 
 def _wants_scheduling(fields: Any) -> bool:
