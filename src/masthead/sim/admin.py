@@ -5,7 +5,8 @@
     POST   /_sim/faults/<name>      set a fault; JSON body = its parameters (see faults.py)
     DELETE /_sim/faults/<name>      clear it (undoing what it did); DELETE /_sim/faults: all
     POST   /_sim/churn              start churn: {"rate", "duration", "count", "mix", "seed",
-                                    "pattern", "burstPeriod", "namespace"}
+                                    "pattern", "burstPeriod", "namespace",
+                                    "basis": "driver" | "stored" (what "rate" counts)}
     GET    /_sim/churn              the running (or last) churn's report (?log=1: with the
                                     [resourceVersion, wall time] of every write)
     DELETE /_sim/churn              stop it; answers the final report
@@ -141,7 +142,10 @@ class SimAdmin:
         if self.churn is not None and self.churn.running:
             return _error(409, "Conflict", "churn is already running; DELETE it first")
         p = await _body(request)
-        known = {"rate", "duration", "count", "mix", "seed", "pattern", "burstPeriod", "namespace"}
+        known = {
+            "rate", "duration", "count", "mix", "seed", "pattern", "burstPeriod", "namespace",
+            "basis",
+        }  # fmt: skip
         unknown = set(p) - known
         if unknown:
             raise ChurnError(f"unknown parameters: {', '.join(sorted(unknown))}")
@@ -156,6 +160,7 @@ class SimAdmin:
                 pattern=str(p.get("pattern", "steady")),
                 burst_period=float(p.get("burstPeriod", 1.0)),
                 namespace=str(p.get("namespace", "masthead-churn")),
+                basis=str(p.get("basis", "driver")),
             )
         except (TypeError, ValueError) as e:
             raise ChurnError(str(e)) from None

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from masthead.sim.churn_pacing import BASES, CascadeMeter, StoredPacer
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import DeleteOptions, WriteContext, now_rfc3339
 from masthead.sim.resources import ResourceInfo, builtin
@@ -99,11 +100,18 @@ class ChurnReport:
     """What the driver changed so far (or in all, once it has finished)."""
 
     target_rate: float
+    basis: str = "driver"  # what target_rate counts: the driver's writes or all stored writes
     running: bool = False
     started: float = 0.0  # monotonic
     elapsed: float = 0.0
     start_rv: int = 0  # store revision when the timed churn began (after the pool setup)
     writes: int = 0
+    # Writes the store applied since the timed churn began: the driver's, the controllers'
+    # reactions and anyone else's (what a watcher of everything sees).
+    stored_writes: int = 0
+    cascade_ratio: float = 0.0  # stored writes per driver write, over the last seconds
+    driver_target_rate: float = 0.0  # the driver's own rate as last paced
+    ratio_samples_dropped: int = 0  # the cascade meter's samples let go at its cap
     errors: int = 0
     failure: str | None = None  # why the driver stopped early, if it did
     by_kind: Counter[str] = field(default_factory=Counter)
@@ -126,11 +134,21 @@ class ChurnReport:
     def achieved_rate(self) -> float:
         return self.writes / self.elapsed if self.elapsed > 0 else 0.0
 
+    @property
+    def stored_rate(self) -> float:
+        return self.stored_writes / self.elapsed if self.elapsed > 0 else 0.0
+
     def to_json(self, *, keys: bool = True, log: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "running": self.running,
             "targetRate": self.target_rate,
+            "basis": self.basis,
             "achievedRate": round(self.achieved_rate, 2),
+            "driverTargetRate": round(self.driver_target_rate, 2),
+            "storedWrites": self.stored_writes,
+            "storedRate": round(self.stored_rate, 2),
+            "cascadeRatio": round(self.cascade_ratio, 3),
+            "ratioSamplesDropped": self.ratio_samples_dropped,
             "elapsedSeconds": round(self.elapsed, 3),
             "startResourceVersion": str(self.start_rv),
             "writes": self.writes,
@@ -176,9 +194,12 @@ class Churn:
         namespace: str = DEFAULT_NAMESPACE,
         pool_configmaps: int = 20,
         pool_pods: int = 10,
+        basis: str = "driver",
     ) -> None:
         if rate <= 0:
             raise ChurnError("rate must be > 0")
+        if basis not in BASES:
+            raise ChurnError(f"basis must be one of: {', '.join(BASES)}")
         if pattern not in ("steady", "bursty"):
             raise ChurnError('pattern must be "steady" or "bursty"')
         if duration is not None and duration < 0:
@@ -200,7 +221,11 @@ class Churn:
         self.pool_configmaps = pool_configmaps
         self.pool_pods = pool_pods
         self.rng = random.Random(seed)
-        self.report = ChurnReport(target_rate=rate)
+        self.report = ChurnReport(target_rate=rate, basis=basis)
+        # Only for the "stored" basis: paces the driver by the controllers' cascade.
+        self._pacer = StoredPacer(rate, pattern, burst_period) if basis == "stored" else None
+        self._meter = CascadeMeter()
+        self._start_writes = 0
         self.ctx = WriteContext(MANAGER)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[ChurnReport] | None = None
@@ -229,6 +254,7 @@ class Churn:
             self._setup_pool()
             r.running = True
             r.start_rv = self.sim.store.rv
+            self._start_writes = self.sim.store.writes
             r.started = time.monotonic()
             self._task = asyncio.get_running_loop().create_task(self._run())
         return self._task
@@ -263,15 +289,18 @@ class Churn:
         finally:
             self._restore_nodes()
             r.elapsed = time.monotonic() - r.started
+            self._count_stored()
             r.running = False
         return r
 
     async def _loop(self) -> None:
         r = self.report
         while True:
-            elapsed = time.monotonic() - r.started
+            now = time.monotonic()
+            elapsed = now - r.started
             finished = self.duration is not None and elapsed >= self.duration
-            due = self._due(elapsed) - r.writes
+            self._count_stored()
+            due = self._due(elapsed, now) - r.writes
             if self.count is not None:
                 due = min(due, self.count - r.writes)
                 finished = finished or r.writes + max(0, due) >= self.count
@@ -291,14 +320,27 @@ class Churn:
                 else:
                     misses += 1
             r.elapsed = time.monotonic() - r.started
+            self._count_stored()
             if finished or self._stop.is_set():
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), TICK)
 
-    def _due(self, elapsed: float) -> int:
+    def _count_stored(self) -> None:
+        self.report.stored_writes = self.sim.store.writes - self._start_writes
+
+    def _due(self, elapsed: float, now: float) -> int:
+        """Driver writes due by `elapsed` seconds into the run."""
         if self.duration is not None:
             elapsed = min(elapsed, self.duration)
+        r = self.report
+        r.cascade_ratio = self._meter.sample(now, r.stored_writes, r.writes)
+        r.ratio_samples_dropped = self._meter.dropped
+        if self._pacer is not None:
+            due = self._pacer.due(elapsed, r.stored_writes, r.writes, r.cascade_ratio)
+            r.driver_target_rate = self._pacer.driver_rate
+            return due
+        r.driver_target_rate = self.rate
         if self.pattern == "bursty":
             # A whole period's writes fall due at its start.
             periods = int(elapsed / self.burst_period) + 1

@@ -391,6 +391,9 @@ class ObjectStore:
     ) -> None:
         # Seeded from the clock so a restarted simulator never goes "back in time" for clients.
         self.rv = start_rv if start_rv is not None else int(time.time() * 10_000)
+        # Every write applied (creates, updates, deletes: what watchers see), whoever made it;
+        # unlike the revision, a fault's `jump_rv` does not move it.
+        self.writes = 0
         self.history_size = history_size
         self.watch_limits = WatchQueueLimits(watch_queue, watch_queue_bytes)
         self.resources: dict[tuple[str, str], ResourceStore] = {}
@@ -434,6 +437,7 @@ class ObjectStore:
                 w.close()
 
     def _next_rv(self) -> int:
+        self.writes += 1
         self.rv += 1
         return self.rv
 
