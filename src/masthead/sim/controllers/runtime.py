@@ -17,6 +17,8 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
+
 from masthead.sim.controllers.nodeinfo import NodeInfo, node_info
 from masthead.sim.controllers.objects import NODES, PODS, Obj, controller_of, pod_requests
 from masthead.sim.controllers.settings import ControllerSettings
@@ -340,21 +342,40 @@ SLICE_SECONDS = 0.02
 
 
 _OWNER_CACHE: dict[tuple[int, str], tuple[str, str] | None] = {}
+_OWNER_REFS = b'"ownerReferences":['
 
 
 def _controller_ref_raw(s: Stored) -> tuple[str, str] | None:
-    """(kind, name) of the controlling owner; a decode per object version, cached briefly."""
+    """(kind, name) of the controlling owner, cached briefly per object version. Only the
+    ownerReferences list is decoded, not the whole object: every pod write asks this."""
     if b'"controller":true' not in s.raw:
         return None
     key = (s.rv, s.uid)
     if key in _OWNER_CACHE:
         return _OWNER_CACHE[key]
-    ref = controller_of(s.decode())
+    ref = controller_of({"metadata": {"ownerReferences": _owner_refs(s)}})
     out = None if ref is None else (str(ref.get("kind", "")), str(ref.get("name", "")))
     if len(_OWNER_CACHE) > 50_000:
         _OWNER_CACHE.clear()
     _OWNER_CACHE[key] = out
     return out
+
+
+def _owner_refs(s: Stored) -> list[Obj]:
+    """metadata.ownerReferences, sliced out of the stored bytes. Metadata is encoded first,
+    and no label or annotation can hold the key followed by `[` (their values are strings);
+    the entries hold only scalars (names, kinds, uids: no `]`), so the first `]` ends the
+    list. Anything unexpected decodes the whole object."""
+    raw = s.raw
+    i = raw.find(_OWNER_REFS)
+    if i >= 0:
+        start = i + len(_OWNER_REFS) - 1
+        end = raw.find(b"]", start)
+        with contextlib.suppress(orjson.JSONDecodeError):
+            refs = orjson.loads(raw[start : end + 1])
+            if isinstance(refs, list):
+                return refs
+    return list(s.decode()["metadata"].get("ownerReferences") or [])
 
 
 def owner_of(s: Stored) -> tuple[str, str] | None:
