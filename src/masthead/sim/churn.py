@@ -11,6 +11,10 @@ the last resourceVersion written to each, every resourceVersion written), so a t
 that a client converged on exactly what changed. Each changed object carries the annotation
 `churn.masthead.dev/at` (wall time of the write), from which benchmarks measure watch lag.
 
+The rate counts the driver's own writes by default; with `basis="stored"` it counts every
+write the store applies (the simulated controllers' reactions included), and the driver
+paces itself by the measured cascade (churn_pacing.py). The report gives both rates.
+
 Targets are drawn with `SortedDict.peekitem(random index)` instead of listing keys, so picking
 an object among 300k pods costs O(log n).
 """
