@@ -138,6 +138,12 @@ class Interner:
         self._ints: dict[int, int] = {}
         self.raw_labels = RawCache(self._labels_of, RAW_CACHE_ENTRIES)
         self.raw_owners = RawCache(self._owners_of, RAW_CACHE_ENTRIES)
+        # The caches' own lookups, bound: one call per pod each, not two.
+        # `labels_json(raw)`: `labels` of a raw `metadata.labels` (a `RawMetaIn`'s);
+        # `owners_json(raw)`: the `Owners` of a raw `metadata.ownerReferences`. Both raise
+        # msgspec.DecodeError when the JSON is not of that shape.
+        self.labels_json: Callable[[msgspec.Raw], dict[str, str]] = self.raw_labels.get
+        self.owners_json: Callable[[msgspec.Raw], Owners] = self.raw_owners.get
 
     def __len__(self) -> int:
         return len(self._strings) + len(self._labels) + len(self._tuples) + len(self._ints)
@@ -191,18 +197,8 @@ class Interner:
         self._labels[key] = shared
         return shared
 
-    def labels_json(self, raw: msgspec.Raw) -> dict[str, str]:
-        """`labels` of a raw `metadata.labels` (a `RawMetaIn`'s). Raises msgspec.DecodeError
-        when it is not a map of strings."""
-        return self.raw_labels.get(raw)
-
     def _labels_of(self, data: bytes) -> dict[str, str]:
         return self.labels(_LABELS_JSON.decode(data)) if data else _EMPTY_LABELS
-
-    def owners_json(self, raw: msgspec.Raw) -> Owners:
-        """The `Owners` of a raw `metadata.ownerReferences` (a `RawMetaIn`'s). Raises
-        msgspec.DecodeError when it is not a list of owner references."""
-        return self.raw_owners.get(raw)
 
     def _owners_of(self, data: bytes) -> Owners:
         refs = _OWNER_REFS_JSON.decode(data) if data else None

@@ -370,6 +370,15 @@ def _containers_of(data: bytes) -> _Containers:
 _CONTAINERS: RawCache[_Containers] = RawCache(_containers_of, 1024)
 
 
+def _pod_ips(status: _PodStatus) -> tuple[str | None, tuple[str, ...]]:
+    """The first pod IP and the others: `podIPs`' non-empty ones, else `podIP`."""
+    listed = status.podIPs
+    if listed is not None and len(listed) == 1 and listed[0].ip:  # single-stack: most pods
+        return listed[0].ip, ()
+    ips = tuple(p.ip for p in listed or () if p.ip) or ((status.podIP,) if status.podIP else ())
+    return (ips[0] if ips else None), ips[1:]
+
+
 # ------------------------------------------------------------------------------------ build
 
 
@@ -380,9 +389,7 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
     containers = _CONTAINERS.get(spec.containers)
     summary = pod_summary(pod, len(containers.items))
     s = interner.string
-    ips = tuple(p.ip for p in status.podIPs or () if p.ip) or (
-        (status.podIP,) if status.podIP else ()
-    )
+    ip, more_ips = _pod_ips(status)
     owners = interner.owners_json(meta.ownerReferences)
     owner = owners.controller
     init = spec.initContainers
@@ -408,8 +415,8 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         ready_total=summary.total,
         restarts=summary.restarts,
         last_restart=epoch(summary.last_restart),
-        ip=ips[0] if ips else None,
-        more_ips=ips[1:],
+        ip=ip,
+        more_ips=more_ips,
         nominated_node=s(status.nominatedNodeName) if status.nominatedNodeName else None,
         owner_kind=owner.kind if owner is not None else None,
         owner_name=owner.name if owner is not None else None,
