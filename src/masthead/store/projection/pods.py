@@ -394,11 +394,11 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
     owner = owners.controller
     init = spec.initContainers
     if init or spec.overhead:
-        resources = _pod_resources(containers.items, init or (), spec.overhead)
-    else:
+        number = interner.number
+        resources = tuple(map(number, _pod_resources(containers.items, init or (), spec.overhead)))
+    else:  # the template's ints: shared by its pods already
         resources = containers.resources
     cpu_request, cpu_limit, memory_request, memory_limit = resources
-    number = interner.number
     # The `Row` fields spelled out, not spread from `row_base`'s dict: a dict per pod.
     return PodRow(
         uid=meta.uid,
@@ -422,10 +422,10 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         owner_name=owner.name if owner is not None else None,
         owner_uid=owner.uid if owner is not None else None,
         qos=s(status.qosClass or (_qos(containers.items, init) if init else containers.qos)),
-        cpu_request=number(cpu_request),
-        cpu_limit=number(cpu_limit),
-        memory_request=number(memory_request),
-        memory_limit=number(memory_limit),
+        cpu_request=cpu_request,
+        cpu_limit=cpu_limit,
+        memory_request=memory_request,
+        memory_limit=memory_limit,
         terminating=meta.deletionTimestamp is not None,
     )
 
