@@ -129,3 +129,22 @@ def test_raw_cache_is_bounded_and_counts_what_it_drops() -> None:
     assert cache.get(msgspec.Raw(b"[3, 4, 5]")) == 9  # a third distinct value: full, emptied
     assert (len(cache), cache.resets, cache.dropped) == (1, 1, 2)
     assert cache.get(msgspec.Raw(b"[1]")) == 3 and made[-1] == b"[1]"  # made again
+
+
+def test_scheduling_gates_are_read_from_raw_conditions_however_spelled() -> None:
+    def status_of(conditions: bytes) -> str:
+        body = (
+            b'{"metadata": {"name": "p", "uid": "u"}, "spec": {"containers": [{"name": "c"}]},'
+            b'"status": {"phase": "Pending", "conditions": ' + conditions + b"}}"
+        )
+        return ProjectionCodec(PODS).decode_object(body).status
+
+    gated = b'[{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]'
+    assert status_of(gated) == "SchedulingGated"
+    # The same reason with a JSON escape (no literal name in the bytes) still counts.
+    assert status_of(gated.replace(b"SchedulingGated", b"\\u0053chedulingGated")) == (
+        "SchedulingGated"
+    )
+    other = b'[{"type": "Ready", "status": "False", "reason": "SchedulingGated"}]'
+    assert status_of(other) == "Pending"
+    assert status_of(b"null") == "Pending"
