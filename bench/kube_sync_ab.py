@@ -8,7 +8,8 @@ Each sync is bench/kube_sync.py's `--child` run (a fresh interpreter, the table 
 churn) started in the tree it measures, with that tree's `src` first on the path; the order of
 old and new alternates from round to round so machine drift hits both alike. Prints one JSON
 object: per variant and mode the medians of wall seconds, its ratio to the floor's median,
-CPU seconds of the child and RSS after the sync, with the load average before and after.
+CPU seconds of the child and RSS after the sync, with the load average before and after, and
+new/old wall time per round (`new_over_old`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def run(old: Path, pods: int, rounds: int, modes: list[str]) -> dict[str, Any]:
             "rss_mb_median": statistics.median(r["rss_mb"] for r in rs),
             "rss_delta_mb_median": statistics.median(r["rss_delta_mb"] for r in rs),
         }
+    # new/old within each round: the pair ran back to back, so drift cancels best here.
+    paired = {
+        mode: [
+            n["seconds"] / o["seconds"]
+            for n, o in zip(runs[f"new.{mode}"], runs[f"old.{mode}"], strict=True)
+        ]
+        for mode in modes
+    }
     return {
         "pods": pods,
         "rounds": rounds,
@@ -77,6 +86,10 @@ def run(old: Path, pods: int, rounds: int, modes: list[str]) -> dict[str, Any]:
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "summary": summary,
+        "new_over_old": {
+            mode: {"median": statistics.median(r), "rounds": [round(x, 3) for x in r]}
+            for mode, r in paired.items()
+        },
     }
 
 
