@@ -10,7 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from masthead.store.projection.pods import ContainerIn, _pod_resources, _PodSpec, _Resources
+from masthead.store.projection.pods import ContainerIn, _pod_resources, _Resources
 
 CPU = {"100m": Fraction(1, 10), "250m": Fraction(1, 4), "1": Fraction(1), "0.5": Fraction(1, 2)}
 MEMORY = {"64Mi": Fraction(64 * 2**20), "1Gi": Fraction(2**30), "1e3": Fraction(1000)}
@@ -32,7 +32,13 @@ containers = st.builds(
 )
 
 
-def expected(spec: _PodSpec, which: str, name: str) -> int | None:
+def expected(
+    regular: list[ContainerIn],
+    init: list[ContainerIn],
+    overhead: dict[str, str] | None,
+    which: str,
+    name: str,
+) -> int | None:
     """The definition, one resource at a time, with exact fractions rounded up at the end."""
     table = CPU if name == "cpu" else MEMORY
     scale = 1000 if name == "cpu" else 1
@@ -42,9 +48,8 @@ def expected(spec: _PodSpec, which: str, name: str) -> int | None:
         raw = (amounts or {}).get(name)
         return None if raw is None else table[str(raw)]
 
-    init = spec.initContainers or []
     sidecars = [c for c in init if c.restartPolicy == "Always"]
-    set_values = [v for v in map(of, [*(spec.containers or []), *sidecars]) if v is not None]
+    set_values = [v for v in map(of, [*regular, *sidecars]) if v is not None]
     candidates = [math.ceil(v * scale) for v in set_values]
     running = sum(candidates) if candidates else None
     alone = [of(c) for c in init if c.restartPolicy != "Always"]
@@ -53,7 +58,7 @@ def expected(spec: _PodSpec, which: str, name: str) -> int | None:
         peaks.append(running)
     if not peaks:
         return None
-    extra = (spec.overhead or {}).get(name)
+    extra = (overhead or {}).get(name)
     return max(peaks) + (math.ceil(table[str(extra)] * scale) if extra is not None else 0)
 
 
@@ -66,10 +71,9 @@ def expected(spec: _PodSpec, which: str, name: str) -> int | None:
 def test_pod_requests_and_limits_follow_the_scheduler(
     regular: list[ContainerIn], init: list[ContainerIn], overhead: dict[str, str] | None
 ) -> None:
-    spec = _PodSpec(containers=regular or None, initContainers=init or None, overhead=overhead)
-    assert _pod_resources(spec) == (
-        expected(spec, "requests", "cpu"),
-        expected(spec, "limits", "cpu"),
-        expected(spec, "requests", "memory"),
-        expected(spec, "limits", "memory"),
+    assert _pod_resources(regular, init, overhead) == (
+        expected(regular, init, overhead, "requests", "cpu"),
+        expected(regular, init, overhead, "limits", "cpu"),
+        expected(regular, init, overhead, "requests", "memory"),
+        expected(regular, init, overhead, "limits", "memory"),
     )

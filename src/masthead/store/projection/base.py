@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import eq
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
 
 from masthead.store.columns import Column, ColumnType, SortValue, row_namespace, row_node
+from masthead.store.projection.raw_cache import RawCache
 from masthead.store.rows import TableRow
 
 InputT = TypeVar("InputT")
@@ -47,6 +48,21 @@ class MetaIn(msgspec.Struct, gc=False):
     deletionTimestamp: datetime | None = None
     labels: dict[str, str] | None = None
     ownerReferences: list[OwnerRefIn] | None = None
+
+
+class RawMetaIn(msgspec.Struct, gc=False):
+    """`MetaIn` with labels and owner references left raw (`Interner.labels_json`,
+    `Interner.owners_json`): for kinds with many objects per template (pods), whose siblings
+    share those bytes."""
+
+    name: str = ""
+    namespace: str = ""
+    uid: str = ""
+    resourceVersion: str = ""
+    creationTimestamp: datetime | None = None
+    deletionTimestamp: datetime | None = None
+    labels: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    ownerReferences: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
 
 class AnnotatedMetaIn(MetaIn, gc=False):
@@ -83,6 +99,36 @@ class Row(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 # ------------------------------------------------------------------------------------ interning
 
 _EMPTY_LABELS: dict[str, str] = {}
+_LABELS_JSON = msgspec.json.Decoder(dict[str, str] | None)
+_OWNER_REFS_JSON = msgspec.json.Decoder(list[OwnerRefIn] | None)
+# Distinct raw label sets / owner-reference lists held: a few templates' worth, since a
+# template's objects are listed together (~100-300 bytes of key each).
+RAW_CACHE_ENTRIES = 4096
+
+
+class Owners(NamedTuple):
+    """An object's owner references as rows hold them: the owners' uids, and the managing
+    owner (`controller_ref`) with interned strings."""
+
+    uids: tuple[str, ...]
+    controller: OwnerRefIn | None
+
+
+NO_OWNERS = Owners((), None)
+
+
+class _SharedStrings(dict[str, str]):
+    """Each string once: a lookup of a held string stays in C (`__getitem__`); only a new
+    one runs `__missing__`, which makes room in the interner first."""
+
+    def __init__(self, make_room: Callable[[int], None]) -> None:
+        super().__init__()
+        self._make_room = make_room
+
+    def __missing__(self, value: str) -> str:
+        self._make_room(1)
+        self[value] = value
+        return value
 
 
 class Interner:
@@ -100,10 +146,21 @@ class Interner:
     def __init__(self, max_entries: int = 250_000) -> None:
         self.max_entries = max_entries
         self.resets = 0
-        self._strings: dict[str, str] = {}
+        self._strings = _SharedStrings(self._make_room)
+        # `string(value)`: the shared instance of `value` (a bound dict lookup: ~10 calls a
+        # pod, most of them hits, none through a Python frame).
+        self.string: Callable[[str], str] = self._strings.__getitem__
         self._labels: dict[int, dict[str, str]] = {}
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._ints: dict[int, int] = {}
+        self.raw_labels = RawCache(self._labels_of, RAW_CACHE_ENTRIES)
+        self.raw_owners = RawCache(self._owners_of, RAW_CACHE_ENTRIES)
+        # The caches' own lookups, bound: one call per pod each, not two.
+        # `labels_json(raw)`: `labels` of a raw `metadata.labels` (a `RawMetaIn`'s);
+        # `owners_json(raw)`: the `Owners` of a raw `metadata.ownerReferences`. Both raise
+        # msgspec.DecodeError when the JSON is not of that shape.
+        self.labels_json: Callable[[msgspec.Raw], dict[str, str]] = self.raw_labels.get
+        self.owners_json: Callable[[msgspec.Raw], Owners] = self.raw_owners.get
 
     def __len__(self) -> int:
         return len(self._strings) + len(self._labels) + len(self._tuples) + len(self._ints)
@@ -115,15 +172,9 @@ class Interner:
             self._labels.clear()
             self._tuples.clear()
             self._ints.clear()
+            self.raw_labels.clear()
+            self.raw_owners.clear()
             self.resets += 1
-
-    def string(self, value: str) -> str:
-        found = self._strings.get(value)
-        if found is not None:
-            return found
-        self._make_room(1)
-        self._strings[value] = value
-        return value
 
     def number(self, value: int | None) -> int | None:
         """The shared int equal to `value`: requests and limits (134217728 bytes, 500
@@ -154,6 +205,18 @@ class Interner:
         shared = {intern(k): intern(v) for k, v in labels.items()}
         self._labels[key] = shared
         return shared
+
+    def _labels_of(self, data: bytes) -> dict[str, str]:
+        return self.labels(_LABELS_JSON.decode(data)) if data else _EMPTY_LABELS
+
+    def _owners_of(self, data: bytes) -> Owners:
+        refs = _OWNER_REFS_JSON.decode(data) if data else None
+        if not refs:
+            return NO_OWNERS
+        ref = managing_ref(refs)
+        s = self.string
+        controller = OwnerRefIn(s(ref.kind), s(ref.name), s(ref.uid), ref.controller)
+        return Owners(self.strings([r.uid for r in refs if r.uid]), controller)
 
     def strings(self, values: Sequence[str]) -> tuple[str, ...]:
         if not values:
@@ -228,8 +291,11 @@ def owner_uids(meta: MetaIn, interner: Interner) -> tuple[str, ...]:
 def controller_ref(meta: MetaIn) -> OwnerRefIn | None:
     """The managing owner: the reference marked controller, else the first one."""
     refs = meta.ownerReferences
-    if not refs:
-        return None
+    return managing_ref(refs) if refs else None
+
+
+def managing_ref(refs: Sequence[OwnerRefIn]) -> OwnerRefIn:
+    """Of non-empty `refs`, the one marked controller, else the first one."""
     for ref in refs:
         if ref.controller:
             return ref

@@ -115,7 +115,11 @@ class ProjectionCodec(Generic[InputT, RowT]):
         build, interner = self.projection.build, self.interner
         rows = []
         for item in items:
-            row = build(item, interner)
+            try:
+                row = build(item, interner)
+            except msgspec.DecodeError as e:  # a raw field (RawMetaIn) read by the build
+                rejected.append(str(e))
+                continue
             if row.uid and row.name:
                 rows.append(row)
             else:
@@ -149,7 +153,10 @@ class ProjectionCodec(Generic[InputT, RowT]):
         return self._event_row(ev.type, item)
 
     def _event_row(self, type_: str, item: InputT) -> WatchEvent[RowT]:
-        row = self.projection.build(item, self.interner)
+        try:
+            row = self.projection.build(item, self.interner)
+        except msgspec.DecodeError as e:  # a raw field (RawMetaIn) read by the build
+            raise UndecodableObject(f"undecodable {type_} event: {e}") from e
         if not (row.uid and row.name):
             raise UndecodableObject(f"{type_} event: {_NO_IDENTITY}")
         return WatchEvent(type_, row, self.projection.resource_version(item))

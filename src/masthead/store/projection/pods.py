@@ -7,24 +7,25 @@ step by step; tests check it against the simulator's port of that file over gene
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import msgspec
 
 from masthead.store.columns import Column
 from masthead.store.projection.base import (
     Interner,
-    MetaIn,
     Projection,
+    RawMetaIn,
     Row,
     base_columns,
     column,
-    controller_ref,
     epoch,
-    row_base,
 )
 from masthead.store.projection.durations import human_duration
 from masthead.store.projection.quantity import int_value, milli_value
+from masthead.store.projection.raw_cache import RawCache
 
 # ----------------------------------------------------------------------------------- inputs
 
@@ -88,7 +89,9 @@ class ContainerIn(msgspec.Struct, gc=False):
 
 class _PodSpec(msgspec.Struct, gc=False):
     nodeName: str = ""
-    containers: list[ContainerIn] | None = None
+    # Raw: a template's pods share these bytes; `_CONTAINERS` decodes them once (with the
+    # resources and QoS derived from them), the siblings skip them in C.
+    containers: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     initContainers: list[ContainerIn] | None = None
     overhead: dict[str, Quantity] | None = None
 
@@ -96,7 +99,9 @@ class _PodSpec(msgspec.Struct, gc=False):
 class _PodStatus(msgspec.Struct, gc=False):
     phase: str = ""
     reason: str = ""
-    conditions: list[_Condition] | None = None
+    # Raw: the status text reads the conditions of few pods (scheduling gates, init
+    # containers, completed containers); decoding everyone's was ~2 us of a pod's ~8.
+    conditions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     initContainerStatuses: list[ContainerStatusIn] | None = None
     containerStatuses: list[ContainerStatusIn] | None = None
     podIP: str = ""
@@ -106,7 +111,7 @@ class _PodStatus(msgspec.Struct, gc=False):
 
 
 class PodIn(msgspec.Struct, gc=False):
-    metadata: MetaIn = msgspec.field(default_factory=MetaIn)
+    metadata: RawMetaIn = msgspec.field(default_factory=RawMetaIn)
     spec: _PodSpec = msgspec.field(default_factory=_PodSpec)
     status: _PodStatus = msgspec.field(default_factory=_PodStatus)
 
@@ -159,6 +164,26 @@ def _later_restart(at: datetime | None, cs: ContainerStatusIn) -> datetime | Non
     return at
 
 
+_CONDITIONS_JSON = msgspec.json.Decoder(list[_Condition] | None)
+
+
+def _conditions(raw: msgspec.Raw | bytes) -> list[_Condition]:
+    """The decoded `status.conditions` (raw, see `_PodStatus`); [] when absent."""
+    return (_CONDITIONS_JSON.decode(raw) or []) if len(raw) else []
+
+
+def _scheduling_gated(raw: msgspec.Raw) -> bool:
+    """Whether a PodScheduled condition has reason SchedulingGated. Decoded only when the
+    bytes could say so: they hold a `G`, or an escape that could spell one (single-byte
+    finds are memchr; a longer needle's search cost more than the decode it saved)."""
+    data = bytes(raw)
+    if data.find(b"G") < 0 and data.find(b"\\") < 0:
+        return False
+    return any(
+        c.type == "PodScheduled" and c.reason == "SchedulingGated" for c in _conditions(data)
+    )
+
+
 def _condition_true(conditions: list[_Condition], ctype: str) -> bool:
     # The first condition of a type decides, like upstream's loop with break.
     for c in conditions:
@@ -187,11 +212,11 @@ class PodSummary(msgspec.Struct, gc=False):
     last_restart: datetime | None
 
 
-def pod_summary(pod: PodIn) -> PodSummary:
-    """STATUS, READY and RESTARTS as `printPod` computes them."""
+def pod_summary(pod: PodIn, containers: int) -> PodSummary:
+    """STATUS, READY and RESTARTS as `printPod` computes them (`containers`: how many
+    regular containers the spec has)."""
     spec, status = pod.spec, pod.status
-    conditions = status.conditions or []
-    total = len(spec.containers or ())
+    total = containers
     init_specs: dict[str, ContainerIn] = {}
     if spec.initContainers:  # most pods have none: no dict, no sum
         init_specs = {c.name: c for c in spec.initContainers}
@@ -201,9 +226,8 @@ def pod_summary(pod: PodIn) -> PodSummary:
     sidecar_last: datetime | None = None
 
     reason = status.reason or status.phase
-    for c in conditions:
-        if c.type == "PodScheduled" and c.reason == "SchedulingGated":
-            reason = "SchedulingGated"
+    if _scheduling_gated(status.conditions):
+        reason = "SchedulingGated"
 
     initializing = False
     for i, cs in enumerate(status.initContainerStatuses or ()):
@@ -231,7 +255,7 @@ def pod_summary(pod: PodIn) -> PodSummary:
         initializing = True
         break
 
-    if not initializing or _condition_true(conditions, "Initialized"):
+    if not initializing or _condition_true(_conditions(status.conditions), "Initialized"):
         restarts, last = sidecar_restarts, sidecar_last
         has_running, error_reason = False, ""
         for cs in reversed(status.containerStatuses or ()):
@@ -250,7 +274,7 @@ def pod_summary(pod: PodIn) -> PodSummary:
                 ready += 1
         # A pod whose last container completed is still Running while another one runs.
         if reason == "Completed":
-            if has_running and _any_condition_true(conditions, "Ready"):
+            if has_running and _any_condition_true(_conditions(status.conditions), "Ready"):
                 reason = "Running"
             elif error_reason:
                 reason = error_reason
@@ -293,13 +317,15 @@ def _plus(a: int | None, b: int | None) -> int | None:
     return b if a is None else a + b
 
 
-def _pod_resources(spec: _PodSpec) -> Resources:
+def _pod_resources(
+    containers: Sequence[ContainerIn],
+    init: Sequence[ContainerIn],
+    overhead: dict[str, Quantity] | None,
+) -> Resources:
     """Pod-level requests and limits as the scheduler counts them: regular containers and
     sidecars run together; each classic init container runs alone, so the pod needs the
     larger of the two; overhead comes on top. One pass for all four values."""
-    containers = spec.containers or ()
-    init = spec.initContainers or ()
-    if len(containers) == 1 and not init and not spec.overhead:  # most pods
+    if len(containers) == 1 and not init and not overhead:  # most pods
         return _container_resources(containers[0])
     together = [*containers, *(c for c in init if c.restartPolicy == "Always")]
     peak: list[int | None] = [None, None, None, None]
@@ -313,12 +339,12 @@ def _pod_resources(spec: _PodSpec) -> Resources:
             current = peak[i]
             if value is not None and (current is None or value > current):
                 peak[i] = value
-    if spec.overhead:
+    if overhead:
         extra = (
-            milli_value(spec.overhead.get("cpu")),
-            milli_value(spec.overhead.get("cpu")),
-            int_value(spec.overhead.get("memory")),
-            int_value(spec.overhead.get("memory")),
+            milli_value(overhead.get("cpu")),
+            milli_value(overhead.get("cpu")),
+            int_value(overhead.get("memory")),
+            int_value(overhead.get("memory")),
         )
         for i, value in enumerate(peak):
             if value is not None:
@@ -326,11 +352,11 @@ def _pod_resources(spec: _PodSpec) -> Resources:
     return peak[0], peak[1], peak[2], peak[3]
 
 
-def _qos(spec: _PodSpec) -> str:
+def _qos(containers: Sequence[ContainerIn], init: Sequence[ContainerIn]) -> str:
     """`GetPodQOS` for pods whose status does not carry qosClass yet."""
     requests_seen = limits_seen = False
     guaranteed = True
-    for c in [*(spec.containers or ()), *(spec.initContainers or ())]:
+    for c in [*containers, *init]:
         res = c.resources or _Resources()
         req, lim = res.requests or {}, res.limits or {}
         requests_seen |= any(k in ("cpu", "memory") for k in req)
@@ -343,21 +369,64 @@ def _qos(spec: _PodSpec) -> str:
     return "Guaranteed" if guaranteed and limits_seen else "Burstable"
 
 
+class _Containers(NamedTuple):
+    """A pod spec's regular containers, decoded once per distinct bytes (`_CONTAINERS`)."""
+
+    items: tuple[ContainerIn, ...]
+    resources: Resources  # of these containers alone: a pod without init containers/overhead
+    qos: str  # `_qos` of these containers alone
+
+
+_CONTAINERS_JSON = msgspec.json.Decoder(list[ContainerIn] | None)
+
+
+def _containers_of(data: bytes) -> _Containers:
+    items = tuple(_CONTAINERS_JSON.decode(data) or ()) if data else ()
+    return _Containers(items, _pod_resources(items, (), None), _qos(items, ()))
+
+
+# Module-wide, like quantity.py's caches: the values hold no interned strings, and ~1 KB of
+# key per distinct container spec (a few hundred templates' worth).
+_CONTAINERS: RawCache[_Containers] = RawCache(_containers_of, 1024)
+
+
+def _pod_ips(status: _PodStatus) -> tuple[str | None, tuple[str, ...]]:
+    """The first pod IP and the others: `podIPs`' non-empty ones, else `podIP`."""
+    listed = status.podIPs
+    if listed is not None and len(listed) == 1 and listed[0].ip:  # single-stack: most pods
+        return listed[0].ip, ()
+    ips = tuple(p.ip for p in listed or () if p.ip) or ((status.podIP,) if status.podIP else ())
+    return (ips[0] if ips else None), ips[1:]
+
+
 # ------------------------------------------------------------------------------------ build
 
 
 def build_pod(pod: PodIn, interner: Interner) -> PodRow:
+    """The pod's row. Raises msgspec.DecodeError when its labels, owner references or
+    containers (decoded here, see `RawMetaIn`) are malformed."""
     meta, spec, status = pod.metadata, pod.spec, pod.status
-    summary = pod_summary(pod)
+    containers = _CONTAINERS.get(spec.containers)
+    summary = pod_summary(pod, len(containers.items))
     s = interner.string
-    ips = tuple(p.ip for p in status.podIPs or () if p.ip) or (
-        (status.podIP,) if status.podIP else ()
-    )
-    owner = controller_ref(meta)
-    cpu_request, cpu_limit, memory_request, memory_limit = _pod_resources(spec)
-    number = interner.number
+    ip, more_ips = _pod_ips(status)
+    owners = interner.owners_json(meta.ownerReferences)
+    owner = owners.controller
+    init = spec.initContainers
+    if init or spec.overhead:
+        number = interner.number
+        resources = tuple(map(number, _pod_resources(containers.items, init or (), spec.overhead)))
+    else:  # the template's ints: shared by its pods already
+        resources = containers.resources
+    cpu_request, cpu_limit, memory_request, memory_limit = resources
+    # The `Row` fields spelled out, not spread from `row_base`'s dict: a dict per pod.
     return PodRow(
-        **row_base(meta, interner),
+        uid=meta.uid,
+        namespace=s(meta.namespace),
+        name=meta.name,
+        labels=interner.labels_json(meta.labels),
+        created=epoch(meta.creationTimestamp),
+        owner_uids=owners.uids,
         node=s(spec.nodeName) if spec.nodeName else None,
         phase=s(status.phase),
         status=s(summary.status),
@@ -366,17 +435,17 @@ def build_pod(pod: PodIn, interner: Interner) -> PodRow:
         ready_total=summary.total,
         restarts=summary.restarts,
         last_restart=epoch(summary.last_restart),
-        ip=ips[0] if ips else None,
-        more_ips=ips[1:],
+        ip=ip,
+        more_ips=more_ips,
         nominated_node=s(status.nominatedNodeName) if status.nominatedNodeName else None,
-        owner_kind=s(owner.kind) if owner is not None else None,
-        owner_name=s(owner.name) if owner is not None else None,
-        owner_uid=s(owner.uid) if owner is not None else None,
-        qos=s(status.qosClass or _qos(spec)),
-        cpu_request=number(cpu_request),
-        cpu_limit=number(cpu_limit),
-        memory_request=number(memory_request),
-        memory_limit=number(memory_limit),
+        owner_kind=owner.kind if owner is not None else None,
+        owner_name=owner.name if owner is not None else None,
+        owner_uid=owner.uid if owner is not None else None,
+        qos=s(status.qosClass or (_qos(containers.items, init) if init else containers.qos)),
+        cpu_request=cpu_request,
+        cpu_limit=cpu_limit,
+        memory_request=memory_request,
+        memory_limit=memory_limit,
         terminating=meta.deletionTimestamp is not None,
     )
 
