@@ -3,10 +3,17 @@ marker namespace's pods straight from the simulator, in a process of its own.
 
 It used to run in the bench process, whose loop also drains 20 WebSocket subscriptions: it
 noted events late, so frame minus arrival went negative (a median of -97 ms). Here a child
-process does nothing but read the watch and write, per event, one line to its stdout:
+process does nothing but read the watch and write, per marker-namespace event, one line to
+its stdout:
 `uid <TAB> restarts <TAB> resourceVersion <TAB> time.monotonic()` (after a first `ready` line
 once the watch answered). CLOCK_MONOTONIC is one clock for every process on the machine, so
 the parent compares those times with its own frame arrivals (`pair`).
+
+It watches every namespace's pods, as masthead does, and keeps the marker namespace's: the
+simulator drains a watcher with events queued without waiting, but wakes an idle one through
+an event and a `wait_for` task, a few turns of its loop that cost ~100 ms each when churn
+saturates it. A watch of the quiet marker namespace alone was that idle watcher, and still
+saw markers ~110-150 ms after masthead's frame showed them (all of 29-43 pairs negative).
 
     python -m bench.api_pages_reference URL NAMESPACE RESOURCE_VERSION  (token in $REF_TOKEN)
 """
@@ -45,9 +52,12 @@ class Arrival:
     at: float  # time.monotonic() when the reference read the event
 
 
-def arrival_line(event: bytes, at: float) -> str:
+def arrival_line(event: bytes, at: float, namespace: str) -> str | None:
+    """The line for a watch event of a pod in `namespace`; None for any other."""
     obj = orjson.loads(event).get("object") or {}
     meta = obj.get("metadata") or {}
+    if meta.get("namespace") != namespace:
+        return None
     return f"{meta.get('uid', '')}\t{restarts_of(obj)}\t{meta.get('resourceVersion', '')}\t{at!r}"
 
 
@@ -152,7 +162,8 @@ class ReferenceProcess:
 
 
 async def watch(url: str, token: str, namespace: str, resource_version: str) -> None:
-    path = f"{url}/api/v1/namespaces/{namespace}/pods"
+    path = f"{url}/api/v1/pods"
+    wanted = namespace.encode()
     params = {"watch": "1", "resourceVersion": resource_version, "timeoutSeconds": "3600"}
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
@@ -167,10 +178,12 @@ async def watch(url: str, token: str, namespace: str, resource_version: str) -> 
         out.flush()
         async for event in r.content:
             at = time.monotonic()  # first: the moment the line was read
-            if not event.strip():
+            if wanted not in event:  # most events: another namespace, not even decoded
                 continue
-            out.write(arrival_line(event, at) + "\n")
-            out.flush()
+            line = arrival_line(event, at, namespace)
+            if line is not None:
+                out.write(line + "\n")
+                out.flush()
 
 
 def main() -> None:

@@ -21,13 +21,16 @@ from bench.peers.common import admin_endpoint
 from masthead.sim.app import SimConfig, Simulator
 
 
-def test_an_event_line_round_trips_uid_restarts_version_and_time() -> None:
+def test_an_event_line_round_trips_uid_restarts_version_and_time_in_its_namespace() -> None:
     event = (
-        b'{"type":"MODIFIED","object":{"metadata":{"uid":"u-1","resourceVersion":"812"},'
+        b'{"type":"MODIFIED","object":{"metadata":{"uid":"u-1","namespace":"kube-system",'
+        b'"resourceVersion":"812"},'
         b'"status":{"containerStatuses":[{"restartCount":1000004},{"restartCount":2}]}}}'
     )
-    line = arrival_line(event, 12345.678901234)
+    line = arrival_line(event, 12345.678901234, "kube-system")
+    assert line is not None
     assert parse_arrival(line + "\n") == Arrival("u-1", 1000006, "812", 12345.678901234)
+    assert arrival_line(event, 1.0, "kube") is None  # another namespace's pod: no line
 
 
 def test_markers_pair_with_their_first_arrival_and_negatives_are_counted() -> None:
@@ -62,7 +65,15 @@ async def test_the_child_reports_a_status_change_on_the_shared_monotonic_clock()
             assert pods
             reference = ReferenceProcess()
             await reference.start(url, token, MARKER_NAMESPACE, version)
+            everything = (await (await http.get("/api/v1/pods")).json())["items"]
+            elsewhere = next(
+                p
+                for p in everything
+                if p["metadata"]["namespace"] != MARKER_NAMESPACE
+                and (p.get("status") or {}).get("containerStatuses")
+            )
             try:
+                other = await set_restarts(http, elsewhere, 777)  # before the marker: not kept
                 written = time.monotonic()
                 uid = await set_restarts(http, pods[0], 4242)
                 assert uid is not None
@@ -74,3 +85,4 @@ async def test_the_child_reports_a_status_change_on_the_shared_monotonic_clock()
             assert written <= seen.at <= time.monotonic()
             assert int(seen.resource_version) > int(version)
             assert pair([marker], reference.arrivals).unpaired == 0
+            assert other is not None and all(a.uid != other for a in reference.arrivals.values())
