@@ -144,7 +144,7 @@ class SortedIndex:
 
 # Rows per slice of a SortedIndexBuild: their entries and one run's sort, or that many entries
 # of the merge, or that many logged changes replayed — a few ms each.
-BUILD_STEP = 5000
+BUILD_STEP = 2000
 
 # Changes logged while a build runs. Past this many the next step finishes the build in one go
 # (a stall, counted in `forced`) rather than letting the log grow with the churn.
