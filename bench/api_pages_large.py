@@ -13,7 +13,11 @@ Measured, in this order:
    first row shows it is `live.frame.*` (watch hop, decode, table update, coalescing ≤ 100 ms,
    frame encode and transfer, under the churn's load), split by a reference client watching
    the marker namespace into the API server's share (`live.frame.api_hop.*`: write → event at
-   a trivial client) and masthead's (`live.frame.masthead.*`: that event → the frame);
+   a trivial client) and masthead's (`live.frame.masthead.*`: that event → the frame). The
+   reference runs in a process of its own (bench/api_pages_reference.py: in this one, busy
+   with 20 subscriptions, it noted events late and the share went negative), its arrival
+   times on the machine's monotonic clock; `live.frame.masthead.negative` counts the pairs
+   still below 0 and `live.frame.masthead.min` is the lowest;
    `live.cpu_per_frame` is masthead's process CPU time (utime + stime from /proc) over the
    marker window divided by the frames it sent meanwhile (every subscription's; diagnostics
    `live.frames_sent`); masthead's event-loop lag over the last minute of markers
@@ -36,6 +40,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from bench.api_pages_reference import Marker, ReferenceProcess, pair, restarts_of
 from bench.results_format import Figure
 from bench.stack import CLUSTER, Masthead, SimWorld, World, sim_call, subscribe_pods, wait_synced
 
@@ -151,40 +156,6 @@ async def marker_pods(sim: aiohttp.ClientSession) -> tuple[list[dict[str, Any]],
     return pods, str(doc["metadata"]["resourceVersion"])
 
 
-class ReferenceWatch:
-    """A minimal client watching the marker namespace's pods: when the API server delivered
-    each marker. The frame latency minus this arrival is masthead's own share; the arrival
-    minus the write is the API server's (an overloaded simulator shows up here, not there)."""
-
-    def __init__(self) -> None:
-        self.arrived: dict[tuple[str, int], float] = {}
-        self._changed = asyncio.Event()
-
-    async def run(self, sim: aiohttp.ClientSession, resource_version: str) -> None:
-        path = f"/api/v1/namespaces/{MARKER_NAMESPACE}/pods"
-        params = {"watch": "1", "resourceVersion": resource_version, "timeoutSeconds": "3600"}
-        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
-        async with sim.get(path, params=params, timeout=timeout) as r:
-            async for line in r.content:
-                obj = orjson.loads(line).get("object") or {}
-                restarts = restarts_of(obj)
-                uid = str((obj.get("metadata") or {}).get("uid", ""))
-                self.arrived.setdefault((uid, restarts), time.perf_counter())
-                self._changed.set()
-                self._changed = asyncio.Event()
-
-    async def arrival(self, uid: str, restarts: int, timeout: float = 10.0) -> float:
-        async with asyncio.timeout(timeout):
-            while (uid, restarts) not in self.arrived:
-                await self._changed.wait()
-        return self.arrived[(uid, restarts)]
-
-
-def restarts_of(pod: dict[str, Any]) -> int:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    return sum(int(cs.get("restartCount") or 0) for cs in statuses)
-
-
 async def set_restarts(
     sim: aiohttp.ClientSession, pod: dict[str, Any], restarts: int
 ) -> str | None:
@@ -207,7 +178,7 @@ async def set_restarts(
 
 
 async def under_churn(
-    p: Large, mh: Masthead, http: aiohttp.ClientSession, sim: aiohttp.ClientSession
+    p: Large, mh: Masthead, http: aiohttp.ClientSession, simw: SimWorld, sim: aiohttp.ClientSession
 ) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {
         "frame": [],
@@ -217,8 +188,9 @@ async def under_churn(
         "304_churn": [],
     }
     candidates, version = await marker_pods(sim)
-    reference = ReferenceWatch()
-    watching = asyncio.create_task(reference.run(sim, version))
+    reference = ReferenceProcess()
+    await reference.start(simw.url, simw.token, MARKER_NAMESPACE, version)
+    markers: list[Marker] = []
     async with http.ws_connect("/api/v1/live") as ws, http.ws_connect("/api/v1/live") as others:
         background = asyncio.create_task(drain(others))
         for i in range(SUBSCRIPTIONS - 1):
@@ -240,7 +212,7 @@ async def under_churn(
         while len(out["frame"]) < p.changes and time.monotonic() < stop_at:
             pod = candidates[marker % len(candidates)]
             marker += 1
-            t0 = time.perf_counter()
+            t0 = time.monotonic()  # the reference process's clock (CLOCK_MONOTONIC)
             uid = await set_restarts(sim, pod, marker)
             if uid is None:
                 continue
@@ -255,11 +227,9 @@ async def under_churn(
                         and rows[0]["restarts"] >= marker
                     ):
                         break
-            shown = time.perf_counter()
-            arrived = await reference.arrival(uid, marker)
+            shown = time.monotonic()
+            markers.append(Marker(uid, marker, t0, shown))
             out["frame"].append((shown - t0) * 1000)
-            out["hop"].append((arrived - t0) * 1000)
-            out["own"].append((shown - arrived) * 1000)
             await asyncio.sleep(p.change_gap)
         cpu1, frames1 = cpu_seconds(mh.proc.pid), await frames_sent(http)
         out["cpu_per_frame"].append((cpu1 - cpu0) * 1000 / max(1, frames1 - frames0))
@@ -273,7 +243,13 @@ async def under_churn(
         report = await sim_call(sim, "DELETE", "/_sim/churn")
         print(f"api_pages: churn achieved {report.get('achievedRate')}/s", file=sys.stderr)
         background.cancel()
-        watching.cancel()
+    await reference.settle(markers)
+    await reference.stop()
+    paired = pair(markers, reference.arrivals)
+    print(f"api_pages: reference watch: {paired.summary()}", file=sys.stderr)
+    out["hop"], out["own"] = paired.hop_ms, paired.own_ms
+    out["own_negative"] = [float(paired.negative)]
+    out["own_min"] = [min(paired.own_ms, default=float("nan"))]
     return out
 
 
@@ -286,7 +262,7 @@ async def measure_large(p: Large) -> dict[str, list[float]]:
                 "page": await page_builds(http, p.world.pods, p.page_builds),
                 "304": await revalidations(http, "pods", p.revalidations),
             }
-            out |= await under_churn(p, mh, http, sim)
+            out |= await under_churn(p, mh, http, simw, sim)
     print(f"api_pages: load average at end {os.getloadavg()}", file=sys.stderr)
     return out
 
@@ -307,6 +283,8 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.api_hop.p99": "ms",
         "live.frame.masthead.p50": "ms",
         "live.frame.masthead.p99": "ms",
+        "live.frame.masthead.min": "ms",
+        "live.frame.masthead.negative": "pairs",
         "live.cpu_per_frame": "ms",
         "loop.lag.p99.churn": "ms",
         "loop.lag.max.churn": "ms",
@@ -331,6 +309,8 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.api_hop.p99": pct(got["hop"], 0.99),
         "live.frame.masthead.p50": statistics.median(got["own"]),
         "live.frame.masthead.p99": pct(got["own"], 0.99),
+        "live.frame.masthead.min": got["own_min"][0],
+        "live.frame.masthead.negative": got["own_negative"][0],
         "live.cpu_per_frame": got["cpu_per_frame"][0],
     }
     if got.get("loop_p99"):

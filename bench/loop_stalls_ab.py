@@ -49,7 +49,7 @@ async def one_round(
             async with http.get(STALLS, params={"reset": "1"}) as r:
                 r.raise_for_status()
             try:
-                got = await under_churn(p, mh, http, sim)
+                got = await under_churn(p, mh, http, simw, sim)
             except Exception:  # a marker past its timeout: the loop's figures still count
                 traceback.print_exc()
                 await sim_call(sim, "DELETE", "/_sim/churn")
@@ -65,6 +65,8 @@ async def one_round(
         "own_p50": statistics.median(own),
         "own_p95": pct(own, 0.95),
         "own_p99": pct(own, 0.99),
+        "own_negative": got.get("own_negative", [math.nan])[0],
+        "own_min": got.get("own_min", [math.nan])[0],
         "frame_p50": statistics.median(frame),
         "frame_p99": pct(frame, 0.99),
         "loop_p99": got.get("loop_p99", [0.0])[0],

@@ -54,6 +54,11 @@ BENCHMARKS = (
     "recovery",
     "ui_bench",
 )
+# Not registered: sim_history (the simulator's watch history span and RSS per event; run it
+# alone, `python -m bench.sim_history full`). It is two fresh simulators each building the
+# world and churning a fixed window (full: `large`, 100 s each, ~5-6 min; quick: 20k pods,
+# 40 s each, ~2 min), and the budgets below already sum to 1,785 s of the full run's 1,800
+# and 353 s of the quick run's 360: either would push its run past its budget.
 
 
 # Not in the <= 6 min quick run; `make bench` runs them. peer_sync: the Python peers and

@@ -23,8 +23,9 @@ is the baseline; the slow consumer subscribes for the second half. Writes the su
 bench/results/ws_load-<timestamp>.json and the figures in the results format unless
 --no-results.
 
-Where the memory goes: `memory` holds masthead's `/api/v1/diagnostics/memory` at warm and at the
-end (malloc's in-use and free space, CPython's blocks, the periodic trims), `items` its rows per
+Where the memory goes: `memory` holds masthead's `/api/v1/diagnostics/memory` at `warm` and at
+the `end` (each answer names its tracemalloc grouping in `group`; traced, `end_by_traceback`
+too): malloc's in-use and free space, CPython's blocks, the periodic trims; `items` its rows per
 resource at both (the cluster's own state growing under churn), `loop` its loop lag.
 `--trace-memory N` runs masthead under tracemalloc, marks at warm and adds what grew by line
 and call path (no figures then); `--malloc-trim 0` turns masthead's periodic trim off (A/B).
@@ -230,19 +231,29 @@ def source_items(diag: dict[str, Any]) -> dict[str, int]:
     return items
 
 
+def memory_block(warm: dict[str, Any], ends: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary's `memory`: the answers at warm and at the `end` (the first of `ends`,
+    grouped by line), then, traced, `end_by_<group>` for the others; each end answer names
+    its tracemalloc grouping in `group`."""
+    block: dict[str, Any] = {"warm": warm}
+    for i, answer in enumerate(ends):
+        block["end" if i == 0 else f"end_by_{answer['group']}"] = answer
+    return block
+
+
 async def memory_trace(
     http: aiohttp.ClientSession, *, mark: bool, top: int, group: str
 ) -> dict[str, Any]:
     """masthead's `GET /api/v1/diagnostics/memory` (`traced` only when started with
-    tracemalloc; `mark` sets the baseline of the next diff); {} from a masthead without it
-    (an older build measured for a before/after)."""
+    tracemalloc; `mark` sets the baseline of the next diff), with the `group` it asked for;
+    only that from a masthead without it (an older build measured for a before/after)."""
     query = {"mark": str(int(mark)), "top": str(top), "group": group}
     async with http.get("/api/v1/diagnostics/memory", params=query) as r:
         if r.status == 404:
-            return {}
+            return {"group": group}
         r.raise_for_status()
         doc: dict[str, Any] = await r.json()
-        return doc
+        return doc | {"group": group}
 
 
 @contextlib.contextmanager
@@ -334,10 +345,13 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 diag = await diagnostics(http)
                 # What grew since warm, by line and (traced) by call path.
                 groups = (("lineno", 40), ("traceback", 15)) if args.trace_memory else ()
-                out["memory"] = {"warm": samples.warm_memory} | {
-                    group: await memory_trace(http, mark=False, top=top, group=group)
-                    for group, top in groups or (("lineno", 1),)
-                }
+                out["memory"] = memory_block(
+                    samples.warm_memory,
+                    [
+                        await memory_trace(http, mark=False, top=top, group=group)
+                        for group, top in groups or (("lineno", 1),)
+                    ],
+                )
                 churn = await sim_call(s, "DELETE", "/_sim/churn")
                 await slow.close()
                 await probe_ws.close()

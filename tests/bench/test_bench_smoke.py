@@ -133,6 +133,11 @@ def test_api_pages_large_measures_pages_304s_frames_and_cpu_under_churn(tmp_path
     for q in ("p50", "p99"):
         assert figs[f"live.frame.masthead.{q}"]["unit"] == "ms"
         assert median(figs[f"live.frame.api_hop.{q}"]) < median(figs["live.frame.p99"]) + 1
+    # Pairs where the frame came before the reference process saw the change, and the lowest.
+    negative = figs["live.frame.masthead.negative"]
+    assert negative["unit"] == "pairs" and 0 <= median(negative) <= 10  # smoke: 10 markers
+    assert figs["live.frame.masthead.min"]["unit"] == "ms"
+    assert median(figs["live.frame.masthead.min"]) <= median(figs["live.frame.masthead.p50"])
 
 
 def test_warm_start_times_cold_and_warm_first_pages(tmp_path: Path) -> None:

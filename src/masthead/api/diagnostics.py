@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
 from masthead.api.context import context_of
@@ -9,6 +11,7 @@ from masthead.api.errors import json_response
 from masthead.api.live import LIVE_HUB
 from masthead.api.loop_lag import LOOP_LAG
 from masthead.kube.memtrim import STATS as MEMORY_RELEASES
+from masthead.store.sorted_index import SORTED_BUILDS
 
 
 async def diagnostics(request: web.Request) -> web.Response:
@@ -46,6 +49,7 @@ async def diagnostics(request: web.Request) -> web.Response:
             "snapshots": ctx.registry.warm.as_dict() if ctx.registry.warm is not None else None,
             "drains": ctx.drains.as_dict(),
             "memory_releases": MEMORY_RELEASES.as_dict(),
+            "sorted_builds": dataclasses.asdict(SORTED_BUILDS),
         }
     )
 

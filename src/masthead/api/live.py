@@ -58,6 +58,7 @@ from masthead.views.query import (
 )
 from masthead.views.rendered import RENDERED_ROWS
 from masthead.views.snapshot_page import snapshot_sources
+from masthead.views.sort_builds import build_sorts, sort_column, unbuilt_sorts
 
 log = logging.getLogger(__name__)
 # The slowest cadence a subscription may ask for (`interval`, ms): a minute.
@@ -76,6 +77,7 @@ class LiveCounters:
     not_woken: int = 0  # change notifications outside the subscription's namespaces
     pages_built: int = 0
     pages_shared: int = 0  # evaluations served by a page another subscription built
+    sort_waits: int = 0  # evaluations put off until the sort column's index was built
     coalesced: int = 0  # changes absorbed by a page already waiting to be sent
 
 
@@ -102,6 +104,7 @@ class LiveHub:
             "not_woken": c.not_woken,
             "pages_built": c.pages_built,
             "pages_shared": c.pages_shared,
+            "sort_waits": c.sort_waits,
             "coalesced": c.coalesced,
             "shared_pages": len(self.pages),
             "shared_pages_evicted": self.pages.evicted,
@@ -243,6 +246,7 @@ class WindowSubscription:
         self._last_version: str | None = None
         self._last_content: bytes | None = None
         self._force = False
+        self._sort_build: asyncio.Task[None] | None = None
         self._stop_metrics: Callable[[], None] | None = None
         # Seconds between change frames: the hub's minimum unless the client asked for fewer
         # frames (an overview card that sums 1,000 rows needs no 10 frames/s).
@@ -331,6 +335,9 @@ class WindowSubscription:
         hub = self.conn.hub
         shared = hub.pages.get(version)
         if shared is None:
+            if self._sorting(sources):
+                counters.sort_waits += 1
+                return None  # rendered again once the sort column's index is built
             shared = SharedPage.of(build_page(sources, self.query, version))
             hub.pages.put(version, shared)
             counters.pages_built += 1
@@ -346,8 +353,31 @@ class WindowSubscription:
         self._last_frame_at = asyncio.get_running_loop().time()
         return shared.frame(self.sub, self.seq)
 
+    def _sorting(self, sources: PageSources) -> bool:
+        """Whether the page waits for its sort column's index, built a slice per loop turn
+        (views/sort_builds.py) by a task that renders the window again when it is done."""
+        assert self.query is not None
+        column = sort_column(self.view, self.query)
+        tables = sources.tables(self.query)
+        if not unbuilt_sorts(tables, column):
+            return False
+        if self._sort_build is None:
+            self._sort_build = asyncio.create_task(self._build_sort(tables, column))
+        return True
+
+    async def _build_sort(self, tables: list[Any], column: str | None) -> None:
+        try:
+            await build_sorts(tables, column)
+        finally:
+            self._sort_build = None
+        if not self.closed:
+            self._evaluate()  # `_force` still set if an op asked for this frame
+
     def close(self) -> None:
         self.closed = True
+        if self._sort_build is not None:
+            self._sort_build.cancel()
+            self._sort_build = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

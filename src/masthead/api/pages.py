@@ -29,6 +29,7 @@ from masthead.views.joins import JoinTables, needs_of, source_name
 from masthead.views.page import PageSources, build_page
 from masthead.views.query import BadParameter, ViewQuery, parse_query
 from masthead.views.snapshot_page import snapshot_sources
+from masthead.views.sort_builds import build_sorts, sort_column
 
 _NOT_CONNECTED = (ClusterState.IDLE, ClusterState.CONNECTING)
 _FIRST_SYNC = (SourceState.CONNECTING, SourceState.SYNCING)
@@ -276,6 +277,10 @@ async def get_view(request: web.Request) -> web.Response:
     if matches_etag(request.headers.get("If-None-Match"), etag):
         ctx.counters.pages_not_modified += 1
         return web.Response(status=304, headers=headers)
+    if await build_sorts(sources.tables(query), sort_column(view, query)):
+        # The first page sorted by a column waited for its index: the rows moved meanwhile.
+        version = sources.version(query)
+        headers["ETag"] = f'"{scope}{version}"'
     page = build_page(sources, query, version)
     ctx.counters.pages_built += 1
     return json_response(page.body, headers=headers)

@@ -6,13 +6,18 @@ page and a page 90k rows deep all cost the same. The order is the one columns.py
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import chain
+import heapq
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
 from operator import itemgetter
+from typing import Any
 
 from sortedcontainers import SortedList
 
-from masthead.store.columns import SortValue, Tiebreak
+from masthead.store.columns import SortValue, Tiebreak, tiebreak
+from masthead.store.rows import TableRow
 
 # Reading a descending walk backwards costs nothing per row, but an equal-key group has to be
 # buffered to come out in tiebreak order; past this many rows a bisect for the group's start is
@@ -48,6 +53,13 @@ class SortedIndex:
     tiebreaks of rows without one, which always come after them."""
 
     __slots__ = ("_missing", "_present")
+
+    @classmethod
+    def _of(cls, present: Any, missing: Any) -> SortedIndex:
+        """An index over two SortedLists already built (SortedIndexBuild's)."""
+        index = cls()
+        index._present, index._missing = present, missing
+        return index
 
     def __init__(self, entries: Iterable[tuple[SortValue | None, Tiebreak]] = ()) -> None:
         present: list[_Entry] = []
@@ -128,3 +140,151 @@ class SortedIndex:
             lo = present.bisect_left((group[0][0],))
             yield from present.islice(lo, hi)
             hi = lo
+
+
+# Rows per slice of a SortedIndexBuild: their entries and one run's sort, or that many entries
+# of the merge, or that many logged changes replayed — a few ms each.
+BUILD_STEP = 2000
+
+# Changes logged while a build runs. Past this many the next step finishes the build in one go
+# (a stall, counted in `forced`) rather than letting the log grow with the churn.
+BUILD_LOG_CAP = 20_000
+
+
+@dataclass(slots=True)
+class SortedBuildCounters:
+    """Sorted index builds since start (diagnostics `store.sorted_builds`)."""
+
+    started: int = 0
+    finished: int = 0
+    forced: int = 0  # finished in one go: the change log reached BUILD_LOG_CAP
+    max_log: int = 0  # the most changes one build logged
+
+
+SORTED_BUILDS = SortedBuildCounters()
+
+
+class SortedIndexBuild:
+    """A SortedIndex built a slice at a time, so 100k rows never hold the event loop for the
+    whole sort (~0.1-0.3 s): entries of `step` rows from a snapshot of the rows, each slice
+    sorted into a run; the runs merged `step` entries at a time straight into the SortedList's
+    sublists; then the changes made to the table meanwhile (`add`/`remove`, logged while the
+    table holds the build in place of its index) replayed in order. Snapshot + replayed log =
+    the table's rows now, so the result equals an index built at once at the end."""
+
+    __slots__ = ("_forced", "_log", "_result", "_steps")
+
+    def __init__(
+        self,
+        rows: Sequence[TableRow],
+        key: Callable[[Any], SortValue | None],
+        step: int | None = None,
+    ) -> None:
+        """`step`: rows per slice (BUILD_STEP, read now, by default)."""
+        self._log: deque[tuple[bool, SortValue | None, Tiebreak]] = deque()
+        self._forced = False
+        self._result: SortedIndex | None = None
+        self._steps = self._build(rows, key, step or BUILD_STEP)
+        SORTED_BUILDS.started += 1
+
+    def add(self, value: SortValue | None, tb: Tiebreak) -> None:
+        self._note(True, value, tb)
+
+    def remove(self, value: SortValue | None, tb: Tiebreak) -> None:
+        self._note(False, value, tb)
+
+    def _note(self, added: bool, value: SortValue | None, tb: Tiebreak) -> None:
+        log = self._log
+        log.append((added, value, tb))
+        if len(log) >= BUILD_LOG_CAP:
+            self._forced = True
+        SORTED_BUILDS.max_log = max(SORTED_BUILDS.max_log, len(log))
+
+    def step(self) -> SortedIndex | None:
+        """One slice of the build; the index once it is complete (then again on every call)."""
+        if self._result is None:
+            if self._forced:
+                SORTED_BUILDS.forced += 1
+                return self.finish()
+            try:
+                next(self._steps)
+            except StopIteration as done:
+                self._done(done.value)
+        return self._result
+
+    def finish(self) -> SortedIndex:
+        """The rest of the build at once (a reader that cannot wait)."""
+        while self._result is None:
+            try:
+                next(self._steps)
+            except StopIteration as done:
+                self._done(done.value)
+        return self._result
+
+    def _done(self, index: SortedIndex) -> None:
+        self._result = index
+        SORTED_BUILDS.finished += 1
+
+    def _build(
+        self, rows: Sequence[TableRow], key: Callable[[Any], SortValue | None], step: int
+    ) -> Generator[None, None, SortedIndex]:
+        present_runs: list[list[_Entry]] = []
+        missing_runs: list[list[Tiebreak]] = []
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            present: list[_Entry] = []
+            missing: list[Tiebreak] = []
+            for value, tb in zip(map(key, chunk), map(tiebreak, chunk), strict=True):
+                if value is None:
+                    missing.append(tb)
+                else:
+                    present.append((value, *tb))
+            present.sort()
+            missing.sort()
+            present_runs.append(present)
+            missing_runs.append(missing)
+            yield
+        del rows  # the snapshot, once every entry is made
+        present_list = yield from _merged(present_runs, step)
+        missing_list = yield from _merged(missing_runs, step)
+        index = SortedIndex._of(present_list, missing_list)
+        log = self._log
+        while log:
+            for _ in range(min(step, len(log))):
+                added, value, tb = log.popleft()
+                if added:
+                    index.add(value, tb)
+                else:
+                    index.remove(value, tb)
+            if log:
+                yield
+        return index
+
+
+def _merged(runs: list[list[Any]], step: int) -> Generator[None, None, Any]:
+    """A SortedList of the sorted `runs`, merged about `step` entries at a time. Its sublists
+    are filled as SortedList.update fills an empty list from sorted values (each `_load`
+    long but the last): the public constructor would sort the merged entries again, at once."""
+    out = SortedList()
+    load = out._load
+    lists: list[list[Any]] = out._lists
+    merged = heapq.merge(*(run for run in runs if run))
+    runs.clear()  # the merge holds them; each is freed as it drains
+    per_step = max(1, step // load)
+    total = 0
+    done = False
+    while not done:
+        for _ in range(per_step):
+            sublist = list(islice(merged, load))
+            if sublist:
+                lists.append(sublist)
+                total += len(sublist)
+            if len(sublist) < load:
+                done = True
+                break
+        if not done:
+            yield
+    out._maxes.extend(sublist[-1] for sublist in lists)
+    out._len = total
+    del out._index[:]
+    return out

@@ -26,7 +26,7 @@ from masthead.store.columns import (
     tiebreak,
 )
 from masthead.store.rows import RowT
-from masthead.store.sorted_index import SortedIndex
+from masthead.store.sorted_index import SortedIndex, SortedIndexBuild
 from masthead.store.text_index import FIELD_SEPARATOR, TextIndex, ValueTexts
 from masthead.store.value_index import ValueIndex
 
@@ -84,8 +84,9 @@ class Table(Generic[RowT]):
             eager = self._columns.get(column_id)
             if eager is None or not eager.sortable:
                 raise ValueError(f"cannot keep a sorted index of {column_id!r}")
-        # Built sorted indexes and when each was last read (time.monotonic()).
-        self._sorted: dict[str, SortedIndex] = {}
+        # Sorted indexes (or builds under way, which log the changes made meanwhile) and when
+        # each was last read (time.monotonic()).
+        self._sorted: dict[str, SortedIndex | SortedIndexBuild] = {}
         self._sorted_used: dict[str, float] = {}
         # The per-row text of search_text, built by the first search like a sorted index by
         # the first sort (13 MB per 100k pods that most tables never need), dropped with them.
@@ -269,14 +270,14 @@ class Table(Generic[RowT]):
         return FIELD_SEPARATOR.join(self._search_fields(row)).lower()
 
     def sorted_index(self, column_id: str) -> SortedIndex:
-        """The column's order, built now if no page was sorted by it lately."""
+        """The column's order, built now (or a build under way finished now) if no page was
+        sorted by it lately. A caller on an event loop steps `step_sorted_build` first."""
         now = time.monotonic()
         index = self._sorted.get(column_id)
-        if index is None:
-            column = self._columns.get(column_id)
-            if column is None or not column.sortable:
-                raise KeyError(column_id)
-            index = self._sorted[column_id] = self._build_sorted(column)
+        if isinstance(index, SortedIndexBuild):
+            index = self._sorted[column_id] = index.finish()
+        elif index is None:
+            index = self._sorted[column_id] = self._build_sorted(self._sortable(column_id))
         self._sorted_used[column_id] = now
         for other, used in list(self._sorted_used.items()):
             if now - used > SORTED_IDLE_S and other not in self._eager:
@@ -287,10 +288,37 @@ class Table(Generic[RowT]):
             self._reset_value_texts()
         return index
 
+    def step_sorted_build(self, column_id: str, step: int | None = None) -> bool:
+        """One slice of the column's sorted index build, started if none is under way; True
+        once the index is built. A build reads a snapshot of the rows and replays the changes
+        made meanwhile, so queries and changes may run between its steps; several callers
+        may step one build. `step`: rows per slice of a build this call starts (BUILD_STEP)."""
+        index = self._sorted.get(column_id)
+        if index is None:
+            column = self._sortable(column_id)
+            index = self._sorted[column_id] = SortedIndexBuild(
+                list(self._rows.values()), column.key, step
+            )
+            self._sorted_used[column_id] = time.monotonic()
+        if isinstance(index, SortedIndex):
+            return True
+        built = index.step()
+        if built is None:
+            return False
+        if self._sorted.get(column_id) is index:
+            self._sorted[column_id] = built
+        return True
+
+    def _sortable(self, column_id: str) -> Column[RowT]:
+        column = self._columns.get(column_id)
+        if column is None or not column.sortable:
+            raise KeyError(column_id)
+        return column
+
     @property
     def sorted_built(self) -> frozenset[str]:
-        """Columns whose sorted index currently exists."""
-        return frozenset(self._sorted)
+        """Columns whose sorted index currently exists (not counting builds under way)."""
+        return frozenset(c for c, index in self._sorted.items() if isinstance(index, SortedIndex))
 
     def _build_sorted(self, column: Column[RowT]) -> SortedIndex:
         rows = self._rows.values()
