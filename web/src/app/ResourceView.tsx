@@ -6,13 +6,15 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "r
 import type { Row } from "../live/protocol";
 import type { Subscriptions } from "../live/subscriptions";
 import type { SortState } from "../table/columns";
-import { useLiveTable } from "../table/useLiveTable";
-import { VirtualTable } from "../table/VirtualTable";
+import { LiveVirtualTable } from "../table/LiveVirtualTable";
+import { pageRowAt, useLiveTable } from "../table/useLiveTable";
+import { shallowEqual, useSelected } from "../table/useSelected";
 import { metricsSource } from "../overview/summary";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
 import { ColumnChooser } from "./ColumnChooser";
 import { useHiddenColumns } from "./columnPrefs";
 import { FacetBar } from "./FacetBar";
+import { formatCount } from "./formatCount";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { MetricsNote } from "./MetricsNote";
@@ -59,8 +61,8 @@ export function ResourceView({
   };
   const [initialQuery] = useState(() => queryOf(route));
   const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
-  const snapshot = table.snapshot;
-  const page = snapshot?.page ?? null;
+  // The view-level part of the snapshot: frames that bring only rows leave it (and this view) be.
+  const status = table.status;
   const [hiddenColumns, toggleColumn, resetColumns] = useHiddenColumns(view.name);
   // Ages tick in their own cells (AgeCell): the columns stay put, so rows re-render only on change.
   const allColumns = useMemo(() => columnsFor(view), [view]);
@@ -73,7 +75,7 @@ export function ResourceView({
 
   const [filter, setFilter] = useState(route.q ?? "");
   const filterRef = useRef<HTMLInputElement>(null);
-  const currentQuery = () => table.snapshot?.query ?? initialQuery;
+  const currentQuery = () => table.subscription?.get().query ?? initialQuery;
 
   const setText = (q: string) => {
     setFilter(q);
@@ -96,7 +98,7 @@ export function ResourceView({
   const wantedQuery = queryOf(route);
   const wantedKey = JSON.stringify(wantedQuery);
   useEffect(() => {
-    if (sameQuery(wantedQuery, table.snapshot?.query ?? initialQuery)) return;
+    if (sameQuery(wantedQuery, currentQuery())) return;
     table.setQuery(wantedQuery, { immediate: true });
     setFilter(routeRef.current.q ?? "");
     setSelectorText(routeRef.current.selector ?? "");
@@ -116,7 +118,7 @@ export function ResourceView({
 
   const facetColumn = statusFacetColumn(view);
   const facetValues = facetColumn ? (facets[facetColumn] ?? "").split(",").filter(Boolean) : [];
-  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, snapshot?.query ?? initialQuery, page?.rows, facetValues);
+  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, status?.query ?? initialQuery, table.subscription, facetValues);
   const toggleFacetValue = (value: string) => {
     if (!facetColumn) return;
     setFacet(facetColumn, facetValues.includes(value) ? facetValues.filter((v) => v !== value) : [...facetValues, value]);
@@ -145,13 +147,28 @@ export function ResourceView({
   // A new sort or filter re-orders the rows: the selection (an index) no longer means anything.
   // The first query of the subscription is not a change (an object opened from the URL stays).
   const shownQuery = useRef<string | null>(null);
+  const opened = status !== null;
   useEffect(() => {
-    if (!snapshot) return;
+    if (!opened) return;
     if (shownQuery.current !== null && shownQuery.current !== queryKey) dispatch({ type: "reset" });
     shownQuery.current = queryKey;
-  }, [snapshot, queryKey]);
+  }, [opened, queryKey]);
 
-  const selectedRow: Row | undefined = selection.index !== null ? table.rowAt(selection.index) : undefined;
+  // The selected row and the open object's row, from the page: this view re-renders when they
+  // change, not for every frame.
+  const openKey = route.open ?? null;
+  const selectedIndex = selection.index;
+  const { selectedRow, panelRow } = useSelected(
+    table.subscription,
+    (snapshot): { selectedRow: Row | undefined; panelRow: Row | null } => {
+      const page = snapshot?.page ?? null;
+      const selected = selectedIndex !== null ? pageRowAt(page, selectedIndex) : undefined;
+      if (!openKey) return { selectedRow: selected, panelRow: null };
+      if (selected && objectKey(selected) === openKey) return { selectedRow: selected, panelRow: selected };
+      return { selectedRow: selected, panelRow: page?.rows.find((row) => objectKey(row) === openKey) ?? null };
+    },
+    shallowEqual,
+  );
   useEffect(() => {
     if (selection.open && selectedRow) {
       const key = objectKey(selectedRow);
@@ -195,13 +212,8 @@ export function ResourceView({
     [],
   );
 
-  const openKey = route.open ?? null;
-  const panelRow = useMemo(() => {
-    if (!openKey) return null;
-    if (selectedRow && objectKey(selectedRow) === openKey) return selectedRow;
-    return page?.rows.find((row) => objectKey(row) === openKey) ?? null;
-  }, [openKey, selectedRow, page]);
   // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
+  const page = status?.hasPage ? status : null;
   const metrics = page ? metricsSource(page.sources) : null;
   const partialWarning = page?.warnings.some((warning) => warning.code === "PartialAccess") ?? false;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
@@ -227,17 +239,17 @@ export function ResourceView({
           type="search"
           placeholder="Label selector (app=web)"
           aria-label="label selector"
-          aria-invalid={snapshot?.error?.details?.parameter === "selector" || undefined}
+          aria-invalid={status?.error?.details?.parameter === "selector" || undefined}
           value={selector}
           onChange={(event) => setSelector(event.target.value)}
         />
         <ColumnChooser columns={view.columns} hidden={hiddenColumns} onToggle={toggleColumn} onReset={resetColumns} />
         <span className="total" aria-live="polite">
-          {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
+          {page ? `${formatCount(page.total)} ${view.title.toLowerCase()}` : status?.loading ? "Loading…" : ""}
         </span>
         <div className="spacer" />
-        {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {page && snapshot?.offline ? (
+        {status?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
+        {page && status?.offline ? (
           <span className="badge badge-reconnecting tone-warn" data-testid="freshness" title="the connection to masthead is down: rows as last seen">
             reconnecting
           </span>
@@ -257,9 +269,9 @@ export function ResourceView({
           ))}
         </div>
       )}
-      {snapshot?.error && (
+      {status?.error && (
         <div className="error" role="alert">
-          {snapshot.error.reason}: {snapshot.error.message}
+          {status.error.reason}: {status.error.message}
         </div>
       )}
       {page?.warnings.map((warning) => (
@@ -277,16 +289,15 @@ export function ResourceView({
       )}
       {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
       <div className="view-body">
-        <VirtualTable
+        <LiveVirtualTable
+          subscription={table.subscription}
           label={view.name}
           columns={columns}
-          total={total}
-          rowAt={table.rowAt}
           sort={table.sort}
           onSortChange={setSort}
           onVisibleRangeChange={table.onVisibleRangeChange}
           scrollResetKey={queryKey}
-          stale={snapshot?.loading === true && page !== null}
+          stale={status?.loading === true && page !== null}
           selectedIndex={selection.index}
           onRowClick={onRowClick}
         />

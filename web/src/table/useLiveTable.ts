@@ -1,9 +1,14 @@
 // Binds a VirtualTable to a live view subscription: opens it for (cluster, view), closes it on
-// unmount, turns the latest page into `rowAt`, scrolling into `window` ops and header clicks into
-// `query` ops. All the logic lives in src/live; this hook only wires React to it.
+// unmount, scrolling into `window` ops and header clicks into `query` ops. All the logic lives in
+// src/live; this hook only wires React to it.
+//
+// The snapshot changes with every page frame and window move. The hook's caller (the view, with
+// its bar of totals, badges and facets) gets only the view-level part (`status`), which page
+// frames that bring only rows leave equal; the rows go to LiveVirtualTable, which subscribes to
+// the page itself, so such a frame re-renders the table and its changed rows, not the view.
 
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import type { Row, ViewQuery } from "../live/protocol";
+import type { ErrorBody, PageFrame, Row, SourceFreshness, ViewQuery, Warning } from "../live/protocol";
 import type {
   Subscriptions,
   SubscriptionSnapshot,
@@ -11,6 +16,7 @@ import type {
 } from "../live/subscriptions";
 import type { VisibleRange } from "../live/window";
 import type { SortState } from "./columns";
+import { shallowEqual, useSelected } from "./useSelected";
 
 export interface LiveTableOptions {
   cluster: string;
@@ -19,10 +25,26 @@ export interface LiveTableOptions {
   initialQuery?: ViewQuery;
 }
 
-export interface LiveTable {
-  snapshot: SubscriptionSnapshot | null;
+/** A subscription's snapshot without its window and rows: what a view's bar shows. */
+export interface TableStatus {
+  /** A page has arrived (its total, sources and warnings are below). */
+  hasPage: boolean;
   total: number;
-  rowAt: (index: number) => Row | undefined;
+  sources: SourceFreshness[];
+  warnings: Warning[];
+  query: ViewQuery;
+  loading: boolean;
+  error: ErrorBody | null;
+  paused: boolean;
+  offline: boolean;
+}
+
+export interface LiveTable {
+  /** The open subscription (null before the first effect): LiveVirtualTable's rows come from it. */
+  subscription: WindowSubscription | null;
+  /** Null until the subscription is open. */
+  status: TableStatus | null;
+  total: number;
   sort: SortState | null;
   setSort: (sort: SortState) => void;
   setQuery: (query: ViewQuery, options?: { immediate?: boolean }) => void;
@@ -33,11 +55,31 @@ export interface LiveTable {
 
 const noSubscription = () => () => {};
 const noSnapshot = () => null;
+const NO_SOURCES: SourceFreshness[] = [];
+const NO_WARNINGS: Warning[] = [];
 
-export function useWindowSubscription(
+/** The page's row at a list index, undefined outside the window it holds. */
+export function pageRowAt(page: PageFrame | null, index: number): Row | undefined {
+  return page ? page.rows[index - page.offset] : undefined;
+}
+
+function tableStatus(snapshot: SubscriptionSnapshot | null): TableStatus | null {
+  if (!snapshot) return null;
+  const { page, query, loading, error, paused, offline } = snapshot;
+  const sources = page?.sources ?? NO_SOURCES;
+  const warnings = page?.warnings ?? NO_WARNINGS;
+  return { hasPage: page !== null, total: page?.total ?? 0, sources, warnings, query, loading, error, paused, offline };
+}
+
+function sameStatus(a: TableStatus | null, b: TableStatus | null): boolean {
+  return a === null || b === null ? a === b : shallowEqual(a, b);
+}
+
+/** Opens the subscription for (cluster, view) while mounted; null until its first effect. */
+export function useSubscription(
   subscriptions: Subscriptions,
   { cluster, view, initialQuery }: LiveTableOptions,
-): [WindowSubscription | null, SubscriptionSnapshot | null] {
+): WindowSubscription | null {
   const [subscription, setSubscription] = useState<WindowSubscription | null>(null);
   const initialQueryKey = JSON.stringify(initialQuery ?? {});
   useEffect(() => {
@@ -48,6 +90,15 @@ export function useWindowSubscription(
       setSubscription(null);
     };
   }, [subscriptions, cluster, view, initialQueryKey]);
+  return subscription;
+}
+
+/** The subscription and its whole snapshot (re-rendering on every change of it). */
+export function useWindowSubscription(
+  subscriptions: Subscriptions,
+  options: LiveTableOptions,
+): [WindowSubscription | null, SubscriptionSnapshot | null] {
+  const subscription = useSubscription(subscriptions, options);
   const snapshot = useSyncExternalStore(
     subscription ? subscription.subscribe : noSubscription,
     subscription ? subscription.get : noSnapshot,
@@ -56,15 +107,10 @@ export function useWindowSubscription(
 }
 
 export function useLiveTable(subscriptions: Subscriptions, options: LiveTableOptions): LiveTable {
-  const [subscription, snapshot] = useWindowSubscription(subscriptions, options);
-  const page = snapshot?.page ?? null;
+  const subscription = useSubscription(subscriptions, options);
+  const status = useSelected(subscription, tableStatus, sameStatus);
 
-  const rowAt = useCallback(
-    (index: number): Row | undefined => (page ? page.rows[index - page.offset] : undefined),
-    [page],
-  );
-
-  const query = snapshot?.query;
+  const query = status?.query;
   const sort = useMemo<SortState | null>(
     () => (query?.sort ? { column: query.sort, desc: query.desc === 1 } : null),
     [query],
@@ -94,9 +140,9 @@ export function useLiveTable(subscriptions: Subscriptions, options: LiveTableOpt
   );
 
   return {
-    snapshot,
-    total: page?.total ?? 0,
-    rowAt,
+    subscription,
+    status,
+    total: status?.total ?? 0,
     sort,
     setSort,
     setQuery,
