@@ -3,8 +3,8 @@
 // keyboard selection and the object panel.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import type { Row } from "../live/protocol";
-import type { Subscriptions } from "../live/subscriptions";
+import type { Row, SourceFreshness } from "../live/protocol";
+import type { Subscriptions, SubscriptionSnapshot } from "../live/subscriptions";
 import type { SortState } from "../table/columns";
 import { LiveVirtualTable } from "../table/LiveVirtualTable";
 import { pageRowAt, useLiveTable } from "../table/useLiveTable";
@@ -14,9 +14,7 @@ import { columnsFor, objectPath, type ViewDef } from "./catalogue";
 import { ColumnChooser } from "./ColumnChooser";
 import { useHiddenColumns } from "./columnPrefs";
 import { FacetBar } from "./FacetBar";
-import { formatCount } from "./formatCount";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
-import { FreshnessBadge } from "./FreshnessBadge";
 import { MetricsNote } from "./MetricsNote";
 import { namespaceRestricted } from "./namespaceAccess";
 import { NamespaceFilter } from "./NamespaceFilter";
@@ -25,11 +23,32 @@ import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
 import { objectKey, parseObjectKey, routeQuery, sameQuery, type ViewRoute } from "./urlState";
 import { useNow } from "./useNow";
+import { ViewFreshness } from "./ViewFreshness";
+import { ViewTotal } from "./ViewTotal";
 
 const PAGE_KEYS = 20;
 
 // Re-exported from its old home for existing importers.
 export { useNow };
+
+/** What the view shows from its sources: the metrics feed's state when it is not ok (views with
+ * usage columns carry the feed among their sources), and whether access is partial. */
+interface SourceNotes {
+  metrics: SourceFreshness | null;
+  restricted: boolean;
+}
+
+function sourceNotes(snapshot: SubscriptionSnapshot | null): SourceNotes {
+  const page = snapshot?.page;
+  if (!page) return { metrics: null, restricted: false };
+  const metrics = metricsSource(page.sources);
+  return { metrics: metrics && metrics.state !== "ok" ? metrics : null, restricted: namespaceRestricted(page) };
+}
+
+/** Equal for the view: the sources' item counts change with most frames, the notes seldom. */
+function sameSourceNotes(a: SourceNotes, b: SourceNotes): boolean {
+  return a.restricted === b.restricted && a.metrics?.state === b.metrics?.state && a.metrics?.message === b.metrics?.message;
+}
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -178,7 +197,10 @@ export function ResourceView({
     }
   }, [selection.open, selectedRow, update]);
 
-  const total = table.total;
+  // Read when a key or click needs it: the total changes with most frames under churn, and the
+  // view does not re-render for it (ViewTotal shows it).
+  const subscription = table.subscription;
+  const totalNow = useCallback(() => subscription?.get().page?.total ?? 0, [subscription]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -192,7 +214,7 @@ export function ResourceView({
         filterRef.current?.select();
         return;
       }
-      const action = keyToAction(event.key, total, PAGE_KEYS);
+      const action = keyToAction(event.key, totalNow(), PAGE_KEYS);
       if (!action) return;
       // Enter on a focused link or button keeps its own meaning (nav links, header sort buttons).
       const target = event.target;
@@ -202,19 +224,16 @@ export function ResourceView({
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [total]);
+  }, [totalNow]);
 
   // Stable across frames (a changing total must not re-render every memoised row).
-  const totalRef = useRef(total);
-  totalRef.current = total;
   const onRowClick = useCallback(
-    (index: number) => dispatch({ type: "select", index, total: totalRef.current, open: true }),
-    [],
+    (index: number) => dispatch({ type: "select", index, total: totalNow(), open: true }),
+    [totalNow],
   );
 
-  // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
   const page = status?.hasPage ? status : null;
-  const metrics = page ? metricsSource(page.sources) : null;
+  const { metrics, restricted } = useSelected(subscription, sourceNotes, sameSourceNotes);
   const partialWarning = page?.warnings.some((warning) => warning.code === "PartialAccess") ?? false;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
@@ -244,18 +263,9 @@ export function ResourceView({
           onChange={(event) => setSelector(event.target.value)}
         />
         <ColumnChooser columns={view.columns} hidden={hiddenColumns} onToggle={toggleColumn} onReset={resetColumns} />
-        <span className="total" aria-live="polite">
-          {page ? `${formatCount(page.total)} ${view.title.toLowerCase()}` : status?.loading ? "Loading…" : ""}
-        </span>
+        <ViewTotal subscription={subscription} noun={view.title.toLowerCase()} />
         <div className="spacer" />
-        {status?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {page && status?.offline ? (
-          <span className="badge badge-reconnecting tone-warn" data-testid="freshness" title="the connection to masthead is down: rows as last seen">
-            reconnecting
-          </span>
-        ) : (
-          page && <FreshnessBadge sources={page.sources} namesDenied={false} />
-        )}
+        <ViewFreshness subscription={subscription} />
       </div>
       {facetColumn && (
         <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
@@ -279,7 +289,7 @@ export function ResourceView({
           <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
         </div>
       ))}
-      {namespaced && page && namespaceRestricted(page) && (
+      {namespaced && restricted && (
         // One place whatever the warnings say: saving often adds a warning (a denied namespace),
         // and the open editor must not be remounted by it.
         <div className="ns-restricted" data-testid="ns-restricted">
@@ -287,7 +297,7 @@ export function ResourceView({
           <NamespacesEditor cluster={cluster} />
         </div>
       )}
-      {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
+      {metrics && <MetricsNote source={metrics} />}
       <div className="view-body">
         <LiveVirtualTable
           subscription={table.subscription}

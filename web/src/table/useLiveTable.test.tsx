@@ -5,10 +5,11 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, expect, it } from "vitest";
 import type { ClientMessage, Row } from "../live/protocol";
-import type { Subscriptions } from "../live/subscriptions";
+import type { Subscriptions, WindowSubscription } from "../live/subscriptions";
 import type { ColumnDef } from "./columns";
 import { RENDER_BLOCK } from "./renderBlocks";
 import { useLiveTable } from "./useLiveTable";
+import { useSelected } from "./useSelected";
 import { LiveVirtualTable } from "./LiveVirtualTable";
 import { HEADER_HEIGHT, ROW_HEIGHT } from "./VirtualTable";
 import { liveHarness, useTableLayout } from "../app/testing/liveHarness";
@@ -90,16 +91,21 @@ it("binds a virtual table to a live subscription", () => {
   expect(ops().at(-1)).toMatchObject({ op: "query", sub: subscribe.sub, query: { sort: "age", desc: 0 } });
 });
 
-it("re-renders the view around the table only when its status changes, not for frames of rows", () => {
+it("re-renders the view around the table only when its status changes, not for frames of rows or totals", () => {
   const live = liveHarness();
   restore.push(live.dispose);
   let viewRenders = 0;
+  function Total({ subscription }: { subscription: WindowSubscription | null }) {
+    const total = useSelected(subscription, (snapshot) => snapshot?.page?.total ?? 0);
+    return <span data-testid="total">{total}</span>;
+  }
   function View() {
     const table = useLiveTable(live.subscriptions, { cluster: "c1", view: "pods", initialQuery: { sort: "name" } });
     viewRenders += 1;
     return (
       <>
-        <span data-testid="total">{table.total}</span>
+        <span data-testid="warnings">{table.status?.warnings.length ?? "-"}</span>
+        <Total subscription={table.subscription} />
         <LiveVirtualTable subscription={table.subscription} label="pods" columns={columns} onVisibleRangeChange={table.onVisibleRangeChange} />
       </>
     );
@@ -130,8 +136,15 @@ it("re-renders the view around the table only when its status changes, not for f
   expect(screen.getByText("pod-300")).toBeTruthy();
   expect(viewRenders).toBe(settled);
 
-  // A new total is the view's business.
-  act(() => live.page(subscribe!, { version: "v4", total: 501, offset: 240, rows: rows(240, 150), sources }));
+  // A new total (and new source counts) re-render the component showing it, not the view.
+  const counted = [{ id: "pods@*", state: "live", items: 501 }];
+  act(() => live.page(subscribe!, { version: "v4", total: 501, offset: 240, rows: rows(240, 150), sources: counted }));
   expect(screen.getByTestId("total").textContent).toBe("501");
+  expect(viewRenders).toBe(settled);
+
+  // A warning is the view's business.
+  const warnings = [{ code: "PartialAccess", message: "some namespaces" }];
+  act(() => live.page(subscribe!, { version: "v5", total: 501, offset: 240, rows: rows(240, 150), sources: counted, warnings }));
+  expect(screen.getByTestId("warnings").textContent).toBe("1");
   expect(viewRenders).toBe(settled + 1);
 });

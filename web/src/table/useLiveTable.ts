@@ -3,12 +3,13 @@
 // src/live; this hook only wires React to it.
 //
 // The snapshot changes with every page frame and window move. The hook's caller (the view, with
-// its bar of totals, badges and facets) gets only the view-level part (`status`), which page
-// frames that bring only rows leave equal; the rows go to LiveVirtualTable, which subscribes to
-// the page itself, so such a frame re-renders the table and its changed rows, not the view.
+// its filters, facets and warnings) gets only the part that changes with the query (`status`),
+// which frames bringing rows, a new total or new source counts leave equal; the rows go to
+// LiveVirtualTable, and the total and badges to small components that select them (ViewTotal,
+// ViewFreshness), so such a frame re-renders those, not the view.
 
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import type { ErrorBody, PageFrame, Row, SourceFreshness, ViewQuery, Warning } from "../live/protocol";
+import type { ErrorBody, PageFrame, Row, ViewQuery, Warning } from "../live/protocol";
 import type {
   Subscriptions,
   SubscriptionSnapshot,
@@ -25,12 +26,10 @@ export interface LiveTableOptions {
   initialQuery?: ViewQuery;
 }
 
-/** A subscription's snapshot without its window and rows: what a view's bar shows. */
+/** A subscription's snapshot without its window, rows, total and sources. */
 export interface TableStatus {
-  /** A page has arrived (its total, sources and warnings are below). */
+  /** A page has arrived (its warnings are below). */
   hasPage: boolean;
-  total: number;
-  sources: SourceFreshness[];
   warnings: Warning[];
   query: ViewQuery;
   loading: boolean;
@@ -44,7 +43,6 @@ export interface LiveTable {
   subscription: WindowSubscription | null;
   /** Null until the subscription is open. */
   status: TableStatus | null;
-  total: number;
   sort: SortState | null;
   setSort: (sort: SortState) => void;
   setQuery: (query: ViewQuery, options?: { immediate?: boolean }) => void;
@@ -55,7 +53,6 @@ export interface LiveTable {
 
 const noSubscription = () => () => {};
 const noSnapshot = () => null;
-const NO_SOURCES: SourceFreshness[] = [];
 const NO_WARNINGS: Warning[] = [];
 
 /** The page's row at a list index, undefined outside the window it holds. */
@@ -66,9 +63,8 @@ export function pageRowAt(page: PageFrame | null, index: number): Row | undefine
 function tableStatus(snapshot: SubscriptionSnapshot | null): TableStatus | null {
   if (!snapshot) return null;
   const { page, query, loading, error, paused, offline } = snapshot;
-  const sources = page?.sources ?? NO_SOURCES;
   const warnings = page?.warnings ?? NO_WARNINGS;
-  return { hasPage: page !== null, total: page?.total ?? 0, sources, warnings, query, loading, error, paused, offline };
+  return { hasPage: page !== null, warnings, query, loading, error, paused, offline };
 }
 
 function sameStatus(a: TableStatus | null, b: TableStatus | null): boolean {
@@ -142,7 +138,6 @@ export function useLiveTable(subscriptions: Subscriptions, options: LiveTableOpt
   return {
     subscription,
     status,
-    total: status?.total ?? 0,
     sort,
     setSort,
     setQuery,
