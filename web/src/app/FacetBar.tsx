@@ -2,6 +2,7 @@
 // (several values = any of them). Counts leave this facet out, so every alternative stays visible.
 
 import type { FacetCount } from "./facetCounts";
+import { formatCount } from "./formatCount";
 
 export function FacetBar({
   column,
@@ -30,7 +31,7 @@ export function FacetBar({
           data-facet-value={value}
           onClick={() => onToggle(value)}
         >
-          {value} {count !== null && <span className="count">{count.toLocaleString()}</span>}
+          {value} {count !== null && <span className="count">{formatCount(count)}</span>}
         </button>
       ))}
       {error && <span className="muted" title={error}>counts unavailable</span>}

@@ -105,6 +105,7 @@ it("shows a catalogue view live, filters, and opens objects from the keyboard", 
   expect(screen.getAllByText("3h1m").length).toBe(3);
   expect(screen.getByText("CrashLoopBackOff").className).toBe("status status-bad");
   expect(screen.getByTestId("freshness").textContent).toBe("syncing 3 of 10");
+  expect(document.querySelector(".view-bar .total")?.textContent).toBe(`3 ${PODS.title.toLowerCase()}`);
   expect(screen.getByRole("note").textContent).toContain("no access to namespace kube-system");
   // The partial-access warning offers the namespaces editor (one, however many warnings).
   expect(screen.getAllByRole("button", { name: "Add namespaces…" }).length).toBe(1);

@@ -3,18 +3,18 @@
 // keyboard selection and the object panel.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import type { Row } from "../live/protocol";
-import type { Subscriptions } from "../live/subscriptions";
+import type { Row, SourceFreshness } from "../live/protocol";
+import type { Subscriptions, SubscriptionSnapshot } from "../live/subscriptions";
 import type { SortState } from "../table/columns";
-import { useLiveTable } from "../table/useLiveTable";
-import { VirtualTable } from "../table/VirtualTable";
+import { LiveVirtualTable } from "../table/LiveVirtualTable";
+import { pageRowAt, useLiveTable } from "../table/useLiveTable";
+import { shallowEqual, useSelected } from "../table/useSelected";
 import { metricsSource } from "../overview/summary";
 import { columnsFor, objectPath, type ViewDef } from "./catalogue";
 import { ColumnChooser } from "./ColumnChooser";
 import { useHiddenColumns } from "./columnPrefs";
 import { FacetBar } from "./FacetBar";
 import { statusFacetColumn, useFacetCounts } from "./facetCounts";
-import { FreshnessBadge } from "./FreshnessBadge";
 import { MetricsNote } from "./MetricsNote";
 import { namespaceRestricted } from "./namespaceAccess";
 import { NamespaceFilter } from "./NamespaceFilter";
@@ -23,11 +23,32 @@ import { ObjectPanel } from "./ObjectPanel";
 import { initialSelection, keyToAction, selectionReducer } from "./selection";
 import { objectKey, parseObjectKey, routeQuery, sameQuery, type ViewRoute } from "./urlState";
 import { useNow } from "./useNow";
+import { ViewFreshness } from "./ViewFreshness";
+import { ViewTotal } from "./ViewTotal";
 
 const PAGE_KEYS = 20;
 
 // Re-exported from its old home for existing importers.
 export { useNow };
+
+/** What the view shows from its sources: the metrics feed's state when it is not ok (views with
+ * usage columns carry the feed among their sources), and whether access is partial. */
+interface SourceNotes {
+  metrics: SourceFreshness | null;
+  restricted: boolean;
+}
+
+function sourceNotes(snapshot: SubscriptionSnapshot | null): SourceNotes {
+  const page = snapshot?.page;
+  if (!page) return { metrics: null, restricted: false };
+  const metrics = metricsSource(page.sources);
+  return { metrics: metrics && metrics.state !== "ok" ? metrics : null, restricted: namespaceRestricted(page) };
+}
+
+/** Equal for the view: the sources' item counts change with most frames, the notes seldom. */
+function sameSourceNotes(a: SourceNotes, b: SourceNotes): boolean {
+  return a.restricted === b.restricted && a.metrics?.state === b.metrics?.state && a.metrics?.message === b.metrics?.message;
+}
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -59,8 +80,8 @@ export function ResourceView({
   };
   const [initialQuery] = useState(() => queryOf(route));
   const table = useLiveTable(subscriptions, { cluster, view: view.name, initialQuery });
-  const snapshot = table.snapshot;
-  const page = snapshot?.page ?? null;
+  // The view-level part of the snapshot: frames that bring only rows leave it (and this view) be.
+  const status = table.status;
   const [hiddenColumns, toggleColumn, resetColumns] = useHiddenColumns(view.name);
   // Ages tick in their own cells (AgeCell): the columns stay put, so rows re-render only on change.
   const allColumns = useMemo(() => columnsFor(view), [view]);
@@ -73,7 +94,7 @@ export function ResourceView({
 
   const [filter, setFilter] = useState(route.q ?? "");
   const filterRef = useRef<HTMLInputElement>(null);
-  const currentQuery = () => table.snapshot?.query ?? initialQuery;
+  const currentQuery = () => table.subscription?.get().query ?? initialQuery;
 
   const setText = (q: string) => {
     setFilter(q);
@@ -96,7 +117,7 @@ export function ResourceView({
   const wantedQuery = queryOf(route);
   const wantedKey = JSON.stringify(wantedQuery);
   useEffect(() => {
-    if (sameQuery(wantedQuery, table.snapshot?.query ?? initialQuery)) return;
+    if (sameQuery(wantedQuery, currentQuery())) return;
     table.setQuery(wantedQuery, { immediate: true });
     setFilter(routeRef.current.q ?? "");
     setSelectorText(routeRef.current.selector ?? "");
@@ -116,7 +137,7 @@ export function ResourceView({
 
   const facetColumn = statusFacetColumn(view);
   const facetValues = facetColumn ? (facets[facetColumn] ?? "").split(",").filter(Boolean) : [];
-  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, snapshot?.query ?? initialQuery, page?.rows, facetValues);
+  const facetCounts = useFacetCounts(cluster, view.name, facetColumn, status?.query ?? initialQuery, table.subscription, facetValues);
   const toggleFacetValue = (value: string) => {
     if (!facetColumn) return;
     setFacet(facetColumn, facetValues.includes(value) ? facetValues.filter((v) => v !== value) : [...facetValues, value]);
@@ -145,13 +166,28 @@ export function ResourceView({
   // A new sort or filter re-orders the rows: the selection (an index) no longer means anything.
   // The first query of the subscription is not a change (an object opened from the URL stays).
   const shownQuery = useRef<string | null>(null);
+  const opened = status !== null;
   useEffect(() => {
-    if (!snapshot) return;
+    if (!opened) return;
     if (shownQuery.current !== null && shownQuery.current !== queryKey) dispatch({ type: "reset" });
     shownQuery.current = queryKey;
-  }, [snapshot, queryKey]);
+  }, [opened, queryKey]);
 
-  const selectedRow: Row | undefined = selection.index !== null ? table.rowAt(selection.index) : undefined;
+  // The selected row and the open object's row, from the page: this view re-renders when they
+  // change, not for every frame.
+  const openKey = route.open ?? null;
+  const selectedIndex = selection.index;
+  const { selectedRow, panelRow } = useSelected(
+    table.subscription,
+    (snapshot): { selectedRow: Row | undefined; panelRow: Row | null } => {
+      const page = snapshot?.page ?? null;
+      const selected = selectedIndex !== null ? pageRowAt(page, selectedIndex) : undefined;
+      if (!openKey) return { selectedRow: selected, panelRow: null };
+      if (selected && objectKey(selected) === openKey) return { selectedRow: selected, panelRow: selected };
+      return { selectedRow: selected, panelRow: page?.rows.find((row) => objectKey(row) === openKey) ?? null };
+    },
+    shallowEqual,
+  );
   useEffect(() => {
     if (selection.open && selectedRow) {
       const key = objectKey(selectedRow);
@@ -161,7 +197,10 @@ export function ResourceView({
     }
   }, [selection.open, selectedRow, update]);
 
-  const total = table.total;
+  // Read when a key or click needs it: the total changes with most frames under churn, and the
+  // view does not re-render for it (ViewTotal shows it).
+  const subscription = table.subscription;
+  const totalNow = useCallback(() => subscription?.get().page?.total ?? 0, [subscription]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -175,7 +214,7 @@ export function ResourceView({
         filterRef.current?.select();
         return;
       }
-      const action = keyToAction(event.key, total, PAGE_KEYS);
+      const action = keyToAction(event.key, totalNow(), PAGE_KEYS);
       if (!action) return;
       // Enter on a focused link or button keeps its own meaning (nav links, header sort buttons).
       const target = event.target;
@@ -185,24 +224,16 @@ export function ResourceView({
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [total]);
+  }, [totalNow]);
 
   // Stable across frames (a changing total must not re-render every memoised row).
-  const totalRef = useRef(total);
-  totalRef.current = total;
   const onRowClick = useCallback(
-    (index: number) => dispatch({ type: "select", index, total: totalRef.current, open: true }),
-    [],
+    (index: number) => dispatch({ type: "select", index, total: totalNow(), open: true }),
+    [totalNow],
   );
 
-  const openKey = route.open ?? null;
-  const panelRow = useMemo(() => {
-    if (!openKey) return null;
-    if (selectedRow && objectKey(selectedRow) === openKey) return selectedRow;
-    return page?.rows.find((row) => objectKey(row) === openKey) ?? null;
-  }, [openKey, selectedRow, page]);
-  // Views with usage columns carry the metrics feed among their sources; say when it is not ok.
-  const metrics = page ? metricsSource(page.sources) : null;
+  const page = status?.hasPage ? status : null;
+  const { metrics, restricted } = useSelected(subscription, sourceNotes, sameSourceNotes);
   const partialWarning = page?.warnings.some((warning) => warning.code === "PartialAccess") ?? false;
   const panelPath = openKey ? objectPath(cluster, view, { uid: "", ...parseObjectKey(openKey) }) : null;
 
@@ -227,23 +258,14 @@ export function ResourceView({
           type="search"
           placeholder="Label selector (app=web)"
           aria-label="label selector"
-          aria-invalid={snapshot?.error?.details?.parameter === "selector" || undefined}
+          aria-invalid={status?.error?.details?.parameter === "selector" || undefined}
           value={selector}
           onChange={(event) => setSelector(event.target.value)}
         />
         <ColumnChooser columns={view.columns} hidden={hiddenColumns} onToggle={toggleColumn} onReset={resetColumns} />
-        <span className="total" aria-live="polite">
-          {page ? `${page.total.toLocaleString()} ${view.title.toLowerCase()}` : snapshot?.loading ? "Loading…" : ""}
-        </span>
+        <ViewTotal subscription={subscription} noun={view.title.toLowerCase()} />
         <div className="spacer" />
-        {snapshot?.paused && <span className="badge badge-stale">paused (tab hidden)</span>}
-        {page && snapshot?.offline ? (
-          <span className="badge badge-reconnecting tone-warn" data-testid="freshness" title="the connection to masthead is down: rows as last seen">
-            reconnecting
-          </span>
-        ) : (
-          page && <FreshnessBadge sources={page.sources} namesDenied={false} />
-        )}
+        <ViewFreshness subscription={subscription} />
       </div>
       {facetColumn && (
         <FacetBar column={facetColumn} counts={facetCounts.data} selected={facetValues} error={facetCounts.error} onToggle={toggleFacetValue} />
@@ -257,9 +279,9 @@ export function ResourceView({
           ))}
         </div>
       )}
-      {snapshot?.error && (
+      {status?.error && (
         <div className="error" role="alert">
-          {snapshot.error.reason}: {snapshot.error.message}
+          {status.error.reason}: {status.error.message}
         </div>
       )}
       {page?.warnings.map((warning) => (
@@ -267,7 +289,7 @@ export function ResourceView({
           <strong>{warning.code === "PartialAccess" ? "Partial access" : warning.code}:</strong> {warning.message}
         </div>
       ))}
-      {namespaced && page && namespaceRestricted(page) && (
+      {namespaced && restricted && (
         // One place whatever the warnings say: saving often adds a warning (a denied namespace),
         // and the open editor must not be remounted by it.
         <div className="ns-restricted" data-testid="ns-restricted">
@@ -275,18 +297,17 @@ export function ResourceView({
           <NamespacesEditor cluster={cluster} />
         </div>
       )}
-      {metrics && metrics.state !== "ok" && <MetricsNote source={metrics} />}
+      {metrics && <MetricsNote source={metrics} />}
       <div className="view-body">
-        <VirtualTable
+        <LiveVirtualTable
+          subscription={table.subscription}
           label={view.name}
           columns={columns}
-          total={total}
-          rowAt={table.rowAt}
           sort={table.sort}
           onSortChange={setSort}
           onVisibleRangeChange={table.onVisibleRangeChange}
           scrollResetKey={queryKey}
-          stale={snapshot?.loading === true && page !== null}
+          stale={status?.loading === true && page !== null}
           selectedIndex={selection.index}
           onRowClick={onRowClick}
         />

@@ -5,6 +5,7 @@
 // values cannot fan out into thousands of requests.
 
 import { useCallback, useEffect, useRef } from "react";
+import type { ReadonlyObservable } from "../live/observable";
 import type { Row, ViewQuery } from "../live/protocol";
 import { viewPageUrl, type ViewPage } from "./api";
 import type { ViewDef } from "./catalogue";
@@ -66,18 +67,34 @@ export interface FacetCount {
 
 /**
  * Counts of `column`'s values under `query` (minus this facet), refreshed every few seconds.
- * Values seen in `rows` join the candidates at the next poll.
+ * Values seen in the rows of `pages` join the candidates at the next poll.
  */
-export function useFacetCounts(cluster: string, view: string, column: string | null, query: ViewQuery, rows: Row[] | undefined, selected: string[]) {
+export function useFacetCounts(
+  cluster: string,
+  view: string,
+  column: string | null,
+  query: ViewQuery,
+  pages: ReadonlyObservable<{ page: { rows: Row[] } | null }> | null,
+  selected: string[],
+) {
   const seen = useRef(new Set<string>());
+  // Noted as pages arrive, without re-rendering the view for them.
   useEffect(() => {
-    if (!column || !rows) return;
-    for (const row of rows) {
-      if (seen.current.size >= MAX_FACET_VALUES) break;
-      const value = row[column];
-      if (typeof value === "string" && value) seen.current.add(value);
-    }
-  }, [rows, column]);
+    if (!column || !pages) return;
+    let noted: Row[] | null = null;
+    const note = () => {
+      const rows = pages.get().page?.rows ?? null;
+      if (rows === null || rows === noted) return;
+      noted = rows;
+      for (const row of rows) {
+        if (seen.current.size >= MAX_FACET_VALUES) break;
+        const value = row[column];
+        if (typeof value === "string" && value) seen.current.add(value);
+      }
+    };
+    note();
+    return pages.subscribe(note);
+  }, [pages, column]);
 
   const params = column ? countQuery(query, column) : {};
   const key = column ? `${cluster}|${view}|${column}|${JSON.stringify(params)}` : "";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Row } from "./protocol";
-import { keepUnchangedRows } from "./stableRows";
+import { keepEqual, keepUnchangedRows } from "./stableRows";
 
 const pod = (uid: string, restarts: number, extra: Partial<Row> = {}): Row => ({ uid, name: uid, restarts, ...extra });
 
@@ -29,5 +29,16 @@ describe("keepUnchangedRows", () => {
     const next = [pod("a", 1)];
     expect(keepUnchangedRows(undefined, next)).toBe(next);
     expect(keepUnchangedRows([pod("a", 0)], next)).toBe(next);
+  });
+});
+
+describe("keepEqual", () => {
+  it("keeps the previous value when the new one holds the same values, else takes the new one", () => {
+    const previous = [{ id: "pods@*", state: "live", items: 3 }];
+    expect(keepEqual(previous, [{ id: "pods@*", state: "live", items: 3 }])).toBe(previous);
+    const changed = [{ id: "pods@*", state: "live", items: 4 }];
+    expect(keepEqual(previous, changed)).toBe(changed);
+    const first: Array<{ id: string }> = [];
+    expect(keepEqual(undefined, first)).toBe(first);
   });
 });

@@ -1,6 +1,8 @@
 // A page frame carries every row of the window, each a new object even when nothing in it
 // changed. Keeping the previous object of a row that is equal (same uid, same cell values) lets
 // the table's memoised rows skip it, so a frame re-renders only the rows that really changed.
+// The same holds for the frame's sources and warnings, repeated in every frame: kept, they let
+// the view's bar skip the frames that bring only rows (table/useSelected.ts).
 
 import type { Row } from "./protocol";
 
@@ -38,4 +40,9 @@ export function keepUnchangedRows(previous: readonly Row[] | undefined, next: Ro
     return row;
   });
   return kept === 0 ? next : rows;
+}
+
+/** `previous` when it holds the same values as `next` (compared as JSON), else `next`. */
+export function keepEqual<T>(previous: T | undefined, next: T): T {
+  return previous !== undefined && sameValue(previous, next) ? previous : next;
 }

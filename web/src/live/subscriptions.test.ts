@@ -111,6 +111,23 @@ describe("Subscriptions", () => {
     expect(notified).toBe(2);
   });
 
+  it("keeps a page's sources and warnings objects while a new frame repeats them", () => {
+    const { server, subscriptions } = setup();
+    const sub = subscriptions.open({ cluster: "c1", view: "pods" });
+    server.last.receive(page(sub.id, { version: "v1", seq: 1, warnings: [{ code: "PartialAccess", message: "x" }] }));
+    const first = sub.get().page!;
+    server.last.receive(page(sub.id, { version: "v2", seq: 1, warnings: [{ code: "PartialAccess", message: "x" }] }));
+    const second = sub.get().page!;
+    expect(second.version).toBe("v2");
+    expect(second.sources).toBe(first.sources);
+    expect(second.warnings).toBe(first.warnings);
+    server.last.receive(page(sub.id, { version: "v3", seq: 1, sources: [{ id: "pods@*", state: "stale" }] }));
+    const third = sub.get().page!;
+    expect(third.sources).not.toBe(first.sources);
+    expect(third.sources[0]!.state).toBe("stale");
+    expect(third.warnings).toEqual([]);
+  });
+
   it("treats a repeated frame as a no-op (frames are idempotent)", () => {
     const { server, subscriptions } = setup();
     const sub = subscriptions.open({ cluster: "c1", view: "pods" });

@@ -17,7 +17,7 @@ import type {
   ViewQuery,
 } from "./protocol";
 import { alwaysVisible, type VisibilitySource } from "./visibility";
-import { keepUnchangedRows } from "./stableRows";
+import { keepEqual, keepUnchangedRows } from "./stableRows";
 import { planWindow, windowAround, WINDOW_POLICY, type VisibleRange, type WindowPolicy } from "./window";
 
 /** What Subscriptions needs from the connection; `Connection` implements it. */
@@ -319,7 +319,10 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
       current.rows.length === frame.rows.length;
     if (duplicate && !this.snapshot.loading && this.snapshot.error === null) return;
     const rows = keepUnchangedRows(current?.rows, frame.rows);
-    const page = rows === frame.rows ? frame : { ...frame, rows };
+    const sources = keepEqual(current?.sources, frame.sources);
+    const warnings = keepEqual(current?.warnings, frame.warnings);
+    const fresh = rows === frame.rows && sources === frame.sources && warnings === frame.warnings;
+    const page = fresh ? frame : { ...frame, rows, sources, warnings };
     this.publish({ page, error: null, loading: this.queryTimer.pending });
   }
 

@@ -5,11 +5,13 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, expect, it } from "vitest";
 import type { ClientMessage, Row } from "../live/protocol";
-import type { Subscriptions } from "../live/subscriptions";
+import type { Subscriptions, WindowSubscription } from "../live/subscriptions";
 import type { ColumnDef } from "./columns";
 import { RENDER_BLOCK } from "./renderBlocks";
 import { useLiveTable } from "./useLiveTable";
-import { HEADER_HEIGHT, ROW_HEIGHT, VirtualTable } from "./VirtualTable";
+import { useSelected } from "./useSelected";
+import { LiveVirtualTable } from "./LiveVirtualTable";
+import { HEADER_HEIGHT, ROW_HEIGHT } from "./VirtualTable";
 import { liveHarness, useTableLayout } from "../app/testing/liveHarness";
 
 const columns: ColumnDef[] = [
@@ -20,11 +22,10 @@ const columns: ColumnDef[] = [
 function PodsTable({ subscriptions }: { subscriptions: Subscriptions }) {
   const table = useLiveTable(subscriptions, { cluster: "c1", view: "pods", initialQuery: { sort: "name" } });
   return (
-    <VirtualTable
+    <LiveVirtualTable
+      subscription={table.subscription}
       label="pods"
       columns={columns}
-      total={table.total}
-      rowAt={table.rowAt}
       sort={table.sort}
       onSortChange={table.setSort}
       onVisibleRangeChange={table.onVisibleRangeChange}
@@ -88,4 +89,62 @@ it("binds a virtual table to a live subscription", () => {
   // Clicking a header re-sorts on the server: a `query` op, sent at once.
   fireEvent.click(screen.getByRole("button", { name: "Age" }));
   expect(ops().at(-1)).toMatchObject({ op: "query", sub: subscribe.sub, query: { sort: "age", desc: 0 } });
+});
+
+it("re-renders the view around the table only when its status changes, not for frames of rows or totals", () => {
+  const live = liveHarness();
+  restore.push(live.dispose);
+  let viewRenders = 0;
+  function Total({ subscription }: { subscription: WindowSubscription | null }) {
+    const total = useSelected(subscription, (snapshot) => snapshot?.page?.total ?? 0);
+    return <span data-testid="total">{total}</span>;
+  }
+  function View() {
+    const table = useLiveTable(live.subscriptions, { cluster: "c1", view: "pods", initialQuery: { sort: "name" } });
+    viewRenders += 1;
+    return (
+      <>
+        <span data-testid="warnings">{table.status?.warnings.length ?? "-"}</span>
+        <Total subscription={table.subscription} />
+        <LiveVirtualTable subscription={table.subscription} label="pods" columns={columns} onVisibleRangeChange={table.onVisibleRangeChange} />
+      </>
+    );
+  }
+  render(<View />);
+  const [subscribe] = live.subscribes();
+  const sources = [{ id: "pods@*", state: "live" }];
+  act(() => live.page(subscribe!, { version: "v1", total: 500, rows: rows(0, 120), sources }));
+  expect(screen.getByTestId("total").textContent).toBe("500");
+  expect(screen.getByText("pod-3")).toBeTruthy();
+  const settled = viewRenders;
+
+  // A frame with a changed row (same total, equal sources in a new array): the table shows it,
+  // the view does not render again.
+  const changed = rows(0, 120);
+  changed[3] = { uid: "u3", name: "pod-3-renamed", age: "1d" };
+  act(() => live.page(subscribe!, { version: "v2", total: 500, rows: changed, sources: [{ id: "pods@*", state: "live" }] }));
+  expect(screen.getByText("pod-3-renamed")).toBeTruthy();
+  expect(viewRenders).toBe(settled);
+
+  // Scrolling moves the window (a snapshot change) and its frame brings other rows: still not.
+  const scroller = screen.getByRole("table");
+  act(() => {
+    scroller.scrollTop = HEADER_HEIGHT + 300 * ROW_HEIGHT;
+    fireEvent.scroll(scroller);
+  });
+  act(() => live.page(subscribe!, { version: "v3", total: 500, offset: 240, rows: rows(240, 150), sources }));
+  expect(screen.getByText("pod-300")).toBeTruthy();
+  expect(viewRenders).toBe(settled);
+
+  // A new total (and new source counts) re-render the component showing it, not the view.
+  const counted = [{ id: "pods@*", state: "live", items: 501 }];
+  act(() => live.page(subscribe!, { version: "v4", total: 501, offset: 240, rows: rows(240, 150), sources: counted }));
+  expect(screen.getByTestId("total").textContent).toBe("501");
+  expect(viewRenders).toBe(settled);
+
+  // A warning is the view's business.
+  const warnings = [{ code: "PartialAccess", message: "some namespaces" }];
+  act(() => live.page(subscribe!, { version: "v5", total: 501, offset: 240, rows: rows(240, 150), sources: counted, warnings }));
+  expect(screen.getByTestId("warnings").textContent).toBe("1");
+  expect(viewRenders).toBe(settled + 1);
 });

@@ -1,9 +1,15 @@
 // Binds a VirtualTable to a live view subscription: opens it for (cluster, view), closes it on
-// unmount, turns the latest page into `rowAt`, scrolling into `window` ops and header clicks into
-// `query` ops. All the logic lives in src/live; this hook only wires React to it.
+// unmount, scrolling into `window` ops and header clicks into `query` ops. All the logic lives in
+// src/live; this hook only wires React to it.
+//
+// The snapshot changes with every page frame and window move. The hook's caller (the view, with
+// its filters, facets and warnings) gets only the part that changes with the query (`status`),
+// which frames bringing rows, a new total or new source counts leave equal; the rows go to
+// LiveVirtualTable, and the total and badges to small components that select them (ViewTotal,
+// ViewFreshness), so such a frame re-renders those, not the view.
 
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import type { Row, ViewQuery } from "../live/protocol";
+import type { ErrorBody, PageFrame, Row, ViewQuery, Warning } from "../live/protocol";
 import type {
   Subscriptions,
   SubscriptionSnapshot,
@@ -11,6 +17,7 @@ import type {
 } from "../live/subscriptions";
 import type { VisibleRange } from "../live/window";
 import type { SortState } from "./columns";
+import { shallowEqual, useSelected } from "./useSelected";
 
 export interface LiveTableOptions {
   cluster: string;
@@ -19,10 +26,23 @@ export interface LiveTableOptions {
   initialQuery?: ViewQuery;
 }
 
+/** A subscription's snapshot without its window, rows, total and sources. */
+export interface TableStatus {
+  /** A page has arrived (its warnings are below). */
+  hasPage: boolean;
+  warnings: Warning[];
+  query: ViewQuery;
+  loading: boolean;
+  error: ErrorBody | null;
+  paused: boolean;
+  offline: boolean;
+}
+
 export interface LiveTable {
-  snapshot: SubscriptionSnapshot | null;
-  total: number;
-  rowAt: (index: number) => Row | undefined;
+  /** The open subscription (null before the first effect): LiveVirtualTable's rows come from it. */
+  subscription: WindowSubscription | null;
+  /** Null until the subscription is open. */
+  status: TableStatus | null;
   sort: SortState | null;
   setSort: (sort: SortState) => void;
   setQuery: (query: ViewQuery, options?: { immediate?: boolean }) => void;
@@ -33,11 +53,29 @@ export interface LiveTable {
 
 const noSubscription = () => () => {};
 const noSnapshot = () => null;
+const NO_WARNINGS: Warning[] = [];
 
-export function useWindowSubscription(
+/** The page's row at a list index, undefined outside the window it holds. */
+export function pageRowAt(page: PageFrame | null, index: number): Row | undefined {
+  return page ? page.rows[index - page.offset] : undefined;
+}
+
+function tableStatus(snapshot: SubscriptionSnapshot | null): TableStatus | null {
+  if (!snapshot) return null;
+  const { page, query, loading, error, paused, offline } = snapshot;
+  const warnings = page?.warnings ?? NO_WARNINGS;
+  return { hasPage: page !== null, warnings, query, loading, error, paused, offline };
+}
+
+function sameStatus(a: TableStatus | null, b: TableStatus | null): boolean {
+  return a === null || b === null ? a === b : shallowEqual(a, b);
+}
+
+/** Opens the subscription for (cluster, view) while mounted; null until its first effect. */
+export function useSubscription(
   subscriptions: Subscriptions,
   { cluster, view, initialQuery }: LiveTableOptions,
-): [WindowSubscription | null, SubscriptionSnapshot | null] {
+): WindowSubscription | null {
   const [subscription, setSubscription] = useState<WindowSubscription | null>(null);
   const initialQueryKey = JSON.stringify(initialQuery ?? {});
   useEffect(() => {
@@ -48,6 +86,15 @@ export function useWindowSubscription(
       setSubscription(null);
     };
   }, [subscriptions, cluster, view, initialQueryKey]);
+  return subscription;
+}
+
+/** The subscription and its whole snapshot (re-rendering on every change of it). */
+export function useWindowSubscription(
+  subscriptions: Subscriptions,
+  options: LiveTableOptions,
+): [WindowSubscription | null, SubscriptionSnapshot | null] {
+  const subscription = useSubscription(subscriptions, options);
   const snapshot = useSyncExternalStore(
     subscription ? subscription.subscribe : noSubscription,
     subscription ? subscription.get : noSnapshot,
@@ -56,15 +103,10 @@ export function useWindowSubscription(
 }
 
 export function useLiveTable(subscriptions: Subscriptions, options: LiveTableOptions): LiveTable {
-  const [subscription, snapshot] = useWindowSubscription(subscriptions, options);
-  const page = snapshot?.page ?? null;
+  const subscription = useSubscription(subscriptions, options);
+  const status = useSelected(subscription, tableStatus, sameStatus);
 
-  const rowAt = useCallback(
-    (index: number): Row | undefined => (page ? page.rows[index - page.offset] : undefined),
-    [page],
-  );
-
-  const query = snapshot?.query;
+  const query = status?.query;
   const sort = useMemo<SortState | null>(
     () => (query?.sort ? { column: query.sort, desc: query.desc === 1 } : null),
     [query],
@@ -94,9 +136,8 @@ export function useLiveTable(subscriptions: Subscriptions, options: LiveTableOpt
   );
 
   return {
-    snapshot,
-    total: page?.total ?? 0,
-    rowAt,
+    subscription,
+    status,
     sort,
     setSort,
     setQuery,
