@@ -75,6 +75,10 @@ class Params:
     # (issue 6: JS heap after 5 minutes, no growth trend); 0: not measured.
     heap_trend_s: float = 0
     heap_sample_s: float = 30
+    # What churn_per_s counts (the simulator's churn `basis`): the driver's own writes, or
+    # every write the simulator applies (the controllers' reactions and the idle cluster's
+    # lease renewals included: the changes a watcher sees).
+    churn_basis: str = "driver"
 
 
 MODES = {
@@ -101,6 +105,7 @@ MODES = {
         paint_changes=50,
         heap_trend_s=300,
         heap_sample_s=30,
+        churn_basis="stored",
     ),
 }
 
@@ -148,6 +153,7 @@ async def measure(p: Params) -> Report:
             "loads": p.loads,
             "frameSeconds": p.frame_s,
             "churnPerS": p.churn_per_s,
+            "churnBasis": p.churn_basis,
             "paintChanges": p.paint_changes,
             "heapTrendSeconds": p.heap_trend_s,
             "heapSampleSeconds": p.heap_sample_s,
@@ -277,7 +283,7 @@ def paint_figures(pods: str, r: dict[str, Any]) -> list[Figure]:
 def phase_figures(p: Params, phase: str, r: dict[str, Any]) -> list[Figure]:
     """The figures of one finished phase's line."""
     pods = p.world.label
-    churn = f"churn {p.churn_per_s:g}/s"
+    churn = f"churn {p.churn_per_s:g}/s ({p.churn_basis} writes)"
     if phase == "firstRows":
         return [
             Figure(

@@ -3,7 +3,8 @@
 // bench/ui_bench.py with masthead and a simulator already running and synced:
 //
 //   node bench/ui/ui_bench.mjs '<json: launchUrl, base, simUrl, simToken, loads, frameSeconds,
-//                               churnPerS, paintChanges, heapTrendSeconds, heapSampleSeconds>'
+//                               churnPerS, churnBasis, paintChanges, heapTrendSeconds,
+//                               heapSampleSeconds>'
 //
 // Prints one JSON line per phase as it finishes, so a late failure keeps the earlier figures:
 //   {"phase": "firstRows", firstRowsMs[] (navigation → first real rows painted, one per load;
@@ -238,7 +239,7 @@ try {
 
   // Frames: scrolling the virtual table while the simulator churns (rows change under it).
   phase = "scroll";
-  await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: 2 * cfg.frameSeconds + 60 });
+  await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, basis: cfg.churnBasis ?? "driver", duration: 2 * cfg.frameSeconds + 60 });
   const scrolled = await traced(cdp, TRACE_FILE && `${TRACE_FILE}.scroll.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX }));
   report(phase, { frames: frameStats(scrolled) });
   // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
@@ -259,7 +260,7 @@ try {
   if (cfg.heapTrendSeconds > 0) {
     phase = "heapTrend";
     const heapTrend = [];
-    await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, duration: cfg.heapTrendSeconds + 60 });
+    await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, basis: cfg.churnBasis ?? "driver", duration: cfg.heapTrendSeconds + 60 });
     const started = Date.now();
     heapTrend.push({ s: 0, mb: await heapMb(cdp) });
     while (Date.now() - started < cfg.heapTrendSeconds * 1000) {
