@@ -10,16 +10,18 @@
 //   {"phase": "firstRows", firstRowsMs[] (navigation → first real rows painted, one per load;
 //     the first load has a cold cache), heapAfterLoadMb}
 //   {"phase": "scroll", frames} while the table scrolls 40 px a frame under churn, then
-//   {"phase": "churn", frames, heapAfterWorkMb} while it stands still sorted by restarts and
+//   {"phase": "churn", frames, heapAfterWorkMb, churned} while it stands still sorted by restarts and
 //     the churn's restarts re-sort the visible rows; `frames` = {interval: {p50, p95, max,
 //     count} (requestAnimationFrame intervals: vsync-bound, never below 16.7 ms at 60 Hz),
 //     work: {p50, p95, max, count} (each frame's main-thread time: its start → a task posted
 //     from its rAF callback, which runs after the frame's style, layout and paint — what a 16 ms
 //     budget is about), delay: {p50, p95, max, count} (frame start → its rAF callback running:
 //     the part of `work` spent before this frame's callbacks), dropped: {count, share}
-//     (intervals over 1.5 x the median interval)}
-//   {"phase": "heapTrend", heapTrend [{s, mb}]} the heap sampled while the view stays open
-//     under churn (only when heapTrendSeconds > 0)
+//     (intervals over 1.5 x the median interval)}, churned = {driverPerS, appliedPerS, asked,
+//     basis} (the simulator's churn over both phases: its driver's writes/s and every applied
+//     write/s, the controllers' included)
+//   {"phase": "heapTrend", heapTrend [{s, mb}], churned} the heap sampled while the view stays
+//     open under churn (only when heapTrendSeconds > 0)
 //   {"phase": "paint", paintMs[] (create request sent → the new row painted; the probe's clock
 //     and the page's are the same machine's wall clock), paintParts {write, toFrame,
 //     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
@@ -157,6 +159,12 @@ async function sim(method, path, body) {
   return r.json();
 }
 
+// The churn's final report, as rates: the driver's own writes/s and every write the simulator
+// applied (the controllers' reactions included), whatever the basis asked.
+function churnRates(r) {
+  return { driverPerS: r.achievedRate, appliedPerS: r.storedRate, asked: r.targetRate, basis: r.basis };
+}
+
 async function heapMb(cdp) {
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = await cdp.send("Runtime.getHeapUsage");
@@ -252,8 +260,8 @@ try {
   await restarts.getByRole("button").click();
   await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
   const churnFrames = frameStats(await traced(cdp, TRACE_FILE && `${TRACE_FILE}.churn.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 })));
-  await sim("DELETE", "/_sim/churn");
-  report(phase, { frames: churnFrames, heapAfterWorkMb: await heapMb(cdp) });
+  const churned = churnRates(await sim("DELETE", "/_sim/churn"));
+  report(phase, { frames: churnFrames, heapAfterWorkMb: await heapMb(cdp), churned });
 
   // Heap trend: the pods view left open under churn (sorted by restarts, so visible rows keep
   // changing), the heap after a forced GC every `heapSampleSeconds` for `heapTrendSeconds`.
@@ -267,8 +275,8 @@ try {
       await new Promise((resolve) => setTimeout(resolve, cfg.heapSampleSeconds * 1000));
       heapTrend.push({ s: Math.round((Date.now() - started) / 1000), mb: await heapMb(cdp) });
     }
-    await sim("DELETE", "/_sim/churn");
-    report(phase, { heapTrend });
+    const churned = churnRates(await sim("DELETE", "/_sim/churn"));
+    report(phase, { heapTrend, churned });
   }
 
   // Paint: a pod created in the simulator, seen in a view filtered to such pods.
