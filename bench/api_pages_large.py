@@ -18,6 +18,10 @@ Measured, in this order:
    with 20 subscriptions, it noted events late and the share went negative), its arrival
    times on the machine's monotonic clock; `live.frame.masthead.negative` counts the pairs
    still below 0 and `live.frame.masthead.min` is the lowest;
+   `live.frame.masthead_internal.*` is masthead's share as masthead measures it (diagnostics
+   `live.frame_latency`, reset as the markers start and read as they end: from the watch read
+   that brought a change to the write of the first frame carrying it, for every change frame
+   of all 20 subscriptions, not only the markers'), with no second watcher to skew;
    `live.cpu_per_frame` is masthead's process CPU time (utime + stime from /proc) over the
    marker window divided by the frames it sent meanwhile (every subscription's; diagnostics
    `live.frames_sent`); masthead's event-loop lag over the last minute of markers
@@ -82,6 +86,23 @@ def cpu_seconds(pid: int) -> float:
 async def frames_sent(http: aiohttp.ClientSession) -> int:
     async with http.get("/api/v1/diagnostics") as r:
         return int((await r.json())["live"]["frames_sent"])
+
+
+async def frame_latency(
+    http: aiohttp.ClientSession, *, reset: bool = False
+) -> dict[str, list[float]]:
+    """masthead's own change → frame percentiles (diagnostics `live.frame_latency`; absent in
+    builds before it was measured); `reset` starts them over after answering."""
+    params = {"reset": "1"} if reset else {}
+    async with http.get("/api/v1/diagnostics", params=params) as r:
+        latency = (await r.json())["live"].get("frame_latency") or {}
+    if reset or not latency or not latency["count"]:
+        return {}
+    print(f"api_pages: masthead's own frame latency {latency}", file=sys.stderr)
+    return {
+        "internal_p50": [float(latency["p50_ms"])],
+        "internal_p99": [float(latency["p99_ms"])],
+    }
 
 
 async def timed_get(
@@ -205,6 +226,7 @@ async def under_churn(
         await sim_call(sim, "POST", "/_sim/churn", {"rate": p.churn_per_s, "seed": 7})
         await asyncio.sleep(p.warmup_s)
         cpu0, frames0 = cpu_seconds(mh.proc.pid), await frames_sent(http)
+        await frame_latency(http, reset=True)  # the warm-up's frames are not the markers'
         # Above every restart count already set: on a world an earlier run marked, a marker
         # below those would never reach the first row (bench/loop_stalls_ab.py reuses one).
         marker = max(1_000_000, 1 + max(restarts_of(pod) for pod in candidates))
@@ -232,6 +254,7 @@ async def under_churn(
             out["frame"].append((shown - t0) * 1000)
             await asyncio.sleep(p.change_gap)
         cpu1, frames1 = cpu_seconds(mh.proc.pid), await frames_sent(http)
+        out |= await frame_latency(http)
         out["cpu_per_frame"].append((cpu1 - cpu0) * 1000 / max(1, frames1 - frames0))
         print(
             f"api_pages: {len(out['frame'])} markers, {frames1 - frames0} frames, "
@@ -285,6 +308,8 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.masthead.p99": "ms",
         "live.frame.masthead.min": "ms",
         "live.frame.masthead.negative": "pairs",
+        "live.frame.masthead_internal.p50": "ms",
+        "live.frame.masthead_internal.p99": "ms",
         "live.cpu_per_frame": "ms",
         "loop.lag.p99.churn": "ms",
         "loop.lag.max.churn": "ms",
@@ -313,6 +338,9 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.masthead.negative": got["own_negative"][0],
         "live.cpu_per_frame": got["cpu_per_frame"][0],
     }
+    if got.get("internal_p50"):
+        values["live.frame.masthead_internal.p50"] = got["internal_p50"][0]
+        values["live.frame.masthead_internal.p99"] = got["internal_p99"][0]
     if got.get("loop_p99"):
         values["loop.lag.p99.churn"] = got["loop_p99"][0]
         values["loop.lag.max.churn"] = got["loop_max"][0]

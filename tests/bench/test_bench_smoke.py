@@ -138,6 +138,10 @@ def test_api_pages_large_measures_pages_304s_frames_and_cpu_under_churn(tmp_path
     assert negative["unit"] == "pairs" and 0 <= median(negative) <= 10  # smoke: 10 markers
     assert figs["live.frame.masthead.min"]["unit"] == "ms"
     assert median(figs["live.frame.masthead.min"]) <= median(figs["live.frame.masthead.p50"])
+    # masthead's share as masthead measures it (diagnostics live.frame_latency): no pairing.
+    internal = {q: figs[f"live.frame.masthead_internal.{q}"] for q in ("p50", "p99")}
+    assert all(f["unit"] == "ms" for f in internal.values())
+    assert 0 < median(internal["p50"]) <= median(internal["p99"])
 
 
 def test_warm_start_times_cold_and_warm_first_pages(tmp_path: Path) -> None:

@@ -39,11 +39,13 @@ from aiohttp import WSMsgType, web
 from masthead.api import logs as logs_api
 from masthead.api.context import ApiContext, LiveTuning
 from masthead.api.errors import ApiProblem
+from masthead.api.live_latency import FrameLatency
 from masthead.api.live_pages import SharedPage, SharedPages
 from masthead.api.pages import attach_joins, open_for_snapshot, open_sources, resolve_view
 from masthead.cluster import ClusterSession, ClusterState, ClusterStatus, ResourceSources
 from masthead.feeds.logs import LogFollower
 from masthead.feeds.metrics import MetricsPoller
+from masthead.store.table import Table
 from masthead.tasks import cancel_and_wait
 from masthead.views.catalogue import BROWSE, ViewSpec
 from masthead.views.joins import needs_of
@@ -89,6 +91,7 @@ class LiveHub:
         self.counters = LiveCounters()
         self.connections: set[LiveConnection] = set()
         self.pages = SharedPages()
+        self.frame_latency = FrameLatency()
 
     def as_dict(self) -> dict[str, object]:
         c = self.counters
@@ -108,6 +111,7 @@ class LiveHub:
             "coalesced": c.coalesced,
             "shared_pages": len(self.pages),
             "shared_pages_evicted": self.pages.evicted,
+            "frame_latency": self.frame_latency.as_dict(),
             "rendered_rows": RENDERED_ROWS.as_dict(),
             "sockets": [x.as_dict() for x in self.connections],
         }
@@ -144,6 +148,9 @@ class SendQueue:
         self.dropped = 0
         self.coalesced = 0
         self.sent = 0
+        # The watch arrival of the oldest change the frame `get` returned is the first to
+        # carry, set by its renderer (None: an answer, a control frame, or unknown).
+        self.frame_arrival: float | None = None
 
     def __len__(self) -> int:
         return len(self._pages) + len(self._control)
@@ -188,6 +195,7 @@ class SendQueue:
                 self._ready.clear()
                 await self._ready.wait()
             self._taken.set()
+            self.frame_arrival = None
             if self._control:
                 return self._control.popleft()
             key = next(iter(self._pages))
@@ -245,6 +253,9 @@ class WindowSubscription:
         self._last_frame_at = float("-inf")
         self._last_version: str | None = None
         self._last_content: bytes | None = None
+        # Each source table's version as of the last evaluation that read the rows: the next
+        # change frame is the first to carry the changes after these (frame_latency).
+        self._seen: dict[int, tuple[Table[Any], int]] = {}
         self._force = False
         self._sort_build: asyncio.Task[None] | None = None
         self._stop_metrics: Callable[[], None] | None = None
@@ -344,14 +355,37 @@ class WindowSubscription:
         else:
             counters.pages_shared += 1
         self._last_version = version
+        tables = sources.tables(self.query)
         # The rendered content: overlaid metrics and join columns change without the stored rows.
         if not self._force and shared.content == self._last_content:
             counters.unchanged += 1
+            self._saw(tables)
             return None
+        if not self._force:
+            self._note_arrival(tables)
+        self._saw(tables)
         self._last_content = shared.content
         self._force = False
         self._last_frame_at = asyncio.get_running_loop().time()
         return shared.frame(self.sub, self.seq)
+
+    def _note_arrival(self, tables: list[Table[Any]]) -> None:
+        """Tell the writer when the oldest change this change frame is the first to carry
+        arrived: the earliest among the tables' first changes since the last evaluation."""
+        oldest: float | None = None
+        for table in tables:
+            seen = self._seen.get(id(table))
+            if seen is None or seen[1] == table.version:
+                continue
+            at = table.arrival_after(seen[1])
+            if at is not None and (oldest is None or at < oldest):
+                oldest = at
+        if oldest is None:
+            self.conn.hub.frame_latency.unknown += 1
+        self.conn.queue.frame_arrival = oldest
+
+    def _saw(self, tables: list[Table[Any]]) -> None:
+        self._seen = {id(t): (t, t.version) for t in tables}
 
     def _sorting(self, sources: PageSources) -> bool:
         """Whether the page waits for its sort column's index, built a slice per loop turn
@@ -441,7 +475,10 @@ class LiveConnection:
     async def _write(self) -> None:
         while not self.ws.closed:
             frame = await self.queue.get()
+            arrival = self.queue.frame_arrival
             await self.ws.send_str(frame)
+            if arrival is not None:
+                self.hub.frame_latency.record(time.monotonic() - arrival)
             self.queue.sent += 1
             self.hub.counters.frames_sent += 1
             # A send into a socket with room returns without suspending, and rendering a page

@@ -513,7 +513,17 @@ def _paths() -> dict[str, Schema]:
         },
         V1 + "/diagnostics": {
             "get": _op(
-                "per-cluster and server counters", {200: _json(_ref("Diagnostics"))}, tag="ops"
+                "per-cluster and server counters",
+                {200: _json(_ref("Diagnostics"))},
+                (400,),
+                params=(
+                    _param(
+                        "reset",
+                        {"type": "string", "enum": ["0", "1"]},
+                        "1: start live.frame_latency over after answering",
+                    ),
+                ),
+                tag="ops",
             )
         },
         V1 + "/diagnostics/memory": {

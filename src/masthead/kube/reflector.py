@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from masthead.arrival import WATCH_ARRIVAL
 from masthead.kube.backoff import Backoff
 from masthead.kube.codec import (
     ADDED,
@@ -338,20 +339,29 @@ class Reflector(Generic[T]):
         self, batches: AsyncIterator[list[Line]], opened: float, events: int
     ) -> None:
         yielder = _Yielder(self.tuning.yield_every)
+        arrival = WATCH_ARRIVAL
         async for batch in batches:
-            for line in batch:
-                if self._stall_suspected:  # any line, even one we cannot use, proves it
-                    self._stall_suspected = False
-                    self._live()
-                try:
-                    ev = self.codec.decode_event(line)
-                except UndecodableObject as e:
-                    self._reject(str(e))
-                    continue
-                self._apply(ev)
-                events += 1
-                if yielder.due():
-                    await yielder.tick()
+            # One clock read per socket read: the changes of this read arrived now. Cleared
+            # whenever the loop is given away, so nobody else's change borrows the stamp.
+            at = arrival.at = time.monotonic()
+            try:
+                for line in batch:
+                    if self._stall_suspected:  # any line, even one we cannot use, proves it
+                        self._stall_suspected = False
+                        self._live()
+                    try:
+                        ev = self.codec.decode_event(line)
+                    except UndecodableObject as e:
+                        self._reject(str(e))
+                        continue
+                    self._apply(ev)
+                    events += 1
+                    if yielder.due():
+                        arrival.at = None
+                        await yielder.tick()
+                        arrival.at = at
+            finally:
+                arrival.at = None
         if events == 0 and self.clocks.monotonic() - opened < self.tuning.short_watch:
             raise ShortWatch("watch closed at once without events")
 

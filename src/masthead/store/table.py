@@ -13,11 +13,12 @@ so no row of an object that vanished while the watch was down can survive it.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence, Set, ValuesView
 from dataclasses import dataclass
 from typing import Any, Generic
 
+from masthead.arrival import WATCH_ARRIVAL
 from masthead.store.columns import (
     Column,
     FacetValue,
@@ -36,6 +37,9 @@ _REBUILD_SHARE = 0.25
 
 # Rows per slice of a stepped replace: ~20 ms of indexing at 10 µs a row.
 REPLACE_STEP = 2000
+# Spans of versions kept with the watch arrival of their changes (arrival_after): a live window
+# asks about the change after its last frame, a few spans back; older spans are dropped.
+ARRIVAL_SPANS = 128
 
 # Once earlier terms left this many rows, the next term is checked on those rows directly
 # (a join and a lower() each, ~2 µs) instead of scanning every row's text and distinct value.
@@ -79,6 +83,10 @@ class Table(Generic[RowT]):
         self._valued_text = tuple(c for c in self._searchable if c.facet)
         self._rows: dict[str, RowT] = {}
         self._version = 0
+        # (first version of a span, the watch arrival of its changes or None: unknown), one
+        # span per socket read that changed this table (masthead/arrival.py).
+        self._arrivals: deque[tuple[int, float | None]] = deque(maxlen=ARRIVAL_SPANS)
+        self._span_at: float | None = None
         self._eager = frozenset(eager_sorts)
         for column_id in self._eager:
             eager = self._columns.get(column_id)
@@ -339,6 +347,7 @@ class Table(Generic[RowT]):
         else:
             self._update(old, row)
         self._version += 1
+        self._note_arrival(self._version)
         return True
 
     def delete(self, uid: str) -> bool:
@@ -351,7 +360,28 @@ class Table(Generic[RowT]):
             index.remove(self._columns[column_id].key(old), tb)
         self._unindex_unsorted(old)
         self._version += 1
+        self._note_arrival(self._version)
         return True
+
+    def _note_arrival(self, first: int) -> None:
+        """The changes from version `first` on arrived with the watch read being applied: a new
+        span when that read is not the last span's (one float compare per change)."""
+        at = WATCH_ARRIVAL.at
+        if at != self._span_at:
+            self._span_at = at
+            self._arrivals.append((first, at))
+
+    def arrival_after(self, version: int) -> float | None:
+        """When the change after `version` (the one that made version + 1) arrived on its
+        watch (time.monotonic()); None when there was none, its arrival is unknown (a relist,
+        a poll) or its span was dropped."""
+        first = version + 1
+        if first > self._version:
+            return None
+        for start, at in reversed(self._arrivals):
+            if start <= first:
+                return at
+        return None
 
     def replace(self, rows: Iterable[RowT]) -> ReplaceCounts:
         """Make the table hold exactly `rows` (a relist). A uid listed twice keeps its last row."""
@@ -394,6 +424,7 @@ class Table(Generic[RowT]):
                 yield
                 side._sorted[column_id] = side._build_sorted(self._columns[column_id])
             self._adopt(side)
+            self._note_arrival(self._version + 1)
             self._version += counts.changed
         else:
             # Each delete and upsert bumps the version once per effective change, as above.
