@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from masthead.api.nearest_rank import nearest_rank
+
 # Samples held: at a few hundred frames a second, the last ten seconds or more.
 FRAME_LATENCY_SAMPLES = 4096
 
@@ -50,18 +52,11 @@ class FrameLatency:
             "held": len(held),
             "dropped": self.dropped,
             "unknown": self.unknown,
-            "p50_ms": _ms(_pct(held, 0.50)),
-            "p95_ms": _ms(_pct(held, 0.95)),
-            "p99_ms": _ms(_pct(held, 0.99)),
+            "p50_ms": _ms(nearest_rank(held, 0.50)),
+            "p95_ms": _ms(nearest_rank(held, 0.95)),
+            "p99_ms": _ms(nearest_rank(held, 0.99)),
             "max_ms": _ms(self.max),
         }
-
-
-def _pct(ordered: list[float], q: float) -> float:
-    """The nearest-rank percentile (as LoopLag.quantile); 0 for no samples."""
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _ms(seconds: float) -> float:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from masthead.api.nearest_rank import nearest_rank
 from masthead.tasks import cancel_and_wait
 
 # A lag at least this long is counted as a block (a frame's whole coalescing budget is 100 ms).
@@ -58,10 +59,7 @@ class LoopLag:
 
     def quantile(self, q: float) -> float:
         """The q-quantile of the recent lags, in seconds (0 before the first sample)."""
-        if not self._recent:
-            return 0.0
-        ordered = sorted(self._recent)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return nearest_rank(sorted(self._recent), q)
 
     def as_dict(self) -> dict[str, object]:
         return {
