@@ -5,8 +5,9 @@ untolerated NoSchedule/NoExecute taints, nodeSelector and required node affinity
 cpu/memory/pod-count against allocatable. Among the first feasible nodes found (a rotating
 window, like percentageOfNodesToScore) the least allocated wins. Binding writes the pod the
 way the binding subresource does (no managedFields entry); a pod that fits nowhere gets
-PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when nodes
-change, pods leave a node, or `unschedulable_retry` passes.
+PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when a node
+changes in what the filters read (labels, taints, unschedulable, allocatable, Ready; not its
+heartbeats), pods leave a node, or `unschedulable_retry` passes.
 """
 
 from __future__ import annotations
