@@ -32,6 +32,7 @@ from masthead.sim.errors import ApiError
 from masthead.sim.eventconv import core_to_events_v1, events_v1_to_core
 from masthead.sim.fieldsets import field_values
 from masthead.sim.managedfields import record_update, server_side_apply
+from masthead.sim.owned_leaf import owned_leaf_update
 from masthead.sim.patch import json_patch, merge_patch, strategic_merge_patch
 from masthead.sim.resources import OBJECT_META_ORDER, ResourceInfo, builtin
 from masthead.sim.store import ObjectStore, Stored
@@ -341,6 +342,41 @@ class Registry:
             )
         new = self._merge_for_write(info, old, obj, subresource)
         return self._commit_update(info, old, new, ctx, subresource), False
+
+    def update_owned_leaf(
+        self,
+        info: ResourceInfo,
+        ns: str,
+        name: str,
+        path: tuple[str, ...],
+        value: str,
+        ctx: WriteContext,
+    ) -> dict[str, Any]:
+        """PUT of the stored object with the scalar at `path` set to `value` (a Lease
+        renewal): the same stored object and watch event as `update`, without its defaulting,
+        validation and managedFields diff when the writer alone owns the field."""
+        ns = ns if info.namespaced else ""
+        cur = self.store.get(info.storage_key, ns, name)
+        if cur is None:
+            raise errors.not_found(info, name)
+        if not (ctx.dry_run or info.is_custom):
+            shortcut = owned_leaf_update(
+                cur.decode(),
+                path,
+                value,
+                manager=ctx.manager,
+                api_version=info.api_version,
+                time=now_rfc3339(self.clock()),
+            )
+            if shortcut is not None:
+                new, changed = shortcut
+                return self._put(info, new) if changed else new
+        obj = cur.decode()
+        parent = obj
+        for key in path[:-1]:
+            parent = parent.setdefault(key, {})
+        parent[path[-1]] = value
+        return self.update(info, ns, name, obj, ctx)[0]
 
     def _merge_for_write(
         self,

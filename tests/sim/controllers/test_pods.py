@@ -7,6 +7,7 @@ from typing import Any
 from masthead.sim.controllers import ControllerSettings
 from tests.sim.controllers.helpers import (
     EVENTS,
+    NODES,
     PODS,
     add_nodes,
     cluster,
@@ -150,3 +151,40 @@ async def test_graceful_delete_kills_containers_first() -> None:
         ]
         assert any("terminated" in s for s in states), states
         assert len(await _events(c, "bye", "Killing")) == 1
+
+
+async def test_unschedulable_pod_is_retried_on_node_changes_filters_see_not_heartbeats() -> None:
+    # Periodic retries out of the way: only node events can move the pod.
+    settings = ControllerSettings.fast(unschedulable_retry=3600.0, node_status_interval=0.1)
+    async with cluster(settings=settings) as c:
+        await add_nodes(c, "plain-1")
+        picky = pod("picky")
+        picky["spec"]["nodeSelector"] = {"disk": "ssd"}
+        await c.post(PODS, picky)
+
+        async def failed() -> list[dict[str, Any]]:
+            return await _events(c, "picky", "FailedScheduling")
+
+        await eventually(failed, what="FailedScheduling")
+        rv0 = int((await c.get(f"{NODES}/plain-1")).body["metadata"]["resourceVersion"])
+
+        async def heartbeats() -> bool:
+            got = await c.get(f"{NODES}/plain-1")
+            return int(got.body["metadata"]["resourceVersion"]) > rv0 + 3
+
+        # Several heartbeats later (status times only), the pod was not tried again.
+        await eventually(heartbeats, what="node heartbeats")
+        # A retry would have counted another occurrence on the event (its series).
+        assert [e.get("series") for e in await failed()] == [None]
+        r = await c.patch(
+            f"{NODES}/plain-1",
+            {"metadata": {"labels": {"disk": "ssd"}}},
+            "application/merge-patch+json",
+        )
+        assert r.status == 200, r.text
+
+        async def bound() -> bool:
+            got = await c.get(f"{PODS}/picky")
+            return got.body["spec"].get("nodeName") == "plain-1"
+
+        await eventually(bound, what="picky bound after the label change")

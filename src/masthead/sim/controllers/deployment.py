@@ -20,10 +20,11 @@ from masthead.sim.controllers.objects import (
     template_hash,
 )
 from masthead.sim.controllers.settings import DEPLOYMENT
+from masthead.sim.controllers.versioned import PerVersion
 from masthead.sim.controllers.workloads import KCM, WorkloadController
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import DeleteOptions, WriteContext
-from masthead.sim.store import WatchEvent
+from masthead.sim.store import DELETED, Stored, WatchEvent
 
 HASH = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -46,6 +47,12 @@ def _without_hash(template: Obj) -> Obj:
     return t
 
 
+def _read(s: Stored) -> tuple[Obj, Obj]:
+    """A ReplicaSet version and its pod template without the hash label (what a sync compares)."""
+    rs = s.decode()
+    return rs, _without_hash((rs.get("spec") or {}).get("template") or {})
+
+
 def _spec_replicas(rs: Obj) -> int:
     return int((rs.get("spec") or {}).get("replicas", 0))
 
@@ -62,11 +69,16 @@ class DeploymentController(WorkloadController):
     def setup(self) -> None:
         self.handlers[DEPLOYMENTS.storage_key] = self._on_deploy
         self.handlers[REPLICASETS.storage_key] = self._on_rs
+        # Every sync reads all of a Deployment's ReplicaSets, which rarely changed since the
+        # last one. Shared read-only: this controller clones a ReplicaSet before writing it.
+        self._rs_reads: PerVersion[tuple[Obj, Obj]] = PerVersion(_read)
 
     def _on_deploy(self, ev: WatchEvent) -> None:
         self.queue.add((ev.obj.namespace, ev.obj.name))
 
     def _on_rs(self, ev: WatchEvent) -> None:
+        if ev.type == DELETED:
+            self._rs_reads.forget(ev.obj.namespace, ev.obj.name)
         self.enqueue_owner(ev, "Deployment")
 
     def initial_sync(self) -> None:
@@ -74,7 +86,8 @@ class DeploymentController(WorkloadController):
             self.queue.add((s.namespace, s.name))
 
     # ------------------------------------------------------------------ helpers
-    def _owned(self, d: Obj) -> list[Obj]:
+    def _owned(self, d: Obj) -> list[tuple[Obj, Obj]]:
+        """(ReplicaSet, its template without the hash) for each ReplicaSet `d` controls."""
         out = []
         uid = d["metadata"]["uid"]
         for key, ns, name in self.registry.dependents(uid):
@@ -83,10 +96,10 @@ class DeploymentController(WorkloadController):
             s = self.store.get(key, ns, name)
             if s is None:
                 continue
-            rs = s.decode()
-            refs = rs["metadata"].get("ownerReferences") or []
+            read = self._rs_reads.get(s)
+            refs = read[0]["metadata"].get("ownerReferences") or []
             if any(r.get("uid") == uid and r.get("controller") for r in refs):
-                out.append(rs)
+                out.append(read)
         return out
 
     def _scale(self, d: Obj, rs: Obj, replicas: int) -> Obj:
@@ -180,13 +193,11 @@ class DeploymentController(WorkloadController):
             return
         spec = d.get("spec") or {}
         want = int(spec.get("replicas", 1))
-        all_rs = self._owned(d)
+        owned = self._owned(d)
+        all_rs = [rs for rs, _ in owned]
         template = spec.get("template") or {}
-        new_rs = next(
-            (r for r in all_rs if _without_hash((r.get("spec") or {}).get("template") or {})
-             == _without_hash(template)),
-            None,
-        )  # fmt: skip
+        wanted = _without_hash(template)
+        new_rs = next((rs for rs, t in owned if t == wanted), None)
         olds = sorted((r for r in all_rs if r is not new_rs), key=_revision)
         max_rev = max((_revision(r) for r in olds), default=0)
         progress_reason = ("ReplicaSetUpdated", "")

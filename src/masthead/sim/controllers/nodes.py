@@ -150,9 +150,9 @@ class NodeHeartbeat(Controller):
             except ApiError:
                 return
             return
-        lease = cur.decode()
-        lease["spec"]["renewTime"] = micro_time(now)
-        self.registry.update(LEASES, LEASE_NS, name, lease, ctx)
+        self.registry.update_owned_leaf(
+            LEASES, LEASE_NS, name, ("spec", "renewTime"), micro_time(now), ctx
+        )
 
     def _report(self, node: Obj, state: str, now: float) -> None:
         t = rfc3339(now)

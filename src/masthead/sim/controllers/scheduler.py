@@ -5,8 +5,9 @@ untolerated NoSchedule/NoExecute taints, nodeSelector and required node affinity
 cpu/memory/pod-count against allocatable. Among the first feasible nodes found (a rotating
 window, like percentageOfNodesToScore) the least allocated wins. Binding writes the pod the
 way the binding subresource does (no managedFields entry); a pod that fits nowhere gets
-PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when nodes
-change, pods leave a node, or `unschedulable_retry` passes.
+PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when a node
+changes in what the filters read (labels, taints, unschedulable, allocatable, Ready; not its
+heartbeats), pods leave a node, or `unschedulable_retry` passes.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from masthead.sim.controllers.events import NORMAL, WARNING
 from masthead.sim.controllers.nodeinfo import (
     NodeInfo,
     matches_node_selection,
+    node_info,
     untolerated_taint,
 )
 from masthead.sim.controllers.objects import NODES, PODS, Obj, pod_requests, rfc3339, set_condition
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import SCHEDULER
 from masthead.sim.registry import WriteContext
-from masthead.sim.store import DELETED, WatchEvent
+from masthead.sim.store import DELETED, Stored, WatchEvent
 
 COMPONENT = "default-scheduler"
 _RETRY = ("", "")  # queue item: retry every unschedulable pod
@@ -68,8 +70,14 @@ class Scheduler(Controller):
             self._retry_unschedulable()
 
     def _on_node(self, ev: WatchEvent) -> None:
-        if ev.type != DELETED:
-            self._retry_unschedulable()
+        if ev.type == DELETED:
+            return
+        if ev.prev is not None and _filtered_by(ev.prev) == _filtered_by(ev.obj):
+            # A heartbeat (status times, images) cannot make a pod fit: upstream's queue
+            # moves unschedulable pods only on a node change its filters can see. At 2,000
+            # nodes the 60 s heartbeats kept every unschedulable pod walking all nodes.
+            return
+        self._retry_unschedulable()
 
     def _retry_unschedulable(self) -> None:
         # Debounced: a burst of node or pod changes costs one retry round.
@@ -240,6 +248,12 @@ class Scheduler(Controller):
             pod, WARNING, "FailedScheduling", message, component=COMPONENT, new_style=True,
             action="Scheduling",
         )  # fmt: skip
+
+
+def _filtered_by(s: Stored) -> tuple[Any, ...]:
+    """What of a node version the filters (and the Ready condition) read."""
+    n = node_info(s.decode())
+    return (n.labels, n.taints, n.unschedulable, n.cpu_m, n.mem, n.pods, n.ready)
 
 
 def _pinned_nodes(spec: Obj) -> frozenset[str] | None:
