@@ -87,12 +87,14 @@ async def test_a_held_loop_is_located_and_collections_timed(
         assert body["stalls"] >= 1 and body["longest_ms"] >= 250, body
         assert body["samples"] >= 10 and body["dropped_samples"] == 0
         assert len(body["top"]) <= 10
-        # The holder's stack: its innermost frame, sampled through the whole hold.
+        # The holder's stack: its innermost frame, sampled during the hold, not once at its
+        # end. Not a count per period: a sampler thread starved of CPU on a busy machine took 9
+        # samples of a 0.3 s hold where an idle one takes ~30 (issue 8).
         held_at = next(t for t in body["top"] if "hold_the_loop" in t["where"][0])
         assert held_at["where"][0].startswith("test_loop_stalls.py:")
-        assert held_at["samples"] >= 10, body["top"]
+        assert held_at["samples"] >= 3, body["top"]
         stall = next(r for r in body["recent"] if "hold_the_loop" in r["top"][0])
-        assert stall["ms"] >= 250 and stall["samples"] >= 10
+        assert stall["ms"] >= 250 and stall["samples"] >= 3
         assert body["gc"][2]["collections"] >= 1 and body["gc"][2]["max_ms"] > 0
         in_gc = [t["where"] for t in body["top"] if t["where"][0] == "<gc generation 2>"]
         assert in_gc and in_gc[0][1].startswith("test_loop_stalls.py:"), body["top"]
@@ -141,7 +143,9 @@ async def test_stacks_are_capped_and_new_ones_counted_as_dropped() -> None:
     d = trace.as_dict(10)
     assert d["stacks_held"] == 1 and d["dropped_samples"] >= 5, d
     assert d["samples"] == d["top"][0]["samples"] + d["dropped_samples"]
-    assert d["stalls"] == 2
+    # The two holders at least: on a busy machine the loop's thread can also be descheduled
+    # for longer than 10 ms between them, which is a stall too (seen under load, issue 8).
+    assert d["stalls"] >= 2
     assert trace._on_gc not in gc.callbacks  # stop removed what start added
 
 

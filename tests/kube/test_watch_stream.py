@@ -1,14 +1,23 @@
-"""Line splitting and the clock-jump detector."""
+"""Line splitting, the clock-jump detector and the watchdog of a held loop."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from masthead.kube.codec import Line
 from masthead.kube.errors import StreamError
+from masthead.kube.stats import RequestStats
 from masthead.kube.tuning import Tuning
-from masthead.kube.watch_stream import ClockJumpDetector, Clocks, LineSplitter
+from masthead.kube.watch_stream import ClockJumpDetector, Clocks, LineSplitter, watch_lines
 
 
 @given(
@@ -71,3 +80,46 @@ def test_clock_jump_detector_sees_suspend_and_stalls_not_normal_time() -> None:
     mono.t += 4
     wall.t += 4
     assert d.check() is None
+
+
+def _serve_two_lines(server: socket.socket, go: threading.Event, sent: threading.Event) -> None:
+    """A watch answered by another thread: one line, then (on `go`) a second, then the end."""
+    conn, _ = server.accept()
+    with conn:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"n":1}\n')
+        go.wait(10)
+        conn.sendall(b'{"n":2}\n')
+        sent.set()
+        go.wait(10)
+
+
+async def _next(batches: AsyncIterator[list[Line]]) -> list[bytes]:
+    return [bytes(line) for line in await anext(batches)]
+
+
+async def test_bytes_that_arrived_while_the_loop_was_held_are_read_not_a_stall() -> None:
+    """A held loop (a long synchronous step, a starved process) finds, when it runs again, both
+    the socket readable and the read's timer expired, and runs the timer's cancellation after
+    the bytes were buffered: the watchdog must count bytes that arrived, not bytes read."""
+    go, sent = threading.Event(), threading.Event()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        thread = threading.Thread(target=_serve_two_lines, args=(server, go, sent), daemon=True)
+        thread.start()
+        tuning = Tuning(bookmark_period=0.1, clock_check_interval=0.1)  # watchdog 0.3 s
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as resp,
+        ):
+            batches = watch_lines(resp, tuning, RequestStats(), Clocks())
+            assert await _next(batches) == [b'{"n":1}']
+            second = asyncio.create_task(_next(batches))
+            await asyncio.sleep(0.02)  # the generator waits in its read
+            go.set()
+            assert sent.wait(5)
+            time.sleep(0.5)  # noqa: ASYNC251 - the loop held past the watchdog
+            assert await second == [b'{"n":2}']
+        thread.join(5)

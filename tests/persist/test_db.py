@@ -8,6 +8,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,29 @@ async def test_a_failing_job_does_not_sink_its_batch(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.OperationalError):
             await db.call(lambda c: c.execute("SELECT * FROM nope").fetchall())
         assert await db.call(lambda c: c.execute("DELETE FROM t WHERE x < 5").rowcount) == 5
+
+
+async def test_flush_waits_for_on_done_of_a_job_already_committed(tmp_path: Path) -> None:
+    """The writer can commit a job before the loop gets to `flush()` (a busy loop, a fast
+    writer): flush must still wait for that job's `on_done`, which `call()` relies on for its
+    result (it answered "write dropped: queue full" when the callback had not run yet)."""
+    async with await Database.open(tmp_path, [V1]) as db:
+        ran = threading.Event()
+        results: list[int] = []
+
+        def insert(c: sqlite3.Connection) -> int:
+            ran.set()
+            return int(c.execute("INSERT INTO t VALUES (1)").rowcount)
+
+        db.submit(insert, results.append)
+        # Hold the loop (as a busy one is held) while the writer runs, commits and settles
+        # the job: its on_done is queued on the loop, not run.
+        assert ran.wait(5)
+        time.sleep(0.2)  # noqa: ASYNC251 - the held loop is the point
+        assert results == []
+        await db.flush()
+        assert results == [1]
+        assert count(db, "t") == 1
 
 
 async def test_closed_database_refuses_work(tmp_path: Path) -> None:

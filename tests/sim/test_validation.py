@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -523,3 +524,32 @@ async def test_merge_patch_prunes_only_what_it_wrote_with_warnings_and_strict() 
         assert 'unknown field "spec.bogus"' in strict.body["message"]
         unchanged = (await c.get(path + "/web")).body
         assert "paused" not in unchanged["spec"]
+
+
+MERGE = "application/merge-patch+json"
+
+
+def _loaded_models() -> set[str]:
+    return {m for m in sys.modules if m.startswith("kubernetes.client.models.")}
+
+
+async def test_a_started_simulator_validates_writes_without_importing_a_model() -> None:
+    """The client's models load lazily, one module at a time: a started simulator has loaded
+    every one a built-in kind's fields reach, so no write imports one on the event loop (the
+    first patch of a kind held the loop 1-3 s on a busy machine: watches' watchdogs fired)."""
+    async with running_sim() as c:
+        before = _loaded_models()
+        assert len(before) >= 400
+        deployments = "/apis/apps/v1/namespaces/default/deployments"
+        assert (await c.post(deployments, _web("lazy"))).status == 201
+        r = await c.patch(deployments + "/lazy", {"spec": {"paused": True}}, MERGE)
+        assert r.status == 200
+        pod = _web("pod")["spec"]["template"] | {"kind": "Pod", "apiVersion": "v1"}
+        pod["metadata"] = {"name": "lazy"}
+        pod["spec"]["volumes"] = [{"name": "d", "emptyDir": {"sizeLimit": "1Gi"}}]
+        assert (await c.post("/api/v1/namespaces/default/pods", pod)).status == 201
+        node = {"metadata": {"labels": {"zone": "b"}}, "spec": {"unschedulable": True}}
+        assert (await c.post("/api/v1/nodes", {"metadata": {"name": "lazy"}})).status == 201
+        r = await c.patch("/api/v1/nodes/lazy", node, MERGE)
+        assert r.status == 200
+        assert _loaded_models() == before

@@ -128,6 +128,7 @@ async def watch_lines(
     wake = min(tuning.watchdog, tuning.clock_check_interval)
     last_bytes = clocks.monotonic()
     content = resp.content
+    arrived = content.total_bytes  # what the connection had delivered at the last read
     while True:
         chunk: bytes | None
         try:
@@ -139,6 +140,10 @@ async def watch_lines(
         if jump is not None:
             raise ClockJumped(f"{jump:.0f} s unaccounted for (suspend or stopped process)")
         if chunk is None:
+            if content.total_bytes != arrived or content.is_eof():
+                # Bytes (or the end) came while the loop was held: when it ran again the read
+                # and the expired timer were due in one turn, and the timer's cancellation won.
+                continue  # the next read returns them at once: the connection is not silent
             if clocks.monotonic() - last_bytes >= tuning.watchdog:
                 raise WatchStalled(f"no bytes for {tuning.watchdog:g} s")
             continue
@@ -147,6 +152,7 @@ async def watch_lines(
                 raise StreamError("watch stream ended inside an event")
             return
         last_bytes = clocks.monotonic()
+        arrived = content.total_bytes
         stats.bytes_received += len(chunk)
         lines = splitter.feed(chunk)
         if lines:

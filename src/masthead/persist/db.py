@@ -6,7 +6,7 @@ at a time and runs them in one transaction, so a burst of 10k event inserts cost
 commits. The queue is bounded (`queue_size`): at the cap the *oldest* pending job is dropped and
 counted (`stats.dropped`) — a dashboard that cannot keep up with its own history must lose old
 history, never stall the loop or grow without limit. `flush()` waits until everything enqueued
-before it is committed (or dropped).
+before it is committed (its `on_done` called) or dropped.
 
 A job may carry `on_done(result)`, called on the event loop after its transaction committed:
 the events history publishes an entry to live subscribers only once it is durable, so a
@@ -100,7 +100,10 @@ class _Flush:
 @dataclass
 class _State:
     queue: deque[_Job] = field(default_factory=deque)
-    settled: int = 0  # jobs committed, failed or dropped (flush waits on this)
+    # Jobs committed or failed with their `on_done` callbacks run on the loop, or dropped:
+    # flush waits on this. The writer thread never counts a job itself — a flush that saw a
+    # job settled before its callback ran would return with the result not delivered yet.
+    settled: int = 0
     closing: bool = False
 
 
@@ -235,7 +238,8 @@ class Database:
         return len(self._state.queue)
 
     async def flush(self) -> None:
-        """Wait until every job enqueued before this call is committed, failed or dropped."""
+        """Wait until every job enqueued before this call is committed (its `on_done` called),
+        failed or dropped."""
         with self._cond:
             target = self.stats.enqueued
             if self._state.settled >= target or self._thread is None:
@@ -332,10 +336,7 @@ class Database:
                     if not q:
                         break  # closing and drained
                     batch = [q.popleft() for _ in range(min(len(q), self.tuning.batch_max))]
-                done = self._write_batch(conn, batch)
-                with self._cond:
-                    self._state.settled += len(batch)
-                self._notify(done)
+                self._notify(self._write_batch(conn, batch), len(batch))
         finally:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA optimize")
@@ -381,19 +382,22 @@ class Database:
                 done.append((on_done, result))
         return done
 
-    def _notify(self, done: list[tuple[Callable[[Any], None], Any]]) -> None:
+    def _notify(self, done: list[tuple[Callable[[Any], None], Any]], jobs: int) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(self._after_batch, done)
+            loop.call_soon_threadsafe(self._after_batch, done, jobs)
 
-    def _after_batch(self, done: list[tuple[Callable[[Any], None], Any]]) -> None:
+    def _after_batch(self, done: list[tuple[Callable[[Any], None], Any]], jobs: int) -> None:
+        """On the loop: deliver a batch's results, then count its `jobs` settled."""
         for callback, result in done:
             try:
                 callback(result)
             except Exception:
                 log.exception("database on_done callback failed")
+        with self._cond:
+            self._state.settled += jobs
         self._resolve_flushes()
 
     def _resolve_flushes(self, force: bool = False) -> None:

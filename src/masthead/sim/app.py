@@ -230,8 +230,9 @@ class Simulator:
 
     async def start(self) -> None:
         c = self.config
-        # The first patch or body decode imports the official client's models (2-4 s):
-        # do it now, off the loop, rather than stalling the first request that needs it.
+        # Validating a write needs the official client's models, imported lazily one by one
+        # (seconds in all, once a process): load them now, off the loop, rather than stall
+        # the loop at the first write of each kind.
         await asyncio.to_thread(warm_models)
         self.store.open_history()
         settings = ServerSettings(
