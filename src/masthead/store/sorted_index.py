@@ -62,13 +62,7 @@ class SortedIndex:
         return index
 
     def __init__(self, entries: Iterable[tuple[SortValue | None, Tiebreak]] = ()) -> None:
-        present: list[_Entry] = []
-        missing: list[Tiebreak] = []
-        for value, tb in entries:
-            if value is None:
-                missing.append(tb)
-            else:
-                present.append((value, *tb))
+        present, missing = _split(entries)
         # Built in one sort: far cheaper than N inserts for the initial list of a source.
         self._present = SortedList(present)
         self._missing = SortedList(missing)
@@ -142,6 +136,20 @@ class SortedIndex:
             hi = lo
 
 
+def _split(
+    entries: Iterable[tuple[SortValue | None, Tiebreak]],
+) -> tuple[list[_Entry], list[Tiebreak]]:
+    """Entries with a value (flat: value then tiebreak) and the tiebreaks of those without."""
+    present: list[_Entry] = []
+    missing: list[Tiebreak] = []
+    for value, tb in entries:
+        if value is None:
+            missing.append(tb)
+        else:
+            present.append((value, *tb))
+    return present, missing
+
+
 # Rows per slice of a SortedIndexBuild: their entries and one run's sort, or that many entries
 # of the merge, or that many logged changes replayed — a few ms each.
 BUILD_STEP = 2000
@@ -206,24 +214,21 @@ class SortedIndexBuild:
             if self._forced:
                 SORTED_BUILDS.forced += 1
                 return self.finish()
-            try:
-                next(self._steps)
-            except StopIteration as done:
-                self._done(done.value)
+            self._advance()
         return self._result
 
     def finish(self) -> SortedIndex:
         """The rest of the build at once (a reader that cannot wait)."""
         while self._result is None:
-            try:
-                next(self._steps)
-            except StopIteration as done:
-                self._done(done.value)
+            self._advance()
         return self._result
 
-    def _done(self, index: SortedIndex) -> None:
-        self._result = index
-        SORTED_BUILDS.finished += 1
+    def _advance(self) -> None:
+        try:
+            next(self._steps)
+        except StopIteration as done:
+            self._result = done.value
+            SORTED_BUILDS.finished += 1
 
     def _build(
         self, rows: Sequence[TableRow], key: Callable[[Any], SortValue | None], step: int
@@ -232,13 +237,7 @@ class SortedIndexBuild:
         missing_runs: list[list[Tiebreak]] = []
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
-            present: list[_Entry] = []
-            missing: list[Tiebreak] = []
-            for value, tb in zip(map(key, chunk), map(tiebreak, chunk), strict=True):
-                if value is None:
-                    missing.append(tb)
-                else:
-                    present.append((value, *tb))
+            present, missing = _split(zip(map(key, chunk), map(tiebreak, chunk), strict=True))
             present.sort()
             missing.sort()
             present_runs.append(present)
