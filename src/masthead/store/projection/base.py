@@ -39,28 +39,27 @@ class OwnerRefIn(msgspec.Struct, gc=False):
     controller: bool = False
 
 
-class MetaIn(msgspec.Struct, gc=False):
+class _IdentityIn(msgspec.Struct, gc=False):
+    """The metadata every projection reads, before labels and owner references."""
+
     name: str = ""
     namespace: str = ""
     uid: str = ""
     resourceVersion: str = ""
     creationTimestamp: datetime | None = None
     deletionTimestamp: datetime | None = None
+
+
+class MetaIn(_IdentityIn, gc=False):
     labels: dict[str, str] | None = None
     ownerReferences: list[OwnerRefIn] | None = None
 
 
-class RawMetaIn(msgspec.Struct, gc=False):
+class RawMetaIn(_IdentityIn, gc=False):
     """`MetaIn` with labels and owner references left raw (`Interner.labels_json`,
     `Interner.owners_json`): for kinds with many objects per template (pods), whose siblings
     share those bytes."""
 
-    name: str = ""
-    namespace: str = ""
-    uid: str = ""
-    resourceVersion: str = ""
-    creationTimestamp: datetime | None = None
-    deletionTimestamp: datetime | None = None
     labels: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     ownerReferences: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
