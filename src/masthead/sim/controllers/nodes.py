@@ -34,6 +34,7 @@ from masthead.sim.controllers.objects import (
 )
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import NODE_HEARTBEAT, NODE_LIFECYCLE
+from masthead.sim.controllers.versioned import PerVersion
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import WriteContext
 from masthead.sim.store import DELETED, Stored, WatchEvent
@@ -221,39 +222,17 @@ class NodeLifecycle(Controller):
         self._pods_marked: set[str] = set()
         # What a sync needs of each node and lease version, decoded once per version: every
         # tick looks at every node (2,000 at `large`), and almost all are Ready and renewed.
-        self._node_facts: dict[str, tuple[int, NodeFacts]] = {}
-        self._renewed: dict[str, tuple[int, float | None]] = {}
+        self._node_facts: PerVersion[NodeFacts] = PerVersion(_node_facts)
+        self._renewed: PerVersion[float | None] = PerVersion(_renew_time)
 
     def _on_node(self, ev: WatchEvent) -> None:
         if ev.type == DELETED:
             self._not_ready_since.pop(ev.obj.name, None)
             self._pods_marked.discard(ev.obj.name)
-            self._node_facts.pop(ev.obj.name, None)
-            self._renewed.pop(ev.obj.name, None)
+            self._node_facts.forget("", ev.obj.name)
+            self._renewed.forget(LEASE_NS, ev.obj.name)
             return
         self.queue.add(ev.obj.name)
-
-    def _facts(self, s: Stored) -> NodeFacts:
-        hit = self._node_facts.get(s.name)
-        if hit is not None and hit[0] == s.rv:
-            return hit[1]
-        node = s.decode()
-        ready = get_condition(node, "Ready")
-        taints = (node.get("spec") or {}).get("taints") or []
-        facts = NodeFacts(
-            ready=None if ready is None else ready.get("status"),
-            tainted=any(x.get("key") in (NOT_READY_TAINT, UNREACHABLE_TAINT) for x in taints),
-        )
-        self._node_facts[s.name] = (s.rv, facts)
-        return facts
-
-    def _renew_time(self, lease: Stored) -> float | None:
-        hit = self._renewed.get(lease.name)
-        if hit is not None and hit[0] == lease.rv:
-            return hit[1]
-        renew = parse_time((lease.decode().get("spec") or {}).get("renewTime"))
-        self._renewed[lease.name] = (lease.rv, renew)
-        return renew
 
     def initial_sync(self) -> None:
         for name in self.ctx.nodes.names():
@@ -270,10 +249,10 @@ class NodeLifecycle(Controller):
         if s is None:
             return
         now = self.now()
-        facts = self._facts(s)
+        facts = self._node_facts.get(s)
         lease = self.store.get(LEASES.storage_key, LEASE_NS, name)
         if facts.ready in (None, "True") and not facts.tainted:
-            renew = None if lease is None else self._renew_time(lease)
+            renew = None if lease is None else self._renewed.get(lease)
             stale = renew is not None and now - renew > self.settings.node_grace
             if not (stale and facts.ready is not None):
                 # Ready (or no Ready condition), renewed and untainted: the full sync below
@@ -285,7 +264,7 @@ class NodeLifecycle(Controller):
         t = rfc3339(now)
         ready = get_condition(node, "Ready")
         if lease is not None and ready is not None and ready.get("status") != "Unknown":
-            renew = self._renew_time(lease)
+            renew = self._renewed.get(lease)
             if renew is not None and now - renew > self.settings.node_grace:
                 node = self._mark_unknown(node, t)
                 ready = get_condition(node, "Ready")
@@ -375,3 +354,17 @@ class NodeLifecycle(Controller):
             self.recorder.record(
                 pod, WARNING, "NodeNotReady", "Node is not ready", component="node-controller"
             )
+
+
+def _node_facts(s: Stored) -> NodeFacts:
+    node = s.decode()
+    ready = get_condition(node, "Ready")
+    taints = (node.get("spec") or {}).get("taints") or []
+    return NodeFacts(
+        ready=None if ready is None else ready.get("status"),
+        tainted=any(x.get("key") in (NOT_READY_TAINT, UNREACHABLE_TAINT) for x in taints),
+    )
+
+
+def _renew_time(lease: Stored) -> float | None:
+    return parse_time((lease.decode().get("spec") or {}).get("renewTime"))
