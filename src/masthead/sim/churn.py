@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from masthead.sim.churn_pacing import BASES, CascadeMeter, StoredPacer
+from masthead.sim.churn_pacing import BASES, CascadeMeter, StoredPacer, writes_due
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import DeleteOptions, WriteContext, now_rfc3339
 from masthead.sim.resources import ResourceInfo, builtin
@@ -227,7 +227,9 @@ class Churn:
         self.rng = random.Random(seed)
         self.report = ChurnReport(target_rate=rate, basis=basis)
         # Only for the "stored" basis: paces the driver by the controllers' cascade.
-        self._pacer = StoredPacer(rate, pattern, burst_period) if basis == "stored" else None
+        self._pacer = (
+            StoredPacer(rate, pattern, burst_period, duration) if basis == "stored" else None
+        )
         self._meter = CascadeMeter()
         self._start_writes = 0
         self.ctx = WriteContext(MANAGER)
@@ -345,14 +347,7 @@ class Churn:
             r.driver_target_rate = self._pacer.driver_rate
             return due
         r.driver_target_rate = self.rate
-        if self.pattern == "bursty":
-            # A whole period's writes fall due at its start.
-            periods = int(elapsed / self.burst_period) + 1
-            total = periods * self.rate * self.burst_period
-            if self.duration is not None:
-                total = min(total, self.rate * self.duration)
-            return int(total)
-        return int(elapsed * self.rate)
+        return int(writes_due(self.rate, elapsed, self.pattern, self.burst_period, self.duration))
 
     def _one(self) -> bool:
         """Do one operation (drawn by weight among those possible now); False if none could."""

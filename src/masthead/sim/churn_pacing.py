@@ -28,6 +28,18 @@ MIN_RATIO = 1.0
 MAX_RATIO = 100.0
 
 
+def writes_due(
+    rate: float, elapsed: float, pattern: str, burst_period: float, duration: float | None
+) -> float:
+    """Writes a churn at `rate` asks for by `elapsed` seconds into its run, whatever they count:
+    steady, or a whole period's writes falling due at its start (bursty), never more than the
+    run's `duration` holds."""
+    if pattern != "bursty":
+        return elapsed * rate
+    total = (int(elapsed / burst_period) + 1) * rate * burst_period
+    return total if duration is None else min(total, rate * duration)
+
+
 class CascadeMeter:
     """Stored writes per driver write over the last RATIO_WINDOW seconds."""
 
@@ -59,17 +71,18 @@ class StoredPacer:
     (a replaced pod's status comes seconds after the delete), so a ratio measured early is
     low, and the driver pauses once the API server has applied what was asked."""
 
-    def __init__(self, rate: float, pattern: str, burst_period: float) -> None:
+    def __init__(
+        self, rate: float, pattern: str, burst_period: float, duration: float | None = None
+    ) -> None:
         self.rate = rate
         self.pattern = pattern
         self.burst_period = burst_period
+        self.duration = duration
         self.driver_rate = rate
 
     def expected(self, elapsed: float) -> float:
         """Stored writes asked for by `elapsed` seconds into the run."""
-        if self.pattern == "bursty":
-            return (int(elapsed / self.burst_period) + 1) * self.rate * self.burst_period
-        return elapsed * self.rate
+        return writes_due(self.rate, elapsed, self.pattern, self.burst_period, self.duration)
 
     def due(self, elapsed: float, stored: int, driver: int, ratio: float) -> int:
         """Driver writes due by `elapsed` seconds of the run (callers cap it by duration)."""
