@@ -24,8 +24,8 @@ def owned_leaf_update(
     time: str,
 ) -> tuple[dict[str, Any], bool] | None:
     """(`old` with `path` set to `value` as the full update path would store it, whether
-    that is a write); `old` is a fresh decode, changed in place. None when this shortcut
-    does not apply."""
+    that is a write); `old` is a fresh decode, changed in place only then. None (and `old`
+    untouched) when this shortcut does not apply."""
     meta = old["metadata"]
     if "generation" in meta or meta.get("deletionTimestamp"):
         return None

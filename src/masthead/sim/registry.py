@@ -359,9 +359,10 @@ class Registry:
         cur = self.store.get(info.storage_key, ns, name)
         if cur is None:
             raise errors.not_found(info, name)
+        obj = cur.decode()  # owned_leaf_update changes it only when it applies
         if not (ctx.dry_run or info.is_custom):
             shortcut = owned_leaf_update(
-                cur.decode(),
+                obj,
                 path,
                 value,
                 manager=ctx.manager,
@@ -371,7 +372,6 @@ class Registry:
             if shortcut is not None:
                 new, changed = shortcut
                 return self._put(info, new) if changed else new
-        obj = cur.decode()
         parent = obj
         for key in path[:-1]:
             parent = parent.setdefault(key, {})
