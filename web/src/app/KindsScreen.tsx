@@ -2,6 +2,7 @@
 // grouped by API group, each opening the generic browse view. A server without the endpoint
 // (404) gets a message and a box to open any group/version/resource by hand.
 
+import { formatCount } from "./formatCount";
 import { useCallback, useMemo, useState, type FormEvent } from "react";
 import { ApiError, clusterPath, fetchJson } from "./api";
 import { browseViewName } from "./catalogue";
@@ -124,7 +125,7 @@ export function KindsScreen({ cluster, onOpen }: { cluster: string; onOpen: (vie
                       {kind.resource} · {kind.version}
                       {kind.namespaced ? "" : " · cluster-scoped"}
                     </span>
-                    {typeof kind.count === "number" && <span className="count"> {kind.count.toLocaleString()}</span>}
+                    {typeof kind.count === "number" && <span className="count"> {formatCount(kind.count)}</span>}
                     {denied && <span className="badge badge-forbidden"> no list access</span>}
                   </li>
                 );

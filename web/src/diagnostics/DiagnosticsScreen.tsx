@@ -2,6 +2,7 @@
 // their freshness, watches open, request rate, relists and 429s; the live socket; every drop
 // counter of the server's bounded queues.
 
+import { formatCount } from "../app/formatCount";
 import { useCallback, useRef } from "react";
 import { fetchJson } from "../app/api";
 import { formatBytes } from "../app/catalogue";
@@ -84,7 +85,7 @@ export function DiagnosticsScreen() {
                     {row.sourcesLive} / {row.sourcesTotal}
                   </td>
                   <td data-col="watches">{row.watchesOpen}</td>
-                  <td data-col="requests">{row.requests.toLocaleString()}</td>
+                  <td data-col="requests">{formatCount(row.requests)}</td>
                   <td data-col="rate">{rate(row.requestRate)}</td>
                   <td data-col="relists">{row.relists}</td>
                   <td data-col="throttled" className={row.throttled > 0 ? "tone-warn" : undefined}>
@@ -144,11 +145,11 @@ export function DiagnosticsScreen() {
                 <dt>subscriptions</dt>
                 <dd>{live?.subscriptions ?? 0}</dd>
                 <dt>frames sent</dt>
-                <dd>{(live?.frames_sent ?? 0).toLocaleString()}</dd>
+                <dd>{formatCount(live?.frames_sent ?? 0)}</dd>
                 <dt>pages built</dt>
-                <dd>{(api?.pages_built ?? 0).toLocaleString()}</dd>
+                <dd>{formatCount(api?.pages_built ?? 0)}</dd>
                 <dt>pages not modified (304)</dt>
-                <dd>{(api?.pages_not_modified ?? 0).toLocaleString()}</dd>
+                <dd>{formatCount(api?.pages_not_modified ?? 0)}</dd>
               </dl>
             </div>
             <div>
@@ -157,7 +158,7 @@ export function DiagnosticsScreen() {
                 {queueDrops(data.sample.snapshot).map((drop) => (
                   <div key={drop.what} className={drop.count > 0 ? "tone-warn" : undefined}>
                     <dt>{drop.what}</dt>
-                    <dd>{drop.count.toLocaleString()}</dd>
+                    <dd>{formatCount(drop.count)}</dd>
                   </div>
                 ))}
               </dl>

@@ -1,6 +1,7 @@
 // CPU and memory: used (metrics) vs requested (the nodes' non-terminated pods) vs allocatable,
 // all from the nodes window; when metrics are not `ok` the card says so instead of showing 0.
 
+import { formatCount } from "../app/formatCount";
 import { formatBytes } from "../app/catalogue";
 import { MetricsNote } from "../app/MetricsNote";
 import type { LiveWindows } from "../app/useLiveWindows";
@@ -22,7 +23,7 @@ export function CapacityCard({ cluster, nodes }: { cluster: string; nodes: LiveW
           {metrics?.state !== "ok" && <MetricsNote source={metrics} />}
           {list && list.total > list.rows.length && (
             <p className="muted">
-              Summed over the first {list.rows.length.toLocaleString()} of {list.total.toLocaleString()} nodes.
+              Summed over the first {formatCount(list.rows.length)} of {formatCount(list.total)} nodes.
             </p>
           )}
         </>

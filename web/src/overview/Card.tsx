@@ -3,6 +3,7 @@
 // windows (the other numbers stay shown), and the body — or, while a source is still syncing,
 // how far the sync got instead of counts that would read as a false 0.
 
+import { formatCount } from "../app/formatCount";
 import type { ReactNode } from "react";
 import type { SourceFreshness } from "../live/protocol";
 import { FreshnessBadge } from "../app/FreshnessBadge";
@@ -57,10 +58,10 @@ export function Card({
 function SyncedBody({ sources, children }: { sources: SourceFreshness[]; children: ReactNode }) {
   const progress = syncProgress(sources);
   if (!progress) return children;
-  const of = progress.total !== null ? ` of ~${progress.total.toLocaleString()}` : "";
+  const of = progress.total !== null ? ` of ~${formatCount(progress.total)}` : "";
   return (
     <p className="muted syncing-note" data-testid="syncing-placeholder">
-      syncing {progress.synced.toLocaleString()}
+      syncing {formatCount(progress.synced)}
       {of} — counts appear when the sync is done
     </p>
   );

@@ -1,5 +1,6 @@
 // Nodes: ready, not ready (a link to the nodes view filtered to them), cordoned.
 
+import { formatCount } from "../app/formatCount";
 import type { LiveWindows } from "../app/useLiveWindows";
 import { Card } from "./Card";
 import { Stat } from "./Stat";
@@ -25,7 +26,7 @@ export function NodesCard({ cluster, nodes }: Omit<CardProps, "subscriptions" | 
         </dl>
       )}
       {list && list.total > list.rows.length && (
-        <p className="muted">First {list.rows.length.toLocaleString()} of {list.total.toLocaleString()} nodes.</p>
+        <p className="muted">First {formatCount(list.rows.length)} of {formatCount(list.total)} nodes.</p>
       )}
     </Card>
   );

@@ -1,6 +1,7 @@
 // Problems, each group linking to the filtered view and each item to its object: failing and
 // crash-looping pods, pending pods, not-ready nodes, failed jobs.
 
+import { formatCount } from "../app/formatCount";
 import { objectKey } from "../app/urlState";
 import { useLiveWindows, type LiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { ageText } from "../table/age";
@@ -93,7 +94,7 @@ export function ProblemsCard({ subscriptions, cluster, nodes, now }: CardProps &
         <div key={group.id} className="problem-group" data-problem={group.id}>
           <h4>
             <a href={group.href}>
-              {group.title} <span className="count">{group.total.toLocaleString()}</span>
+              {group.title} <span className="count">{formatCount(group.total)}</span>
             </a>
           </h4>
           <ul className="problem-list">
@@ -113,7 +114,7 @@ export function ProblemsCard({ subscriptions, cluster, nodes, now }: CardProps &
           </ul>
           {group.total > group.items.length && (
             <a className="more" href={group.href}>
-              all {group.total.toLocaleString()}…
+              all {formatCount(group.total)}…
             </a>
           )}
         </div>

@@ -1,5 +1,6 @@
 // Deployments, statefulsets and daemonsets with fewer ready replicas than desired.
 
+import { formatCount } from "../app/formatCount";
 import { useLiveWindows, type WindowSpec } from "../app/useLiveWindows";
 import { Card } from "./Card";
 import { rowList } from "./pages";
@@ -20,13 +21,13 @@ export function WorkloadsCard({ subscriptions, cluster }: CardProps) {
   return (
     <Card id="workloads" title="Workloads" href={viewHref(cluster, "deployments")} sources={sourcesOf(workloads)} state={workloads}>
       <p>
-        {degraded.map((d) => `${d.total.toLocaleString()} ${d.view}`).join(" · ")}
+        {degraded.map((d) => `${formatCount(d.total)} ${d.view}`).join(" · ")}
         {" — "}
         <span className={count > 0 ? "tone-bad" : "tone-ok"} data-testid="degraded-count">
           {count === 0 ? "all at their desired replicas" : `${count} below desired replicas`}
         </span>
       </p>
-      {cut.length > 0 && <p className="muted">Checked the first {ROW_CAP.toLocaleString()} of {cut.map((d) => d.view).join(", ")}.</p>}
+      {cut.length > 0 && <p className="muted">Checked the first {formatCount(ROW_CAP)} of {cut.map((d) => d.view).join(", ")}.</p>}
       <ul className="problem-list">
         {degraded.flatMap((d) =>
           d.rows.slice(0, LIST_LIMIT).map((row) => (

@@ -3,6 +3,7 @@
 // timestamps and JSON toggles, pause, download and the dropped-lines notice. The list is
 // virtualized; the client buffer is bounded (LogBuffer) and its drops are counted on screen.
 
+import { formatCount } from "../app/formatCount";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { stripAnsi } from "./ansi";
@@ -175,12 +176,12 @@ export function LogsViewer({ cluster, target, containers = [], cap, now = Date.n
       )}
       {(state.droppedServer > 0 || state.droppedClient > 0) && (
         <div className="warning" role="note" data-testid="logs-dropped">
-          {state.droppedServer > 0 && `${state.droppedServer.toLocaleString()} lines dropped by the server (reader too slow). `}
-          {state.droppedClient > 0 && `${state.droppedClient.toLocaleString()} oldest lines dropped from this view (kept ${state.lines.length.toLocaleString()}).`}
+          {state.droppedServer > 0 && `${formatCount(state.droppedServer)} lines dropped by the server (reader too slow). `}
+          {state.droppedClient > 0 && `${formatCount(state.droppedClient)} oldest lines dropped from this view (kept ${formatCount(state.lines.length)}).`}
         </div>
       )}
       <div className="logs-status muted" aria-live="polite">
-        {state.status === "connecting" ? "Connecting…" : `${lines.length.toLocaleString()} lines`}
+        {state.status === "connecting" ? "Connecting…" : `${formatCount(lines.length)} lines`}
         {paused && state.lines.length > paused.length && ` (paused; newer lines waiting)`}
         {state.status === "ended" && " — stream ended"}
         {state.notices.length > 0 && (
