@@ -176,6 +176,10 @@ class Live:
     async def send(self, **op: Any) -> None:
         await self.ws.send_str(orjson.dumps(op).decode())
 
+    async def subscribe(self, sub: str, **fields: Any) -> None:
+        """A subscribe op for `sub`: the admin cluster's pods unless `fields` say otherwise."""
+        await self.send(op="subscribe", sub=sub, **{"cluster": "admin", "view": "pods", **fields})
+
     async def next(
         self, pred: Callable[[dict[str, Any]], bool] = lambda f: True, timeout: float = 5.0
     ) -> dict[str, Any]:
@@ -198,6 +202,15 @@ class Live:
             )
 
         return await self.next(pred, timeout)
+
+    async def settled(self, sub: str, frame: dict[str, Any]) -> dict[str, Any]:
+        """`frame`, or the next page of `sub` once the metrics poller has answered: its state
+        (the last source) is part of every page, so frames before it differ from those after."""
+        if frame["sources"][-1]["state"] != "unknown":
+            return frame
+        return await self.next(
+            lambda f: f.get("sub") == sub and f["sources"][-1]["state"] != "unknown", timeout=10
+        )
 
 
 @asynccontextmanager

@@ -252,9 +252,7 @@ async def test_live_frames_carry_metrics_state() -> None:
         served(connect=("admin",), feeds=FAST_FEEDS, metrics_config=FAST_METRICS) as s,
         live_socket(s) as live,
     ):
-        await live.send(
-            op="subscribe", sub="s1", cluster="admin", view="pods", window={"limit": 10}
-        )
+        await live.subscribe("s1", window={"limit": 10})
 
         def metrics_state(state: str) -> Any:
             def pred(f: dict[str, Any]) -> bool:

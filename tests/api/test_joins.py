@@ -71,13 +71,8 @@ async def test_a_joined_change_updates_the_node_page_and_its_live_window() -> No
         await s.page("admin", "pods", limit=1)
         first = await s.page("admin", "nodes", limit=1000)
         row = max(first["rows"], key=lambda r: r["pods"] or 0)
-        await live.send(
-            op="subscribe",
-            sub="n",
-            cluster="admin",
-            view="nodes",
-            query={"sort": "name"},
-            window={"offset": 0, "limit": 1000},
+        await live.subscribe(
+            "n", view="nodes", query={"sort": "name"}, window={"offset": 0, "limit": 1000}
         )
         await live.page("n", timeout=5)
         etag = first["version"]
@@ -153,10 +148,8 @@ async def test_service_endpoints_match_the_slices_and_follow_a_slice_change() ->
 
         # A slice's endpoint turns unready: the page and a live window follow the joined table.
         row = next(r for r in page["rows"] if r["endpoints_ready"])
-        await live.send(
-            op="subscribe",
-            sub="svc",
-            cluster="admin",
+        await live.subscribe(
+            "svc",
             view="services",
             query={"namespace": row["namespace"]},
             window={"offset": 0, "limit": 1000},

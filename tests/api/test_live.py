@@ -19,15 +19,7 @@ POD_QUERY = {"sort": "restarts", "desc": 1}
 async def test_subscribe_change_window_query_unsubscribe() -> None:
     async with served(connect=("admin",)) as s, live_socket(s) as live:
         total = s.sim.store.count(("", "pods"))
-        await live.send(
-            op="subscribe",
-            sub="s1",
-            cluster="admin",
-            view="pods",
-            query=POD_QUERY,
-            window={"offset": 0, "limit": 10},
-            seq=1,
-        )
+        await live.subscribe("s1", query=POD_QUERY, window={"offset": 0, "limit": 10}, seq=1)
         cluster = await live.next(lambda f: f["type"] == "cluster")
         assert cluster["cluster"] == "admin"
         first = await live.page(seq=1, total=total)
@@ -74,15 +66,7 @@ async def test_subscribe_change_window_query_unsubscribe() -> None:
 async def test_frames_are_coalesced_to_the_interval() -> None:
     live_tuning = LiveTuning(min_interval=0.2)
     async with served(connect=("admin",), live=live_tuning) as s, live_socket(s) as live:
-        await live.send(
-            op="subscribe",
-            sub="s1",
-            cluster="admin",
-            view="pods",
-            query=POD_QUERY,
-            window={"offset": 0, "limit": 5},
-            seq=1,
-        )
+        await live.subscribe("s1", query=POD_QUERY, window={"offset": 0, "limit": 5}, seq=1)
         await live.page(seq=1, total=s.sim.store.count(("", "pods")))
         pod = objects(s.sim, ("", "pods"))[3]
         for i in range(20):  # 20 changes in ~0.4 s
@@ -102,15 +86,8 @@ async def test_frames_are_coalesced_to_the_interval() -> None:
 async def test_a_slow_interval_paces_change_frames_but_not_answers() -> None:
     tuning = LiveTuning(min_interval=0.01)
     async with served(connect=("admin",), live=tuning) as s, live_socket(s) as live:
-        await live.send(
-            op="subscribe",
-            sub="s1",
-            cluster="admin",
-            view="pods",
-            query=POD_QUERY,
-            window={"offset": 0, "limit": 5},
-            interval=2000,
-            seq=1,
+        await live.subscribe(
+            "s1", query=POD_QUERY, window={"offset": 0, "limit": 5}, interval=2000, seq=1
         )
         await live.page(seq=1, total=s.sim.store.count(("", "pods")))
         pod = objects(s.sim, ("", "pods"))[3]
@@ -126,36 +103,23 @@ async def test_a_slow_interval_paces_change_frames_but_not_answers() -> None:
             await live.page(timeout=1.0)
         paced = await live.page(timeout=5.0)
         assert paced["rows"][0]["restarts"] == 2100
-        await live.send(op="subscribe", sub="s2", cluster="admin", view="pods", interval="x")
+        await live.subscribe("s2", interval="x")
         err = await live.next(lambda f: f["type"] == "error")
         assert err["sub"] == "s2" and err["error"]["details"]["parameter"] == "interval"
-        await live.send(op="subscribe", sub="s3", cluster="admin", view="pods", interval=3_600_000)
+        await live.subscribe("s3", interval=3_600_000)
         err = await live.next(lambda f: f["type"] == "error")
         assert err["error"]["details"]["parameter"] == "interval"
 
 
 async def test_errors_are_frames_naming_the_parameter() -> None:
     async with served(connect=("admin",)) as s, live_socket(s) as live:
-        await live.send(
-            op="subscribe",
-            sub="s1",
-            cluster="admin",
-            view="pods",
-            query={"sort": "nope"},
-            window={"offset": 0, "limit": 5},
-        )
+        await live.subscribe("s1", query={"sort": "nope"}, window={"offset": 0, "limit": 5})
         err = await live.next(lambda f: f["type"] == "error")
         assert err["sub"] == "s1" and err["error"]["details"]["parameter"] == "query.sort"
-        await live.send(
-            op="subscribe",
-            sub="s2",
-            cluster="admin",
-            view="pods",
-            window={"offset": 0, "limit": 5000},
-        )
+        await live.subscribe("s2", window={"offset": 0, "limit": 5000})
         err = await live.next(lambda f: f["type"] == "error")
         assert err["error"]["details"]["parameter"] == "window.limit"
-        await live.send(op="subscribe", sub="s3", cluster="restricted", view="pods")
+        await live.subscribe("s3", cluster="restricted")
         err = await live.next(lambda f: f["type"] == "error")
         assert err["error"]["code"] == 503 and err["error"]["details"]["state"] == "idle"
         # The waiting subscription opens as soon as its cluster connects.
@@ -224,22 +188,8 @@ async def test_equal_windows_share_one_page_build_and_other_namespaces_do_not_wa
         here, elsewhere = namespaces[0], namespaces[1]
         window = {"offset": 0, "limit": 10}
         for live in (tab1, tab2):
-            await live.send(
-                op="subscribe",
-                sub="all",
-                cluster="admin",
-                view="pods",
-                query=POD_QUERY,
-                window=window,
-            )
-            await live.send(
-                op="subscribe",
-                sub="here",
-                cluster="admin",
-                view="pods",
-                query={**POD_QUERY, "namespace": here},
-                window=window,
-            )
+            await live.subscribe("all", query=POD_QUERY, window=window)
+            await live.subscribe("here", query={**POD_QUERY, "namespace": here}, window=window)
             # The two windows' frames after the sync come in either order.
             want = {"all": len(pods), "here": sum(p.namespace == here for p in pods)}
             totals: dict[str, int] = {}

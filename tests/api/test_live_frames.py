@@ -22,9 +22,7 @@ async def test_deflate_only_when_asked_or_in_cluster(
     ):
         assert ws.compress == negotiated
         live = Live(ws)
-        await live.send(
-            op="subscribe", sub="s", cluster="admin", view="pods", query=POD_QUERY, seq=3
-        )
+        await live.subscribe("s", query=POD_QUERY, seq=3)
         frame = await live.page("s", seq=3)
         assert frame["total"] == s.sim.store.count(("", "pods")) and frame["rows"]
 
@@ -32,23 +30,10 @@ async def test_deflate_only_when_asked_or_in_cluster(
 async def test_equal_windows_get_one_encoding_with_their_own_sub_and_seq() -> None:
     async with served(connect=("admin",)) as s, live_socket(s) as live:
         window = {"offset": 0, "limit": 5}
-        await live.send(
-            op="subscribe", sub="a", cluster="admin", view="pods", query=POD_QUERY, window=window
-        )
-        # Settled: the metrics poller has answered (its state is part of the page).
-        a = await live.next(
-            lambda f: f.get("sub") == "a" and f["sources"][-1]["state"] != "unknown", timeout=10
-        )
+        await live.subscribe("a", query=POD_QUERY, window=window)
+        a = await live.settled("a", await live.page("a"))
         shared = (await s.diagnostics())["live"]["pages_shared"]
-        await live.send(
-            op="subscribe",
-            sub="b",
-            cluster="admin",
-            view="pods",
-            query=POD_QUERY,
-            window=window,
-            seq=7,
-        )
+        await live.subscribe("b", query=POD_QUERY, window=window, seq=7)
         b = await live.page("b", seq=7)
         assert (await s.diagnostics())["live"]["pages_shared"] == shared + 1
         assert (a["sub"], a.get("seq"), b["sub"], b["seq"]) == ("a", None, "b", 7)

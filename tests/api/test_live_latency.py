@@ -14,21 +14,8 @@ from tests.api.test_pages import bump_restarts, objects
 
 async def test_a_change_frame_is_sampled_within_the_change_to_frame_time_seen() -> None:
     async with served(connect=("admin",)) as s, live_socket(s) as live:
-        await live.send(
-            op="subscribe",
-            sub="s1",
-            cluster="admin",
-            view="pods",
-            query=POD_QUERY,
-            window={"offset": 0, "limit": 10},
-            seq=1,
-        )
-        first = await live.page(seq=1)
-        if first["sources"][-1]["state"] == "unknown":  # settled: the metrics poller answered
-            await live.next(
-                lambda f: f.get("sub") == "s1" and f["sources"][-1]["state"] != "unknown",
-                timeout=10,
-            )
+        await live.subscribe("s1", query=POD_QUERY, window={"offset": 0, "limit": 10}, seq=1)
+        await live.settled("s1", await live.page(seq=1))
         status, reset, _ = await s.get("/api/v1/diagnostics", params={"reset": "1"})
         assert status == 200 and reset["reset"] is True
         latency = (await s.diagnostics())["live"]["frame_latency"]

@@ -55,7 +55,7 @@ async def test_metrics_match_diagnostics_for_a_connected_cluster() -> None:
             "/api/v1/clusters/admin/actions/cordon", {"name": "missing-node", "dryRun": True}
         )
         assert status == 404
-        await live.send(op="subscribe", sub="s1", cluster="admin", view="pods")
+        await live.subscribe("s1")
         await live.page()
 
         before = await s.diagnostics()

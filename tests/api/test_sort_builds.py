@@ -58,15 +58,7 @@ async def test_a_live_window_waits_for_its_sort_and_then_answers(
     monkeypatch.setattr(sorted_index, "BUILD_STEP", 4)
     async with served(connect=("admin",)) as s, live_socket(s) as live:
         pods = objects(s.sim, ("", "pods"))
-        await live.send(
-            op="subscribe",
-            sub="n",
-            cluster="admin",
-            view="pods",
-            query={"sort": "node"},
-            window={"offset": 5, "limit": 20},
-            seq=3,
-        )
+        await live.subscribe("n", query={"sort": "node"}, window={"offset": 5, "limit": 20}, seq=3)
         frame = await live.page("n", seq=3, total=len(pods))
         assert [r["uid"] for r in frame["rows"]] == node_order(pods)[5:25]
         assert (await s.diagnostics())["live"]["sort_waits"] >= 1
