@@ -6,7 +6,7 @@ the view's rows converge within CONVERGE_WITHIN to the brute-force answer comput
 simulator's own store: no ghost, missing or duplicate row, every source live.
 
 The data layer's side of the same faults is tests/kube/test_convergence.py; its tunings (watchdog
-1.5 s, backoff 10..50 ms, stale after 0.5 s) and fault wiring are reused here.
+2 s, backoff 10..50 ms, stale after 0.5 s) and fault wiring are reused here.
 """
 
 from __future__ import annotations
