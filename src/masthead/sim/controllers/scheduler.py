@@ -13,6 +13,7 @@ heartbeats), pods leave a node, or `unschedulable_retry` passes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from masthead.sim.clone import clone
@@ -23,6 +24,7 @@ from masthead.sim.controllers.nodeinfo import (
     node_info,
     untolerated_taint,
 )
+from masthead.sim.controllers.nodeusage import NodeUsage
 from masthead.sim.controllers.objects import NODES, PODS, Obj, pod_requests, rfc3339, set_condition
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import SCHEDULER
@@ -40,18 +42,25 @@ class Scheduler(Controller):
     def setup(self) -> None:
         self.tick_interval = self.settings.unschedulable_retry
         self.unschedulable: set[tuple[str, str]] = set()
-        self._usage: dict[str, tuple[int, int, int]] = {}
+        self.usage = NodeUsage(self._stored_on, self._requests)
         self._offset = 0
         self._retry_pending = False
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
-        self.ctx.pods.node_listeners.append(self._usage_changed)
         self.bound = 0
 
-    def _usage_changed(self, node: str) -> None:
-        self._usage.pop(node, None)
+    def _stored_on(self, node: str) -> Iterator[Stored]:
+        for ns, name in list(self.ctx.pods.by_node.get(node, ())):
+            s = self.store.get(PODS.storage_key, ns, name)
+            if s is not None:
+                yield s
+
+    def _requests(self, s: Stored) -> tuple[int, int]:
+        v = self.ctx.pods.view(s)
+        return v.cpu_m, v.mem
 
     def _on_pod(self, ev: WatchEvent) -> None:
+        self.usage.observe(ev)
         s = ev.obj
         if ev.type == DELETED:
             key = (s.namespace, s.name)
@@ -100,18 +109,8 @@ class Scheduler(Controller):
 
     # ------------------------------------------------------------------ scheduling
     def _node_usage(self, node: str) -> tuple[int, int, int]:
-        u = self._usage.get(node)
-        if u is None:
-            cpu = mem = n = 0
-            for p in self.ctx.pods.on_node(node):
-                if p.phase in ("Succeeded", "Failed"):
-                    continue
-                cpu += p.cpu_m
-                mem += p.mem
-                n += 1
-            u = (cpu, mem, n)
-            self._usage[node] = u
-        return u
+        u = self.usage.get(node)
+        return u.cpu_m, u.mem, u.pods
 
     def _fits(self, spec: Obj, cpu: int, mem: int, node: NodeInfo) -> list[str]:
         """The reasons `node` does not fit (empty: it fits)."""
@@ -207,7 +206,6 @@ class Scheduler(Controller):
         )
         self.registry.put_prepared(PODS, new)
         self.unschedulable.discard((new["metadata"]["namespace"], new["metadata"]["name"]))
-        self._usage.pop(node.name, None)
         self.bound += 1
         meta = pod["metadata"]
         self.recorder.record(
