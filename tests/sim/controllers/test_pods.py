@@ -161,7 +161,9 @@ def _sized(name: str, cpu: str, node: str = "") -> dict[str, Any]:
     return p
 
 
-async def test_a_pod_leaving_a_node_retries_unschedulable_pods_on_that_node_alone() -> None:
+async def test_a_node_change_or_a_pod_leaving_retries_unschedulable_pods_on_that_node_alone() -> (
+    None
+):
     # Periodic retries out of the way: only the pods leaving can move the unschedulable one.
     settings = ControllerSettings.fast(unschedulable_retry=3600.0)
     async with cluster(settings=settings) as c:
@@ -182,8 +184,15 @@ async def test_a_pod_leaving_a_node_retries_unschedulable_pods_on_that_node_alon
         async def gone(name: str) -> bool:
             return (await c.get(f"{PODS}/{name}")).status == 404
 
+        # n-2 changes in what the filters read (a label): the pod is tried on n-2 alone.
+        r = await c.patch(
+            f"{NODES}/n-2",
+            {"metadata": {"labels": {"disk": "ssd"}}},
+            "application/merge-patch+json",
+        )
+        assert r.status == 200, r.text
         # tiny-1 leaves n-1: 300m free there is still too little, and no other node gained
-        # room, so the pod is tried on n-1 alone and no second failure is recorded.
+        # room, so the pod is tried on n-1 alone. Neither retry records a second failure.
         assert (await c.delete(f"{PODS}/tiny-1")).status == 200
         await eventually(lambda: gone("tiny-1"), what="tiny-1 deleted")
         assert (await c.delete(f"{PODS}/fill-1")).status == 200

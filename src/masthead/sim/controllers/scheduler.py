@@ -7,7 +7,8 @@ window, like percentageOfNodesToScore) the least allocated wins. Binding writes 
 way the binding subresource does (no managedFields entry); a pod that fits nowhere gets
 PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when a node
 changes in what the filters read (labels, taints, unschedulable, allocatable, Ready; not its
-heartbeats) or `unschedulable_retry` passes; when a pod leaves a node, on that node alone.
+heartbeats) or a pod leaves a node, on that node alone, and on every node each
+`unschedulable_retry`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from masthead.sim.registry import WriteContext
 from masthead.sim.store import DELETED, Stored, WatchEvent
 
 COMPONENT = "default-scheduler"
-_RETRY = ("", "")  # queue item: retry every unschedulable pod
 SCORE_WINDOW = 50  # feasible nodes looked at before picking the least allocated
 
 
@@ -48,8 +48,10 @@ class Scheduler(Controller):
         # Unschedulable pods as read for a retry on a freed node (shared read-only; _bind
         # clones): one decode per pod version, not one per pod deletion anywhere.
         self._pending: PerVersion[tuple[Obj, int, int]] = PerVersion(_pending_read)
+        # What the filters read of each node's last version (its resourceVersion beside):
+        # a node event decodes only the new version. Entries go with their nodes.
+        self._node_filters: dict[str, tuple[int, tuple[Any, ...]]] = {}
         self._offset = 0
-        self._retry_pending = False
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
         self.bound = 0
@@ -71,7 +73,7 @@ class Scheduler(Controller):
             key = (s.namespace, s.name)
             self.unschedulable.discard(key)
             self._pending.forget(*key)
-            self._freed(s.fields.get("spec.nodeName", ""))
+            self._try_on_node(s.fields.get("spec.nodeName", ""))
             return
         if _wants_scheduling(s.fields):
             if (s.namespace, s.name) not in self.unschedulable:
@@ -81,25 +83,35 @@ class Scheduler(Controller):
             and s.fields.get("status.phase") in ("Succeeded", "Failed")
             and ev.prev.fields.get("status.phase") != s.fields.get("status.phase")
         ):
-            self._freed(s.fields.get("spec.nodeName", ""))
+            self._try_on_node(s.fields.get("spec.nodeName", ""))
 
     def _on_node(self, ev: WatchEvent) -> None:
+        name = ev.obj.name
         if ev.type == DELETED:
+            self._node_filters.pop(name, None)
             return
-        if ev.prev is not None and _filtered_by(ev.prev) == _filtered_by(ev.obj):
-            # A heartbeat (status times, images) cannot make a pod fit: upstream's queue
-            # moves unschedulable pods only on a node change its filters can see. At 2,000
-            # nodes the 60 s heartbeats kept every unschedulable pod walking all nodes.
+        info = self.ctx.nodes.get(name)  # the stored version is ev.obj's: decoded once, shared
+        if info is None:
             return
-        self._retry_unschedulable()
+        now = _filters_of(info)
+        before = self._node_filters.get(name)
+        self._node_filters[name] = (ev.obj.rv, now)
+        if ev.prev is not None:
+            was = before[1] if before and before[0] == ev.prev.rv else _filtered_by(ev.prev)
+            if was == now:
+                # A heartbeat (status times, images) cannot make a pod fit: upstream's queue
+                # moves unschedulable pods only on a node change its filters can see.
+                return
+        self._try_on_node(name)
 
-    def _freed(self, node: str) -> None:
-        """A pod left `node` (deleted or finished): only that node has more room than when
-        the unschedulable pods last failed, so they are tried on it alone (upstream's queueing
-        hint for a deleted pod). A walk of all 2,000 nodes per unschedulable pod on every pod
-        deletion was most of the scheduler's CPU under churn at `large`."""
+    def _try_on_node(self, node: str) -> None:
+        """`node` changed in what the filters read, or a pod left it (deleted or finished):
+        only that node can fit a pod that failed on all of them, so the unschedulable pods
+        are tried on it alone (upstream's queueing hints check the changed node or the
+        deleted pod's). A walk of all 2,000 nodes per unschedulable pod on every pod deletion
+        and node flap was most of the scheduler's CPU under churn at `large`."""
         if node and self.unschedulable:
-            self.queue.add(_Freed(node))
+            self.queue.add(_TryNode(node))
 
     def _retry_on(self, name: str) -> None:
         node = self.ctx.nodes.get(name)
@@ -117,14 +129,7 @@ class Scheduler(Controller):
             if not self._fits(pod.get("spec") or {}, cpu, mem, node):
                 self._bind(pod, node)
 
-    def _retry_unschedulable(self) -> None:
-        # Debounced: a burst of node or pod changes costs one retry round.
-        if self.unschedulable and not self._retry_pending:
-            self._retry_pending = True
-            self.queue.add(_RETRY)
-
     def _flush_retry(self) -> None:
-        self._retry_pending = False
         for key in list(self.unschedulable):
             self.queue.add(key)
 
@@ -163,10 +168,7 @@ class Scheduler(Controller):
         return reasons
 
     def sync(self, item: Any) -> None:
-        if item == _RETRY:
-            self._flush_retry()
-            return
-        if isinstance(item, _Freed):
+        if isinstance(item, _TryNode):
             self._retry_on(item.node)
             return
         ns, name = item
@@ -283,7 +285,7 @@ class Scheduler(Controller):
 
 
 @dataclass(frozen=True, slots=True)
-class _Freed:
+class _TryNode:
     """Queue item: retry the unschedulable pods on this node only."""
 
     node: str
@@ -296,8 +298,11 @@ def _pending_read(s: Stored) -> tuple[Obj, int, int]:
 
 
 def _filtered_by(s: Stored) -> tuple[Any, ...]:
+    return _filters_of(node_info(s.decode()))
+
+
+def _filters_of(n: NodeInfo) -> tuple[Any, ...]:
     """What of a node version the filters (and the Ready condition) read."""
-    n = node_info(s.decode())
     return (n.labels, n.taints, n.unschedulable, n.cpu_m, n.mem, n.pods, n.ready)
 
 
