@@ -45,8 +45,8 @@ class Scheduler(Controller):
         self.tick_interval = self.settings.unschedulable_retry
         self.unschedulable: set[tuple[str, str]] = set()
         self.usage = NodeUsage(self._stored_on, self._requests)
-        # Unschedulable pods as read for a retry on a freed node (shared read-only; _bind
-        # clones): one decode per pod version, not one per pod deletion anywhere.
+        # Unschedulable pods as read for a retry on one changed node (shared read-only;
+        # _bind clones): one decode per pod version, not one per pod deletion or node flap.
         self._pending: PerVersion[tuple[Obj, int, int]] = PerVersion(_pending_read)
         # What the filters read of each node's last version (its resourceVersion beside):
         # a node event decodes only the new version. Entries go with their nodes.
