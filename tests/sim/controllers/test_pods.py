@@ -153,6 +153,58 @@ async def test_graceful_delete_kills_containers_first() -> None:
         assert len(await _events(c, "bye", "Killing")) == 1
 
 
+def _sized(name: str, cpu: str, node: str = "") -> dict[str, Any]:
+    p = pod(name)
+    p["spec"]["containers"][0]["resources"]["requests"]["cpu"] = cpu
+    if node:
+        p["spec"]["nodeName"] = node
+    return p
+
+
+async def test_a_node_change_or_a_pod_leaving_retries_unschedulable_pods_on_that_node_alone() -> (
+    None
+):
+    # Periodic retries out of the way: only the pods leaving can move the unschedulable one.
+    settings = ControllerSettings.fast(unschedulable_retry=3600.0)
+    async with cluster(settings=settings) as c:
+        await add_nodes(c, "n-1", "n-2", cpu="1")
+        for p in (
+            _sized("fill-1", "700m", "n-1"),
+            _sized("tiny-1", "100m", "n-1"),
+            _sized("fill-2", "700m", "n-2"),
+        ):
+            assert (await c.post(PODS, p)).status == 201
+        assert (await c.post(PODS, _sized("big", "600m"))).status == 201
+
+        async def failed() -> list[dict[str, Any]]:
+            return await _events(c, "big", "FailedScheduling")
+
+        await eventually(failed, what="FailedScheduling")
+
+        async def gone(name: str) -> bool:
+            return (await c.get(f"{PODS}/{name}")).status == 404
+
+        # n-2 changes in what the filters read (a label): the pod is tried on n-2 alone.
+        r = await c.patch(
+            f"{NODES}/n-2",
+            {"metadata": {"labels": {"disk": "ssd"}}},
+            "application/merge-patch+json",
+        )
+        assert r.status == 200, r.text
+        # tiny-1 leaves n-1: 300m free there is still too little, and no other node gained
+        # room, so the pod is tried on n-1 alone. Neither retry records a second failure.
+        assert (await c.delete(f"{PODS}/tiny-1")).status == 200
+        await eventually(lambda: gone("tiny-1"), what="tiny-1 deleted")
+        assert (await c.delete(f"{PODS}/fill-1")).status == 200
+
+        async def bound() -> str:
+            got = await c.get(f"{PODS}/big")
+            return str(got.body["spec"].get("nodeName", ""))
+
+        assert await eventually(bound, what="big bound after fill-1 left") == "n-1"
+        assert [e.get("series") for e in await failed()] == [None]
+
+
 async def test_unschedulable_pod_is_retried_on_node_changes_filters_see_not_heartbeats() -> None:
     # Periodic retries out of the way: only node events can move the pod.
     settings = ControllerSettings.fast(unschedulable_retry=3600.0, node_status_interval=0.1)

@@ -22,6 +22,7 @@ from masthead.sim.controllers.objects import (
     int_or_percent,
     template_hash,
 )
+from masthead.sim.controllers.ownedpods import OwnedPods
 from masthead.sim.controllers.revisions import sync_revisions
 from masthead.sim.controllers.runtime import PodView
 from masthead.sim.controllers.settings import DAEMONSET
@@ -82,6 +83,7 @@ class DaemonSetController(WorkloadController):
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
         self._targets: dict[str, str] = {}  # pod uid → node it was created for
+        self._pods = OwnedPods(self.store, "DaemonSet")
         # Per DaemonSet (namespace, name); an entry goes when its DaemonSet is deleted.
         self._eligibility: dict[tuple[str, str], _Eligibility] = {}
 
@@ -92,6 +94,7 @@ class DaemonSetController(WorkloadController):
         self.queue.add(key)
 
     def _on_pod(self, ev: WatchEvent) -> None:
+        self._pods.observe(ev)
         if ev.type == DELETED:
             self._targets.pop(ev.obj.uid, None)
         self.enqueue_owner(ev, "DaemonSet")
@@ -111,6 +114,7 @@ class DaemonSetController(WorkloadController):
             self.queue.add((s.namespace, s.name))
 
     def initial_sync(self) -> None:
+        self._pods.load()
         for s in self.store.iter_objects(DAEMONSETS.storage_key):
             self.queue.add((s.namespace, s.name))
 
@@ -135,6 +139,17 @@ class DaemonSetController(WorkloadController):
                 e.nodes.discard(name)
         e.dirty.clear()
         return e.nodes
+
+    def _active(self, ds: Obj) -> list[PodView]:
+        """The DaemonSet's active pods, in (namespace, name) order."""
+        meta = ds["metadata"]
+        uid = meta["uid"]
+        out = []
+        for s in self._pods.pods(meta["namespace"], meta["name"]):
+            p = self.ctx.pods.view(s)
+            if p.owner_uid == uid and p.active:
+                out.append(p)
+        return out
 
     def _target(self, p: PodView) -> str:
         if p.node:
@@ -168,9 +183,7 @@ class DaemonSetController(WorkloadController):
         gen = str(ds["metadata"].get("generation", 1))
         eligible = self._eligible_nodes(item, ds, tspec)
         by_node: dict[str, list[PodView]] = {}
-        active = [
-            p for p in self.ctx.pods.owned_by(self.registry, ds["metadata"]["uid"]) if p.active
-        ]
+        active = self._active(ds)
         for p in active:
             by_node.setdefault(self._target(p), []).append(p)
         wrote = False
@@ -216,10 +229,7 @@ class DaemonSetController(WorkloadController):
 
     def _status(self, ds: Obj, eligible: set[str], rev: str, active: list[PodView] | None) -> None:
         """`active`: the DaemonSet's active pods, if the sync changed none (else re-read)."""
-        pods = active
-        if pods is None:
-            uid = ds["metadata"]["uid"]
-            pods = [p for p in self.ctx.pods.owned_by(self.registry, uid) if p.active]
+        pods = self._active(ds) if active is None else active
         scheduled = {p.node for p in pods if p.node}
         ready = [p for p in pods if p.ready and p.node in eligible]
         updated = [p for p in pods if p.labels.get(REVISION) == rev and p.node in eligible]

@@ -14,14 +14,14 @@ from masthead.sim.controllers.objects import (
     PODS,
     SERVICES,
     Obj,
-    labels_match,
     rfc3339,
 )
 from masthead.sim.controllers.runtime import Controller, PodView
 from masthead.sim.controllers.settings import ENDPOINTSLICE
+from masthead.sim.controllers.versioned import PerVersion
 from masthead.sim.errors import ApiError
 from masthead.sim.registry import DeleteOptions, WriteContext
-from masthead.sim.store import DELETED, WatchEvent
+from masthead.sim.store import DELETED, Stored, WatchEvent
 
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 CONTROLLER = "endpointslice-controller.k8s.io"
@@ -37,6 +37,14 @@ class EndpointSliceController(Controller):
         self.selectors: dict[str, dict[str, dict[str, str]]] = {}
         self.handlers[SERVICES.storage_key] = self._on_service
         self.handlers[PODS.storage_key] = self._on_pod
+        self.handlers[ENDPOINT_SLICES.storage_key] = self._on_slice
+        # A Service's slices, read once per version and shared between its syncs: _update
+        # builds new dicts, never changing a read one.
+        self._slice_reads: PerVersion[Obj] = PerVersion(Stored.decode)
+
+    def _on_slice(self, ev: WatchEvent) -> None:
+        if ev.type == DELETED:
+            self._slice_reads.forget(ev.obj.namespace, ev.obj.name)
 
     def _remember(self, ns: str, name: str, svc: Obj | None) -> None:
         sel = ((svc or {}).get("spec") or {}).get("selector") if svc else None
@@ -71,7 +79,7 @@ class EndpointSliceController(Controller):
         out = []
         for key, ns, name in self.registry.dependents(svc["metadata"]["uid"]):
             if key == ENDPOINT_SLICES.storage_key and (s := self.store.get(key, ns, name)):
-                sl = s.decode()
+                sl = self._slice_reads.get(s)
                 if (sl["metadata"].get("labels") or {}).get(MANAGED_BY) == CONTROLLER:
                     out.append(sl)
         return sorted(out, key=lambda x: x["metadata"]["name"])
@@ -128,14 +136,19 @@ class EndpointSliceController(Controller):
                 self._delete(sl)
             return
         pods: list[PodView] = []
+        # The first pod's container ports resolve named target ports; without one the pod
+        # is not read (a whole-pod decode on every sync of every Service).
+        named = _targets_named_port(svc)
         first_pod: Obj | None = None
+        items = sorted(selector.items())
         for ps in self.store.iter_objects(PODS.storage_key, ns):
-            if not labels_match({"matchLabels": selector}, dict(ps.labels)):
+            labels = ps.labels
+            if any(labels.get(k) != v for k, v in items):
                 continue
             v = self.ctx.pods.view(ps)
             if not v.ip or v.phase in ("Succeeded", "Failed"):
                 continue
-            if first_pod is None:
+            if named and first_pod is None:
                 first_pod = ps.decode()
             pods.append(v)
         pods.sort(key=lambda v: v.name)
@@ -211,3 +224,11 @@ class EndpointSliceController(Controller):
                 ENDPOINT_SLICES, sl["metadata"]["namespace"], sl["metadata"]["name"],
                 DeleteOptions(),
             )  # fmt: skip
+
+
+def _targets_named_port(svc: Obj) -> bool:
+    """Whether a Service port targets a container port by name."""
+    return any(
+        isinstance(p.get("targetPort", p.get("port")), str)
+        for p in (svc.get("spec") or {}).get("ports") or []
+    )

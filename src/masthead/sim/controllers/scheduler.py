@@ -7,12 +7,15 @@ window, like percentageOfNodesToScore) the least allocated wins. Binding writes 
 way the binding subresource does (no managedFields entry); a pod that fits nowhere gets
 PodScheduled=False/Unschedulable and a FailedScheduling event, and is retried when a node
 changes in what the filters read (labels, taints, unschedulable, allocatable, Ready; not its
-heartbeats), pods leave a node, or `unschedulable_retry` passes.
+heartbeats) or a pod leaves a node, on that node alone, and on every node each
+`unschedulable_retry`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from masthead.sim.clone import clone
@@ -23,14 +26,15 @@ from masthead.sim.controllers.nodeinfo import (
     node_info,
     untolerated_taint,
 )
+from masthead.sim.controllers.nodeusage import NodeUsage
 from masthead.sim.controllers.objects import NODES, PODS, Obj, pod_requests, rfc3339, set_condition
 from masthead.sim.controllers.runtime import Controller
 from masthead.sim.controllers.settings import SCHEDULER
+from masthead.sim.controllers.versioned import PerVersion
 from masthead.sim.registry import WriteContext
 from masthead.sim.store import DELETED, Stored, WatchEvent
 
 COMPONENT = "default-scheduler"
-_RETRY = ("", "")  # queue item: retry every unschedulable pod
 SCORE_WINDOW = 50  # feasible nodes looked at before picking the least allocated
 
 
@@ -40,24 +44,36 @@ class Scheduler(Controller):
     def setup(self) -> None:
         self.tick_interval = self.settings.unschedulable_retry
         self.unschedulable: set[tuple[str, str]] = set()
-        self._usage: dict[str, tuple[int, int, int]] = {}
+        self.usage = NodeUsage(self._stored_on, self._requests)
+        # Unschedulable pods as read for a retry on one changed node (shared read-only;
+        # _bind clones): one decode per pod version, not one per pod deletion or node flap.
+        self._pending: PerVersion[tuple[Obj, int, int]] = PerVersion(_pending_read)
+        # What the filters read of each node's last version (its resourceVersion beside):
+        # a node event decodes only the new version. Entries go with their nodes.
+        self._node_filters: dict[str, tuple[int, tuple[Any, ...]]] = {}
         self._offset = 0
-        self._retry_pending = False
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
-        self.ctx.pods.node_listeners.append(self._usage_changed)
         self.bound = 0
 
-    def _usage_changed(self, node: str) -> None:
-        self._usage.pop(node, None)
+    def _stored_on(self, node: str) -> Iterator[Stored]:
+        for ns, name in list(self.ctx.pods.by_node.get(node, ())):
+            s = self.store.get(PODS.storage_key, ns, name)
+            if s is not None:
+                yield s
+
+    def _requests(self, s: Stored) -> tuple[int, int]:
+        v = self.ctx.pods.view(s)
+        return v.cpu_m, v.mem
 
     def _on_pod(self, ev: WatchEvent) -> None:
+        self.usage.observe(ev)
         s = ev.obj
         if ev.type == DELETED:
             key = (s.namespace, s.name)
             self.unschedulable.discard(key)
-            if s.fields.get("spec.nodeName"):
-                self._retry_unschedulable()
+            self._pending.forget(*key)
+            self._try_on_node(s.fields.get("spec.nodeName", ""))
             return
         if _wants_scheduling(s.fields):
             if (s.namespace, s.name) not in self.unschedulable:
@@ -67,26 +83,53 @@ class Scheduler(Controller):
             and s.fields.get("status.phase") in ("Succeeded", "Failed")
             and ev.prev.fields.get("status.phase") != s.fields.get("status.phase")
         ):
-            self._retry_unschedulable()
+            self._try_on_node(s.fields.get("spec.nodeName", ""))
 
     def _on_node(self, ev: WatchEvent) -> None:
+        name = ev.obj.name
         if ev.type == DELETED:
+            self._node_filters.pop(name, None)
             return
-        if ev.prev is not None and _filtered_by(ev.prev) == _filtered_by(ev.obj):
-            # A heartbeat (status times, images) cannot make a pod fit: upstream's queue
-            # moves unschedulable pods only on a node change its filters can see. At 2,000
-            # nodes the 60 s heartbeats kept every unschedulable pod walking all nodes.
+        info = self.ctx.nodes.get(name)  # the stored version is ev.obj's: decoded once, shared
+        if info is None:
             return
-        self._retry_unschedulable()
+        now = _filters_of(info)
+        before = self._node_filters.get(name)
+        self._node_filters[name] = (ev.obj.rv, now)
+        if ev.prev is not None:
+            was = before[1] if before and before[0] == ev.prev.rv else _filtered_by(ev.prev)
+            if was == now:
+                # A heartbeat (status times, images) cannot make a pod fit: upstream's queue
+                # moves unschedulable pods only on a node change its filters can see.
+                return
+        self._try_on_node(name)
 
-    def _retry_unschedulable(self) -> None:
-        # Debounced: a burst of node or pod changes costs one retry round.
-        if self.unschedulable and not self._retry_pending:
-            self._retry_pending = True
-            self.queue.add(_RETRY)
+    def _try_on_node(self, node: str) -> None:
+        """`node` changed in what the filters read, or a pod left it (deleted or finished):
+        only that node can fit a pod that failed on all of them, so the unschedulable pods
+        are tried on it alone (upstream's queueing hints check the changed node or the
+        deleted pod's). A walk of all 2,000 nodes per unschedulable pod on every pod deletion
+        and node flap was most of the scheduler's CPU under churn at `large`."""
+        if node and self.unschedulable:
+            self.queue.add(_TryNode(node))
+
+    def _retry_on(self, name: str) -> None:
+        node = self.ctx.nodes.get(name)
+        if node is None:
+            return
+        for key in list(self.unschedulable):
+            cur = self.store.get(PODS.storage_key, *key)
+            if cur is None or not _wants_scheduling(cur.fields):
+                self.unschedulable.discard(key)
+                self._pending.forget(*key)
+                continue
+            pod, cpu, mem = self._pending.get(cur)
+            if pod["metadata"].get("deletionTimestamp"):
+                continue
+            if not self._fits(pod.get("spec") or {}, cpu, mem, node):
+                self._bind(pod, node)
 
     def _flush_retry(self) -> None:
-        self._retry_pending = False
         for key in list(self.unschedulable):
             self.queue.add(key)
 
@@ -100,18 +143,8 @@ class Scheduler(Controller):
 
     # ------------------------------------------------------------------ scheduling
     def _node_usage(self, node: str) -> tuple[int, int, int]:
-        u = self._usage.get(node)
-        if u is None:
-            cpu = mem = n = 0
-            for p in self.ctx.pods.on_node(node):
-                if p.phase in ("Succeeded", "Failed"):
-                    continue
-                cpu += p.cpu_m
-                mem += p.mem
-                n += 1
-            u = (cpu, mem, n)
-            self._usage[node] = u
-        return u
+        u = self.usage.get(node)
+        return u.cpu_m, u.mem, u.pods
 
     def _fits(self, spec: Obj, cpu: int, mem: int, node: NodeInfo) -> list[str]:
         """The reasons `node` does not fit (empty: it fits)."""
@@ -135,8 +168,8 @@ class Scheduler(Controller):
         return reasons
 
     def sync(self, item: Any) -> None:
-        if item == _RETRY:
-            self._flush_retry()
+        if isinstance(item, _TryNode):
+            self._retry_on(item.node)
             return
         ns, name = item
         cur = self.store.get(PODS.storage_key, ns, name)
@@ -206,8 +239,9 @@ class Scheduler(Controller):
             status.get("conditions") or [], "PodScheduled", "True", rfc3339(t), probe_time=True
         )
         self.registry.put_prepared(PODS, new)
-        self.unschedulable.discard((new["metadata"]["namespace"], new["metadata"]["name"]))
-        self._usage.pop(node.name, None)
+        key = (new["metadata"]["namespace"], new["metadata"]["name"])
+        self.unschedulable.discard(key)
+        self._pending.forget(*key)
         self.bound += 1
         meta = pod["metadata"]
         self.recorder.record(
@@ -250,9 +284,25 @@ class Scheduler(Controller):
         )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _TryNode:
+    """Queue item: retry the unschedulable pods on this node only."""
+
+    node: str
+
+
+def _pending_read(s: Stored) -> tuple[Obj, int, int]:
+    pod = s.decode()
+    cpu, mem = pod_requests(pod)
+    return pod, cpu, mem
+
+
 def _filtered_by(s: Stored) -> tuple[Any, ...]:
+    return _filters_of(node_info(s.decode()))
+
+
+def _filters_of(n: NodeInfo) -> tuple[Any, ...]:
     """What of a node version the filters (and the Ready condition) read."""
-    n = node_info(s.decode())
     return (n.labels, n.taints, n.unschedulable, n.cpu_m, n.mem, n.pods, n.ready)
 
 
