@@ -6,13 +6,16 @@ controllers' decoded views. A full collection walks all of it in one synchronous
 at `large` under 1,000 writes/s (issue 5), a stall every watcher and request waited behind. A
 kube-apiserver's collector runs concurrently and never holds its watches like that.
 
-So a process that is only a simulator (`masthead sim`) freezes its survivors every `every`
-seconds, after collecting the young generations (cheap, and it keeps young cyclic garbage out
-of the freeze): full collections then walk only what survived since the last freeze. Frozen
-objects are still freed when their last reference goes; only a reference cycle that was
-already garbage in generation 2 at a freeze stays (`frozen` in /_sim/diagnostics shows the
-count; the simulator's stored objects hold no cycles). Off for in-process simulators: a test
-process would freeze the test runner's objects too.
+So a process that is only a simulator (`masthead sim`) collects and then freezes its
+survivors every `every` seconds: a collection, the periodic one or one the collector starts
+itself, walks only what survived since the last freeze (a second's writes: milliseconds),
+never the world. Frozen objects are still freed when their last reference goes; only a
+reference cycle among objects that were alive at a freeze stays (`frozen` in /_sim/diagnostics
+shows the count; the simulator's stored objects hold no cycles). Freezing every 10 s was not
+enough: the collector's own full passes come every second or so once the world is frozen (it
+weighs new survivors against the unfrozen rest) and each walked up to 10 s of survivors,
+~150 ms. Off for in-process simulators: a test process would freeze the test runner's objects
+too.
 """
 
 from __future__ import annotations
@@ -23,9 +26,8 @@ import time
 
 from masthead.tasks import cancel_and_wait
 
-# Seconds between freezes: ~10k writes at 1,000/s, whose survivors a full pass walks in
-# tens of milliseconds.
-DEFAULT_EVERY = 10.0
+# Seconds between freezes: ~1,000 writes' survivors, which a full pass walks in milliseconds.
+DEFAULT_EVERY = 1.0
 
 
 class GcFreezer:
@@ -35,6 +37,7 @@ class GcFreezer:
         self.every = every
         self.freezes = 0
         self.last_freeze_ms = 0.0
+        self.max_freeze_ms = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -51,10 +54,11 @@ class GcFreezer:
 
     def freeze_now(self) -> None:
         started = time.perf_counter()
-        gc.collect(1)
+        gc.collect()  # the unfrozen generations only: what survived since the last freeze
         gc.freeze()
         self.freezes += 1
         self.last_freeze_ms = (time.perf_counter() - started) * 1000
+        self.max_freeze_ms = max(self.max_freeze_ms, self.last_freeze_ms)
 
     def as_dict(self) -> dict[str, object]:
         full = gc.get_stats()[2]
@@ -62,6 +66,7 @@ class GcFreezer:
             "every_s": self.every,
             "freezes": self.freezes,
             "last_freeze_ms": round(self.last_freeze_ms, 3),
+            "max_freeze_ms": round(self.max_freeze_ms, 3),
             "frozen": gc.get_freeze_count(),
             "full_collections": full["collections"],
             "full_collected": full["collected"],
