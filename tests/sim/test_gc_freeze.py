@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from masthead.sim.app import SimConfig
-from masthead.sim.gc_freeze import GcFreezer
+from masthead.sim.gc_freeze import FULL_AFTER_YOUNG, GcFreezer
 from tests.sim.simclient import running_sim
 
 
@@ -25,6 +25,7 @@ def unfrozen() -> Iterator[None]:
 
 
 async def test_survivors_are_frozen_every_interval_and_reported(unfrozen: None) -> None:
+    before = gc.get_threshold()
     async with running_sim(SimConfig(gc_freeze_every=0.05)) as c:
         kept = [[i] for i in range(10_000)]  # containers alive across a freeze
         for _ in range(100):
@@ -36,6 +37,8 @@ async def test_survivors_are_frozen_every_interval_and_reported(unfrozen: None) 
         assert freeze["every_s"] == 0.05
         assert freeze["freezes"] >= 2
         assert freeze["frozen"] >= len(kept)
+        assert freeze["thresholds"][2] == FULL_AFTER_YOUNG
+    assert gc.get_threshold() == before  # restored at stop
 
 
 async def test_no_freezer_in_an_in_process_simulator_by_default(unfrozen: None) -> None:
