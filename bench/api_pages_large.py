@@ -26,7 +26,11 @@ Measured, in this order:
    marker window divided by the frames it sent meanwhile (every subscription's; diagnostics
    `live.frames_sent`); masthead's event-loop lag over the last minute of markers
    (`loop.lag.p99.churn`, `loop.lag.max.churn`: diagnostics `loop`); revalidations of the
-   namespaces view, which the churn leaves alone (`http.304.p95.churn`).
+   namespaces view, which the churn leaves alone (`http.304.p95.churn`); the simulator's own
+   event-loop lag over the markers (`sim.loop.lag.p99.churn`, `sim.loop.lag.max.churn`: its
+   `/_sim/diagnostics`, reset as the markers start; absent from simulators without it) and its
+   process's CPU share over them (`sim.cpu_share.churn`: utime + stime from /proc over wall
+   time; near 1.0 its loop is saturated and every hop queues behind the rest).
 The load average at start and end is printed (the machine is shared).
 """
 
@@ -171,6 +175,20 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
         pass
 
 
+async def sim_loop(sim: aiohttp.ClientSession, *, reset: bool = False) -> dict[str, list[float]]:
+    """The simulator's loop lag since the last reset (`/_sim/diagnostics`; {} from a simulator
+    without it); `reset` starts a new window after answering."""
+    async with sim.get("/_sim/diagnostics", params={"reset": "1"} if reset else {}) as r:
+        if r.status != 200:
+            return {}
+        doc = await r.json()
+    if reset:
+        return {}
+    loop = doc["loop"]
+    print(f"api_pages: simulator loop {loop}, watchers {doc['watchers']}", file=sys.stderr)
+    return {"sim_loop_p99": [float(loop["p99_ms"])], "sim_loop_max": [float(loop["max_recent_ms"])]}
+
+
 async def loop_lag(http: aiohttp.ClientSession) -> dict[str, list[float]]:
     """masthead's event-loop lag over its last minute (diagnostics `loop`; absent in builds
     before it was measured): what every 304 and frame waited behind, whoever held the loop."""
@@ -244,6 +262,8 @@ async def under_churn(
         await asyncio.sleep(p.warmup_s)
         cpu0, frames0 = cpu_seconds(mh.proc.pid), await frames_sent(http)
         await frame_latency(http, reset=True)  # the warm-up's frames are not the markers'
+        await sim_loop(sim, reset=True)
+        sim_cpu0, sim_wall0 = cpu_seconds(simw.proc.pid), time.monotonic()
         # Above every restart count already set: on a world an earlier run marked, a marker
         # below those would never reach the first row (bench/loop_stalls_ab.py reuses one).
         marker = max(1_000_000, 1 + max(restarts_of(pod) for pod in candidates))
@@ -271,6 +291,9 @@ async def under_churn(
             out["frame"].append((shown - t0) * 1000)
             await asyncio.sleep(p.change_gap)
         cpu1, frames1 = cpu_seconds(mh.proc.pid), await frames_sent(http)
+        sim_share = (cpu_seconds(simw.proc.pid) - sim_cpu0) / (time.monotonic() - sim_wall0)
+        out["sim_cpu_share"] = [sim_share]
+        out |= await sim_loop(sim)
         out |= await frame_latency(http)
         out["cpu_per_frame"].append((cpu1 - cpu0) * 1000 / max(1, frames1 - frames0))
         print(
@@ -334,6 +357,9 @@ def run_large(mode: str) -> list[Figure]:
         "live.cpu_per_frame": "ms",
         "loop.lag.p99.churn": "ms",
         "loop.lag.max.churn": "ms",
+        "sim.loop.lag.p99.churn": "ms",
+        "sim.loop.lag.max.churn": "ms",
+        "sim.cpu_share.churn": "cores",
     }
     figures = {i: Figure(i, label, unit) for i, unit in ids.items()}
     try:
@@ -358,6 +384,7 @@ def run_large(mode: str) -> list[Figure]:
         "live.frame.masthead.min": got["own_min"][0],
         "live.frame.masthead.negative": got["own_negative"][0],
         "live.cpu_per_frame": got["cpu_per_frame"][0],
+        "sim.cpu_share.churn": got["sim_cpu_share"][0],
     }
     if got.get("internal_p50"):
         values["live.frame.masthead_internal.p50"] = got["internal_p50"][0]
@@ -365,6 +392,9 @@ def run_large(mode: str) -> list[Figure]:
     if got.get("loop_p99"):
         values["loop.lag.p99.churn"] = got["loop_p99"][0]
         values["loop.lag.max.churn"] = got["loop_max"][0]
+    if got.get("sim_loop_p99"):
+        values["sim.loop.lag.p99.churn"] = got["sim_loop_p99"][0]
+        values["sim.loop.lag.max.churn"] = got["sim_loop_max"][0]
     for i, v in values.items():
         figures[i].masthead.append(round(v, 3))
     return list(figures.values())

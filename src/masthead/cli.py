@@ -112,6 +112,7 @@ def _sim_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 async def _run_sim(args: argparse.Namespace) -> int:
     from masthead.sim.app import SimConfig, Simulator
+    from masthead.sim.gc_freeze import DEFAULT_EVERY as GC_FREEZE_EVERY
 
     knobs = {
         k: getattr(args, k)
@@ -126,6 +127,7 @@ async def _run_sim(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         seed=args.seed,
         world_knobs=knobs,
+        gc_freeze_every=GC_FREEZE_EVERY,  # this process is the simulator alone
     )
     if args.history_size is not None:
         cfg.history_size = args.history_size

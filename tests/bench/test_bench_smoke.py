@@ -138,6 +138,11 @@ def test_api_pages_large_measures_pages_304s_frames_and_cpu_under_churn(tmp_path
     assert negative["unit"] == "pairs" and 0 <= median(negative) <= 10  # smoke: 10 markers
     assert figs["live.frame.masthead.min"]["unit"] == "ms"
     assert median(figs["live.frame.masthead.min"]) <= median(figs["live.frame.masthead.p50"])
+    # The simulator's own loop over the markers (its /_sim/diagnostics) and its CPU share.
+    assert figs["sim.loop.lag.p99.churn"]["unit"] == "ms"
+    assert 0 <= median(figs["sim.loop.lag.p99.churn"]) <= median(figs["sim.loop.lag.max.churn"])
+    assert figs["sim.cpu_share.churn"]["unit"] == "cores"
+    assert 0 < median(figs["sim.cpu_share.churn"]) < 4
     # masthead's share as masthead measures it (diagnostics live.frame_latency): no pairing.
     internal = {q: figs[f"live.frame.masthead_internal.{q}"] for q in ("p50", "p99")}
     assert all(f["unit"] == "ms" for f in internal.values())

@@ -57,6 +57,12 @@ class LoopLag:
         if lag >= BLOCK_S:
             self.blocks += 1
 
+    def reset(self) -> None:
+        """Start a new window: the samples so far are forgotten (the task keeps running)."""
+        self._recent.clear()
+        self.samples = self.blocks = 0
+        self.worst = 0.0
+
     def quantile(self, q: float) -> float:
         """The q-quantile of the recent lags, in seconds (0 before the first sample)."""
         return nearest_rank(sorted(self._recent), q)

@@ -1,5 +1,8 @@
 """The simulator's admin API under `/_sim/` on the API port (admin bearer token required).
 
+    GET    /_sim/diagnostics        the simulator's loop lag, CPU share, watch fan-out and (with
+                                    MASTHEAD_STALL_TRACE) what held its loop; ?top=N stacks,
+                                    ?reset=1 starts a new window after answering (diagnostics.py)
     GET    /_sim/state              faults in force, recent actions, churn, revision, watches,
                                     requests answered by client, verb and resource
     POST   /_sim/faults/<name>      set a fault; JSON body = its parameters (see faults.py)
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from masthead.sim.server import SimServer
 
 PREFIX = "/_sim/"
+MAX_TOP = 100  # stacks in a diagnostics answer
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -77,6 +81,8 @@ class SimAdmin:
         try:
             if parts == ["state"] and method == "GET":
                 return _json(self.state())
+            if parts == ["diagnostics"] and method == "GET":
+                return self._diagnostics(request)
             if parts and parts[0] == "faults":
                 return await self._faults(request, parts[1:])
             if parts == ["churn"]:
@@ -94,6 +100,21 @@ class SimAdmin:
         server = self.sim.server
         out["requests"] = server.request_counts.to_json() if server is not None else None
         return out
+
+    def _diagnostics(self, request: web.Request) -> web.Response:
+        q = request.query
+        top_raw = q.get("top", "20")
+        if not top_raw.isdigit() or not 1 <= int(top_raw) <= MAX_TOP:
+            return _error(400, "BadRequest", f"top: must be an integer in [1, {MAX_TOP}]")
+        reset = q.get("reset", "0")
+        if reset not in ("0", "1"):
+            return _error(400, "BadRequest", f"reset: must be 0 or 1, got {reset!r}")
+        diagnostics = self.sim.diagnostics
+        body = diagnostics.as_dict(int(top_raw))
+        if reset == "1":
+            diagnostics.reset()
+            body["reset"] = True
+        return _json(body)
 
     def _churn_state(self, *, keys: bool, log: bool = False) -> dict[str, Any]:
         assert self.churn is not None

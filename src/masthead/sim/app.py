@@ -22,7 +22,9 @@ from masthead.sim.admin import SimAdmin
 from masthead.sim.auth import TokenAuthenticator
 from masthead.sim.catalog import Catalog
 from masthead.sim.controllers import ControllerManager, ControllerSettings, resolve_controllers
+from masthead.sim.diagnostics import SimDiagnostics
 from masthead.sim.faults import FaultInjector, reset_transport
+from masthead.sim.gc_freeze import GcFreezer
 from masthead.sim.kubeconfig import build_kubeconfig, write_kubeconfig
 from masthead.sim.logs import LogConfig, LogService
 from masthead.sim.metrics import GROUP as METRICS_GROUP
@@ -96,6 +98,9 @@ class SimConfig:
     # The world to build at construction (masthead.sim.world): "empty" (bootstrap objects
     # only), demo, small, large, huge or restricted; `world_knobs` overrides the scenario's
     # WorldKnobs fields (nodes, namespaces, deployments, pods_per_deployment, crds, epoch...).
+    # Seconds between freezes of the cyclic GC's survivors (gc_freeze.py); None: never (an
+    # in-process simulator shares its process; `masthead sim` sets it).
+    gc_freeze_every: float | None = None
     scenario: str = "empty"
     seed: int = 1
     world_knobs: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +150,8 @@ class Simulator:
         # Fault injection and the /_sim/ admin API (installed on the server at start).
         self.faults = FaultInjector(self)
         self.admin = SimAdmin(self)
+        self.gc_freezer = None if c.gc_freeze_every is None else GcFreezer(c.gc_freeze_every)
+        self.diagnostics = SimDiagnostics(self.store, self.gc_freezer)
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.port = 0
         self.kubeconfig_path: Path | None = None
@@ -234,6 +241,7 @@ class Simulator:
         # (seconds in all, once a process): load them now, off the loop, rather than stall
         # the loop at the first write of each kind.
         await asyncio.to_thread(warm_models)
+        self.diagnostics.start()
         self.store.open_history()
         settings = ServerSettings(
             watch_list_enabled=c.watch_list_enabled,
@@ -267,6 +275,8 @@ class Simulator:
             self.kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
         write_kubeconfig(self.kubeconfig_path, self.kubeconfig())
         await self.controllers.start()
+        if self.gc_freezer is not None:
+            self.gc_freezer.start()
 
     def kubeconfig(self) -> dict[str, Any]:
         return build_kubeconfig(
@@ -305,6 +315,9 @@ class Simulator:
 
     async def stop(self) -> None:
         await self.controllers.stop()
+        await self.diagnostics.stop()
+        if self.gc_freezer is not None:
+            await self.gc_freezer.stop()
         await self.admin.aclose()
         await self.faults.aclose()
         if self._runner is not None:

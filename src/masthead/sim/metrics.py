@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ from masthead.selectors import (
 from masthead.sim.catalog import Catalog
 from masthead.sim.errors import ApiError
 from masthead.sim.loggen import mix, seed_of
+from masthead.sim.loop_slices import Slicer
 from masthead.sim.rbac import Attributes, UserInfo, forbidden_error
 from masthead.sim.registry import DeleteOptions, Registry, WriteContext
 from masthead.sim.resources import ResourceInfo, builtin
@@ -396,11 +397,11 @@ class MetricsService:
         fields = parse_field_selector(q["fieldSelector"]) if q.get("fieldSelector") else None
         now = time.time_ns()
         if route.info.resource == "nodes":
-            items = self.node_metrics(now, route.name, labels, fields)
+            items = await self.node_metrics(now, route.name, labels, fields)
             kind = "NodeMetrics"
             qualified = "nodemetrics"
         else:
-            items = self.pod_metrics(now, route.namespace, route.name, labels, fields)
+            items = await self.pod_metrics(now, route.namespace, route.name, labels, fields)
             kind = "PodMetrics"
             qualified = "podmetrics"
         if route.name is not None:
@@ -451,16 +452,23 @@ class MetricsService:
             out.append((c.name, cpu, mem))
         return out
 
-    def _iter_pods(self, namespace: str | None) -> Iterable[tuple[str, PodProfile]]:
+    async def _pods(self, namespace: str | None, slicer: Slicer) -> list[tuple[str, PodProfile]]:
+        """Every pod's profile (of one namespace or all), time-sliced: metrics-server is a
+        process of its own, and 100k pods' answer built in one step held the API server's
+        loop (its watches, its requests) for seconds. The store is read from a snapshot of
+        its pods, so writes between slices do not disturb the pass."""
         seen: set[str] = set()
-        for s in self.store.iter_objects(("", "pods"), namespace):
+        out: list[tuple[str, PodProfile]] = []
+        for s in list(self.store.iter_objects(("", "pods"), namespace)):
             seen.add(s.uid)
-            yield s.uid, self._profile(s.uid, s.rv, s.decode)
+            out.append((s.uid, self._profile(s.uid, s.rv, s.decode)))
+            await slicer.pause_if_due()
         if namespace is None:  # a full pass: forget pods that are gone
             for uid in [u for u in self._profiles if u not in seen]:
                 del self._profiles[uid]
+        return out
 
-    def pod_metrics(
+    async def pod_metrics(
         self,
         now_ns: int,
         namespace: str | None,
@@ -470,6 +478,7 @@ class MetricsService:
     ) -> list[dict[str, Any]]:
         scrape = self.scrape_time(now_ns)
         created = _rfc3339(now_ns)
+        slicer = Slicer()
         if name is not None:
             stored = self.store.get(("", "pods"), namespace or "", name)
             pods = (
@@ -478,9 +487,10 @@ class MetricsService:
                 else [(stored.uid, self._profile(stored.uid, stored.rv, stored.decode))]
             )
         else:
-            pods = list(self._iter_pods(namespace))
+            pods = await self._pods(namespace, slicer)
         items: list[dict[str, Any]] = []
         for uid, prof in pods:
+            await slicer.pause_if_due()
             if labels is not None and not labels.matches(prof.labels):
                 continue
             if fields is not None and not fields.matches(
@@ -511,7 +521,7 @@ class MetricsService:
         items.sort(key=lambda i: (i["metadata"]["namespace"], i["metadata"]["name"]))
         return items
 
-    def _node_totals(self, scrape: int) -> dict[str, tuple[int, int]]:
+    async def _node_totals(self, scrape: int, slicer: Slicer) -> dict[str, tuple[int, int]]:
         key = (
             scrape,
             self.store.last_write_rv(("", "pods")),
@@ -520,7 +530,8 @@ class MetricsService:
         if self._nodes.key == key:
             return self._nodes.usage
         totals: dict[str, tuple[int, int]] = {}
-        for _, prof in self._iter_pods(None):
+        for _, prof in await self._pods(None, slicer):
+            await slicer.pause_if_due()
             if not prof.node:
                 continue
             for _, cpu, mem in self._pod_usage(prof, scrape):
@@ -529,7 +540,7 @@ class MetricsService:
         self._nodes = _NodeTotals(key, totals)
         return totals
 
-    def node_metrics(
+    async def node_metrics(
         self,
         now_ns: int,
         name: str | None,
@@ -543,10 +554,12 @@ class MetricsService:
             nodes = [] if s is None else [s]
         else:
             nodes = list(self.store.iter_objects(("", "nodes")))
-        totals = self._node_totals(scrape) if nodes else {}
+        slicer = Slicer()
+        totals = await self._node_totals(scrape, slicer) if nodes else {}
         ready_before = scrape - int(self.config.first_scrape_delay * SEC)
         items: list[dict[str, Any]] = []
         for s in nodes:
+            await slicer.pause_if_due()
             if labels is not None and not labels.matches(s.labels):
                 continue
             if fields is not None and not fields.matches({"metadata.name": s.name}):

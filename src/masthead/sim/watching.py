@@ -203,7 +203,8 @@ class WatchSession:
         left = deadline - time.monotonic()
         if left > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.resumed.wait(), left)
+                async with asyncio.timeout(left):
+                    await self.resumed.wait()
         return self.resumed.is_set()
 
     async def events(self) -> AsyncIterator[bytes]:
@@ -261,8 +262,13 @@ class WatchSession:
             w.wakeup.clear()
             if w.queue or w.closed:
                 continue
+            # The watcher's own event under a timeout of this task, not `wait_for`: that runs
+            # the wait as a task of its own, and a write then reached the stream three loop
+            # turns later instead of one (each turn hundreds of ms when churn saturates the
+            # loop, and one event left two watchers ~1 s apart).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(w.wakeup.wait(), max(0.0, wake_at - now))
+                async with asyncio.timeout(max(0.0, wake_at - now)):
+                    await w.wakeup.wait()
 
     def _bookmark_times(self, start: float, deadline: float) -> list[float]:
         times: list[float] = []

@@ -1,7 +1,8 @@
 """Node heartbeats (the kubelet side) and the node lifecycle controller.
 
 `NodeHeartbeat` renews each node's Lease in kube-node-lease every `lease_interval` (spread
-over the interval, so 2k nodes make a steady trickle, not a burst) and refreshes the node
+over the interval, each node keeping its phase however late a renewal ran, so 2k nodes make
+a steady trickle, not a burst) and refreshes the node
 conditions' lastHeartbeatTime every `node_status_interval`. A node annotated
 `sim.masthead.io/node-state: NotReady` reports Ready=False (KubeletNotReady); `Unreachable`
 stops its kubelet altogether (no leases, no status).
@@ -14,6 +15,7 @@ taints in line with the Ready condition, records NodeNotReady / NodeReady events
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,18 @@ NODE_INFO = {
     "operatingSystem": "linux",
     "architecture": "amd64",
 }
+
+
+def next_due(due: float, now: float, interval: float) -> float:
+    """The first time after `now` on the node's own phase (`due` plus whole intervals), as
+    each kubelet's own timer keeps it: a renewal that ran late (the loop was busy) must not
+    move its node's phase to that moment, or every node held up together renews together
+    from then on, and the trickle spread over the interval turns into a burst each period.
+    `due` 0 (a new node, a forced report) starts a phase now."""
+    if due <= 0:
+        return now + interval
+    missed = max(0, math.floor((now - due) / interval))
+    return due + (missed + 1) * interval
 
 
 def node_state(node: Obj) -> str:
@@ -115,11 +129,13 @@ class NodeHeartbeat(Controller):
         state = node_state(node)
         now = self.now()
         if what == "lease":
-            self._lease_due[name] = now + self.settings.lease_interval
+            due = self._lease_due.get(name, 0.0)
+            self._lease_due[name] = next_due(due, now, self.settings.lease_interval)
             if state != "Unreachable":
                 self._renew(node, now)
         else:
-            self._status_due[name] = now + self.settings.node_status_interval
+            due = self._status_due.get(name, 0.0)
+            self._status_due[name] = next_due(due, now, self.settings.node_status_interval)
             if state != "Unreachable":
                 self._report(node, state, now)
 

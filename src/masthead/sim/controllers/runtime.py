@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -23,6 +22,7 @@ from masthead.sim.controllers.nodeinfo import NodeInfo, node_info
 from masthead.sim.controllers.objects import NODES, PODS, Obj, controller_of, pod_requests
 from masthead.sim.controllers.settings import ControllerSettings
 from masthead.sim.errors import ApiError
+from masthead.sim.loop_slices import Slicer
 from masthead.sim.registry import Registry
 from masthead.sim.store import DELETED, ObjectStore, Stored, WatchEvent
 from masthead.tasks import cancel_and_wait
@@ -279,6 +279,7 @@ class Controller:
         self.handlers: dict[StorageKey, Handler] = {}
         self.syncs = 0
         self.errors = 0
+        self.slicer = Slicer()
         self.setup()
 
     def setup(self) -> None:
@@ -306,14 +307,13 @@ class Controller:
                 self.queue.add((s.namespace, ref[1]))
 
     async def run(self) -> None:
+        slicer = self.slicer
         while True:
             items = await self.queue.take(self.settings.batch)
-            slice_started = time.monotonic()
+            slicer.restart()
             for item in items:
-                # Time-slice big batches so the API server's event loop keeps answering.
-                if time.monotonic() - slice_started > SLICE_SECONDS:
-                    await asyncio.sleep(0)
-                    slice_started = time.monotonic()
+                # Time-sliced so the API server's requests and watchers get their turns.
+                await slicer.pause_if_due()
                 self.syncs += 1
                 try:
                     self.sync(item)
@@ -325,7 +325,7 @@ class Controller:
                     self.errors += 1
                     log.exception("controller %s: sync of %r failed", self.name, item)
                     self.queue.add_after(item, self.settings.retry_delay * 10)
-            await asyncio.sleep(0)
+            await slicer.pause()
 
     async def run_ticks(self) -> None:
         assert self.tick_interval is not None
@@ -335,10 +335,6 @@ class Controller:
                 self.tick()
             except Exception:
                 log.exception("controller %s: tick failed", self.name)
-
-
-# A controller yields to the event loop after this much work in one go (seconds).
-SLICE_SECONDS = 0.02
 
 
 _OWNER_CACHE: dict[tuple[int, str], tuple[str, str] | None] = {}
