@@ -11,6 +11,7 @@ split into self time (its duration minus its children's) and charged to one phas
 - `scroll handler`: the table's scroll listener (TanStack's range update, React's flushSync
   render and commit), `forced style/layout` when it or other script reads layout;
 - `rAF`: requestAnimationFrame callbacks (the bench's own `scrollTop` write among them);
+  `idle callback`: requestIdleCallback work that ran into the frame;
 - `ws frame`: a task that received a WebSocket message (the live page frame's handling and the
   React render it schedules in microtasks);
 - `style`, `layout`, `pre-paint`, `paint`, `layerize`, `commit`: the frame's rendering steps;
@@ -43,12 +44,20 @@ RENDER_STEPS = {
     "Layerize": "layerize",
     "Commit": "commit",
 }
-SCRIPT = {"FunctionCall", "EventDispatch", "FireAnimationFrame", "TimerFire", "RunMicrotasks"}
+SCRIPT = {
+    "FunctionCall",
+    "EventDispatch",
+    "FireAnimationFrame",
+    "FireIdleCallback",
+    "TimerFire",
+    "RunMicrotasks",
+}
 PHASES = (
     "scroll handler",
     "forced style/layout",
     "rAF",
     "ws frame",
+    "idle callback",
     "style",
     "layout",
     "pre-paint",
@@ -99,6 +108,8 @@ def phase_of(stack: list[dict[str, Any]], ws_task: bool) -> str:
     inner = names[-1]
     if any(is_gc(n) for n in names):
         return "gc"
+    if "FireIdleCallback" in names:
+        return "idle callback"
     in_script = any(n in SCRIPT for n in names[:-1])
     if inner in ("UpdateLayoutTree", "Layout") and in_script:
         return "forced style/layout"
