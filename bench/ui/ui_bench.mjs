@@ -26,7 +26,8 @@
 //     and the page's are the same machine's wall clock), paintParts {write, toFrame,
 //     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
 // Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). Profiling: with
-// UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples) of the scroll and churn phases
+// UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples; without the samples when
+// UI_BENCH_TRACE_LIGHT=1) of the scroll and churn phases
 // is written there (chrome://tracing / DevTools format) — it slows the page, so its figures are
 // not comparable with untraced runs; each frame's work is marked in it (a console.timeStamp),
 // and `python bench/ui/trace_frames.py <file>.scroll.json` attributes the frames over budget. On a failure, a last line
@@ -203,7 +204,10 @@ async function traced(cdp, file, run) {
   const events = [];
   const collect = ({ value }) => events.push(...value);
   cdp.on("Tracing.dataCollected", collect);
-  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", "disabled-by-default-v8.cpu_profiler"];
+  // UI_BENCH_TRACE_LIGHT=1: no JS sampling (its cost multiplies the frames' own; the phases
+  // trace_frames.py reports need only the timeline).
+  const sampling = process.env.UI_BENCH_TRACE_LIGHT ? [] : ["disabled-by-default-v8.cpu_profiler"];
+  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", ...sampling];
   await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories }, transferMode: "ReportEvents" });
   try {
     return await run();
