@@ -42,10 +42,7 @@ function TableBodyView(props: TableBodyProps) {
   }
   return (
     <div className="vt-body" role="rowgroup" style={{ height: props.height }}>
-      {/* The rows' own box, of a fixed size: the body's height follows the total, and as the
-          rows' containing block its every change re-laid out all of them (a page frame's new
-          total: ~900 layout objects in one forced layout). */}
-      <div className="vt-rows">{rows}</div>
+      {rows}
     </div>
   );
 }

@@ -210,48 +210,4 @@ describe("VirtualTable", () => {
     expect(rendered).toEqual(["uid-20"]);
     expect(screen.getByText("pod-20-restarted")).toBeTruthy();
   });
-
-  it("mounts the next block ahead in idle time while scrolling, so the step that needs it renders nothing", async () => {
-    const rendered: string[] = [];
-    const counted: ColumnDef[] = [
-      { id: "name", title: "Name", width: "1fr", render: (r) => (rendered.push(r.uid), r.name) },
-    ];
-    const rows = Array.from({ length: 300 }, (_, i) => row(i));
-    render(<VirtualTable label="pods" columns={counted} total={300} rowAt={(i) => rows[i]} />);
-    const indexes = () => dataRows().map((r) => Number(r.getAttribute("aria-rowindex")) - 2);
-    const scroller = screen.getByRole("table");
-    const idle = () => act(() => new Promise((done) => setTimeout(done, 20)));
-
-    // Scrolling down a few rows: nothing renders in the scroll, then a block more below, idle.
-    act(() => {
-      scroller.scrollTop = 3 * ROW_HEIGHT;
-      fireEvent.scroll(scroller);
-    });
-    const needed = indexes();
-    rendered.length = 0;
-    await idle();
-    const ahead = indexes();
-    expect(ahead[0]).toBe(needed[0]);
-    expect(ahead.length).toBe(needed.length + RENDER_BLOCK);
-    expect(rendered).toEqual(Array.from({ length: RENDER_BLOCK }, (_, i) => `uid-${needed.at(-1)! + 1 + i}`));
-
-    // A block further down: the rows it needs are mounted already, the scroll renders none.
-    rendered.length = 0;
-    act(() => {
-      scroller.scrollTop = HEADER_HEIGHT + 2 * RENDER_BLOCK * ROW_HEIGHT;
-      fireEvent.scroll(scroller);
-    });
-    expect(rendered).toEqual([]);
-    expect(indexes()).toEqual(ahead);
-    // Idle again: the block above leaves, the next below enters.
-    await idle();
-    expect(rendered.length).toBe(RENDER_BLOCK);
-    expect(indexes()[0]).toBe(ahead[0]! + RENDER_BLOCK);
-    expect(indexes().at(-1)).toBe(ahead.at(-1)! + RENDER_BLOCK);
-
-    // Still (the scroll ended): what is mounted stays.
-    rendered.length = 0;
-    await act(() => new Promise((done) => setTimeout(done, 250)));
-    expect(rendered).toEqual([]);
-  });
 });

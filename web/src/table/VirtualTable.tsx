@@ -7,9 +7,9 @@ import { useEffect, useMemo, useRef } from "react";
 import type { Row } from "../live/protocol";
 import type { VisibleRange } from "../live/window";
 import type { ColumnDef, SortState } from "./columns";
+import { blockAlignedIndexes } from "./renderBlocks";
 import { TableHeader } from "./TableHeader";
 import { TableBody } from "./TableBody";
-import { useRenderSpan } from "./useRenderSpan";
 
 export interface VirtualTableProps {
   columns: ColumnDef[];
@@ -33,6 +33,8 @@ export interface VirtualTableProps {
 /** Fixed row height: exact scroll math for 100k rows without measuring any of them. */
 export const ROW_HEIGHT = 28;
 export const HEADER_HEIGHT = 32;
+/** Rows rendered beyond each edge of the viewport, so fast scrolling shows no blank band. */
+const RENDER_OVERSCAN = 8;
 
 export function VirtualTable(props: VirtualTableProps) {
   const { columns, total, rowAt, sort = null, onSortChange, onVisibleRangeChange } = props;
@@ -41,17 +43,14 @@ export function VirtualTable(props: VirtualTableProps) {
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    // The rendered rows are useRenderSpan's (blocks, overscan, idle look-ahead), not the
-    // virtualizer's items: it only tells the visible range.
-    overscan: 0,
+    overscan: RENDER_OVERSCAN,
+    rangeExtractor: blockAlignedIndexes,
     scrollMargin: HEADER_HEIGHT,
   });
 
-  // The visible rows (overscan 0), computed for this render (virtualizer.range may lag it).
-  const visible = virtualizer.getVirtualIndexes();
-  const start = visible[0] ?? 0;
-  const last = visible.at(-1);
-  const end = last === undefined ? 0 : Math.min(total, last + 1);
+  const range = virtualizer.range;
+  const start = range?.startIndex ?? 0;
+  const end = range ? Math.min(total, range.endIndex + 1) : 0;
   useEffect(() => {
     if (end > start) onVisibleRangeChange?.({ start, end });
   }, [start, end, onVisibleRangeChange]);
@@ -70,7 +69,8 @@ export function VirtualTable(props: VirtualTableProps) {
     if (selectedIndex !== null && selectedIndex < total) virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
   }, [selectedIndex, virtualizer]); // not on total: updates must not yank the scroll back
 
-  const span = useRenderSpan(start, end, total, virtualizer.scrollDirection, scrollRef);
+  // Contiguous (renderBlocks.ts): the body needs only where the block range starts and its size.
+  const items = virtualizer.getVirtualItems();
   const grid = useMemo(() => columns.map((c) => c.width).join(" "), [columns]);
 
   return (
@@ -84,8 +84,8 @@ export function VirtualTable(props: VirtualTableProps) {
     >
       <TableHeader columns={columns} grid={grid} height={HEADER_HEIGHT} sort={sort} onSortChange={onSortChange} />
       <TableBody
-        first={span.first}
-        count={span.end - span.first}
+        first={items[0]?.index ?? 0}
+        count={items.length}
         height={virtualizer.getTotalSize()}
         rowHeight={ROW_HEIGHT}
         rowAt={rowAt}

@@ -1,53 +1,38 @@
+import type { Range } from "@tanstack/react-virtual";
 import { describe, expect, it } from "vitest";
-import { neededSpan, spanAhead, spanCovers } from "./renderBlocks";
+import { blockAlignedIndexes } from "./renderBlocks";
 
-describe("neededSpan", () => {
+const range = (startIndex: number, endIndex: number, count = 1000, overscan = 8): Range => ({
+  startIndex,
+  endIndex,
+  overscan,
+  count,
+});
+
+describe("blockAlignedIndexes", () => {
   it("covers the visible rows plus the overscan, starting on a block boundary", () => {
-    const span = neededSpan(100, 131, 1000, 8, 8);
-    expect(span.first).toBe(88); // 100 - 8 = 92, down to a multiple of 8
+    const indexes = blockAlignedIndexes(range(100, 130), 8);
+    expect(indexes[0]).toBe(88); // 100 - 8 = 92, down to a multiple of 8
     // 31 shown + 2 x 8 overscan + 7 (the rounding above) = 54, up to 56 rows.
-    expect(span).toEqual({ first: 88, end: 144 });
-    expect(span.end).toBeGreaterThanOrEqual(131 + 8);
+    expect(indexes).toEqual(Array.from({ length: 56 }, (_, i) => 88 + i));
+    expect(indexes.at(-1)).toBeGreaterThanOrEqual(130 + 8);
   });
 
   it("keeps the same rows while the visible range moves within a block, both ends together", () => {
-    const at = (start: number) => neededSpan(start, start + 31, 1000, 8, 8);
+    const at = (start: number) => blockAlignedIndexes(range(start, start + 30), 8);
     for (let start = 97; start < 104; start++) expect(at(start)).toEqual(at(96));
-    expect(at(104).first).toBe(96);
-    expect(at(104).end - at(104).first).toBe(at(96).end - at(96).first);
+    expect(at(104)[0]).toBe(96);
+    expect(at(104).length).toBe(at(96).length);
     for (let start = 0; start < 200; start++) {
-      const span = at(start);
-      expect(span.first).toBeLessThanOrEqual(Math.max(0, start - 8));
-      expect(span.end).toBeGreaterThanOrEqual(start + 31 + 8);
+      const indexes = at(start);
+      expect(indexes[0]).toBeLessThanOrEqual(Math.max(0, start - 8));
+      expect(indexes.at(-1)).toBeGreaterThanOrEqual(start + 30 + 8);
     }
   });
 
   it("clamps to the list", () => {
-    expect(neededSpan(0, 21, 25, 8, 8)).toEqual({ first: 0, end: 25 });
-    expect(neededSpan(0, 0, 0, 8, 8)).toEqual({ first: 0, end: 0 });
-    expect(neededSpan(3, 5, 5, 0, 8)).toEqual({ first: 0, end: 5 });
-  });
-});
-
-describe("spanAhead", () => {
-  const need = { first: 88, end: 144 };
-
-  it("adds blocks on the side the table scrolls towards, none when still", () => {
-    expect(spanAhead(need, "forward", 1000, 1, 8)).toEqual({ first: 88, end: 152 });
-    expect(spanAhead(need, "backward", 1000, 2, 8)).toEqual({ first: 72, end: 144 });
-    expect(spanAhead(need, null, 1000, 1, 8)).toEqual(need);
-  });
-
-  it("clamps to the list", () => {
-    expect(spanAhead(need, "forward", 148, 1, 8)).toEqual({ first: 88, end: 148 });
-    expect(spanAhead({ first: 0, end: 40 }, "backward", 1000, 1, 8)).toEqual({ first: 0, end: 40 });
-  });
-});
-
-describe("spanCovers", () => {
-  it("holds when the inner span lies within the outer one", () => {
-    expect(spanCovers({ first: 80, end: 152 }, { first: 88, end: 144 })).toBe(true);
-    expect(spanCovers({ first: 88, end: 144 }, { first: 88, end: 144 })).toBe(true);
-    expect(spanCovers({ first: 88, end: 144 }, { first: 96, end: 152 })).toBe(false);
+    expect(blockAlignedIndexes(range(0, 20, 25), 8)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(blockAlignedIndexes(range(0, 0, 0), 8)).toEqual([]);
+    expect(blockAlignedIndexes(range(3, 4, 5, 0), 8)).toEqual([0, 1, 2, 3, 4]);
   });
 });
