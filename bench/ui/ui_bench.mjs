@@ -27,11 +27,11 @@
 //     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
 // Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). Profiling: with
 // UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples; without the samples when
-// UI_BENCH_TRACE_LIGHT=1) of the scroll and churn phases
-// is written there (chrome://tracing / DevTools format) — it slows the page, so its figures are
-// not comparable with untraced runs; each frame's work is marked in it (a console.timeStamp),
-// and `python bench/ui/trace_frames.py <file>.scroll.json` attributes the frames over budget. On a failure, a last line
-// {"failed": "<phase>", "error": "<message>"} and exit status 1.
+// UI_BENCH_TRACE_LIGHT=1) of the scroll and churn phases is written there (chrome://tracing /
+// DevTools format) — it slows the page, so its figures are not comparable with untraced runs;
+// each frame's work is marked in it (a console.timeStamp), and
+// `python bench/ui/trace_frames.py <file>.scroll.json` attributes the frames over budget.
+// On a failure, a last line {"failed": "<phase>", "error": "<message>"} and exit status 1.
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
