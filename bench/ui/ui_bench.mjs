@@ -26,10 +26,12 @@
 //     and the page's are the same machine's wall clock), paintParts {write, toFrame,
 //     frameToDom, domToPaint} ({p50, p90, count} each: where the time went; see the paint loop)}
 // Heaps: JS heap in use after a forced GC (CDP Runtime.getHeapUsage). Profiling: with
-// UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples) of the scroll and churn phases
-// is written there (chrome://tracing / DevTools format) — it slows the page, so its figures are
-// not comparable with untraced runs. On a failure, a last line
-// {"failed": "<phase>", "error": "<message>"} and exit status 1.
+// UI_BENCH_TRACE=<file>, a Chromium trace (timeline + JS samples; without the samples when
+// UI_BENCH_TRACE_LIGHT=1) of the scroll and churn phases is written there (chrome://tracing /
+// DevTools format) — it slows the page, so its figures are not comparable with untraced runs;
+// each frame's work is marked in it (a console.timeStamp), and
+// `python bench/ui/trace_frames.py <file>.scroll.json` attributes the frames over budget.
+// On a failure, a last line {"failed": "<phase>", "error": "<message>"} and exit status 1.
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,7 +92,7 @@ function observeFrames() {
  * interval, and each frame's main-thread work — from its start (the rAF timestamp) to a task
  * posted from its rAF callback, which runs once the frame's rendering steps (style, layout,
  * paint) are done. */
-function scrollFrames({ seconds, px }) {
+function scrollFrames({ seconds, px, mark }) {
   const table = document.querySelector('[role="table"]');
   return new Promise((done) => {
     const intervals = [];
@@ -102,6 +104,9 @@ function scrollFrames({ seconds, px }) {
     const end = performance.now() + seconds * 1000;
     channel.port1.onmessage = ({ data: start }) => {
       work.push(performance.now() - start);
+      // Traced: each frame's work in the trace (bench/ui/trace_frames.py: its window = the mark
+      // minus the work, the same figure as `work`).
+      if (mark) console.timeStamp(`ui.frame.work ${work[work.length - 1]}`);
       // One work figure per frame, one interval fewer: the last frame's task has run.
       if (ended && work.length === intervals.length + 1) {
         channel.port1.close();
@@ -199,7 +204,10 @@ async function traced(cdp, file, run) {
   const events = [];
   const collect = ({ value }) => events.push(...value);
   cdp.on("Tracing.dataCollected", collect);
-  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", "disabled-by-default-v8.cpu_profiler"];
+  // UI_BENCH_TRACE_LIGHT=1: no JS sampling (its cost multiplies the frames' own; the phases
+  // trace_frames.py reports need only the timeline).
+  const sampling = process.env.UI_BENCH_TRACE_LIGHT ? [] : ["disabled-by-default-v8.cpu_profiler"];
+  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", ...sampling];
   await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories }, transferMode: "ReportEvents" });
   try {
     return await run();
@@ -248,7 +256,7 @@ try {
   // Frames: scrolling the virtual table while the simulator churns (rows change under it).
   phase = "scroll";
   await sim("POST", "/_sim/churn", { rate: cfg.churnPerS, basis: cfg.churnBasis ?? "driver", duration: 2 * cfg.frameSeconds + 60 });
-  const scrolled = await traced(cdp, TRACE_FILE && `${TRACE_FILE}.scroll.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX }));
+  const scrolled = await traced(cdp, TRACE_FILE && `${TRACE_FILE}.scroll.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: SCROLL_PX, mark: Boolean(TRACE_FILE) }));
   report(phase, { frames: frameStats(scrolled) });
   // Then still, sorted by restarts (descending), at the top: the churn's restarts re-sort the
   // visible rows under the reader.
@@ -259,7 +267,7 @@ try {
   await page.waitForFunction(() => /sort=restarts/.test(location.hash));
   await restarts.getByRole("button").click();
   await page.waitForFunction(() => /sort=restarts/.test(location.hash) && /desc=1/.test(location.hash));
-  const churnFrames = frameStats(await traced(cdp, TRACE_FILE && `${TRACE_FILE}.churn.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0 })));
+  const churnFrames = frameStats(await traced(cdp, TRACE_FILE && `${TRACE_FILE}.churn.json`, () => page.evaluate(scrollFrames, { seconds: cfg.frameSeconds, px: 0, mark: Boolean(TRACE_FILE) })));
   const churned = churnRates(await sim("DELETE", "/_sim/churn"));
   report(phase, { frames: churnFrames, heapAfterWorkMb: await heapMb(cdp), churned });
 
