@@ -3,9 +3,8 @@ budget, and only then (a clock moved by hand)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from masthead.sim.loop_slices import SLICE_SECONDS, Slicer
+from tests.sim.loop_turns import counting_turns
 
 
 class Clock:
@@ -19,30 +18,20 @@ class Clock:
 async def test_pauses_once_the_budget_is_spent_and_starts_a_new_slice() -> None:
     clock = Clock()
     slicer = Slicer(0.002, clock)
-    turns = 0
-
-    async def count() -> None:
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
-
-    counter = asyncio.ensure_future(count())
-    await asyncio.sleep(0)
-    clock.now = 0.0019
-    await slicer.pause_if_due()
-    assert (slicer.pauses, turns) == (0, 0)  # under the budget: no yield
-    clock.now = 0.002
-    await slicer.pause_if_due()
-    assert slicer.pauses == 1 and turns == 1  # the other task ran in between
-    clock.now = 0.003  # 1 ms into the new slice
-    await slicer.pause_if_due()
-    assert slicer.pauses == 1
-    clock.now = 0.010
-    slicer.restart()  # the work waited (its own await): a fresh slice
-    await slicer.pause_if_due()
-    assert slicer.pauses == 1
-    counter.cancel()
+    async with counting_turns() as turns:
+        clock.now = 0.0019
+        await slicer.pause_if_due()
+        assert (slicer.pauses, turns.count) == (0, 0)  # under the budget: no yield
+        clock.now = 0.002
+        await slicer.pause_if_due()
+        assert slicer.pauses == 1 and turns.count == 1  # the other task ran in between
+        clock.now = 0.003  # 1 ms into the new slice
+        await slicer.pause_if_due()
+        assert slicer.pauses == 1
+        clock.now = 0.010
+        slicer.restart()  # the work waited (its own await): a fresh slice
+        await slicer.pause_if_due()
+        assert slicer.pauses == 1
 
 
 def test_the_default_slice_is_a_few_milliseconds() -> None:

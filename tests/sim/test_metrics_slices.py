@@ -5,31 +5,20 @@ is answered: with the answer built in one step there would be none in between.""
 
 from __future__ import annotations
 
-import asyncio
-
 from masthead.sim.app import SimConfig
 from masthead.sim.podgen import load_pods
+from tests.sim.loop_turns import counting_turns
 from tests.sim.simclient import SimClient, running_sim
 
 PODS = 5_000  # a few hundred milliseconds of work: far more than one 2 ms slice
 
 
 async def turns_during(c: SimClient, path: str) -> tuple[int, int]:
-    turns = 0
-
-    async def count() -> None:
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
-
-    counter = asyncio.ensure_future(count())
-    await asyncio.sleep(0)
-    before = turns
-    r = await c.get(path)
-    counter.cancel()
+    async with counting_turns() as turns:
+        r = await c.get(path)
+        answered = turns.count
     assert r.status == 200, r.text
-    return turns - before, len(r.body["items"])
+    return answered, len(r.body["items"])
 
 
 async def test_a_pods_list_over_many_pods_lets_the_loop_turn_while_it_is_built() -> None:
