@@ -167,6 +167,31 @@ def encode(fields: FieldSet) -> dict[str, Any]:
     return out
 
 
+def encode_from(fields: FieldSet, base: FieldSet, base_wire: Mapping[str, Any]) -> dict[str, Any]:
+    """`encode(fields)`, where `base` is `decode(base_wire)` and `fields` was derived from it by
+    `union`/`difference` (which share untouched subtrees): a subtree `fields` shares with `base`
+    is written as its `base_wire` node, and a level that gained no element keeps the wire's
+    order instead of being sorted again. A controller's entry losing one condition re-encoded
+    (sorting every level of) its whole set."""
+    if fields is base:
+        return dict(base_wire)
+    out: dict[str, Any] = {".": {}} if "." in fields and len(fields) > 1 else {}
+    if all(k in base_wire for k in fields if k != "."):
+        ordered = [k for k in base_wire if k != "." and k in fields]
+    else:
+        ordered = _sorted_elements(fields)
+    for element in ordered:
+        node = fields[element]
+        was = base.get(element)
+        if was is node:
+            out[element] = base_wire[element]
+        elif was is not None:
+            out[element] = encode_from(node, was, base_wire[element])
+        else:
+            out[element] = encode(node)
+    return out
+
+
 def _sorted_elements(fields: FieldSet) -> list[str]:
     """A level's elements (not `.`) in upstream's order."""
     elements = [k for k in fields if k != "."]
@@ -386,7 +411,16 @@ class _Entry:
     an untouched entry is written back as the stored FieldsV1 it was read from: re-encoding
     (sorting every level) was the largest cost of a write."""
 
-    __slots__ = ("_fields", "_wire", "api_version", "manager", "operation", "subresource", "time")
+    __slots__ = (
+        "_base",
+        "_fields",
+        "_wire",
+        "api_version",
+        "manager",
+        "operation",
+        "subresource",
+        "time",
+    )
 
     def __init__(
         self,
@@ -406,6 +440,9 @@ class _Entry:
         self._fields = fields
         # The canonical FieldsV1 of `_fields` when known (read from storage, not yet changed).
         self._wire = wire
+        # (field set, its canonical FieldsV1) as read from storage, once the set changed:
+        # `wire()` re-encodes only what changed from it (`encode_from`).
+        self._base: tuple[FieldSet, dict[str, Any]] | None = None
 
     @property
     def wire_known(self) -> bool:
@@ -420,8 +457,15 @@ class _Entry:
 
     @fields.setter
     def fields(self, value: FieldSet) -> None:
+        self._base = self.origin()
         self._fields = value
         self._wire = None
+
+    def origin(self) -> tuple[FieldSet, dict[str, Any]] | None:
+        """The stored (field set, FieldsV1) this entry's set derives from, if known."""
+        if self._wire is not None:
+            return (self.fields, self._wire)
+        return self._base
 
     def __bool__(self) -> bool:
         return bool(self._fields) if self._wire is None else bool(self._wire)
@@ -447,7 +491,12 @@ class _Entry:
         if self.time is not None:
             out["time"] = self.time
         out["fieldsType"] = "FieldsV1"
-        out["fieldsV1"] = self._wire if self._wire is not None else encode(self.fields)
+        if self._wire is not None:
+            out["fieldsV1"] = self._wire
+        elif self._base is not None:
+            out["fieldsV1"] = encode_from(self.fields, *self._base)
+        else:
+            out["fieldsV1"] = encode(self.fields)
         if self.subresource:
             out["subresource"] = self.subresource
         return out
@@ -583,6 +632,7 @@ def record_update(
             entry = previous
         else:
             entry.fields = union(previous.fields, gained) if previous else gained
+            entry._base = previous.origin() if previous else None
         entry.time = None if subresource == "scale" else time
         managers[entry.identity] = entry
     return _with_managed_fields(after, managers)

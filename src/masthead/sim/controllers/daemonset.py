@@ -5,10 +5,12 @@ by the scheduler, as upstream does; rolling updates replace up to maxUnavailable
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from masthead.sim.clone import clone
+from masthead.sim.controllers.daemonpods import REVISION, DaemonPods, DaemonPodsOf
 from masthead.sim.controllers.nodeinfo import (
     NodeInfo,
     matches_node_selection,
@@ -22,14 +24,12 @@ from masthead.sim.controllers.objects import (
     int_or_percent,
     template_hash,
 )
-from masthead.sim.controllers.ownedpods import OwnedPods
 from masthead.sim.controllers.revisions import sync_revisions
 from masthead.sim.controllers.runtime import PodView
 from masthead.sim.controllers.settings import DAEMONSET
 from masthead.sim.controllers.workloads import WorkloadController, pod_from_template
 from masthead.sim.store import DELETED, WatchEvent
 
-REVISION = "controller-revision-hash"
 GENERATION = "pod-template-generation"
 DAEMON_TOLERATIONS = (
     ("node.kubernetes.io/not-ready", "NoExecute"),
@@ -82,8 +82,7 @@ class DaemonSetController(WorkloadController):
         self.handlers[DAEMONSETS.storage_key] = self._on_daemonset
         self.handlers[PODS.storage_key] = self._on_pod
         self.handlers[NODES.storage_key] = self._on_node
-        self._targets: dict[str, str] = {}  # pod uid → node it was created for
-        self._pods = OwnedPods(self.store, "DaemonSet")
+        self._pods = DaemonPods(self.store, self.ctx.pods)
         # Per DaemonSet (namespace, name); an entry goes when its DaemonSet is deleted.
         self._eligibility: dict[tuple[str, str], _Eligibility] = {}
 
@@ -95,8 +94,6 @@ class DaemonSetController(WorkloadController):
 
     def _on_pod(self, ev: WatchEvent) -> None:
         self._pods.observe(ev)
-        if ev.type == DELETED:
-            self._targets.pop(ev.obj.uid, None)
         self.enqueue_owner(ev, "DaemonSet")
 
     def _on_node(self, ev: WatchEvent) -> None:
@@ -140,36 +137,6 @@ class DaemonSetController(WorkloadController):
         e.dirty.clear()
         return e.nodes
 
-    def _active(self, ds: Obj) -> list[PodView]:
-        """The DaemonSet's active pods, in (namespace, name) order."""
-        meta = ds["metadata"]
-        uid = meta["uid"]
-        out = []
-        for s in self._pods.pods(meta["namespace"], meta["name"]):
-            p = self.ctx.pods.view(s)
-            if p.owner_uid == uid and p.active:
-                out.append(p)
-        return out
-
-    def _target(self, p: PodView) -> str:
-        if p.node:
-            return p.node
-        if p.uid in self._targets:
-            return self._targets[p.uid]
-        s = self.store.get(PODS.storage_key, p.namespace, p.name)
-        terms = (
-            (((s.decode().get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {})
-            .get("requiredDuringSchedulingIgnoredDuringExecution", {})
-            .get("nodeSelectorTerms", [])
-            if s is not None
-            else []
-        )
-        for t in terms:
-            for f in t.get("matchFields") or []:
-                if f.get("key") == "metadata.name" and f.get("values"):
-                    return str(f["values"][0])
-        return ""
-
     def sync(self, item: Any) -> None:
         ns, name = item
         ds = self.get(ns, name)
@@ -182,12 +149,12 @@ class DaemonSetController(WorkloadController):
         sync_revisions(self.store, self.registry, ds, DAEMONSETS, rev)
         gen = str(ds["metadata"].get("generation", 1))
         eligible = self._eligible_nodes(item, ds, tspec)
-        by_node: dict[str, list[PodView]] = {}
-        active = self._active(ds)
-        for p in active:
-            by_node.setdefault(self._target(p), []).append(p)
-        wrote = False
-        for node in sorted(eligible - set(by_node)):
+        agg = self._pods.of(ds["metadata"]["uid"])
+        # Decided on the pods as they were before this sync's writes, as upstream's one list.
+        missing = sorted(eligible - agg.by_target.keys())
+        surplus, live = _surplus_and_live(agg, eligible)
+        outdated = _outdated(agg, eligible, rev, live)
+        for node in missing:
             pod = pod_from_template(
                 ds, DAEMONSETS, template,
                 extra_labels={REVISION: rev, GENERATION: gen},
@@ -196,15 +163,9 @@ class DaemonSetController(WorkloadController):
                     "tolerations": _tolerations(tspec),
                 },
             )  # fmt: skip
-            created = self.create_pod(ds, pod)
-            wrote = True
-            if created is not None:
-                self._targets[created["metadata"]["uid"]] = node
-        for node, pods in by_node.items():
-            surplus = pods if node not in eligible else sorted(pods, key=lambda p: p.created)[1:]
-            for p in surplus:
-                self.delete_pod(ds, p)
-                wrote = True
+            self.create_pod(ds, pod)
+        for p in surplus:
+            self.delete_pod(ds, p)
         # Rolling update: replace outdated pods, at most maxUnavailable at a time.
         strategy = spec.get("updateStrategy") or {}
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
@@ -216,37 +177,81 @@ class DaemonSetController(WorkloadController):
                 )
                 or 1
             )
-            live = [ps[0] for n, ps in by_node.items() if n in eligible]
-            budget -= sum(1 for p in live if not p.ready)
-            for p in live:
+            budget -= live.not_ready
+            for p in outdated:
                 if budget <= 0:
                     break
-                if p.labels.get(REVISION) != rev and p.ready:
-                    self.delete_pod(ds, p)
-                    wrote = True
-                    budget -= 1
-        self._status(ds, eligible, rev, None if wrote else active)
+                self.delete_pod(ds, p)
+                budget -= 1
+        self._status(ds, eligible, rev)
 
-    def _status(self, ds: Obj, eligible: set[str], rev: str, active: list[PodView] | None) -> None:
-        """`active`: the DaemonSet's active pods, if the sync changed none (else re-read)."""
-        pods = self._active(ds) if active is None else active
-        scheduled = {p.node for p in pods if p.node}
-        ready = [p for p in pods if p.ready and p.node in eligible]
-        updated = [p for p in pods if p.labels.get(REVISION) == rev and p.node in eligible]
+    def _status(self, ds: Obj, eligible: set[str], rev: str) -> None:
+        agg = self._pods.of(ds["metadata"]["uid"])
+        current = len(agg.bound.keys() & eligible)
+        ready = agg.ready.total() - agg.outside(agg.ready, eligible)
+        revision = agg.revisions.get(rev, Counter[str]())
         status: Obj = {
-            "currentNumberScheduled": len(scheduled & eligible),
-            "numberMisscheduled": len(scheduled - eligible),
+            "currentNumberScheduled": current,
+            "numberMisscheduled": len(agg.bound) - current,
             "desiredNumberScheduled": len(eligible),
-            "numberReady": len(ready),
+            "numberReady": ready,
             "observedGeneration": ds["metadata"].get("generation", 1),
-            "updatedNumberScheduled": len(updated),
-            "numberAvailable": len(ready),
+            "updatedNumberScheduled": revision.total() - agg.outside(revision, eligible),
+            "numberAvailable": ready,
         }
-        if len(eligible) - len(ready) > 0:
-            status["numberUnavailable"] = len(eligible) - len(ready)
+        if len(eligible) - ready > 0:
+            status["numberUnavailable"] = len(eligible) - ready
         if not status["numberAvailable"]:
             del status["numberAvailable"]
         self.write_status(ds, status)
+
+
+@dataclass(slots=True)
+class _Live:
+    """The first pod (in key order) on each eligible node: the ones a rolling update weighs."""
+
+    keys: set[tuple[str, str]]
+    not_ready: int
+
+
+def _surplus_and_live(agg: DaemonPodsOf, eligible: set[str]) -> tuple[list[PodView], _Live]:
+    """Pods to delete (on a node no longer eligible, or all but the oldest on a node), in the
+    order the full walk deleted them; and the live pods."""
+    if agg.crowded:
+        return _surplus_and_live_walked(agg, eligible)
+    # One pod per node: the walk's node order is the pods' key order.
+    gone = agg.by_target.keys() - eligible
+    keys = sorted(k for n in gone for k in agg.by_target[n])
+    surplus = [agg.pods[k].view for k in keys]
+    not_ready = agg.not_ready.total() - agg.outside(agg.not_ready, eligible)
+    return surplus, _Live(set(), not_ready)
+
+
+def _surplus_and_live_walked(agg: DaemonPodsOf, eligible: set[str]) -> tuple[list[PodView], _Live]:
+    by_node: dict[str, list[PodView]] = {}
+    for m in agg.members():
+        by_node.setdefault(m.target, []).append(m.view)
+    surplus: list[PodView] = []
+    for node, pods in by_node.items():
+        surplus += pods if node not in eligible else sorted(pods, key=lambda p: p.created)[1:]
+    live = [ps[0] for n, ps in by_node.items() if n in eligible]
+    return surplus, _Live(
+        {(p.namespace, p.name) for p in live}, sum(1 for p in live if not p.ready)
+    )
+
+
+def _outdated(agg: DaemonPodsOf, eligible: set[str], rev: str, live: _Live) -> list[PodView]:
+    """Ready live pods of another revision, in key order."""
+    out = []
+    for label, keys in agg.by_revision.items():
+        if label == rev:
+            continue
+        for k in keys:
+            m = agg.pods[k]
+            if m.view.ready and m.target in eligible and (not agg.crowded or k in live.keys):
+                out.append(k)
+    out.sort()
+    return [agg.pods[k].view for k in out]
 
 
 def _eligible(pod_spec: Obj, node: NodeInfo) -> bool:
