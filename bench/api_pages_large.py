@@ -186,6 +186,8 @@ async def sim_loop(sim: aiohttp.ClientSession, *, reset: bool = False) -> dict[s
         return {}
     loop = doc["loop"]
     print(f"api_pages: simulator loop {loop}, watchers {doc['watchers']}", file=sys.stderr)
+    # What held the loop (only with MASTHEAD_STALL_TRACE in the simulator's environment).
+    print(f"api_pages: simulator cpu {doc.get('cpu')}, stalls {doc.get('stalls')}", file=sys.stderr)
     return {"sim_loop_p99": [float(loop["p99_ms"])], "sim_loop_max": [float(loop["max_recent_ms"])]}
 
 

@@ -3,13 +3,15 @@
 `NodeHeartbeat` renews each node's Lease in kube-node-lease every `lease_interval` (spread
 over the interval, each node keeping its phase however late a renewal ran, so 2k nodes make
 a steady trickle, not a burst) and refreshes the node
-conditions' lastHeartbeatTime every `node_status_interval`. A node annotated
+conditions' lastHeartbeatTime every `node_status_interval`, and at once when the lifecycle
+controller marked its node Unknown while it was alive (a late lease). A node annotated
 `sim.masthead.io/node-state: NotReady` reports Ready=False (KubeletNotReady); `Unreachable`
 stops its kubelet altogether (no leases, no status).
 
-`NodeLifecycle` (kube-controller-manager) marks a node whose Lease is older than `node_grace`
-Ready=Unknown (NodeStatusUnknown), keeps the not-ready / unreachable NoSchedule+NoExecute
-taints in line with the Ready condition, records NodeNotReady / NodeReady events, and after
+`NodeLifecycle` (kube-controller-manager) looks at every node each `node_monitor_period` (and
+on its node's changes), marks a node whose Lease is older than `node_grace` Ready=Unknown
+(NodeStatusUnknown), keeps the not-ready / unreachable NoSchedule+NoExecute taints in line
+with the Ready condition, records NodeNotReady / NodeReady events, and after
 `pod_eviction_grace` sets Ready=False on the pods of a node that is not Ready.
 """
 
@@ -96,6 +98,7 @@ class NodeHeartbeat(Controller):
             ev.prev is None
             or (NODE_STATE.encode() in ev.obj.raw) != (NODE_STATE.encode() in ev.prev.raw)
             or b'"nodeInfo"' not in ev.obj.raw
+            or _marked_unknown(ev.obj, ev.prev)
         ):
             self._status_due[name] = 0.0
             self.queue.add(("status", name))
@@ -212,6 +215,17 @@ class NodeHeartbeat(Controller):
             )  # fmt: skip
 
 
+def _marked_unknown(cur: Stored, prev: Stored) -> bool:
+    """The lifecycle controller has just marked the node Unknown: its kubelet, if alive (its
+    lease was late because the loop was), reports at once, as the kubelet's status loop posts
+    a status that differs from its own within nodeStatusUpdateFrequency, and does not leave
+    the node unreachable-tainted, its pods unready, for up to a whole `node_status_interval`."""
+    return _UNKNOWN in cur.raw and _UNKNOWN not in prev.raw
+
+
+_UNKNOWN = b'"NodeStatusUnknown"'
+
+
 @dataclass(frozen=True, slots=True)
 class NodeFacts:
     """A node version as the lifecycle controller sees it: its Ready condition's status (None
@@ -232,7 +246,7 @@ class NodeLifecycle(Controller):
     name = NODE_LIFECYCLE
 
     def setup(self) -> None:
-        self.tick_interval = self.settings.resync_tick
+        self.tick_interval = self.settings.node_monitor_period
         self.handlers[NODES.storage_key] = self._on_node
         self._not_ready_since: dict[str, float] = {}
         self._pods_marked: set[str] = set()
@@ -255,7 +269,8 @@ class NodeLifecycle(Controller):
             self.queue.add(name)
 
     def tick(self) -> None:
-        # Nodes are a small set: look at every lease once per tick.
+        # Every lease once per monitor period, as upstream's monitorNodeHealth: a late lease
+        # is noticed at the next look, and a loop that runs late gets no extra syncs for it.
         for name in self.ctx.nodes.names():
             self.queue.add(name)
 

@@ -92,6 +92,9 @@ class ControllerSettings:
     node_status_interval: float = 60.0  # NodeReady lastHeartbeatTime refresh
     node_grace: float = 40.0  # node-monitor-grace-period: stale lease → Ready Unknown
     pod_eviction_grace: float = 5.0  # NotReady node → its pods Ready=False after this
+    # The lifecycle controller's look at every node (--node-monitor-period): at `large`
+    # a look each `resync_tick` was 2,000 syncs a second, ~60k over a 30 s bench run.
+    node_monitor_period: float = 5.0
     # Controllers.
     cron_tick: float = 1.0
     event_ttl: float = 3600.0  # kube-apiserver --event-ttl
@@ -102,7 +105,7 @@ class ControllerSettings:
     retry_delay: float = 0.5  # a sync that failed is retried after this
     batch: int = 200  # work items per controller per loop turn
     max_endpoints_per_slice: int = 100
-    # Where the node-lifecycle checks and other periodic small-set resyncs run.
+    # The kubelet side's look for renewals and status reports that are due.
     resync_tick: float = 1.0
 
     @classmethod
@@ -119,6 +122,7 @@ class ControllerSettings:
             node_status_interval=0.5,
             node_grace=0.6,
             pod_eviction_grace=0.1,
+            node_monitor_period=0.05,
             unschedulable_retry=0.5,
             cron_tick=0.05,
             event_ttl_tick=0.05,
