@@ -137,8 +137,6 @@ class PodIndex:
         self.store = store
         self.by_node: dict[str, set[tuple[str, str]]] = {}
         self._views: dict[tuple[str, str], PodView] = {}
-        # Called with a node's name when a pod arrives on it, leaves it or changes phase.
-        self.node_listeners: list[Callable[[str], None]] = []
 
     def load(self) -> None:
         for s in self.store.iter_objects(PODS.storage_key):
@@ -160,20 +158,6 @@ class PodIndex:
                     del self.by_node[old]
         if new:
             self.by_node.setdefault(new, set()).add(key)
-        if (
-            old == new
-            and ev.prev is not None
-            and ev.type != DELETED
-            and ev.prev.fields.get("status.phase") == ev.obj.fields.get("status.phase")
-        ):
-            # What a pod adds to its node's usage (requests, and whether its phase is
-            # terminal) cannot have changed: pod specs are immutable but for images.
-            return
-        for fn in self.node_listeners:
-            if old:
-                fn(old)
-            if new:
-                fn(new)
 
     def view(self, s: Stored) -> PodView:
         key = (s.namespace, s.name)
