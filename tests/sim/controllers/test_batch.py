@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -126,6 +127,33 @@ async def test_cronjob_creates_jobs_on_schedule_and_keeps_history() -> None:
         )
         reasons = {e["reason"] for e in evs}
         assert {"SuccessfulCreate", "SawCompletedJob", "SuccessfulDelete"} <= reasons
+
+
+async def test_a_cronjob_is_synced_when_due_not_every_tick() -> None:
+    # Upstream requeues a CronJob for its next schedule time; syncing every CronJob on every
+    # tick decoded all their Jobs once a second.
+    clock = FakeClock()
+    clock.t = clock.t // 3600 * 3600 + 60  # a minute past the hour: the next run is at :30
+    settings = ControllerSettings.fast(clock=clock)
+    async with cluster(settings=settings) as c:
+        await add_nodes(c, "node-a")
+        spec = {"schedule": "*/30 * * * *", "jobTemplate": {"spec": job_spec(1, 1)}}
+        assert (await c.post(CRONJOBS, {"metadata": {"name": "half"}, "spec": spec})).status == 201
+        ctl = c.sim.controllers.get("cronjob")
+        assert ctl is not None
+
+        async def synced_once() -> bool:
+            return ctl.syncs >= 1 and c.sim.controllers.idle()
+
+        await eventually(synced_once, what="the create's sync")
+        before = ctl.syncs
+        await asyncio.sleep(settings.cron_tick * 10)  # ten ticks, nothing due
+        assert ctl.syncs == before
+        assert await items(c, JOBS) == []
+
+        clock.t += 29 * 60  # :30
+        jobs = await eventually(lambda: items(c, JOBS), what="the :30 run")
+        assert len(jobs) == 1 and ctl.syncs > before
 
 
 async def test_cronjob_manual_trigger() -> None:
