@@ -5,7 +5,11 @@ is answered: with the answer built in one step there would be none in between.""
 
 from __future__ import annotations
 
+import orjson
+import pytest
+
 from masthead.sim.app import SimConfig
+from masthead.sim.big_bodies import CHUNK_BYTES, list_json
 from masthead.sim.podgen import load_pods
 from tests.sim.loop_turns import counting_turns
 from tests.sim.simclient import SimClient, running_sim
@@ -27,3 +31,24 @@ async def test_a_pods_list_over_many_pods_lets_the_loop_turn_while_it_is_built()
         turns, _ = await turns_during(c, "/apis/metrics.k8s.io/v1beta1/pods")
         # The request's own awaits take ~16 turns; slicing adds one per 2 ms (~120 here).
         assert turns >= 50, turns
+
+
+@pytest.mark.parametrize("count", [0, 1, 1_999, 2_000, 4_001])
+async def test_a_list_encoded_in_steps_is_the_bytes_of_one_dumps(count: int) -> None:
+    head = {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}}
+    items = [{"metadata": {"name": f"p-{i}"}, "containers": [{"usage": {"cpu": f"{i}n"}}]}
+             for i in range(count)]  # fmt: skip
+    assert await list_json(head, items) == orjson.dumps({**head, "items": items})
+    assert await list_json({}, items) == orjson.dumps({"items": items})
+
+
+async def test_a_large_list_answer_is_whole_and_sized() -> None:
+    async with running_sim(SimConfig(metrics="ok")) as c:
+        load_pods(c.sim.store, PODS)
+        r = await c.get("/apis/metrics.k8s.io/v1beta1/pods")
+        assert r.status == 200
+        size = len(r.text.encode())
+        assert size > CHUNK_BYTES  # written in several chunks
+        assert int(r.headers["Content-Length"]) == size
+        names = {i["metadata"]["name"] for i in r.body["items"]}
+        assert len(names) == PODS

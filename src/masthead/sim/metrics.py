@@ -41,6 +41,7 @@ from masthead.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from masthead.sim.big_bodies import list_json, send_body
 from masthead.sim.catalog import Catalog
 from masthead.sim.errors import ApiError
 from masthead.sim.loggen import mix, seed_of
@@ -412,18 +413,12 @@ class MetricsService:
                     f'{qualified}.{GROUP} "{route.name}" not found',
                     {"name": route.name, "group": GROUP, "kind": qualified},
                 )
-            body = {"kind": kind, "apiVersion": API_VERSION, **items[0]}
+            data = orjson.dumps({"kind": kind, "apiVersion": API_VERSION, **items[0]})
         else:
-            body = {
-                "kind": f"{kind}List",
-                "apiVersion": API_VERSION,
-                "metadata": {},
-                "items": items,
-            }
-        return web.Response(
-            body=orjson.dumps(body),
-            headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"},
-        )
+            head = {"kind": f"{kind}List", "apiVersion": API_VERSION, "metadata": {}}
+            data = await list_json(head, items)
+        headers = {"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+        return await send_body(request, data, headers)
 
     # -------------------------------------------------------------- data
     def scrape_time(self, now_ns: int) -> int:
