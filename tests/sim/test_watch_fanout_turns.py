@@ -80,6 +80,15 @@ async def settled(readers: list[Reader]) -> None:
         await asyncio.sleep(0)
 
 
+async def stalled_and_live(store: ObjectStore) -> tuple[Reader, Reader]:
+    """Two settled readers of `store`'s history, the first one's stream stalled."""
+    store.open_history()
+    stalled, live = Reader(session(store)), Reader(session(store))
+    stalled.session.stall()
+    await settled([stalled, live])
+    return stalled, live
+
+
 async def test_every_idle_watcher_gets_a_write_in_the_next_loop_turn() -> None:
     store = ObjectStore(start_rv=1)
     store.open_history()
@@ -95,10 +104,7 @@ async def test_every_idle_watcher_gets_a_write_in_the_next_loop_turn() -> None:
 
 async def test_a_stalled_watcher_delays_none_of_the_others() -> None:
     store = ObjectStore(start_rv=1)
-    store.open_history()
-    stalled, live = Reader(session(store)), Reader(session(store))
-    stalled.session.stall()
-    await settled([stalled, live])
+    stalled, live = await stalled_and_live(store)
     for i in range(200):
         put(store, f"cm-{i}")
     await asyncio.sleep(0)
@@ -115,10 +121,7 @@ async def test_a_stalled_watcher_delays_none_of_the_others() -> None:
 
 async def test_a_watcher_past_its_queue_cap_is_closed_and_counted_without_touching_others() -> None:
     store = ObjectStore(start_rv=1, watch_queue=50)
-    store.open_history()
-    stalled, live = Reader(session(store)), Reader(session(store))
-    stalled.session.stall()
-    await settled([stalled, live])
+    stalled, live = await stalled_and_live(store)
     for i in range(60):
         put(store, f"cm-{i}")
         if i % 10 == 9:
