@@ -3,7 +3,7 @@
 // client keeps unchanged rows' objects, src/live/stableRows.ts). Every prop is a primitive or a
 // stable reference so React.memo's shallow compare holds.
 
-import { memo, type CSSProperties } from "react";
+import { memo, useLayoutEffect, useRef, type CSSProperties } from "react";
 import type { Row } from "../live/protocol";
 import { renderCell, type ColumnDef } from "./columns";
 
@@ -19,13 +19,20 @@ export interface VirtualRowProps {
   top: number;
   selected: boolean;
   onRowClick?: (index: number, row: Row) => void;
+  /** Called with the row's element after each commit that rendered it with a row (a stable
+   * function: its body checks which cells overflow, overflowClip.ts). */
+  onRowLayout?: (element: HTMLElement) => void;
 }
 
 function cellClass(column: ColumnDef): string {
   return column.align === "end" ? "vt-cell vt-end" : "vt-cell";
 }
 
-function VirtualRowView({ index, row, columns, grid, height, top, selected, onRowClick }: VirtualRowProps) {
+function VirtualRowView({ index, row, columns, grid, height, top, selected, onRowClick, onRowLayout }: VirtualRowProps) {
+  const element = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (row && element.current) onRowLayout?.(element.current);
+  }, [row, columns, grid, onRowLayout]);
   const style: CSSProperties = { gridTemplateColumns: grid, height, transform: `translateY(${top}px)` };
   if (!row) {
     return (
@@ -40,6 +47,7 @@ function VirtualRowView({ index, row, columns, grid, height, top, selected, onRo
   }
   return (
     <div
+      ref={element}
       className={selected ? "vt-row vt-selected" : "vt-row"}
       role="row"
       aria-rowindex={index + 2}

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Row } from "../live/protocol";
 import type { ColumnDef } from "./columns";
@@ -209,5 +209,74 @@ describe("VirtualTable", () => {
     rerender(<VirtualTable label="pods" columns={counted} total={300} rowAt={(i) => next[i]} />);
     expect(rendered).toEqual(["uid-20"]);
     expect(screen.getByText("pod-20-restarted")).toBeTruthy();
+  });
+});
+
+describe("VirtualTable scrolling", () => {
+  it("renders a scroll's new rows in a task after the scroll event, not inside it", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(i));
+    render(<VirtualTable label="pods" columns={columns} total={300} rowAt={(i) => rows[i]} />);
+    const scroller = screen.getByRole("table");
+    const firstUid = () => dataRows()[0]!.getAttribute("data-uid");
+    expect(firstUid()).toBe("uid-0");
+    // Outside act(): what the browser does. The frame that dispatched the scroll event renders
+    // without the React commit (the overscan covers it); the new rows follow in the next task.
+    const warn = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      scroller.scrollTop = HEADER_HEIGHT + 100 * ROW_HEIGHT;
+      scroller.dispatchEvent(new Event("scroll")); // not fireEvent: it wraps the event in act()
+      expect(firstUid()).toBe("uid-0");
+      await waitFor(() => expect(firstUid()).not.toBe("uid-0"));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(Number(firstUid()!.slice(4))).toBeGreaterThan(80);
+  });
+});
+
+describe("VirtualTable cell clipping", () => {
+  /** Each cell 100 px wide, its text 10 px a character (jsdom has no layout). */
+  function fakeCellWidths(): () => void {
+    const proto = HTMLElement.prototype;
+    const saved = Object.getOwnPropertyDescriptor(proto, "scrollWidth");
+    const clientWidth = Object.getOwnPropertyDescriptor(proto, "clientWidth")!;
+    Object.defineProperty(proto, "scrollWidth", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.classList.contains("vt-cell") ? (this.textContent ?? "").length * 10 : 0;
+      },
+    });
+    Object.defineProperty(proto, "clientWidth", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.classList.contains("vt-cell") ? 100 : (clientWidth.get!.call(this) as number);
+      },
+    });
+    return () => {
+      if (saved) Object.defineProperty(proto, "scrollWidth", saved);
+      else delete (proto as unknown as Record<string, unknown>).scrollWidth;
+      Object.defineProperty(proto, "clientWidth", clientWidth);
+    };
+  }
+
+  const clipped = () => [...document.querySelectorAll(".vt-body .vt-cell.vt-clip")].map((c) => c.textContent);
+
+  it("clips only the cells whose text overflows, and follows their text", () => {
+    const restore = fakeCellWidths();
+    try {
+      const rows = [
+        { uid: "a", name: "short", namespace: "default", node: "n1" },
+        { uid: "b", name: "a-name-longer-than-ten-chars", namespace: "default", node: "n1" },
+      ];
+      const { rerender } = render(<VirtualTable label="pods" columns={columns} total={2} rowAt={(i) => rows[i]} />);
+      expect(clipped()).toEqual(["a-name-longer-than-ten-chars"]);
+
+      // Row a's name grows past its cell and row b's shrinks: the clip moves with them.
+      const next = [{ ...rows[0]!, name: "now-a-much-longer-name" }, { ...rows[1]!, name: "short" }];
+      rerender(<VirtualTable label="pods" columns={columns} total={2} rowAt={(i) => next[i]} />);
+      expect(clipped()).toEqual(["now-a-much-longer-name"]);
+    } finally {
+      restore();
+    }
   });
 });
