@@ -44,20 +44,25 @@ test("pods view: rows, sort by restarts, live badge, filter, object panel", { ti
     for (const name of names) assert.match(name, /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, `odd pod name ${JSON.stringify(name)}`);
     assert.ok(names.some((n) => /-[a-z0-9]{5}$/.test(n)), `no generated-looking names: ${JSON.stringify(names)}`);
 
-    // Only cells whose text overflows clip it, with an ellipsis (src/table/overflowClip.ts).
+    // Only the columns with an overflowing cell clip, all their cells, with an ellipsis
+    // (src/table/overflowClip.ts); no cell of another column overflows.
     const clipping = await page.evaluate(() => {
-      const cells = [...document.querySelectorAll('.vt-body [role="row"]:not(.vt-placeholder) [role="cell"]')];
+      const rows = [...document.querySelectorAll('.vt-body [role="row"]:not(.vt-placeholder)')].map((r) => [...r.querySelectorAll('[role="cell"]')]);
+      const cells = rows.flat();
       const clipped = cells.filter((c) => c.classList.contains("vt-clip"));
       const style = (c) => (c ? `${getComputedStyle(c).overflowX} ${getComputedStyle(c).textOverflow}` : null);
+      const columns = rows[0].map((_, i) => new Set(rows.map((r) => r[i]?.classList.contains("vt-clip"))).size);
       return {
         cells: cells.length,
         clipped: clipped.length,
-        wrong: cells.filter((c) => (c.scrollWidth > c.clientWidth) !== c.classList.contains("vt-clip")).map((c) => c.textContent),
+        overflowingUnclipped: cells.filter((c) => c.scrollWidth > c.clientWidth && !c.classList.contains("vt-clip")).map((c) => c.textContent),
+        mixedColumns: columns.filter((n) => n > 1).length,
         clippedStyle: style(clipped[0]),
         otherStyle: style(cells.find((c) => !c.classList.contains("vt-clip"))),
       };
     });
-    assert.deepEqual(clipping.wrong, [], `cells clipped or not against their overflow: ${JSON.stringify(clipping)}`);
+    assert.deepEqual(clipping.overflowingUnclipped, [], `overflowing cells not clipped: ${JSON.stringify(clipping)}`);
+    assert.equal(clipping.mixedColumns, 0, `a column partly clipped: ${JSON.stringify(clipping)}`);
     assert.ok(clipping.clipped >= 1 && clipping.clipped < clipping.cells, `clipped ${clipping.clipped} of ${clipping.cells}`);
     assert.equal(clipping.clippedStyle, "hidden ellipsis");
     assert.match(clipping.otherStyle, /^visible /);

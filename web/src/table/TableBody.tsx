@@ -1,13 +1,12 @@
 // The VirtualTable's rows, memoised on the rendered block range: the virtualizer re-renders the
 // table each time the visible range moves a row, but the rendered rows change only once per
 // block (renderBlocks.ts), so most scroll steps end at this component's props compare.
-// After each commit it checks which of the rows it rendered have cells wider than their text
-// allows (overflowClip.ts), and all rows again when its width changes.
+// Cells clip their text only in the columns seen overflowing (useColumnClips.ts).
 
-import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { memo } from "react";
 import type { Row } from "../live/protocol";
 import type { ColumnDef } from "./columns";
-import { markOverflowingCells, PendingRows } from "./overflowClip";
+import { useColumnClips } from "./useColumnClips";
 import { VirtualRow } from "./VirtualRow";
 
 export interface TableBodyProps {
@@ -27,22 +26,7 @@ export interface TableBodyProps {
 
 function TableBodyView(props: TableBodyProps) {
   const { first, count, rowHeight, rowAt, columns, grid, selectedIndex, onRowClick } = props;
-  const [pending] = useState(() => new PendingRows());
-  // Runs after the rows' own layout effects in the same commit: their cells are in the DOM.
-  useLayoutEffect(() => pending.flush());
-  const body = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const element = body.current;
-    if (!element || typeof ResizeObserver === "undefined") return;
-    let width = element.clientWidth;
-    const observer = new ResizeObserver(() => {
-      if (element.clientWidth === width) return;
-      width = element.clientWidth;
-      markOverflowingCells(element.querySelectorAll<HTMLElement>(":scope > .vt-row:not(.vt-placeholder)"));
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
+  const { clipping, onRowLayout, bodyRef } = useColumnClips(columns, grid);
   const rows = [];
   for (let index = first; index < first + count; index++) {
     rows.push(
@@ -56,12 +40,13 @@ function TableBodyView(props: TableBodyProps) {
         top={index * rowHeight}
         selected={index === selectedIndex}
         onRowClick={onRowClick}
-        onRowLayout={pending.add}
+        clipping={clipping}
+        onRowLayout={onRowLayout}
       />,
     );
   }
   return (
-    <div ref={body} className="vt-body" role="rowgroup" style={{ height: props.height }}>
+    <div ref={bodyRef} className="vt-body" role="rowgroup" style={{ height: props.height }}>
       {rows}
     </div>
   );

@@ -6,6 +6,7 @@
 import { memo, useLayoutEffect, useRef, type CSSProperties } from "react";
 import type { Row } from "../live/protocol";
 import { renderCell, type ColumnDef } from "./columns";
+import { CLIP_CLASS } from "./overflowClip";
 
 export interface VirtualRowProps {
   index: number;
@@ -19,20 +20,24 @@ export interface VirtualRowProps {
   top: number;
   selected: boolean;
   onRowClick?: (index: number, row: Row) => void;
+  /** The ids of the columns whose cells clip their text (useColumnClips.ts). */
+  clipping: ReadonlySet<string>;
   /** Called with the row's element after each commit that rendered it with a row (a stable
-   * function: its body checks which cells overflow, overflowClip.ts). */
+   * function: its body checks which columns overflow, useColumnClips.ts). */
   onRowLayout?: (element: HTMLElement) => void;
 }
 
-function cellClass(column: ColumnDef): string {
-  return column.align === "end" ? "vt-cell vt-end" : "vt-cell";
+function cellClass(column: ColumnDef, clip: boolean): string {
+  const base = column.align === "end" ? "vt-cell vt-end" : "vt-cell";
+  return clip ? `${base} ${CLIP_CLASS}` : base;
 }
 
-function VirtualRowView({ index, row, columns, grid, height, top, selected, onRowClick, onRowLayout }: VirtualRowProps) {
+function VirtualRowView(props: VirtualRowProps) {
+  const { index, row, columns, grid, height, top, selected, clipping, onRowClick, onRowLayout } = props;
   const element = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     if (row && element.current) onRowLayout?.(element.current);
-  }, [row, columns, grid, onRowLayout]);
+  }, [row, columns, grid, clipping, onRowLayout]);
   const style: CSSProperties = { gridTemplateColumns: grid, height, transform: `translateY(${top}px)` };
   if (!row) {
     return (
@@ -57,7 +62,7 @@ function VirtualRowView({ index, row, columns, grid, height, top, selected, onRo
       onClick={onRowClick ? () => onRowClick(index, row) : undefined}
     >
       {columns.map((column) => (
-        <div key={column.id} className={cellClass(column)} role="cell">
+        <div key={column.id} className={cellClass(column, clipping.has(column.id))} role="cell">
           {renderCell(column, row)}
         </div>
       ))}

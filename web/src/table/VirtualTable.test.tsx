@@ -259,9 +259,10 @@ describe("VirtualTable cell clipping", () => {
     };
   }
 
+  /** The text of each clipped body cell, and of the columns (by header) they are in. */
   const clipped = () => [...document.querySelectorAll(".vt-body .vt-cell.vt-clip")].map((c) => c.textContent);
 
-  it("clips only the cells whose text overflows, and follows their text", () => {
+  it("clips a column's cells once one of them overflows, and starts over on a new grid", () => {
     const restore = fakeCellWidths();
     try {
       const rows = [
@@ -269,12 +270,19 @@ describe("VirtualTable cell clipping", () => {
         { uid: "b", name: "a-name-longer-than-ten-chars", namespace: "default", node: "n1" },
       ];
       const { rerender } = render(<VirtualTable label="pods" columns={columns} total={2} rowAt={(i) => rows[i]} />);
-      expect(clipped()).toEqual(["a-name-longer-than-ten-chars"]);
+      // Row b's name overflows: the name column clips, short names too; the others do not.
+      expect(clipped()).toEqual(["short", "a-name-longer-than-ten-chars"]);
 
-      // Row a's name grows past its cell and row b's shrinks: the clip moves with them.
-      const next = [{ ...rows[0]!, name: "now-a-much-longer-name" }, { ...rows[1]!, name: "short" }];
+      // Row a's namespace grows past its cell: that column clips as well, before any paint.
+      const next = [{ ...rows[0]!, namespace: "a-long-namespace" }, rows[1]!];
       rerender(<VirtualTable label="pods" columns={columns} total={2} rowAt={(i) => next[i]} />);
-      expect(clipped()).toEqual(["now-a-much-longer-name"]);
+      expect(clipped()).toEqual(["short", "a-long-namespace", "a-name-longer-than-ten-chars", "default"]);
+
+      // Other widths (a new grid): the choice starts over from what these rows need.
+      const narrow = columns.map((c) => ({ ...c, width: "100px" }));
+      const fitting = [{ ...rows[0]!, namespace: "default" }, { ...rows[1]!, name: "short-too" }];
+      rerender(<VirtualTable label="pods" columns={narrow} total={2} rowAt={(i) => fitting[i]} />);
+      expect(clipped()).toEqual([]);
     } finally {
       restore();
     }
