@@ -37,20 +37,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CHROMIUM_ARGS, frameStats, pct, scrollFrames } from "./frames.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
 const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const WAIT_MS = 30_000;
 const SCROLL_PX = 40;
 const PAINT_PREFIX = "aaaa-paint-";
@@ -86,45 +78,6 @@ function observeFrames() {
       });
     }
   };
-}
-
-/** In the page, for `seconds` while scrolling the table `px` per frame (0: still): each rAF
- * interval, and each frame's main-thread work — from its start (the rAF timestamp) to a task
- * posted from its rAF callback, which runs once the frame's rendering steps (style, layout,
- * paint) are done. */
-function scrollFrames({ seconds, px, mark }) {
-  const table = document.querySelector('[role="table"]');
-  return new Promise((done) => {
-    const intervals = [];
-    const work = [];
-    const delays = [];
-    const channel = new MessageChannel();
-    let last = null;
-    let ended = false;
-    const end = performance.now() + seconds * 1000;
-    channel.port1.onmessage = ({ data: start }) => {
-      work.push(performance.now() - start);
-      // Traced: each frame's work in the trace (bench/ui/trace_frames.py: its window = the mark
-      // minus the work, the same figure as `work`).
-      if (mark) console.timeStamp(`ui.frame.work ${work[work.length - 1]}`);
-      // One work figure per frame, one interval fewer: the last frame's task has run.
-      if (ended && work.length === intervals.length + 1) {
-        channel.port1.close();
-        done({ intervals, work, delays });
-      }
-    };
-    const frame = (now) => {
-      if (last !== null) intervals.push(now - last);
-      last = now;
-      delays.push(performance.now() - now);
-      channel.port2.postMessage(now);
-      const max = table.scrollHeight - table.clientHeight;
-      if (px) table.scrollTop = table.scrollTop + px >= max ? 0 : table.scrollTop + px;
-      if (now < end) requestAnimationFrame(frame);
-      else ended = true;
-    };
-    requestAnimationFrame(frame);
-  });
 }
 
 /** In the page: wall-clock ms when the frame carrying `name` arrived (`frameAt`), when its row
@@ -174,23 +127,6 @@ async function heapMb(cdp) {
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = await cdp.send("Runtime.getHeapUsage");
   return usedSize / 1e6;
-}
-
-function pct(values, q) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-const stats = (d) => ({ p50: pct(d, 0.5), p95: pct(d, 0.95), max: Math.max(...d), count: d.length });
-
-/** A frames phase's figures: intervals, work and dropped frames (an interval over 1.5 x the
- * median: at least one vsync missed). */
-function frameStats({ intervals, work, delays }) {
-  const limit = 1.5 * pct(intervals, 0.5);
-  const dropped = intervals.filter((d) => d > limit).length;
-  // delay: frame start → its rAF callback running (part of `work`; the rAF timestamp keeps to
-  // the vsync grid even when the callback runs late, so intervals alone understate a late frame).
-  return { interval: stats(intervals), work: stats(work), delay: stats(delays), dropped: { count: dropped, share: dropped / intervals.length } };
 }
 
 /** One phase's figures, on their own line as soon as the phase ends. */

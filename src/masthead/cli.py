@@ -286,6 +286,12 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         "(default 60; 0: never)",
     )
     p.add_argument(
+        "--web-dist",
+        type=Path,
+        metavar="DIR",
+        help="serve the web UI built here (default: the source checkout's web/dist)",
+    )
+    p.add_argument(
         "--confirm-pattern",
         action="append",
         default=[],
@@ -330,6 +336,7 @@ def _in_cluster_options(args: argparse.Namespace) -> InClusterOptions | None:
 
 
 async def _run_server(args: argparse.Namespace) -> int:
+    from masthead.api.static import DEFAULT_DIST
     from masthead.kube.errors import CredentialError
     from masthead.server import Server, ServerConfig, default_kubeconfig_exists
 
@@ -351,6 +358,7 @@ async def _run_server(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             in_cluster=in_cluster,
             malloc_trim_interval=args.malloc_trim_interval,
+            web_dist=args.web_dist or DEFAULT_DIST,
         )
     )
     try:

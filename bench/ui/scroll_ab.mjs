@@ -1,0 +1,44 @@
+// One A/B run for bench/ui_scroll_ab.py: a fresh headless Chromium opens masthead's pods view
+// (whatever bundle masthead serves now), optionally adds a style sheet, scrolls the table 40 px
+// a frame for `seconds` with ui_bench's frame probe (frames.mjs) and prints one JSON line:
+// `{frames}` as ui_bench's scroll phase reports them.
+//
+//   node bench/ui/scroll_ab.mjs '{"launchUrl": ..., "base": ..., "seconds": 20, "css": ""}'
+//
+// Bounded: every wait has a timeout; the browser and its profile are removed on any exit.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CHROMIUM_ARGS, frameStats, scrollFrames } from "./frames.mjs";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const ROWS = '.vt-body [role="row"]:not(.vt-placeholder)';
+const WAIT_MS = 60_000;
+const SETTLE_MS = 2_000; // after the first rows: the first window's frames and layout settle
+
+const cfg = JSON.parse(process.argv[2]);
+const profile = mkdtempSync(join(tmpdir(), "masthead-scroll-ab-"));
+let context = null;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    timeout: WAIT_MS,
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(cfg.launchUrl + new URL(`${cfg.base}/#/c/admin/pods?sort=name`).hash);
+  await page.waitForSelector(ROWS);
+  if (cfg.css) await page.addStyleTag({ content: cfg.css });
+  await page.waitForTimeout(SETTLE_MS);
+  const frames = frameStats(await page.evaluate(scrollFrames, { seconds: cfg.seconds, px: 40, mark: false }));
+  process.stdout.write(JSON.stringify({ frames }) + "\n");
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
