@@ -1,5 +1,13 @@
-// What ui_bench.mjs and scroll_ab.mjs share: Chromium's flags, the scroll-frames probe run in
-// the page, and its figures.
+// What ui_bench.mjs and scroll_ab.mjs share: Chromium (Debian's, through web/'s playwright-core,
+// which never downloads a browser) with its flags, the scroll-frames probe run in the page, and
+// its figures.
+
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -10,6 +18,20 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
   "--disable-quic",
 ];
+
+/** Headless Chromium on a 1400 x 900 page with its profile in `profile` (playwright-core refuses
+ * --user-data-dir as an argument); every wait `waitMs` at most. */
+export async function launchChromium(profile, waitMs) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+    timeout: waitMs,
+  });
+  context.setDefaultTimeout(waitMs);
+  return context;
+}
 
 /** In the page, for `seconds` while scrolling the table `px` per frame (0: still): each rAF
  * interval, and each frame's main-thread work — from its start (the rAF timestamp) to a task

@@ -8,13 +8,9 @@
 // Bounded: every wait has a timeout; the browser and its profile are removed on any exit.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { CHROMIUM_ARGS, frameStats, scrollFrames } from "./frames.mjs";
+import { join } from "node:path";
+import { frameStats, launchChromium, scrollFrames } from "./frames.mjs";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const ROWS = '.vt-body [role="row"]:not(.vt-placeholder)';
 const WAIT_MS = 60_000;
 const SETTLE_MS = 2_000; // after the first rows: the first window's frames and layout settle
@@ -23,14 +19,7 @@ const cfg = JSON.parse(process.argv[2]);
 const profile = mkdtempSync(join(tmpdir(), "masthead-scroll-ab-"));
 let context = null;
 try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    timeout: WAIT_MS,
-  });
-  context.setDefaultTimeout(WAIT_MS);
+  context = await launchChromium(profile, WAIT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(cfg.launchUrl + new URL(`${cfg.base}/#/c/admin/pods?sort=name`).hash);
   await page.waitForSelector(ROWS);

@@ -35,14 +35,9 @@
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { CHROMIUM_ARGS, frameStats, pct, scrollFrames } from "./frames.mjs";
+import { join } from "node:path";
+import { frameStats, launchChromium, pct, scrollFrames } from "./frames.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, "..", "..");
-const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const WAIT_MS = 30_000;
 const SCROLL_PX = 40;
 const PAINT_PREFIX = "aaaa-paint-";
@@ -163,14 +158,7 @@ let phase = "launch";
 const profile = mkdtempSync(join(tmpdir(), "masthead-ui-bench-"));
 let context = null;
 try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-    timeout: WAIT_MS,
-  });
-  context.setDefaultTimeout(WAIT_MS);
+  context = await launchChromium(profile, WAIT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.addInitScript(observeFirstRows, ROWS);
   await page.addInitScript(observeFrames);
