@@ -4,20 +4,11 @@
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+// The browser and its flags are the e2e tests' (web/e2e/harness.mjs: no top-level effects).
+import { CHROMIUM, CHROMIUM_ARGS } from "../../web/e2e/harness.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { chromium } = await import(pathToFileURL(join(REPO, "web", "node_modules", "playwright-core", "index.mjs")).href);
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 /** Headless Chromium on a 1400 x 900 page with its profile in `profile` (playwright-core refuses
  * --user-data-dir as an argument); every wait `waitMs` at most. */
