@@ -132,8 +132,11 @@ async def test_cronjob_creates_jobs_on_schedule_and_keeps_history() -> None:
 async def test_a_cronjob_is_synced_when_due_not_every_tick() -> None:
     # Upstream requeues a CronJob for its next schedule time; syncing every CronJob on every
     # tick decoded all their Jobs once a second.
+    # The schedule counts from the CronJob's creationTimestamp, which the store takes from the
+    # wall clock: the fake clock starts at the wall clock's now, and the next :00 or :30 at least
+    # a minute later is the run (so a test started at :29:59 still creates the CronJob first).
     clock = FakeClock()
-    clock.t = clock.t // 3600 * 3600 + 60  # a minute past the hour: the next run is at :30
+    due = (int(clock.t) + 60) // 1800 * 1800 + 1800
     settings = ControllerSettings.fast(clock=clock)
     async with cluster(settings=settings) as c:
         await add_nodes(c, "node-a")
@@ -151,8 +154,8 @@ async def test_a_cronjob_is_synced_when_due_not_every_tick() -> None:
         assert ctl.syncs == before
         assert await items(c, JOBS) == []
 
-        clock.t += 29 * 60  # :30
-        jobs = await eventually(lambda: items(c, JOBS), what="the :30 run")
+        clock.t = due
+        jobs = await eventually(lambda: items(c, JOBS), what="the run when due")
         assert len(jobs) == 1 and ctl.syncs > before
 
 
