@@ -30,14 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from bench.results_format import Figure, markdown_table, write_results
 from bench.stack import REPO, SCENARIO_WORLDS, Masthead, SimWorld, sim_call, wait_synced
-from bench.ui_bench import CHROMIUM, ensure_web_dist
+from bench.ui_bench import CHROMIUM, ensure_web_dist, run_script
 
 SCRIPT = REPO / "bench" / "ui" / "scroll_ab.mjs"
-RUN_TIMEOUT_S = 180  # one run: launch, first rows, settle, `seconds` of scrolling
 STATS = ("p50", "p95", "max")
 
 
@@ -78,25 +75,11 @@ def variants_of(bundles: list[str], styles: list[str]) -> list[Variant]:
 
 
 async def one_run(cfg: dict[str, object]) -> dict[str, Any]:
-    proc = await asyncio.create_subprocess_exec(
-        "node",
-        str(SCRIPT),
-        orjson.dumps(cfg).decode(),
-        cwd=REPO,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(RUN_TIMEOUT_S):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0:
-        tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"scroll_ab.mjs exit {proc.returncode}: {' | '.join(tail)}")
-    frames: dict[str, Any] = orjson.loads(out.splitlines()[-1])["frames"]
+    """One scroll_ab.mjs run through ui_bench's runner (its phase line kept, a failure named)."""
+    report = await run_script(cfg, SCRIPT)
+    if report.failure or "scroll" not in report.phases:
+        raise RuntimeError(report.failure or "scroll_ab.mjs reported no scroll phase")
+    frames: dict[str, Any] = report.phases["scroll"]["frames"]
     return frames
 
 

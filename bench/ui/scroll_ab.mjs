@@ -1,7 +1,7 @@
 // One A/B run for bench/ui_scroll_ab.py: a fresh headless Chromium opens masthead's pods view
 // (whatever bundle masthead serves now), optionally adds a style sheet, scrolls the table 40 px
-// a frame for `seconds` with ui_bench's frame probe (frames.mjs) and prints one JSON line:
-// `{frames}` as ui_bench's scroll phase reports them.
+// a frame for `seconds` with ui_bench's frame probe (frames.mjs) and prints one JSON line as
+// ui_bench.mjs prints its scroll phase (`{phase: "scroll", frames}`: read by ui_bench's runner).
 //
 //   node bench/ui/scroll_ab.mjs '{"launchUrl": ..., "base": ..., "seconds": 20, "css": ""}'
 //
@@ -26,7 +26,7 @@ try {
   if (cfg.css) await page.addStyleTag({ content: cfg.css });
   await page.waitForTimeout(SETTLE_MS);
   const frames = frameStats(await page.evaluate(scrollFrames, { seconds: cfg.seconds, px: 40, mark: false }));
-  process.stdout.write(JSON.stringify({ frames }) + "\n");
+  process.stdout.write(JSON.stringify({ phase: "scroll", frames }) + "\n");
 } finally {
   await context?.close().catch(() => {});
   rmSync(profile, { recursive: true, force: true });
