@@ -3,7 +3,7 @@ marks, revision labels, owner changes, deletes), loaded before or after some of 
 DaemonSet's aggregate equals a full scan of the stored pods, and what a DaemonSet sync reads of
 it (the pods to delete, the rolling update's candidates and unavailable count, the status
 counts) equals the full walk over every pod that the aggregate replaced, for any set of
-eligible nodes and current revision."""
+eligible nodes, superset of nodes that may keep their pod, and current revision."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def _walked(store: ObjectStore, views: PodIndex, uid: str) -> list[tuple[PodView
 
 
 def _walk_sync(
-    pods: list[tuple[PodView, str]], eligible: set[str], rev: str
+    pods: list[tuple[PodView, str]], eligible: set[str], keep: set[str], rev: str
 ) -> tuple[list[str], list[str], int, dict[str, int]]:
     """The sync's decisions and status counts as the full walk made them (the code the
     aggregate replaced)."""
@@ -116,7 +116,7 @@ def _walk_sync(
         by_node.setdefault(target, []).append(v)
     surplus = []
     for node, ps in by_node.items():
-        surplus += ps if node not in eligible else sorted(ps, key=lambda p: p.created)[1:]
+        surplus += ps if node not in keep else sorted(ps, key=lambda p: p.created)[1:]
     live = [ps[0] for n, ps in by_node.items() if n in eligible]
     outdated = [p for p in live if p.labels.get(REVISION) != rev and p.ready]
     scheduled = {v.node for v, _ in pods if v.node}
@@ -135,9 +135,9 @@ def _walk_sync(
 
 
 def _agg_sync(
-    agg: DaemonPodsOf, eligible: set[str], rev: str
+    agg: DaemonPodsOf, eligible: set[str], keep: set[str], rev: str
 ) -> tuple[list[str], list[str], int, dict[str, int]]:
-    surplus, live = _surplus_and_live(agg, eligible)
+    surplus, live = _surplus_and_live(agg, eligible, keep)
     outdated = _outdated(agg, eligible, rev, live)
     revision = agg.revisions.get(rev, Counter[str]())
     current = len(agg.bound.keys() & eligible)
@@ -161,11 +161,13 @@ op_st = st.one_of(
 @given(
     st.lists(op_st, max_size=40),
     st.sets(st.sampled_from(NODES)),
+    st.sets(st.sampled_from(NODES)),
     st.sampled_from(("r1", "r2")),
 )
 def test_the_aggregate_reads_as_the_full_walk_after_any_writes(
-    ops: list[tuple[Any, ...]], eligible: set[str], rev: str
+    ops: list[tuple[Any, ...]], eligible: set[str], tainted: set[str], rev: str
 ) -> None:
+    keep = eligible | tainted  # nodes with only an untolerated NoSchedule taint keep their pod
     store = ObjectStore(start_rv=next(_STARTS))
     views = PodIndex(store)
     pods = DaemonPods(store, views)
@@ -192,5 +194,5 @@ def test_the_aggregate_reads_as_the_full_walk_after_any_writes(
         held = [(m.view.name, m.target) for m in agg.members()]
         assert held == [(v.name, t) for v, t in walked]
         assert [m.view.rv for m in agg.members()] == [v.rv for v, _ in walked]
-        assert _agg_sync(agg, eligible, rev) == _walk_sync(walked, eligible, rev)
+        assert _agg_sync(agg, eligible, keep, rev) == _walk_sync(walked, eligible, keep, rev)
     assert pods.of("uid-nobody").members() == []

@@ -143,3 +143,40 @@ async def test_daemonset_one_pod_per_matching_node() -> None:
             return live if live == ["w-2", "w-4"] else None
 
         await eventually(moved, what="agent follows node labels")
+
+
+async def test_daemonset_keeps_its_pod_on_a_noschedule_taint_and_drops_it_on_noexecute() -> None:
+    """Upstream's NodeShouldRunDaemonPod: an untolerated NoSchedule taint stops new pods only
+    (a NotReady node's `not-ready:NoSchedule` must not delete every daemon pod on it)."""
+    async with cluster() as c:
+        await add_nodes(c, "w-1", "w-2", pool="web")
+        assert (await c.post(DS, workload("DaemonSet", "agent"))).status == 201
+
+        async def on_both() -> list[str] | None:
+            names = await _names(c, "agent")
+            return names if len(names) == 2 else None
+
+        before = await eventually(on_both, what="agent on w-1 and w-2")
+
+        async def status_where(desired: int) -> dict[str, Any] | None:
+            st = (await c.get(f"{DS}/agent")).body.get("status") or {}
+            return st if st.get("desiredNumberScheduled") == desired else None
+
+        async def taint(effect: str) -> None:
+            body = {"spec": {"taints": [{"key": "dedicated", "value": "x", "effect": effect}]}}
+            assert (await c.patch("/api/v1/nodes/w-2", body, MERGE)).status == 200
+
+        await taint("NoSchedule")
+        st = await eventually(lambda: status_where(1), what="w-2 leaves the desired count")
+        assert st["numberMisscheduled"] == 1 and st["currentNumberScheduled"] == 1
+        assert await _names(c, "agent") == before  # the pod on w-2 was kept
+
+        await taint("NoExecute")
+
+        async def dropped() -> list[str] | None:
+            pods = await items(c, PODS, labelSelector="app=agent")
+            live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+            nodes = sorted(p["spec"].get("nodeName", "") for p in live)
+            return nodes if nodes == ["w-1"] else None
+
+        await eventually(dropped, what="the NoExecute taint removes the pod on w-2")

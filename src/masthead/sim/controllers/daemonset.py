@@ -1,7 +1,11 @@
 """DaemonSet controller: one pod per node that matches the template's nodeSelector / node
 affinity and whose NoSchedule/NoExecute taints it tolerates (with the tolerations upstream adds
-to every daemon pod). Pods are pinned with required node affinity on `metadata.name` and bound
-by the scheduler, as upstream does; rolling updates replace up to maxUnavailable at a time."""
+to every daemon pod). As upstream's `NodeShouldRunDaemonPod`, a pod already on a node is kept
+while the node only gains an untolerated NoSchedule taint (a NotReady node's
+`not-ready:NoSchedule`): such a node gets no new pod and leaves desiredNumberScheduled, but only
+an untolerated NoExecute taint or a selector mismatch deletes its pod. Pods are pinned with
+required node affinity on `metadata.name` and bound by the scheduler, as upstream does; rolling
+updates replace up to maxUnavailable at a time."""
 
 from __future__ import annotations
 
@@ -69,8 +73,17 @@ class _Eligibility:
 
     uid: str
     generation: int
-    nodes: set[str] = field(default_factory=set)
+    nodes: set[str] = field(default_factory=set)  # should run a pod
+    keep: set[str] = field(default_factory=set)  # may keep a pod it has (a superset of nodes)
     dirty: set[str] = field(default_factory=set)
+
+    def judge(self, pod_spec: Obj, name: str, node: NodeInfo | None) -> None:
+        run, keep = _placement(pod_spec, node) if node is not None else (False, False)
+        for members, member in ((self.nodes, run), (self.keep, keep)):
+            if member:
+                members.add(name)
+            else:
+                members.discard(name)
 
 
 class DaemonSetController(WorkloadController):
@@ -115,9 +128,9 @@ class DaemonSetController(WorkloadController):
         for s in self.store.iter_objects(DAEMONSETS.storage_key):
             self.queue.add((s.namespace, s.name))
 
-    def _eligible_nodes(self, key: tuple[str, str], ds: Obj, tspec: Obj) -> set[str]:
-        """Names of the nodes the DaemonSet's current template may run on (a shared set:
-        callers must not change it)."""
+    def _eligible_nodes(self, key: tuple[str, str], ds: Obj, tspec: Obj) -> _Eligibility:
+        """The nodes the DaemonSet's current template should run on and may keep its pods on
+        (shared sets: callers must not change them)."""
         meta = ds["metadata"]
         uid, generation = meta["uid"], int(meta.get("generation", 1))
         e = self._eligibility.get(key)
@@ -125,17 +138,14 @@ class DaemonSetController(WorkloadController):
         pod_spec["tolerations"] = _tolerations(tspec)
         if e is None or e.uid != uid or e.generation != generation:
             e = _Eligibility(uid, generation)
-            e.nodes = {n.name for n in self.ctx.nodes.all() if _eligible(pod_spec, n)}
+            for n in self.ctx.nodes.all():
+                e.judge(pod_spec, n.name, n)
             self._eligibility[key] = e
-            return e.nodes
+            return e
         for name in e.dirty:
-            node = self.ctx.nodes.get(name)
-            if node is not None and _eligible(pod_spec, node):
-                e.nodes.add(name)
-            else:
-                e.nodes.discard(name)
+            e.judge(pod_spec, name, self.ctx.nodes.get(name))
         e.dirty.clear()
-        return e.nodes
+        return e
 
     def sync(self, item: Any) -> None:
         ns, name = item
@@ -148,11 +158,12 @@ class DaemonSetController(WorkloadController):
         rev = template_hash(template)
         sync_revisions(self.store, self.registry, ds, DAEMONSETS, rev)
         gen = str(ds["metadata"].get("generation", 1))
-        eligible = self._eligible_nodes(item, ds, tspec)
+        placement = self._eligible_nodes(item, ds, tspec)
+        eligible = placement.nodes
         agg = self._pods.of(ds["metadata"]["uid"])
         # Decided on the pods as they were before this sync's writes, as upstream's one list.
         missing = sorted(eligible - agg.by_target.keys())
-        surplus, live = _surplus_and_live(agg, eligible)
+        surplus, live = _surplus_and_live(agg, eligible, placement.keep)
         outdated = _outdated(agg, eligible, rev, live)
         for node in missing:
             pod = pod_from_template(
@@ -214,26 +225,30 @@ class _Live:
     not_ready: int
 
 
-def _surplus_and_live(agg: DaemonPodsOf, eligible: set[str]) -> tuple[list[PodView], _Live]:
-    """Pods to delete (on a node no longer eligible, or all but the oldest on a node), in the
-    order the full walk deleted them; and the live pods."""
+def _surplus_and_live(
+    agg: DaemonPodsOf, eligible: set[str], keep: set[str]
+) -> tuple[list[PodView], _Live]:
+    """Pods to delete (on a node that may not keep one, or all but the oldest on a node), in
+    the order the full walk deleted them; and the live pods (those on eligible nodes)."""
     if agg.crowded:
-        return _surplus_and_live_walked(agg, eligible)
+        return _surplus_and_live_walked(agg, eligible, keep)
     # One pod per node: the walk's node order is the pods' key order.
-    gone = agg.by_target.keys() - eligible
+    gone = agg.by_target.keys() - keep
     keys = sorted(k for n in gone for k in agg.by_target[n])
     surplus = [agg.pods[k].view for k in keys]
     not_ready = agg.not_ready.total() - agg.outside(agg.not_ready, eligible)
     return surplus, _Live(set(), not_ready)
 
 
-def _surplus_and_live_walked(agg: DaemonPodsOf, eligible: set[str]) -> tuple[list[PodView], _Live]:
+def _surplus_and_live_walked(
+    agg: DaemonPodsOf, eligible: set[str], keep: set[str]
+) -> tuple[list[PodView], _Live]:
     by_node: dict[str, list[PodView]] = {}
     for m in agg.members():
         by_node.setdefault(m.target, []).append(m.view)
     surplus: list[PodView] = []
     for node, pods in by_node.items():
-        surplus += pods if node not in eligible else sorted(pods, key=lambda p: p.created)[1:]
+        surplus += pods if node not in keep else sorted(pods, key=lambda p: p.created)[1:]
     live = [ps[0] for n, ps in by_node.items() if n in eligible]
     return surplus, _Live(
         {(p.namespace, p.name) for p in live}, sum(1 for p in live if not p.ready)
@@ -254,11 +269,14 @@ def _outdated(agg: DaemonPodsOf, eligible: set[str], rev: str, live: _Live) -> l
     return [agg.pods[k].view for k in out]
 
 
-def _eligible(pod_spec: Obj, node: NodeInfo) -> bool:
-    """`pod_spec` carries the daemon tolerations (`_tolerations`) already."""
-    return matches_node_selection(pod_spec, node) and (
-        untolerated_taint(pod_spec, node, ("NoSchedule", "NoExecute")) is None
-    )
+def _placement(pod_spec: Obj, node: NodeInfo) -> tuple[bool, bool]:
+    """(should run, may keep running) on `node`; `pod_spec` carries the daemon tolerations
+    (`_tolerations`) already."""
+    if not matches_node_selection(pod_spec, node):
+        return False, False
+    if untolerated_taint(pod_spec, node, ("NoExecute",)) is not None:
+        return False, False
+    return untolerated_taint(pod_spec, node, ("NoSchedule",)) is None, True
 
 
 def _spec(raw: bytes) -> bytes:
