@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from masthead.sim.controllers.objects import template_hash
 from masthead.sim.defaults import apply_defaults
 from masthead.sim.registry import Registry
 from masthead.sim.resources import ResourceInfo, builtin
@@ -617,7 +618,6 @@ class WorldBuilder:
                 "metadata": _meta(self.ids, "ServiceAccount", ns, account, created),
             }
             self.put("", "serviceaccounts", sa)
-        rev_hash = self.ids.suffix(10, ns, name, "rev")
         labels = {**selector}
         ds = self.defaulted(
             "apps",
@@ -644,6 +644,9 @@ class WorldBuilder:
             },
         )
         ds["metadata"]["generation"] = 1
+        # The controller's own hash of the template: any other label and the DaemonSet
+        # controller rolls every daemon pod of the fresh world (60 at `small`, 6,000 at `large`).
+        rev_hash = template_hash(ds["spec"]["template"])
         uid = ds["metadata"]["uid"]
         owner = _owner("apps/v1", "DaemonSet", name, uid)
         template = {
@@ -1148,7 +1151,7 @@ class WorldBuilder:
         sts["metadata"]["generation"] = 1
         uid = sts["metadata"]["uid"]
         owner = _owner("apps/v1", "StatefulSet", name, uid)
-        rev_hash = f"{name}-{self.ids.suffix(10, ns, name, 'rev')}"
+        rev_hash = f"{name}-{template_hash(sts['spec']['template'])}"  # as the DaemonSet's
         tspec = dict(sts["spec"]["template"]["spec"])
         if app.storage:
             tspec["volumes"] = [
