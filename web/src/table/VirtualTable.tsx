@@ -2,12 +2,12 @@
 // but only the rows on screen (plus a few) are in the DOM. Rows come from `rowAt(index)`; an
 // index outside the window the server last sent renders as a placeholder until its frame comes.
 
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef } from "react";
+import { useVirtualizer, type Range, type Virtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { Row } from "../live/protocol";
 import type { VisibleRange } from "../live/window";
 import type { ColumnDef, SortState } from "./columns";
-import { blockAlignedIndexes } from "./renderBlocks";
+import { blockAlignedIndexes, RENDER_BLOCK } from "./renderBlocks";
 import { TableHeader } from "./TableHeader";
 import { TableBody } from "./TableBody";
 
@@ -39,12 +39,18 @@ const RENDER_OVERSCAN = 8;
 export function VirtualTable(props: VirtualTableProps) {
   const { columns, total, rowAt, sort = null, onSortChange, onVisibleRangeChange } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizerRef = useRef<Virtualizer<HTMLDivElement, Element> | null>(null);
+  const rangeExtractor = useCallback((range: Range) => {
+    // The most rows the viewport shows in part (one more than fit: a row cut at each edge).
+    const height = virtualizerRef.current?.scrollRect?.height ?? 0;
+    return blockAlignedIndexes(range, RENDER_BLOCK, Math.ceil(height / ROW_HEIGHT) + 1);
+  }, []);
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: RENDER_OVERSCAN,
-    rangeExtractor: blockAlignedIndexes,
+    rangeExtractor,
     scrollMargin: HEADER_HEIGHT,
     // The rows a scroll brings render in a task after the frame that dispatched the scroll
     // event, not inside it: that frame paints with the rows already mounted (the overscan), and
@@ -53,6 +59,7 @@ export function VirtualTable(props: VirtualTableProps) {
     useFlushSync: false,
   });
 
+  virtualizerRef.current = virtualizer;
   const range = virtualizer.range;
   const start = range?.startIndex ?? 0;
   const end = range ? Math.min(total, range.endIndex + 1) : 0;

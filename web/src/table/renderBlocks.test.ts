@@ -30,6 +30,15 @@ describe("blockAlignedIndexes", () => {
     }
   });
 
+  it("keeps its length when the visible range's length changes, given the most rows shown", () => {
+    // 33 or 34 rows in part on screen: 33 + 16 + 7 = 56 rows, 34 + 16 + 7 = 57 → 64 rows.
+    expect(blockAlignedIndexes(range(96, 128), 8).length).toBe(56);
+    expect(blockAlignedIndexes(range(96, 129), 8).length).toBe(64);
+    for (const end of [126, 127, 128, 129]) {
+      expect(blockAlignedIndexes(range(96, end), 8, 34)).toEqual(Array.from({ length: 64 }, (_, i) => 88 + i));
+    }
+  });
+
   it("clamps to the list", () => {
     expect(blockAlignedIndexes(range(0, 20, 25), 8)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(blockAlignedIndexes(range(0, 0, 0), 8)).toEqual([]);

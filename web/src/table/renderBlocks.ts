@@ -12,12 +12,15 @@ export const RENDER_BLOCK = 8;
 /**
  * The indexes to render for the visible `range`: at least `range.overscan` rows beyond each
  * visible edge. The first index is rounded down to a multiple of `block` and the count up to
- * one, so both ends move together, once per block scrolled (clamped to the list).
+ * one, so both ends move together, once per block scrolled (clamped to the list). `minShown`,
+ * the most rows the viewport can show in part, keeps the count steady: the visible range's
+ * length changes by one as rows cross the viewport's edges, and where that crosses a block
+ * multiple the count flipped by a block on every other row scrolled, mounting a block more.
  */
-export function blockAlignedIndexes(range: Range, block: number = RENDER_BLOCK): number[] {
+export function blockAlignedIndexes(range: Range, block: number = RENDER_BLOCK, minShown = 0): number[] {
   if (range.count <= 0) return [];
   const first = Math.max(0, Math.floor((range.startIndex - range.overscan) / block) * block);
-  const shown = range.endIndex - range.startIndex + 1;
+  const shown = Math.max(range.endIndex - range.startIndex + 1, minShown);
   // first is at most block - 1 rows above start - overscan: that many more rows below.
   const length = Math.ceil((shown + 2 * range.overscan + block - 1) / block) * block;
   const last = Math.min(range.count - 1, first + length - 1);
