@@ -120,6 +120,23 @@ test("100,000 pods sorted by name: scrolled to row 90,000 the rows are the API's
       const first = shown[0].index;
       assert.ok(first >= DEEP_ROW - 50 && first <= DEEP_ROW + 50, `scrolled to row ${first}`);
       for (const [i, row] of shown.entries()) assert.equal(row.index, first + i, "rendered rows are contiguous");
+      // Rows are recycled (src/table/TableBody.tsx), so their DOM order is a rotation; the
+      // rowgroup's aria-owns gives assistive technology the order on screen.
+      const order = await page.evaluate(() => {
+        const owns = document.querySelector(".vt-body").getAttribute("aria-owns").split(" ");
+        const rows = owns.map((id) => document.getElementById(id));
+        return {
+          owned: owns.length,
+          rendered: document.querySelectorAll('.vt-body [role="row"]').length,
+          tops: rows.map((r) => r.getBoundingClientRect().top),
+          indices: rows.map((r) => Number(r.getAttribute("aria-rowindex")) - 2),
+        };
+      });
+      assert.equal(order.owned, order.rendered);
+      for (let i = 1; i < order.tops.length; i++) {
+        assert.ok(order.tops[i] > order.tops[i - 1], `aria-owns out of screen order at ${i}: ${JSON.stringify(order)}`);
+        assert.equal(order.indices[i], order.indices[0] + i);
+      }
 
       const reply = await api(page, `/api/v1/clusters/admin/views/pods?sort=name&offset=${first}&limit=${shown.length}`);
       assert.equal(reply.status, 200);

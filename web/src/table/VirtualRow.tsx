@@ -1,7 +1,7 @@
-// One row of the VirtualTable, memoised: while the table scrolls only the rows that enter the
-// viewport render, and a page frame re-renders only the rows whose object changed (the live
-// client keeps unchanged rows' objects, src/live/stableRows.ts). Every prop is a primitive or a
-// stable reference so React.memo's shallow compare holds.
+// One row of the VirtualTable, memoised: while the table scrolls only the rows recycled for the
+// block scrolled in re-render (TableBody.tsx), and a page frame only the rows whose object
+// changed (the live client keeps unchanged rows' objects, src/live/stableRows.ts). Every prop is
+// a primitive or a stable reference so React.memo's shallow compare holds.
 
 import { memo, useLayoutEffect, useRef, type CSSProperties } from "react";
 import type { Row } from "../live/protocol";
@@ -9,6 +9,8 @@ import { renderCell, type ColumnDef } from "./columns";
 import { CLIP_CLASS } from "./overflowClip";
 
 export interface VirtualRowProps {
+  /** The element id, unique in the page (the rowgroup's aria-owns lists rows by it). */
+  id: string;
   index: number;
   /** The row, or undefined while its window's frame has not arrived (a placeholder). */
   row: Row | undefined;
@@ -33,7 +35,7 @@ function cellClass(column: ColumnDef, clip: boolean): string {
 }
 
 function VirtualRowView(props: VirtualRowProps) {
-  const { index, row, columns, grid, height, top, selected, clipping, onRowClick, onRowLayout } = props;
+  const { id, index, row, columns, grid, height, top, selected, clipping, onRowClick, onRowLayout } = props;
   const element = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     if (row && element.current) onRowLayout?.(element.current);
@@ -41,7 +43,7 @@ function VirtualRowView(props: VirtualRowProps) {
   const style: CSSProperties = { gridTemplateColumns: grid, height, transform: `translateY(${top}px)` };
   if (!row) {
     return (
-      <div className="vt-row vt-placeholder" role="row" aria-rowindex={index + 2} aria-busy="true" style={style}>
+      <div id={id} className="vt-row vt-placeholder" role="row" aria-rowindex={index + 2} aria-busy="true" style={style}>
         {columns.map((column) => (
           <div key={column.id} className="vt-cell" role="cell">
             <span className="vt-skeleton" />
@@ -53,6 +55,7 @@ function VirtualRowView(props: VirtualRowProps) {
   return (
     <div
       ref={element}
+      id={id}
       className={selected ? "vt-row vt-selected" : "vt-row"}
       role="row"
       aria-rowindex={index + 2}

@@ -58,8 +58,14 @@ afterEach(() => {
   restoreLayout();
 });
 
+const rowIndex = (r: HTMLElement) => Number(r.getAttribute("aria-rowindex"));
+
+/** The body's rows in visual order (the DOM holds them rotated: TableBody.tsx recycles rows). */
 function dataRows(): HTMLElement[] {
-  return screen.getAllByRole("row").filter((r) => r.getAttribute("aria-rowindex") !== "1");
+  return screen
+    .getAllByRole("row")
+    .filter((r) => rowIndex(r) !== 1)
+    .sort((a, b) => rowIndex(a) - rowIndex(b));
 }
 
 describe("VirtualTable", () => {
@@ -192,7 +198,9 @@ describe("VirtualTable", () => {
     expect(rendered).toEqual([]);
     expect(dataRows().map((r) => r.getAttribute("data-uid"))).toEqual(before);
 
-    // Scrolling a block further mounts that block's rows only (and drops the block above).
+    // Scrolling a block further renders that block's rows only, in the elements of the block
+    // that scrolled out: no row element is added, removed or moved.
+    const elements = [...document.querySelectorAll(".vt-body > [role='row']")];
     act(() => {
       scroller.scrollTop = HEADER_HEIGHT + 2 * RENDER_BLOCK * ROW_HEIGHT;
       fireEvent.scroll(scroller);
@@ -201,6 +209,12 @@ describe("VirtualTable", () => {
     const after = dataRows().map((r) => r.getAttribute("data-uid"));
     expect(after).not.toContain("uid-0");
     expect(after).toContain(`uid-${before.length + RENDER_BLOCK - 1}`);
+    expect([...document.querySelectorAll(".vt-body > [role='row']")]).toEqual(elements);
+    // Assistive technology reads them in visual order: the rowgroup owns them in that order.
+    const owns = document.querySelector(".vt-body")!.getAttribute("aria-owns")!.split(" ");
+    expect(owns).toEqual(dataRows().map((r) => r.id));
+    expect(new Set(owns).size).toBe(owns.length);
+    expect(owns).not.toEqual(elements.map((e) => e.id)); // the DOM order is a rotation of it
 
     // A new frame (new rowAt) where only row 20 (on screen) is a new object: only row 20 renders.
     rendered.length = 0;
