@@ -133,8 +133,9 @@ async def test_a_cronjob_is_synced_when_due_not_every_tick() -> None:
     # Upstream requeues a CronJob for its next schedule time; syncing every CronJob on every
     # tick decoded all their Jobs once a second.
     # The schedule counts from the CronJob's creationTimestamp, which the store takes from the
-    # wall clock: the fake clock starts at the wall clock's now, and the next :00 or :30 at least
-    # a minute later is the run (so a test started at :29:59 still creates the CronJob first).
+    # wall clock: the fake clock starts at the wall clock's now, and by the first :00 or :30 at
+    # least a minute later a run is due (a test started at :29:59 still creates the CronJob
+    # before its first schedule time).
     clock = FakeClock()
     due = (int(clock.t) + 60) // 1800 * 1800 + 1800
     settings = ControllerSettings.fast(clock=clock)

@@ -6,9 +6,9 @@
 // Rows are recycled: each of the `count` rendered rows is a slot keyed `index % count` and kept
 // in slot order, so a block scrolled in re-renders the block of slots that scrolled out with
 // new indexes, rows and offsets (React updates their text in place) instead of unmounting 8 rows
-// of 15 cells and mounting 8 new ones, and no element moves in the DOM (interleaved A/B at 100k
-// pods: scroll work p95 median 15.7 ms against 19.3 ms keyed by index, and 20.2 ms with the
-// slot keys kept in index order, where React moves the recycled rows; bench/RESULTS.md tenth
+// of 15 cells and mounting 8 new ones, and no element moves in the DOM (interleaved A/Bs at 100k
+// pods: scroll work p95 0.81× and 0.85× the rows keyed by index, one busier run 1.14×; the slot
+// keys kept in index order (React moves the recycled rows) 1.29× these; bench/RESULTS.md tenth
 // session). The DOM order is then a rotation of the visual order: the rowgroup's `aria-owns`
 // lists the rows in visual order for assistive technology, and `aria-rowindex` numbers them.
 

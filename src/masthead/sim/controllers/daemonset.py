@@ -128,7 +128,7 @@ class DaemonSetController(WorkloadController):
         for s in self.store.iter_objects(DAEMONSETS.storage_key):
             self.queue.add((s.namespace, s.name))
 
-    def _eligible_nodes(self, key: tuple[str, str], ds: Obj, tspec: Obj) -> _Eligibility:
+    def _nodes_for(self, key: tuple[str, str], ds: Obj, tspec: Obj) -> _Eligibility:
         """The nodes the DaemonSet's current template should run on and may keep its pods on
         (shared sets: callers must not change them)."""
         meta = ds["metadata"]
@@ -158,7 +158,7 @@ class DaemonSetController(WorkloadController):
         rev = template_hash(template)
         sync_revisions(self.store, self.registry, ds, DAEMONSETS, rev)
         gen = str(ds["metadata"].get("generation", 1))
-        placement = self._eligible_nodes(item, ds, tspec)
+        placement = self._nodes_for(item, ds, tspec)
         eligible = placement.nodes
         agg = self._pods.of(ds["metadata"]["uid"])
         # Decided on the pods as they were before this sync's writes, as upstream's one list.
