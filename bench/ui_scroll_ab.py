@@ -1,7 +1,8 @@
 """Scroll frames of web UI bundles (or style changes) against each other, interleaved.
 
     python -m bench.ui_scroll_ab --bundle new=web/dist --bundle base=/tmp/base-dist \
-        [--css nocellclip='.vt-body .vt-cell{overflow:visible}'] [--rounds 4] [--seconds 20]
+        [--css nocellclip='.vt-body .vt-cell{overflow:visible}'] [--rounds 4] [--seconds 20] \
+        [--churn 1000] [--trace DIR]
 
 One simulator world (`--world`, default `large`: 100k pods) and one masthead stay up for the
 whole comparison, with the churn running at `--churn` applied writes/s throughout; each run is a
@@ -74,6 +75,14 @@ def variants_of(bundles: list[str], styles: list[str]) -> list[Variant]:
     return out
 
 
+def trace_file(trace_dir: str, label: str, round_no: int) -> str:
+    """Where a run's trace goes ("" when not tracing)."""
+    if not trace_dir:
+        return ""
+    Path(trace_dir).mkdir(parents=True, exist_ok=True)
+    return str(Path(trace_dir).resolve() / f"{label}-{round_no}.json")
+
+
 async def one_run(cfg: dict[str, object]) -> dict[str, Any]:
     """One scroll_ab.mjs run through ui_bench's runner (its phase line kept, a failure named)."""
     report = await run_script(cfg, SCRIPT)
@@ -114,6 +123,7 @@ async def compare(
                                 "base": mh.base,
                                 "seconds": args.seconds,
                                 "css": v.css,
+                                "trace": trace_file(args.trace, v.label, round_no),
                             }
                             frames = await one_run(cfg)
                             runs[v.label].append(frames)
@@ -165,6 +175,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--world", default="large", choices=tuple(SCENARIO_WORLDS))
     ap.add_argument("--churn", type=float, default=1000, help="applied writes/s (0: none)")
+    ap.add_argument(
+        "--trace",
+        default="",
+        metavar="DIR",
+        help="trace every run's scroll into DIR/<label>-<round>.json (bench/ui/trace_frames.py)",
+    )
     args = ap.parse_args()
     if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 600 or args.churn < 0:
         raise SystemExit("--rounds in 1..50, --seconds in 1..600, --churn ≥ 0")

@@ -2,6 +2,7 @@
 // which never downloads a browser) with its flags, the scroll-frames probe run in the page, and
 // its figures.
 
+import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 // The browser and its flags are the e2e tests' (web/e2e/harness.mjs: no top-level effects).
@@ -78,4 +79,26 @@ export function frameStats({ intervals, work, delays }) {
   // delay: frame start → its rAF callback running (part of `work`; the rAF timestamp keeps to
   // the vsync grid even when the callback runs late, so intervals alone understate a late frame).
   return { interval: stats(intervals), work: stats(work), delay: stats(delays), dropped: { count: dropped, share: dropped / intervals.length } };
+}
+
+/** `run()`, traced into `file` (timeline and sampled JS of every thread) when `file` is set. */
+export async function traced(cdp, file, run) {
+  if (!file) return run();
+  const events = [];
+  const collect = ({ value }) => events.push(...value);
+  cdp.on("Tracing.dataCollected", collect);
+  // UI_BENCH_TRACE_LIGHT=1: no JS sampling (its cost multiplies the frames' own; the phases
+  // trace_frames.py reports need only the timeline).
+  const sampling = process.env.UI_BENCH_TRACE_LIGHT ? [] : ["disabled-by-default-v8.cpu_profiler"];
+  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", ...sampling];
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories }, transferMode: "ReportEvents" });
+  try {
+    return await run();
+  } finally {
+    const complete = new Promise((done) => cdp.once("Tracing.tracingComplete", done));
+    await cdp.send("Tracing.end");
+    await complete;
+    cdp.off("Tracing.dataCollected", collect);
+    writeFileSync(file, JSON.stringify({ traceEvents: events }));
+  }
 }

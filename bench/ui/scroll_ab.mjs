@@ -3,13 +3,18 @@
 // a frame for `seconds` with ui_bench's frame probe (frames.mjs) and prints one JSON line as
 // ui_bench.mjs prints its scroll phase (`{phase: "scroll", frames}`: read by ui_bench's runner).
 //
-//   node bench/ui/scroll_ab.mjs '{"launchUrl": ..., "base": ..., "seconds": 20, "css": ""}'
+//   node bench/ui/scroll_ab.mjs '{"launchUrl": ..., "base": ..., "seconds": 20, "css": "",
+//                                 "trace": ""}'
+//
+// With `trace` a file path, the scroll is traced into it as ui_bench's is (frames.mjs `traced`,
+// UI_BENCH_TRACE_LIGHT=1 for the timeline only; each frame's work marked for
+// bench/ui/trace_frames.py) — traced figures compare only with traced ones.
 //
 // Bounded: every wait has a timeout; the browser and its profile are removed on any exit.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { frameStats, launchChromium, scrollFrames } from "./frames.mjs";
+import { frameStats, launchChromium, scrollFrames, traced } from "./frames.mjs";
 
 const ROWS = '.vt-body [role="row"]:not(.vt-placeholder)';
 const WAIT_MS = 60_000;
@@ -25,7 +30,9 @@ try {
   await page.waitForSelector(ROWS);
   if (cfg.css) await page.addStyleTag({ content: cfg.css });
   await page.waitForTimeout(SETTLE_MS);
-  const frames = frameStats(await page.evaluate(scrollFrames, { seconds: cfg.seconds, px: 40, mark: false }));
+  const cdp = cfg.trace ? await context.newCDPSession(page) : null;
+  const scroll = () => page.evaluate(scrollFrames, { seconds: cfg.seconds, px: 40, mark: Boolean(cfg.trace) });
+  const frames = frameStats(await traced(cdp, cfg.trace, scroll));
   process.stdout.write(JSON.stringify({ phase: "scroll", frames }) + "\n");
 } finally {
   await context?.close().catch(() => {});

@@ -33,10 +33,10 @@
 // `python bench/ui/trace_frames.py <file>.scroll.json` attributes the frames over budget.
 // On a failure, a last line {"failed": "<phase>", "error": "<message>"} and exit status 1.
 // Bounded: every wait has a timeout; the browser profile is a temp dir removed at the end.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { frameStats, launchChromium, pct, scrollFrames } from "./frames.mjs";
+import { frameStats, launchChromium, pct, scrollFrames, traced } from "./frames.mjs";
 
 const WAIT_MS = 30_000;
 const SCROLL_PX = 40;
@@ -127,28 +127,6 @@ async function heapMb(cdp) {
 /** One phase's figures, on their own line as soon as the phase ends. */
 function report(name, figures) {
   process.stdout.write(JSON.stringify({ phase: name, ...figures }) + "\n");
-}
-
-/** `run()`, traced into `file` (timeline and sampled JS of every thread) when `file` is set. */
-async function traced(cdp, file, run) {
-  if (!file) return run();
-  const events = [];
-  const collect = ({ value }) => events.push(...value);
-  cdp.on("Tracing.dataCollected", collect);
-  // UI_BENCH_TRACE_LIGHT=1: no JS sampling (its cost multiplies the frames' own; the phases
-  // trace_frames.py reports need only the timeline).
-  const sampling = process.env.UI_BENCH_TRACE_LIGHT ? [] : ["disabled-by-default-v8.cpu_profiler"];
-  const categories = ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline", ...sampling];
-  await cdp.send("Tracing.start", { traceConfig: { includedCategories: categories }, transferMode: "ReportEvents" });
-  try {
-    return await run();
-  } finally {
-    const complete = new Promise((done) => cdp.once("Tracing.tracingComplete", done));
-    await cdp.send("Tracing.end");
-    await complete;
-    cdp.off("Tracing.dataCollected", collect);
-    writeFileSync(file, JSON.stringify({ traceEvents: events }));
-  }
 }
 
 const TRACE_FILE = process.env.UI_BENCH_TRACE ?? "";

@@ -228,11 +228,11 @@ describe("Subscriptions", () => {
     const { clock, server, subscriptions } = setup({ window: { overscan: 60, maxLimit: 1000 } });
     const sub = subscriptions.open({ cluster: "c1", view: "pods" });
     expect(sub.get().window).toEqual({ offset: 0, limit: 120 }); // overscan only, before layout
-    const before = ops(server.last).length;
+    const windowOps = () => ops(server.last).filter((m) => m.op === "window");
     sub.setVisibleRange({ start: 0, end: 30 });
     sub.setVisibleRange({ start: 40, end: 70 }); // still inside the window
     expect(sub.get().window).toEqual({ offset: 0, limit: 120 });
-    expect(ops(server.last)).toHaveLength(before);
+    expect(windowOps()).toHaveLength(0);
     clock.advance(1_000);
     sub.setVisibleRange({ start: 4_000, end: 4_030 });
     expect(ops(server.last).at(-1)).toMatchObject({
@@ -400,5 +400,91 @@ describe("Subscriptions", () => {
         window: { offset: 300, limit: 150 },
       }),
     ]);
+  });
+});
+
+describe("Subscriptions while the user scrolls (scrollHold.ts)", () => {
+  // A window of rows 0..199 of 100k on screen; the user looks at rows 60..90 (covered with 60+
+  // rows to spare on each side).
+  function scrolledSetup() {
+    const env = setup();
+    const sub = env.subscriptions.open({ cluster: "c1", view: "pods", window: { offset: 0, limit: 200 } });
+    env.server.last.receive(page(sub.id, { version: "v1", seq: 1, rows: rows(0, 200) }));
+    const frame = (version: string, fields: Partial<PageFrame> = {}) =>
+      env.server.last.receive(page(sub.id, { version, seq: 1, rows: rows(0, 200), ...fields }));
+    return { ...env, sub, frame };
+  }
+
+  it("holds change frames while the visible range moves and applies the newest when it stops", () => {
+    const { clock, sub, frame } = scrolledSetup();
+    let notified = 0;
+    sub.subscribe(() => {
+      notified += 1;
+    });
+    sub.setVisibleRange({ start: 60, end: 90 });
+    frame("v2", { total: 100_001 });
+    frame("v3", { total: 100_002 });
+    expect(sub.get().page).toMatchObject({ version: "v1", total: 100_000 });
+    expect(notified).toBe(0);
+    clock.advance(100);
+    sub.setVisibleRange({ start: 61, end: 91 });
+    clock.advance(149);
+    expect(sub.get().page?.version).toBe("v1");
+    clock.advance(1);
+    // 150 ms after the last move: only the newest frame is applied, in one notification.
+    expect(sub.get().page).toMatchObject({ version: "v3", total: 100_002 });
+    expect(notified).toBe(1);
+  });
+
+  it("applies a held frame after 500 ms however long the scrolling goes on", () => {
+    const { clock, sub, frame } = scrolledSetup();
+    sub.setVisibleRange({ start: 60, end: 90 });
+    frame("v2");
+    for (let step = 1; step <= 9; step++) {
+      clock.advance(50);
+      sub.setVisibleRange({ start: 60 + step, end: 90 + step });
+    }
+    expect(sub.get().page?.version).toBe("v1");
+    clock.advance(50);
+    expect(sub.get().page?.version).toBe("v2");
+    // The next frame waits again, from its own arrival.
+    sub.setVisibleRange({ start: 80, end: 110 });
+    frame("v3");
+    expect(sub.get().page?.version).toBe("v2");
+  });
+
+  it("applies the held frame at once when the page on screen no longer covers the visible rows", () => {
+    const { sub, frame } = scrolledSetup();
+    sub.setVisibleRange({ start: 100, end: 130 });
+    frame("v2", { offset: 40, rows: rows(40, 200) });
+    expect(sub.get().page?.offset).toBe(0);
+    // 19 rows below the visible range are fewer than the 20 the table may render.
+    sub.setVisibleRange({ start: 151, end: 181 });
+    expect(sub.get().page).toMatchObject({ version: "v2", offset: 40 });
+    // And a frame arriving when the page on screen falls short is applied as it comes.
+    sub.setVisibleRange({ start: 200, end: 230 });
+    frame("v3", { offset: 140, rows: rows(140, 200) });
+    expect(sub.get().page).toMatchObject({ version: "v3", offset: 140 });
+  });
+
+  it("applies frames at once while the view stands still or waits for a query's first frame", () => {
+    const { clock, server, sub, frame } = scrolledSetup();
+    sub.setVisibleRange({ start: 60, end: 90 });
+    clock.advance(150);
+    frame("v2");
+    expect(sub.get().page?.version).toBe("v2");
+    sub.setVisibleRange({ start: 61, end: 91 });
+    sub.setQuery({ sort: "age" }, { immediate: true });
+    server.last.receive(page(sub.id, { version: "by-age", seq: 2, rows: rows(0, 200) }));
+    expect(sub.get()).toMatchObject({ loading: false, page: { version: "by-age" } });
+  });
+
+  it("drops a held frame of the old query when the query changes", () => {
+    const { clock, sub, frame } = scrolledSetup();
+    sub.setVisibleRange({ start: 60, end: 90 });
+    frame("v2");
+    sub.setQuery({ sort: "age" }, { immediate: true });
+    clock.advance(1_000);
+    expect(sub.get()).toMatchObject({ loading: true, page: { version: "v1" } });
   });
 });

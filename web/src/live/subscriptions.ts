@@ -17,6 +17,7 @@ import type {
   ViewQuery,
 } from "./protocol";
 import { alwaysVisible, type VisibilitySource } from "./visibility";
+import { SCROLL_HOLD_POLICY, ScrollHold, type ScrollHoldPolicy } from "./scrollHold";
 import { keepEqual, keepUnchangedRows } from "./stableRows";
 import { planWindow, windowAround, WINDOW_POLICY, type VisibleRange, type WindowPolicy } from "./window";
 
@@ -39,6 +40,8 @@ export interface SubscriptionsOptions {
   windowThrottleMs?: number;
   /** A tab hidden this long unsubscribes; a quick alt-tab keeps its streams. */
   pauseHiddenAfterMs?: number;
+  /** How long change frames wait while the user scrolls (scrollHold.ts). */
+  scrollHold?: ScrollHoldPolicy;
 }
 
 export const QUERY_DEBOUNCE_MS = 250;
@@ -97,6 +100,7 @@ export class Subscriptions {
       queryDebounceMs: options.queryDebounceMs ?? QUERY_DEBOUNCE_MS,
       windowThrottleMs: options.windowThrottleMs ?? WINDOW_THROTTLE_MS,
       pauseHiddenAfterMs: options.pauseHiddenAfterMs ?? PAUSE_HIDDEN_AFTER_MS,
+      scrollHold: options.scrollHold ?? SCROLL_HOLD_POLICY,
     };
     this.pauseTimer = new Timer(this.clock, () => this.pauseAll());
     const state = transport.state;
@@ -189,6 +193,9 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
   private readonly listeners = new Set<() => void>();
   private readonly queryTimer: Timer;
   private readonly windowTimer: Timer;
+  /** Change frames wait while the user scrolls (scrollHold.ts); this applies the held one. */
+  private readonly scrollHold: ScrollHold;
+  private readonly holdTimer: Timer;
   /** A window change arrived while the throttle was closed; send it when it opens. */
   private windowDirty = false;
   /** Sequence number of the last op sent (client extension, see protocol.ts). */
@@ -223,6 +230,8 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     };
     this.queryTimer = new Timer(context.clock, () => this.flushQuery());
     this.windowTimer = new Timer(context.clock, () => this.windowThrottleOpened());
+    this.scrollHold = new ScrollHold(context.clock, context.policy.scrollHold);
+    this.holdTimer = new Timer(context.clock, () => this.heldFrameDue());
     if (!context.paused) this.sendSubscribe();
   }
 
@@ -238,8 +247,11 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
   /** The rows on screen changed (scrolling, resizing); moves the window when needed. */
   setVisibleRange(visible: VisibleRange): void {
     if (this.closed) return;
+    this.scrollHold.scrolled(visible);
     const next = planWindow(this.snapshot.window, visible, this.context.policy.window);
     if (next) this.setWindow(next);
+    // Scrolled out of what the page on screen covers: a held frame is due now.
+    if (this.scrollHold.held && this.scrollHold.dueIn(this.snapshot.page) === 0) this.heldFrameDue();
   }
 
   setWindow(window: RowWindow): void {
@@ -273,6 +285,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     this.closed = true;
     this.queryTimer.cancel();
     this.windowTimer.cancel();
+    this.dropHeld();
     if (!this.snapshot.paused) this.context.send({ op: "unsubscribe", sub: this.id });
     this.context.release(this.id);
     this.listeners.clear();
@@ -294,6 +307,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     if (this.closed || this.snapshot.paused) return;
     this.queryTimer.cancel();
     this.windowTimer.cancel();
+    this.dropHeld();
     this.windowDirty = false;
     this.context.send({ op: "unsubscribe", sub: this.id });
     this.publish({ paused: true });
@@ -317,7 +331,40 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
       current.offset === frame.offset &&
       current.total === frame.total &&
       current.rows.length === frame.rows.length;
-    if (duplicate && !this.snapshot.loading && this.snapshot.error === null) return;
+    const settled = !this.snapshot.loading && this.snapshot.error === null;
+    if (duplicate && settled) {
+      this.dropHeld();
+      return;
+    }
+    if (settled && this.scrollHold.hold(frame, current)) {
+      const due = this.scrollHold.dueIn(current);
+      if (due !== null && !this.holdTimer.pending) this.holdTimer.arm(due);
+      return;
+    }
+    this.dropHeld();
+    this.apply(frame);
+  }
+
+  /** The held frame, when the scrolling paused, it waited long enough or the rows ran out. */
+  private heldFrameDue(): void {
+    const due = this.scrollHold.dueIn(this.snapshot.page);
+    if (due === null) return;
+    if (due > 0) {
+      this.holdTimer.arm(due);
+      return;
+    }
+    this.holdTimer.cancel();
+    const frame = this.scrollHold.take();
+    if (frame && !this.closed && (frame.seq === undefined || frame.seq >= this.querySeq)) this.apply(frame);
+  }
+
+  private dropHeld(): void {
+    this.holdTimer.cancel();
+    this.scrollHold.take();
+  }
+
+  private apply(frame: PageFrame): void {
+    const current = this.snapshot.page;
     const rows = keepUnchangedRows(current?.rows, frame.rows);
     const sources = keepEqual(current?.sources, frame.sources);
     const warnings = keepEqual(current?.warnings, frame.warnings);
@@ -335,6 +382,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
   private sendSubscribe(): void {
     this.queryTimer.cancel();
     this.windowTimer.cancel();
+    this.dropHeld();
     this.windowDirty = false;
     const { cluster, view, query, window } = this.snapshot;
     this.sentQuery = query;
@@ -355,6 +403,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     this.sentQuery = query;
     this.seq += 1;
     this.querySeq = this.seq;
+    this.dropHeld();
     this.context.send({ op: "query", sub: this.id, query, seq: this.seq });
   }
 

@@ -136,7 +136,9 @@ it("re-renders the view around the table only when its status changes, not for f
   expect(screen.getByText("pod-300")).toBeTruthy();
   expect(viewRenders).toBe(settled);
 
-  // A new total (and new source counts) re-render the component showing it, not the view.
+  // A new total (and new source counts) re-render the component showing it, not the view
+  // (once the scrolling has paused: frames wait while it goes on, src/live/scrollHold.ts).
+  act(() => live.clock.advance(150));
   const counted = [{ id: "pods@*", state: "live", items: 501 }];
   act(() => live.page(subscribe!, { version: "v4", total: 501, offset: 240, rows: rows(240, 150), sources: counted }));
   expect(screen.getByTestId("total").textContent).toBe("501");

@@ -1,0 +1,96 @@
+// While the user scrolls, a window's change frames wait. At 100k rows under 1,000 changes/s the
+// server sends a page frame every 100 ms, and in a list sorted by name nearly every one shifts
+// the window by the rows created and deleted above it, so each re-renders every rendered row:
+// with the blocks of rows a scroll brings (renderBlocks.ts) they were a third of the main
+// thread's work per scroll frame (bench/RESULTS.md, tenth session: scroll work p95 with the
+// churn on ≈ 1.5× with it off). A user scrolling at speed reads no row long enough to see it
+// change, so while the visible range keeps moving, a frame is held (only the newest: frames
+// are whole windows) and applied when the scrolling pauses, when it has waited `maxHoldMs`, or
+// at once when the page on screen no longer covers the visible rows with `marginRows` to spare
+// (a held frame of a new window is what brings the rows scrolled towards).
+
+import type { Clock } from "./clock";
+import type { PageFrame } from "./protocol";
+import type { VisibleRange } from "./window";
+
+export interface ScrollHoldPolicy {
+  /** The visible range unchanged this long: scrolling has paused. */
+  quietMs: number;
+  /** No frame waits longer than this, however long the scrolling goes on. */
+  maxHoldMs: number;
+  /** Rows the page on screen must hold beyond each visible edge for a frame to wait: the
+   * table renders 8 overscan rows and up to a block of 8 more past each edge. */
+  marginRows: number;
+}
+
+export const SCROLL_HOLD_POLICY: ScrollHoldPolicy = { quietMs: 150, maxHoldMs: 500, marginRows: 20 };
+
+/** True while `page` holds the rows of `visible` and `margin` more on each side (or the list's
+ * ends). */
+export function pageCovers(page: PageFrame, visible: VisibleRange, margin: number): boolean {
+  const end = page.offset + page.rows.length;
+  const low = page.offset === 0 ? 0 : page.offset + margin;
+  const high = end >= page.total ? page.total : end - margin;
+  return visible.start >= low && visible.end <= high;
+}
+
+/** The scroll state of one subscription and the frame held for it (at most one). */
+export class ScrollHold {
+  private scrolledAt = Number.NEGATIVE_INFINITY;
+  private visible: VisibleRange | null = null;
+  private heldFrame: PageFrame | null = null;
+  private heldSince = 0;
+  /** Frames replaced by a newer one while held (never applied): a counter, not a queue. */
+  superseded = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly policy: ScrollHoldPolicy = SCROLL_HOLD_POLICY,
+  ) {}
+
+  get held(): PageFrame | null {
+    return this.heldFrame;
+  }
+
+  /** The visible range now; a change of it is scrolling. */
+  scrolled(visible: VisibleRange): void {
+    const last = this.visible;
+    if (last && last.start === visible.start && last.end === visible.end) return;
+    this.visible = { ...visible };
+    this.scrolledAt = this.clock.now();
+  }
+
+  /** True when `frame` should wait, given the page on screen; it is then the held frame. */
+  hold(frame: PageFrame, current: PageFrame | null): boolean {
+    if (!this.canWait(current)) return false;
+    if (this.heldFrame) this.superseded += 1;
+    else this.heldSince = this.clock.now();
+    this.heldFrame = frame;
+    return true;
+  }
+
+  /** Milliseconds until the held frame is due (0: now), or null when none is held. */
+  dueIn(current: PageFrame | null): number | null {
+    if (!this.heldFrame) return null;
+    if (!this.canWait(current)) return 0;
+    const now = this.clock.now();
+    const quiet = this.scrolledAt + this.policy.quietMs - now;
+    const max = this.heldSince + this.policy.maxHoldMs - now;
+    return Math.max(0, Math.min(quiet, max));
+  }
+
+  /** The held frame, no longer held. */
+  take(): PageFrame | null {
+    const frame = this.heldFrame;
+    this.heldFrame = null;
+    return frame;
+  }
+
+  private canWait(current: PageFrame | null): boolean {
+    if (!current || !this.visible) return false;
+    const now = this.clock.now();
+    if (now - this.scrolledAt >= this.policy.quietMs) return false;
+    if (this.heldFrame && now - this.heldSince >= this.policy.maxHoldMs) return false;
+    return pageCovers(current, this.visible, this.policy.marginRows);
+  }
+}
