@@ -52,12 +52,12 @@ export class ScrollHold {
     return this.heldFrame;
   }
 
-  /** The visible range now; a change of it is scrolling. */
+  /** The visible range now; a change of it is scrolling (the first one is the table's layout). */
   scrolled(visible: VisibleRange): void {
     const last = this.visible;
     if (last && last.start === visible.start && last.end === visible.end) return;
     this.visible = { ...visible };
-    this.scrolledAt = this.clock.now();
+    if (last) this.scrolledAt = this.clock.now();
   }
 
   /** True when `frame` should wait, given the page on screen; it is then the held frame. */

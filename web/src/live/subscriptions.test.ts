@@ -410,6 +410,7 @@ describe("Subscriptions while the user scrolls (scrollHold.ts)", () => {
     const env = setup();
     const sub = env.subscriptions.open({ cluster: "c1", view: "pods", window: { offset: 0, limit: 200 } });
     env.server.last.receive(page(sub.id, { version: "v1", seq: 1, rows: rows(0, 200) }));
+    sub.setVisibleRange({ start: 0, end: 30 }); // the table's first layout: not a scroll
     const frame = (version: string, fields: Partial<PageFrame> = {}) =>
       env.server.last.receive(page(sub.id, { version, seq: 1, rows: rows(0, 200), ...fields }));
     return { ...env, sub, frame };
@@ -465,6 +466,15 @@ describe("Subscriptions while the user scrolls (scrollHold.ts)", () => {
     sub.setVisibleRange({ start: 200, end: 230 });
     frame("v3", { offset: 140, rows: rows(140, 200) });
     expect(sub.get().page).toMatchObject({ version: "v3", offset: 140 });
+  });
+
+  it("takes the table's first visible range for its layout, not a scroll", () => {
+    const { server, subscriptions } = setup();
+    const sub = subscriptions.open({ cluster: "c1", view: "pods", window: { offset: 0, limit: 200 } });
+    server.last.receive(page(sub.id, { version: "v1", seq: 1, rows: rows(0, 200) }));
+    sub.setVisibleRange({ start: 0, end: 30 });
+    server.last.receive(page(sub.id, { version: "v2", seq: 1, rows: rows(0, 200) }));
+    expect(sub.get().page?.version).toBe("v2");
   });
 
   it("applies frames at once while the view stands still or waits for a query's first frame", () => {
