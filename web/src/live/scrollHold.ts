@@ -1,13 +1,14 @@
 // While the user scrolls, a window's change frames wait. At 100k rows under 1,000 changes/s the
 // server sends a page frame every 100 ms, and in a list sorted by name nearly every one shifts
-// the window by the rows created and deleted above it, so each re-renders every rendered row:
-// with the blocks of rows a scroll brings (renderBlocks.ts) they were a third of the main
-// thread's work per scroll frame (bench/RESULTS.md, tenth session: scroll work p95 with the
-// churn on ≈ 1.5× with it off). A user scrolling at speed reads no row long enough to see it
-// change, so while the visible range keeps moving, a frame is held (only the newest: frames
-// are whole windows) and applied when the scrolling pauses, when it has waited `maxHoldMs`, or
-// at once when the page on screen no longer covers the visible rows with `marginRows` to spare
-// (a held frame of a new window is what brings the rows scrolled towards).
+// the window by the rows created and deleted above it, so each re-renders every rendered row,
+// on top of the blocks of rows a scroll brings (renderBlocks.ts). A user scrolling at speed
+// reads no row long enough to see it change, so while the visible range keeps moving, a frame
+// is held (only the newest: frames are whole windows) and applied when the scrolling pauses,
+// when it has waited `maxHoldMs`, or at once when the page on screen no longer covers the
+// visible rows with `marginRows` to spare (a held frame of a new window is what brings the rows
+// scrolled towards). Interleaved A/Bs at 100k pods: scroll work p95 0.99× and 0.80× the table
+// that applied every frame, its frames over 16 ms halved in a traced pair (bench/RESULTS.md,
+// eleventh session).
 
 import type { Clock } from "./clock";
 import type { PageFrame } from "./protocol";

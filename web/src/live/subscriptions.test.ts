@@ -435,6 +435,7 @@ describe("Subscriptions while the user scrolls (scrollHold.ts)", () => {
     // 150 ms after the last move: only the newest frame is applied, in one notification.
     expect(sub.get().page).toMatchObject({ version: "v3", total: 100_002 });
     expect(notified).toBe(1);
+    expect(sub.framesSuperseded).toBe(1); // v2, never applied
   });
 
   it("applies a held frame after 500 ms however long the scrolling goes on", () => {

@@ -237,6 +237,11 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
 
   get = (): SubscriptionSnapshot => this.snapshot;
 
+  /** Frames held while the user scrolled and replaced by a newer one before being applied. */
+  get framesSuperseded(): number {
+    return this.scrollHold.superseded;
+  }
+
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => {
