@@ -7,12 +7,12 @@
 // when it has waited `maxHoldMs`, or at once when the page on screen no longer covers the
 // visible rows with `marginRows` to spare (a held frame of a new window is what brings the rows
 // scrolled towards). Interleaved A/Bs at 100k pods: scroll work p95 0.99× and 0.80× the table
-// that applied every frame, its frames over 16 ms halved in a traced pair (bench/RESULTS.md,
+// that applied every frame; traced, frames over 16 ms 34 vs 67 and 29 vs 35 (bench/RESULTS.md,
 // eleventh session).
 
 import type { Clock } from "./clock";
 import type { PageFrame } from "./protocol";
-import type { VisibleRange } from "./window";
+import { rowsCover, type VisibleRange } from "./window";
 
 export interface ScrollHoldPolicy {
   /** The visible range unchanged this long: scrolling has paused. */
@@ -25,15 +25,6 @@ export interface ScrollHoldPolicy {
 }
 
 export const SCROLL_HOLD_POLICY: ScrollHoldPolicy = { quietMs: 150, maxHoldMs: 500, marginRows: 20 };
-
-/** True while `page` holds the rows of `visible` and `margin` more on each side (or the list's
- * ends). */
-export function pageCovers(page: PageFrame, visible: VisibleRange, margin: number): boolean {
-  const end = page.offset + page.rows.length;
-  const low = page.offset === 0 ? 0 : page.offset + margin;
-  const high = end >= page.total ? page.total : end - margin;
-  return visible.start >= low && visible.end <= high;
-}
 
 /** The scroll state of one subscription and the frame held for it (at most one). */
 export class ScrollHold {
@@ -48,10 +39,6 @@ export class ScrollHold {
     private readonly clock: Clock,
     private readonly policy: ScrollHoldPolicy = SCROLL_HOLD_POLICY,
   ) {}
-
-  get held(): PageFrame | null {
-    return this.heldFrame;
-  }
 
   /** The visible range now; a change of it is scrolling (the first one is the table's layout). */
   scrolled(visible: VisibleRange): void {
@@ -92,6 +79,7 @@ export class ScrollHold {
     const now = this.clock.now();
     if (now - this.scrolledAt >= this.policy.quietMs) return false;
     if (this.heldFrame && now - this.heldSince >= this.policy.maxHoldMs) return false;
-    return pageCovers(current, this.visible, this.policy.marginRows);
+    const { offset, rows, total } = current;
+    return rowsCover(offset, offset + rows.length, this.visible, this.policy.marginRows, total);
   }
 }

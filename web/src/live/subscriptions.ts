@@ -256,7 +256,7 @@ export class WindowSubscription implements ReadonlyObservable<SubscriptionSnapsh
     const next = planWindow(this.snapshot.window, visible, this.context.policy.window);
     if (next) this.setWindow(next);
     // Scrolled out of what the page on screen covers: a held frame is due now.
-    if (this.scrollHold.held && this.scrollHold.dueIn(this.snapshot.page) === 0) this.heldFrameDue();
+    if (this.scrollHold.dueIn(this.snapshot.page) === 0) this.heldFrameDue();
   }
 
   setWindow(window: RowWindow): void {

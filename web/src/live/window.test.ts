@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planWindow, windowAround, windowCovers } from "./window";
+import { planWindow, rowsCover, windowAround, windowCovers } from "./window";
 
 const policy = { overscan: 60, maxLimit: 1000 };
 
@@ -20,6 +20,15 @@ describe("window planning", () => {
     const current = { offset: 3940, limit: 150 };
     expect(planWindow(current, { start: 4010, end: 4040 }, policy)).toBeNull();
     expect(windowCovers(current, { start: 3970, end: 4000 }, policy)).toBe(true);
+  });
+
+  it("asks rows for a margin on each side but at the list's top and, given the total, its end", () => {
+    expect(rowsCover(100, 200, { start: 120, end: 180 }, 20)).toBe(true);
+    expect(rowsCover(100, 200, { start: 119, end: 180 }, 20)).toBe(false);
+    expect(rowsCover(100, 200, { start: 120, end: 181 }, 20)).toBe(false);
+    expect(rowsCover(0, 200, { start: 0, end: 180 }, 20)).toBe(true);
+    expect(rowsCover(100, 200, { start: 150, end: 200 }, 20)).toBe(false);
+    expect(rowsCover(100, 200, { start: 150, end: 200 }, 20, 200)).toBe(true);
   });
 
   it("re-centres when scrolling nears the window's edge", () => {

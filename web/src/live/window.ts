@@ -29,16 +29,21 @@ export function windowAround(visible: VisibleRange, policy: WindowPolicy = WINDO
   return { offset, limit };
 }
 
+/** True while rows [offset, end) hold the visible range with `margin` rows to spare on each
+ * side; none is needed at the list's top, nor at its end when `total` says the rows reach it. */
+export function rowsCover(offset: number, end: number, visible: VisibleRange, margin: number, total = Infinity): boolean {
+  const low = offset === 0 ? 0 : offset + margin;
+  const high = end >= total ? total : end - margin;
+  return visible.start >= low && visible.end <= high;
+}
+
 /** True while `window` still holds the visible range with half an overscan to spare. */
 export function windowCovers(
   window: RowWindow,
   visible: VisibleRange,
   policy: WindowPolicy = WINDOW_POLICY,
 ): boolean {
-  const margin = Math.floor(policy.overscan / 2);
-  const low = window.offset === 0 ? 0 : window.offset + margin;
-  const high = window.offset + window.limit - margin;
-  return visible.start >= low && visible.end <= high;
+  return rowsCover(window.offset, window.offset + window.limit, visible, Math.floor(policy.overscan / 2));
 }
 
 /** The next window to request, or null when the current one still covers the visible range. */
